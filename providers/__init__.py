@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("providers", __name__, url_prefix="/portaal")
+
+from providers import routes  # noqa: E402,F401

@@ -1,0 +1,80 @@
+"""``flask --app wsgi …`` commands. Each command is one transaction boundary."""
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from wijzer.db import session_scope
+
+users_cli = AppGroup("users", help="Accounts en API-sleutels.")
+
+
+def run_migrations() -> None:
+    """Create or upgrade the schema with Alembic (idempotent)."""
+    from alembic import command
+    from alembic.config import Config
+
+    from wijzer.config import PROJECT_ROOT
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    cfg.set_main_option("sqlalchemy.url", current_app.config["DATABASE_URL"])
+    cfg.attributes["configure_logger"] = False
+    command.upgrade(cfg, "head")
+
+
+@click.command("setup", help="Maak of upgrade het databaseschema en laad de referentiegegevens.")
+def setup_command():
+    from wijzer.services.reference import load_reference_data
+
+    run_migrations()
+    with session_scope() as session:
+        result = load_reference_data(session)
+    for table, (created, updated) in result.items():
+        click.echo(f"{table}: {created} nieuw, {updated} bijgewerkt")
+
+
+@users_cli.command("create", help="Maak een account (ook de eerste beheerder).")
+@click.option("--email", required=True)
+@click.option("--password", required=True)
+@click.option("--role", required=True, type=click.Choice(["admin", "provider", "referrer", "auditor"]))
+@click.option("--name", default="")
+@click.option("--provider", "provider_kvk", default=None, help="KvK-nummer van de zorgaanbieder (rol provider).")
+@click.option("--region", "region_code", default=None, help="Jeugdregiocode, bijv. JZ22 (rol auditor).")
+def users_create(email, password, role, name, provider_kvk, region_code):
+    from wijzer.services.accounts import create_user
+    from wijzer.services.catalogue import RuleError, provider_by_kvk
+
+    try:
+        with session_scope() as session:
+            provider_id = None
+            if provider_kvk:
+                provider = provider_by_kvk(session, provider_kvk.strip())
+                if provider is None:
+                    raise RuleError(f"Geen zorgaanbieder met KvK-nummer {provider_kvk}.", "provider")
+                provider_id = provider.id
+            user = create_user(session, email=email, password=password, role=role, name=name,
+                               provider_id=provider_id, region_code=(region_code or "").upper() or None)
+            click.echo(f"Account aangemaakt: {user.email} ({role})")
+    except RuleError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@users_cli.command("token", help="Maak een nieuwe API-sleutel voor een account en toon hem één keer.")
+@click.option("--email", required=True)
+@click.option("--name", default="cli")
+def users_token(email, name):
+    from wijzer.services.accounts import create_api_token, user_by_email
+
+    with session_scope() as session:
+        user = user_by_email(session, email)
+        if user is None:
+            raise click.ClickException(f"Geen account met e-mailadres {email}.")
+        _, plain = create_api_token(session, user, name)
+    click.echo(plain)
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(setup_command)
+    app.cli.add_command(users_cli)

@@ -1,0 +1,64 @@
+"""Configuration: code defaults, then WIJZER_* environment variables, then the test dict."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Defaults:
+    SECRET_KEY = "dev-only-insecure-secret"
+    WIJZER_ENV = "development"  # development | production | testing
+    DATABASE_URL = "sqlite:///" + str(PROJECT_ROOT / "instance" / "wijzer.db")
+    DATABASE_ECHO = False
+
+    # Freshness (days since the last confirmation); per-region overrides live on Jeugdregio.
+    FRESH_DAYS = 7
+    STALE_DAYS = 14
+    ESCALATE_DAYS = 21
+    # Treeknormen used as guideline (weeks); per-region overrides live on Jeugdregio.
+    NORM_INTAKE_WEEKS = 4
+    NORM_TREATMENT_WEEKS = 10
+    # Search
+    DEFAULT_RADIUS_KM = 25
+    MAX_RADIUS_KM = 250
+    TRAVEL_KM = 25  # coverage-gap distance for the region audit
+    # Accounts
+    INVITE_TTL_HOURS = 72
+    CONFIRM_LINK_TTL_DAYS = 14
+    # Map tiles (the pages work without them)
+    TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    TILE_ATTRIBUTION = "&copy; OpenStreetMap-bijdragers"
+    # E-mail; without MAIL_SERVER mail goes to the outbox table and the log.
+    MAIL_SERVER = ""
+    MAIL_PORT = 25
+    MAIL_USERNAME = ""
+    MAIL_PASSWORD = ""
+    MAIL_USE_TLS = False
+    MAIL_SENDER = "Beschikbaarheidswijzer <noreply@beschikbaarheidswijzer.local>"
+    BASE_URL = "http://127.0.0.1:5000"
+    # Uploads
+    MAX_CONTENT_LENGTH = 60 * 1024 * 1024
+    MAX_IMPORT_BYTES = 50 * 1024 * 1024
+    # Sessions
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    WTF_CSRF_TIME_LIMIT = None
+    SCHEDULER_TIMEZONE = "Europe/Amsterdam"
+
+
+def load_config(app, test_config: dict | None = None) -> None:
+    app.config.from_object(Defaults)
+    app.config.from_prefixed_env("WIJZER")
+    if test_config:
+        app.config.update(test_config)
+    # WIJZER_ENV is read by from_prefixed_env as ENV; keep one name.
+    if "ENV" in app.config and os.environ.get("WIJZER_ENV"):
+        app.config["WIJZER_ENV"] = app.config.pop("ENV")
+    if app.config["WIJZER_ENV"] == "production":
+        if app.config["SECRET_KEY"] == Defaults.SECRET_KEY:
+            raise RuntimeError("WIJZER_SECRET_KEY moet gezet zijn in productie (WIJZER_ENV=production).")
+        app.config["SESSION_COOKIE_SECURE"] = True
+        app.config["REMEMBER_COOKIE_SECURE"] = True

@@ -1,0 +1,103 @@
+"""Domain vocabularies (codes and Dutch labels). See docs in README, 'Domein'."""
+from __future__ import annotations
+
+CARE_TYPES: dict[str, str] = {
+    "respijtzorg": "Respijtzorg",
+    "logeeropvang": "Logeeropvang",
+    "specialistische_jeugdhulp": "Specialistische jeugdhulp",
+    "onderwijs_zorgarrangement": "Onderwijs-zorgarrangement",
+}
+
+TAGS: dict[str, str] = {
+    "ggz": "Jeugd-GGZ",
+    "lvb": "Licht verstandelijke beperking (LVB)",
+    "vg": "Verstandelijke beperking (VG)",
+    "ass": "Autismespectrumstoornis (ASS)",
+    "lg": "Lichamelijke beperking (LG)",
+    "zg": "Zintuiglijke beperking (ZG)",
+    "emb": "Ernstig meervoudige beperking (EMB)",
+    "gedrag": "Gedragsproblemen",
+    "trauma": "Trauma",
+}
+
+MODALITIES: dict[str, str] = {
+    "dag": "Overdag",
+    "doordeweeks": "Doordeweeks",
+    "weekend": "Weekend",
+    "vakantie": "Vakantie",
+    "nacht": "Nacht",
+    "thuis": "Thuis (bij het gezin)",
+}
+
+FUNDING: dict[str, str] = {
+    "zin": "Zorg in natura (ZIN)",
+    "pgb": "Persoonsgebonden budget (PGB)",
+}
+
+INTAKE_STATUSES: dict[str, str] = {
+    "open": "Open",
+    "wachtlijst": "Wachtlijst",
+    "opnamestop": "Opnamestop",
+    "alleen_crisis": "Alleen crisis",
+}
+
+# iJw code list JZ020 (iJw 3.2): youth-care product categories.
+JZ020_CATEGORIES: dict[str, str] = {
+    "40": "Persoonlijke verzorging",
+    "41": "Dagbehandeling",
+    "42": "Vervoer",
+    "43": "Verblijf incl. behandeling",
+    "44": "Verblijf excl. behandeling",
+    "45": "Ambulant",
+    "46": "Crisis",
+    "47": "Jeugdreclassering",
+    "48": "Jeugdbescherming",
+    "49": "Preventief justitieel kader",
+    "50": "Maatwerkarrangementen",
+    "51": "Generalistische basis-ggz",
+    "52": "Specialistische ggz",
+    "53": "Kindergeneeskunde",
+    "54": "Jeugd-ggz",
+    "55": "Landelijk ingekochte zorg",
+}
+
+ROLES: dict[str, str] = {
+    "admin": "Beheerder",
+    "provider": "Medewerker zorgaanbieder",
+    "referrer": "Verwijzer",
+    "auditor": "Regio-auditor",
+}
+
+FRESHNESS: dict[str, str] = {
+    "fresh": "Actueel",
+    "aging": "Verouderend",
+    "stale": "Verouderd – onbetrouwbaar",
+    "unknown": "Onbekend – nooit bevestigd",
+}
+
+REPORT_KINDS: dict[str, str] = {
+    "update": "Wijziging",
+    "confirm": "Bevestigd: alles klopt nog",
+}
+
+REPORT_SOURCES: dict[str, str] = {
+    "portal": "Portaal",
+    "import": "Bestand",
+    "api": "API",
+    "email_link": "Link in e-mail",
+}
+
+MIN_AGE, MAX_AGE = 0, 27
+MAX_WAIT_WEEKS = 260
+MAX_PLACES = 10_000
+MAX_WAITLIST = 100_000
+
+
+def pack(values) -> str:
+    """Store a list as '|a|b|' so that LIKE '%|a|%' matches one whole value, portably."""
+    items = [v for v in (values or []) if v]
+    return "|" + "|".join(items) + "|" if items else ""
+
+
+def unpack(packed: str | None) -> list[str]:
+    return [v for v in (packed or "").split("|") if v]

@@ -1,0 +1,108 @@
+"""Postcodes to coordinates from the local PC4 table, and distances.
+
+``LocalGeocoder`` follows geopy's geocoder interface (``geocode(query) -> geopy.Location``) so an
+online geocoder could be put in its place; the default works fully offline from the shipped
+GeoNames/CBS table (CC BY 4.0).
+
+Distances: an indexed bounding box prefilters in SQL, ``fast_km`` (equirectangular, error well
+under 0.5 % at Dutch distances) ranks and cuts candidates, and geopy's ``geodesic`` is used only for
+distances that decide membership near the radius or that are shown.
+"""
+from __future__ import annotations
+
+import csv
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from geopy.distance import geodesic
+from geopy.location import Location as GeoLocation
+from geopy.point import Point
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+PC_RE = re.compile(r"^\s*([1-9][0-9]{3})\s*([A-Za-z]{2})?\s*$")
+KM_PER_DEG_LAT = 110.574
+
+
+class PostcodeError(ValueError):
+    """A malformed or unknown postcode (message in Dutch)."""
+
+
+def normalise_postcode(text: str) -> str:
+    """'3511 ab' -> '3511AB'; '3511' -> '3511'. Raises PostcodeError with a Dutch message."""
+    m = PC_RE.match(text or "")
+    if not m:
+        raise PostcodeError(
+            f"'{(text or '').strip()}' is geen geldige postcode. Gebruik vier cijfers, eventueel met "
+            "twee letters, bijvoorbeeld 3511 of 3511 AB."
+        )
+    letters = (m.group(2) or "").upper()
+    if letters in ("SA", "SD", "SS"):
+        raise PostcodeError(f"'{text.strip()}' is geen geldige postcode (lettercombinatie {letters} bestaat niet).")
+    return m.group(1) + letters
+
+
+@dataclass(frozen=True)
+class PostcodePoint:
+    pc4: str
+    lat: float
+    lon: float
+    place: str
+    gemeente_code: str
+    gemeente_name: str
+    region_code: str
+    region_name: str
+
+
+@lru_cache(maxsize=1)
+def _pc4_table() -> dict[str, PostcodePoint]:
+    table: dict[str, PostcodePoint] = {}
+    with open(DATA_DIR / "pc4.csv", encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            table[row["postcode"]] = PostcodePoint(
+                row["postcode"], float(row["lat"]), float(row["lon"]), row["place"],
+                row["gemeente_code"], row["gemeente_name"], row["jeugdregio_code"], row["jeugdregio_name"],
+            )
+    return table
+
+
+def lookup_postcode(text: str) -> PostcodePoint:
+    """Normalise and look up a PC4 or PC6 postcode. Raises PostcodeError (Dutch) when unknown."""
+    pc = normalise_postcode(text)
+    point = _pc4_table().get(pc[:4])
+    if point is None:
+        raise PostcodeError(f"Postcode {pc[:4]} is niet bekend. Controleer de postcode of kies een gemeente.")
+    return point
+
+
+class LocalGeocoder:
+    """geopy-style geocoder over the local PC4 table (offline)."""
+
+    def geocode(self, query: str, exactly_one: bool = True, **_kwargs) -> GeoLocation | None:
+        try:
+            p = lookup_postcode(query)
+        except PostcodeError:
+            return None
+        loc = GeoLocation(f"{p.pc4} {p.place}, {p.gemeente_name}", Point(p.lat, p.lon), {
+            "pc4": p.pc4, "gemeente_code": p.gemeente_code, "region_code": p.region_code})
+        return loc if exactly_one else [loc]
+
+
+def bounding_box(lat: float, lon: float, km: float) -> tuple[float, float, float, float]:
+    """(min_lat, max_lat, min_lon, max_lon) that contains every point within ``km`` (with margin)."""
+    dlat = km / KM_PER_DEG_LAT * 1.01
+    dlon = km / (111.320 * math.cos(math.radians(lat))) * 1.01
+    return lat - dlat, lat + dlat, lon - dlon, lon + dlon
+
+
+def fast_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Equirectangular approximation; within ~0.5 % of geodesic for distances in NL."""
+    x = math.radians(lon2 - lon1) * math.cos(math.radians((lat1 + lat2) / 2))
+    y = math.radians(lat2 - lat1)
+    return 6371.0088 * math.hypot(x, y)
+
+
+def geodesic_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    return geodesic((lat1, lon1), (lat2, lon2)).km

@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Field, SQLModel
+
+from wijzer.timeutil import utcnow
+
+
+class User(SQLModel, table=True):
+    """A professional's account. Holds only a work e-mail address and a name."""
+
+    __tablename__ = "app_user"
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, unique=True)  # stored lower-case
+    name: str = Field(default="", max_length=200)
+    password_hash: str = Field(default="", max_length=256)
+    role: str = Field(max_length=10)  # admin | provider | referrer | auditor
+    provider_id: int | None = Field(default=None, foreign_key="provider.id", index=True)
+    region_code: str | None = Field(default=None, foreign_key="jeugdregio.code", max_length=4)
+    active: bool = True
+    # Bumped on password change so that existing sessions end.
+    session_version: int = 1
+    failed_logins: int = 0
+    locked_until: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    last_login_at: datetime | None = None
+
+    # Flask-Login protocol
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+
+class ApiToken(SQLModel, table=True):
+    __tablename__ = "api_token"
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    name: str = Field(default="", max_length=100)
+    prefix: str = Field(max_length=12)  # first characters, to recognise a token in the list
+    token_hash: str = Field(max_length=64, unique=True)  # sha256 hex
+    created_at: datetime = Field(default_factory=utcnow)
+    last_used_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+
+class Invitation(SQLModel, table=True):
+    __tablename__ = "invitation"
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254)
+    role: str = Field(max_length=10)
+    provider_id: int | None = Field(default=None, foreign_key="provider.id")
+    region_code: str | None = Field(default=None, foreign_key="jeugdregio.code", max_length=4)
+    token_hash: str = Field(max_length=64, unique=True)
+    expires_at: datetime
+    used_at: datetime | None = None
+    created_by: int | None = Field(default=None, foreign_key="app_user.id")
+    created_at: datetime = Field(default_factory=utcnow)

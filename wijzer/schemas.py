@@ -1,0 +1,362 @@
+"""Non-table models: the input rules shared by portal forms, importers and the API.
+
+Every rule that decides whether a value may be stored lives here (or, where it needs the database,
+in a service), so the portal, the CSV/XLSX importers and the JSON API accept exactly the same data.
+Messages are Dutch; ``errors_by_field`` turns a ValidationError into {field: message}.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+
+from wijzer import domain
+from wijzer.geo import PostcodeError, normalise_postcode
+from wijzer.timeutil import to_utc, today_local, utcnow
+
+KVK_RE = re.compile(r"^\d{8}$")
+AGB_RE = re.compile(r"^\d{8}$")
+REF_RE = re.compile(r"^[A-Za-z0-9._\-/]{1,64}$")
+PHONE_RE = re.compile(r"^[0-9+()\- ]{6,30}$")
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+_TYPE_MESSAGES = {
+    "int_parsing": "Vul een heel getal in.",
+    "int_type": "Vul een heel getal in.",
+    "int_from_float": "Vul een heel getal in.",
+    "date_parsing": "Vul een geldige datum in (JJJJ-MM-DD).",
+    "date_from_datetime_parsing": "Vul een geldige datum in (JJJJ-MM-DD).",
+    "date_type": "Vul een geldige datum in (JJJJ-MM-DD).",
+    "datetime_parsing": "Vul een geldig tijdstip in (ISO 8601).",
+    "datetime_from_date_parsing": "Vul een geldig tijdstip in (ISO 8601).",
+    "datetime_type": "Vul een geldig tijdstip in (ISO 8601).",
+    "missing": "Dit veld is verplicht.",
+    "string_type": "Vul tekst in.",
+    "bool_parsing": "Vul ja of nee in.",
+    "extra_forbidden": "Onbekend veld.",
+}
+
+
+def errors_by_field(exc: ValidationError) -> dict[str, str]:
+    """First Dutch message per field ('__all__' for whole-record errors)."""
+    out: dict[str, str] = {}
+    for err in exc.errors():
+        loc = [str(p) for p in err.get("loc", ()) if not isinstance(p, int)]
+        field = loc[0] if loc else "__all__"
+        if err["type"] in ("value_error", "assertion_error"):
+            msg = str(err.get("ctx", {}).get("error", err["msg"]))
+        else:
+            msg = _TYPE_MESSAGES.get(err["type"], err["msg"])
+        out.setdefault(field, msg)
+    return out
+
+
+def _blank_to_none(value: Any) -> Any:
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    return value
+
+
+def _split_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        parts = re.split(r"[|,]", value)
+    else:
+        parts = list(value)
+    return [str(p).strip().lower() for p in parts if str(p).strip()]
+
+
+def _check_codes(values: list[str], allowed: dict[str, str], what: str) -> list[str]:
+    unknown = [v for v in values if v not in allowed]
+    if unknown:
+        raise ValueError(f"Onbekende {what}: {', '.join(unknown)}. Kies uit: {', '.join(allowed)}.")
+    return list(dict.fromkeys(values))
+
+
+class _Base(BaseModel):
+    model_config = ConfigDict(str_strip_whitespace=True, extra="ignore")
+
+
+class CapacityInput(_Base):
+    """One capacity report (portal form, capacity file row, API record)."""
+
+    free_places: int | None = None
+    wait_intake: int | None = None
+    wait_treatment: int | None = None
+    waitlist_length: int | None = None
+    intake_status: str
+    status_until: date | None = None
+    next_free_date: date | None = None
+    note: str | None = None
+
+    _blank = field_validator(
+        "free_places", "wait_intake", "wait_treatment", "waitlist_length", "status_until",
+        "next_free_date", "note", "intake_status", mode="before",
+    )(_blank_to_none)
+
+    @field_validator("free_places")
+    @classmethod
+    def _places(cls, v):
+        if v is not None and not 0 <= v <= domain.MAX_PLACES:
+            raise ValueError(f"Het aantal vrije plekken moet tussen 0 en {domain.MAX_PLACES} liggen.")
+        return v
+
+    @field_validator("wait_intake", "wait_treatment")
+    @classmethod
+    def _weeks(cls, v):
+        if v is not None and not 0 <= v <= domain.MAX_WAIT_WEEKS:
+            raise ValueError(f"Een wachttijd moet tussen 0 en {domain.MAX_WAIT_WEEKS} weken liggen.")
+        return v
+
+    @field_validator("waitlist_length")
+    @classmethod
+    def _waitlist(cls, v):
+        if v is not None and not 0 <= v <= domain.MAX_WAITLIST:
+            raise ValueError("De wachtlijst moet 0 of meer wachtenden hebben.")
+        return v
+
+    @field_validator("intake_status", mode="before")
+    @classmethod
+    def _status(cls, v):
+        if v is None:
+            raise ValueError("Kies een intakestatus.")
+        v = str(v).strip().lower()
+        if v not in domain.INTAKE_STATUSES:
+            raise ValueError(f"Onbekende intakestatus '{v}'. Kies uit: {', '.join(domain.INTAKE_STATUSES)}.")
+        return v
+
+    @field_validator("status_until")
+    @classmethod
+    def _until(cls, v):
+        if v is not None and v < today_local():
+            raise ValueError("De einddatum van de status ligt in het verleden.")
+        return v
+
+    @field_validator("next_free_date")
+    @classmethod
+    def _next_free(cls, v):
+        if v is not None and v < today_local():
+            raise ValueError("De verwachte datum van de volgende vrije plek ligt in het verleden.")
+        return v
+
+    @field_validator("note")
+    @classmethod
+    def _note(cls, v):
+        if v is not None and len(v) > 500:
+            raise ValueError("De toelichting mag hoogstens 500 tekens zijn.")
+        return v
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        if self.status_until is not None and self.intake_status == "open":
+            raise ValueError("Een einddatum hoort bij een tijdelijke status (opnamestop, wachtlijst of alleen crisis).")
+        return self
+
+
+class ReportedAt(_Base):
+    """Optional report time of an imported/API capacity record: ISO 8601, not in the future.
+
+    Without a UTC offset the time is read as Dutch local time.
+    """
+
+    reported_at: datetime | None = None
+
+    _blank = field_validator("reported_at", mode="before")(_blank_to_none)
+
+    @field_validator("reported_at")
+    @classmethod
+    def _not_future(cls, v):
+        if v is None:
+            return v
+        v = to_utc(v)
+        if (v - utcnow()).total_seconds() > 300:  # 5 minutes clock skew
+            raise ValueError("Het meldmoment (reported_at) ligt in de toekomst.")
+        return v
+
+
+class ProviderInput(_Base):
+    name: str
+    kvk: str
+    agb: str | None = None
+    website: str | None = None
+    phone: str | None = None
+    email: str | None = None
+
+    _blank = field_validator("agb", "website", "phone", "email", mode="before")(_blank_to_none)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v):
+        if not v or len(v) > 200:
+            raise ValueError("Vul een naam in (hoogstens 200 tekens).")
+        return v
+
+    @field_validator("kvk", mode="before")
+    @classmethod
+    def _kvk(cls, v):
+        v = re.sub(r"\s", "", str(v or ""))
+        if v.isdigit() and len(v) < 8:
+            v = v.zfill(8)
+        if not KVK_RE.match(v):
+            raise ValueError("Een KvK-nummer bestaat uit 8 cijfers.")
+        return v
+
+    @field_validator("agb")
+    @classmethod
+    def _agb(cls, v):
+        if v is not None and not AGB_RE.match(v):
+            raise ValueError("Een AGB-code bestaat uit 8 cijfers.")
+        return v
+
+    @field_validator("website")
+    @classmethod
+    def _website(cls, v):
+        if v is None:
+            return v
+        if not re.match(r"^https?://", v):
+            v = "https://" + v
+        if len(v) > 300 or " " in v or "." not in v:
+            raise ValueError("Vul een geldig webadres in, bijvoorbeeld https://www.voorbeeld.nl.")
+        return v
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, v):
+        if v is not None and not PHONE_RE.match(v):
+            raise ValueError("Vul een geldig telefoonnummer in, bijvoorbeeld 030-1234567.")
+        return v
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, v):
+        if v is not None:
+            v = v.lower()
+            if not EMAIL_RE.match(v) or len(v) > 254:
+                raise ValueError("Vul een geldig e-mailadres in.")
+        return v
+
+
+class LocationInput(_Base):
+    name: str
+    street: str | None = None
+    house_number: str | None = None
+    postcode: str
+    city: str | None = None
+
+    _blank = field_validator("street", "house_number", "city", mode="before")(_blank_to_none)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v):
+        if not v or len(v) > 200:
+            raise ValueError("Vul een naam van de locatie in (hoogstens 200 tekens).")
+        return v
+
+    @field_validator("postcode", mode="before")
+    @classmethod
+    def _postcode(cls, v):
+        try:
+            return normalise_postcode(str(v or ""))
+        except PostcodeError as exc:
+            raise ValueError(str(exc)) from None
+
+
+class OfferingInput(_Base):
+    offering_ref: str
+    name: str | None = None
+    care_type: str
+    tags: list[str] = []
+    min_age: int = 0
+    max_age: int = 18
+    modalities: list[str] = []
+    funding: list[str] = []
+    contract_regions: list[str] = []
+    category: str | None = None
+    description: str | None = None
+    crisis_intake: bool = False
+
+    _blank = field_validator("name", "category", "description", mode="before")(_blank_to_none)
+
+    @field_validator("offering_ref", mode="before")
+    @classmethod
+    def _ref(cls, v):
+        v = str(v or "").strip()
+        if not REF_RE.match(v):
+            raise ValueError("Vul een eigen kenmerk in: 1–64 tekens, letters, cijfers en . _ - /.")
+        return v
+
+    @field_validator("care_type", mode="before")
+    @classmethod
+    def _care_type(cls, v):
+        v = str(v or "").strip().lower().replace("-", "_").replace(" ", "_")
+        if v not in domain.CARE_TYPES:
+            raise ValueError(f"Onbekende zorgsoort '{v}'. Kies uit: {', '.join(domain.CARE_TYPES)}.")
+        return v
+
+    @field_validator("tags", mode="before")
+    @classmethod
+    def _tags(cls, v):
+        return _check_codes(_split_list(v), domain.TAGS, "doelgroep")
+
+    @field_validator("modalities", mode="before")
+    @classmethod
+    def _modalities(cls, v):
+        return _check_codes(_split_list(v), domain.MODALITIES, "vorm")
+
+    @field_validator("funding", mode="before")
+    @classmethod
+    def _funding(cls, v):
+        return _check_codes(_split_list(v), domain.FUNDING, "financiering")
+
+    @field_validator("contract_regions", mode="before")
+    @classmethod
+    def _regions(cls, v):
+        values = [x.upper() for x in _split_list(v)]
+        bad = [x for x in values if not re.match(r"^JZ\d{2}$", x)]
+        if bad:
+            raise ValueError(f"Onbekende jeugdregio: {', '.join(bad)} (gebruik codes als JZ22).")
+        return list(dict.fromkeys(values))
+
+    @field_validator("min_age", "max_age", mode="before")
+    @classmethod
+    def _age_blank(cls, v):
+        return None if isinstance(v, str) and not v.strip() else v
+
+    @field_validator("min_age", "max_age")
+    @classmethod
+    def _age(cls, v):
+        if v is None or not domain.MIN_AGE <= v <= domain.MAX_AGE:
+            raise ValueError(f"Een leeftijd ligt tussen {domain.MIN_AGE} en {domain.MAX_AGE} jaar.")
+        return v
+
+    @field_validator("category")
+    @classmethod
+    def _category(cls, v):
+        if v is not None and v not in domain.JZ020_CATEGORIES:
+            raise ValueError("Onbekende productcategorie (iJw JZ020, 40–55).")
+        return v
+
+    @field_validator("description")
+    @classmethod
+    def _description(cls, v):
+        if v is not None and len(v) > 4000:
+            raise ValueError("De omschrijving mag hoogstens 4000 tekens zijn.")
+        return v
+
+    @model_validator(mode="after")
+    def _ages(self):
+        if self.min_age > self.max_age:
+            raise ValueError("De minimumleeftijd is hoger dan de maximumleeftijd.")
+        return self
+
+
+def validate(model: type[BaseModel], data: dict) -> tuple[BaseModel | None, dict[str, str]]:
+    """Validate ``data``; return (instance, {}) or (None, {field: Dutch message})."""
+    try:
+        return model.model_validate(data), {}
+    except ValidationError as exc:
+        return None, errors_by_field(exc)

@@ -1,0 +1,170 @@
+"""Accounts, passwords, API tokens and invitations."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from sqlmodel import Session, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from wijzer.domain import ROLES
+from wijzer.models import ApiToken, Invitation, Jeugdregio, Provider, User
+from wijzer.services import auditlog
+from wijzer.services.catalogue import RuleError
+from wijzer.timeutil import utcnow
+
+MIN_PASSWORD_LENGTH = 12
+MAX_FAILED_LOGINS = 5
+LOCKOUT_MINUTES = 15
+_DUMMY_HASH = generate_password_hash("timing-equaliser-not-a-password")
+
+
+def sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def check_password_policy(password: str, email: str = "") -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise RuleError(f"Een wachtwoord heeft minstens {MIN_PASSWORD_LENGTH} tekens.", "password")
+    if email and email.split("@")[0].lower() in password.lower():
+        raise RuleError("Het wachtwoord mag uw e-mailadres niet bevatten.", "password")
+    if len(set(password)) < 5:
+        raise RuleError("Het wachtwoord is te eenvoudig.", "password")
+
+
+def user_by_email(session: Session, email: str) -> User | None:
+    return session.exec(select(User).where(User.email == email.strip().lower())).first()
+
+
+def create_user(session: Session, *, email: str, password: str | None, role: str, name: str = "",
+                provider_id: int | None = None, region_code: str | None = None, actor: str = "cli",
+                user=None) -> User:
+    email = email.strip().lower()
+    if "@" not in email:
+        raise RuleError("Vul een geldig e-mailadres in.", "email")
+    if role not in ROLES:
+        raise RuleError(f"Onbekende rol '{role}'. Kies uit: {', '.join(ROLES)}.", "role")
+    if role == "provider" and (provider_id is None or session.get(Provider, provider_id) is None):
+        raise RuleError("Een medewerker van een zorgaanbieder hoort bij een bestaande zorgaanbieder.", "provider")
+    if role == "auditor" and (region_code is None or session.get(Jeugdregio, region_code) is None):
+        raise RuleError("Een regio-auditor hoort bij een bestaande jeugdregio.", "region")
+    if user_by_email(session, email) is not None:
+        raise RuleError(f"Er is al een account voor {email}.", "email")
+    if password is not None:
+        check_password_policy(password, email)
+    new = User(email=email, name=name, role=role,
+               provider_id=provider_id if role == "provider" else None,
+               region_code=region_code if role == "auditor" else None,
+               password_hash=generate_password_hash(password) if password else "")
+    session.add(new)
+    session.flush()
+    auditlog.record(session, action="create", entity="user", entity_id=new.id, user=user, actor=actor,
+                    detail={"email": email, "role": role, "provider_id": provider_id, "region_code": region_code})
+    return new
+
+
+def set_password(session: Session, user: User, password: str, *, actor=None) -> None:
+    check_password_policy(password, user.email)
+    user.password_hash = generate_password_hash(password)
+    user.session_version += 1  # ends every other session
+    user.failed_logins = 0
+    user.locked_until = None
+    session.add(user)
+    auditlog.record(session, action="password", entity="user", entity_id=user.id, user=actor or user)
+
+
+def authenticate(session: Session, email: str, password: str) -> tuple[User | None, str | None]:
+    """(user, None) on success, else (None, reason) with reason 'invalid' or 'locked'.
+
+    Unknown e-mail and wrong password take the same time and give the same answer.
+    """
+    user = user_by_email(session, email or "")
+    now = utcnow()
+    if user is None or not user.password_hash or not user.active:
+        check_password_hash(_DUMMY_HASH, password or "")
+        return None, "invalid"
+    if user.locked_until and user.locked_until > now:
+        check_password_hash(_DUMMY_HASH, password or "")
+        return None, "locked"
+    if not check_password_hash(user.password_hash, password or ""):
+        user.failed_logins += 1
+        if user.failed_logins >= MAX_FAILED_LOGINS:
+            user.locked_until = now + timedelta(minutes=LOCKOUT_MINUTES)
+            user.failed_logins = 0
+            auditlog.record(session, action="lockout", entity="user", entity_id=user.id, actor=user.email)
+        session.add(user)
+        return None, "invalid"
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+    session.add(user)
+    return user, None
+
+
+def create_api_token(session: Session, user: User, name: str = "") -> tuple[ApiToken, str]:
+    """Returns (token row, plain token). The plain token is shown once and stored only hashed."""
+    plain = "wz_" + secrets.token_urlsafe(32)
+    token = ApiToken(user_id=user.id, name=name[:100], prefix=plain[:10], token_hash=sha256(plain))
+    session.add(token)
+    session.flush()
+    auditlog.record(session, action="create", entity="api_token", entity_id=token.id, user=user)
+    return token, plain
+
+
+def user_for_token(session: Session, plain: str) -> User | None:
+    if not plain or not plain.startswith("wz_"):
+        return None
+    token = session.exec(select(ApiToken).where(ApiToken.token_hash == sha256(plain))).first()
+    if token is None or token.revoked_at is not None:
+        return None
+    user = session.get(User, token.user_id)
+    if user is None or not user.active:
+        return None
+    token.last_used_at = utcnow()
+    session.add(token)
+    return user
+
+
+def revoke_api_token(session: Session, user: User, token_id: int) -> bool:
+    token = session.get(ApiToken, token_id)
+    if token is None or token.user_id != user.id or token.revoked_at is not None:
+        return False
+    token.revoked_at = utcnow()
+    session.add(token)
+    auditlog.record(session, action="revoke", entity="api_token", entity_id=token.id, user=user)
+    return True
+
+
+def create_invitation(session: Session, *, email: str, role: str, provider_id: int | None = None,
+                      region_code: str | None = None, ttl_hours: int = 72, by=None) -> tuple[Invitation, str]:
+    email = email.strip().lower()
+    if user_by_email(session, email) is not None:
+        raise RuleError(f"Er is al een account voor {email}.", "email")
+    if role not in ROLES:
+        raise RuleError("Onbekende rol.", "role")
+    plain = secrets.token_urlsafe(32)
+    inv = Invitation(email=email, role=role, provider_id=provider_id, region_code=region_code,
+                     token_hash=sha256(plain), expires_at=utcnow() + timedelta(hours=ttl_hours),
+                     created_by=getattr(by, "id", None))
+    session.add(inv)
+    session.flush()
+    auditlog.record(session, action="invite", entity="invitation", entity_id=inv.id, user=by,
+                    detail={"email": email, "role": role, "provider_id": provider_id})
+    return inv, plain
+
+
+def invitation_for(session: Session, plain: str) -> Invitation | None:
+    """The invitation if the token is valid, unused and not expired."""
+    inv = session.exec(select(Invitation).where(Invitation.token_hash == sha256(plain or ""))).first()
+    if inv is None or inv.used_at is not None or inv.expires_at < utcnow():
+        return None
+    return inv
+
+
+def accept_invitation(session: Session, inv: Invitation, *, name: str, password: str) -> User:
+    user = create_user(session, email=inv.email, password=password, role=inv.role, name=name,
+                       provider_id=inv.provider_id, region_code=inv.region_code, actor=inv.email)
+    inv.used_at = utcnow()
+    session.add(inv)
+    return user

@@ -1,0 +1,106 @@
+"""Capacity reports and freshness.
+
+Every capacity report (portal edit, "Alles klopt nog", file row, API record, e-mail link) confirms
+the offering as of its ``reported_at``. Editing the description of a provider or offering confirms
+nothing. The offering's ``cur_*`` columns mirror the newest report so reads never scan history.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, select
+
+from wijzer.models import CapacityReport, Jeugdregio, Offering
+from wijzer.schemas import CapacityInput
+from wijzer.timeutil import utcnow
+
+CAPACITY_FIELDS = ("free_places", "wait_intake", "wait_treatment", "waitlist_length", "intake_status",
+                   "status_until", "next_free_date", "note")
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    fresh_days: int = 7
+    stale_days: int = 14
+    norm_intake_weeks: int = 4
+    norm_treatment_weeks: int = 10
+    travel_km: float = 25.0
+
+
+def thresholds_for(region: Jeugdregio | None, config) -> Thresholds:
+    """App defaults from config, overridden per jeugdregio where the region has its own values."""
+    def pick(attr: str, key: str):
+        value = getattr(region, attr, None) if region is not None else None
+        return value if value is not None else config[key]
+    return Thresholds(
+        fresh_days=pick("fresh_days", "FRESH_DAYS"),
+        stale_days=pick("stale_days", "STALE_DAYS"),
+        norm_intake_weeks=pick("norm_intake_weeks", "NORM_INTAKE_WEEKS"),
+        norm_treatment_weeks=pick("norm_treatment_weeks", "NORM_TREATMENT_WEEKS"),
+        travel_km=pick("travel_km", "TRAVEL_KM"),
+    )
+
+
+def freshness_of(last_confirmed_at: datetime | None, now: datetime, fresh_days: int, stale_days: int) -> str:
+    """fresh (≤ fresh_days), aging (≤ stale_days), stale (older), unknown (never confirmed)."""
+    if last_confirmed_at is None:
+        return "unknown"
+    age = now - last_confirmed_at
+    if age <= timedelta(days=fresh_days):
+        return "fresh"
+    if age <= timedelta(days=stale_days):
+        return "aging"
+    return "stale"
+
+
+def current_values(offering: Offering) -> dict:
+    return {f: getattr(offering, "cur_" + f) for f in CAPACITY_FIELDS}
+
+
+def record_report(session: Session, offering: Offering, data: CapacityInput | None, *, kind: str,
+                  source: str, user=None, reported_at: datetime | None = None,
+                  now: datetime | None = None, fresh_days: int = 7, stale_days: int = 14) -> CapacityReport:
+    """Append a capacity report and bring the offering's current state up to date.
+
+    ``kind='confirm'`` repeats the current values ("still correct"); ``kind='update'`` stores
+    ``data``. A report older than the newest one (a back-dated import row) is kept in the history
+    and confirms as of its time, but does not overwrite newer current values.
+    """
+    if kind not in ("update", "confirm"):
+        raise ValueError(f"unknown report kind {kind!r}")
+    now = now or utcnow()
+    at = reported_at or now
+    values = current_values(offering) if kind == "confirm" else data.model_dump(include=set(CAPACITY_FIELDS))
+    report = CapacityReport(offering_id=offering.id, reported_at=at, kind=kind, source=source,
+                            user_id=getattr(user, "id", None), **values)
+    session.add(report)
+    session.flush()
+    if offering.last_reported_at is None or at >= offering.last_reported_at:
+        for f in CAPACITY_FIELDS:
+            setattr(offering, "cur_" + f, values[f])
+        offering.last_reported_at = at
+        offering.last_report_id = report.id
+        offering.needs_update = False
+    if offering.last_confirmed_at is None or at > offering.last_confirmed_at:
+        offering.last_confirmed_at = at
+    offering.freshness = freshness_of(offering.last_confirmed_at, now, fresh_days, stale_days)
+    offering.updated_at = now
+    session.add(offering)
+    return report
+
+
+def differs(offering: Offering, data: CapacityInput) -> bool:
+    """True when ``data`` changes any current value (so it is an edit, not a confirmation)."""
+    new = data.model_dump(include=set(CAPACITY_FIELDS))
+    return offering.last_reported_at is None or any(new[f] != getattr(offering, "cur_" + f) for f in CAPACITY_FIELDS)
+
+
+def history(session: Session, offering_id: int, since: datetime | None = None, limit: int | None = None):
+    stmt = select(CapacityReport).where(CapacityReport.offering_id == offering_id)
+    if since is not None:
+        stmt = stmt.where(CapacityReport.reported_at >= since)
+    stmt = stmt.order_by(CapacityReport.reported_at.desc(), CapacityReport.id.desc())
+    if limit:
+        stmt = stmt.limit(limit)
+    return session.exec(stmt).all()

@@ -1,0 +1,136 @@
+"""Providers, locations and offerings: create and update with the shared rules and an audit trail.
+
+Used by the portal, the importers, the API and the demo seeder alike. Changing descriptive fields
+never confirms capacity (see services.availability).
+"""
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from wijzer.domain import pack
+from wijzer.geo import PostcodeError, lookup_postcode
+from wijzer.models import Location, Offering, Provider
+from wijzer.schemas import LocationInput, OfferingInput, ProviderInput
+from wijzer.services import auditlog
+from wijzer.timeutil import utcnow
+
+
+class RuleError(ValueError):
+    """A rule that needs the database was broken; ``field`` names the input field."""
+
+    def __init__(self, message: str, field: str = "__all__"):
+        super().__init__(message)
+        self.field = field
+
+
+def _changes(obj, values: dict) -> dict:
+    return {k: [getattr(obj, k), v] for k, v in values.items() if getattr(obj, k) != v}
+
+
+def provider_by_kvk(session: Session, kvk: str) -> Provider | None:
+    return session.exec(select(Provider).where(Provider.kvk == kvk)).first()
+
+
+def save_provider(session: Session, data: ProviderInput, provider: Provider | None = None, *, user=None,
+                  actor: str | None = None) -> Provider:
+    values = data.model_dump()
+    other = provider_by_kvk(session, data.kvk)
+    if other is not None and (provider is None or other.id != provider.id):
+        raise RuleError(f"Er is al een zorgaanbieder met KvK-nummer {data.kvk}.", "kvk")
+    if provider is None:
+        provider = Provider(**values)
+        session.add(provider)
+        session.flush()
+        auditlog.record(session, action="create", entity="provider", entity_id=provider.id, user=user,
+                        actor=actor, detail=values)
+        return provider
+    changes = _changes(provider, values)
+    if changes:
+        for k, v in values.items():
+            setattr(provider, k, v)
+        provider.updated_at = utcnow()
+        session.add(provider)
+        auditlog.record(session, action="update", entity="provider", entity_id=provider.id, user=user,
+                        actor=actor, detail=changes)
+    return provider
+
+
+def _geo_values(postcode: str) -> dict:
+    try:
+        point = lookup_postcode(postcode)
+    except PostcodeError as exc:
+        raise RuleError(str(exc), "postcode") from None
+    return {"lat": point.lat, "lon": point.lon, "gemeente_code": point.gemeente_code,
+            "region_code": point.region_code}
+
+
+def save_location(session: Session, provider: Provider, data: LocationInput, location: Location | None = None,
+                  *, user=None, actor: str | None = None) -> Location:
+    values = data.model_dump() | _geo_values(data.postcode)
+    if data.city is None:
+        values["city"] = lookup_postcode(data.postcode).place
+    if location is None:
+        location = Location(provider_id=provider.id, **values)
+        session.add(location)
+        session.flush()
+        auditlog.record(session, action="create", entity="location", entity_id=location.id, user=user,
+                        actor=actor, detail=values)
+        return location
+    if location.provider_id != provider.id:
+        raise RuleError("Deze locatie hoort niet bij deze zorgaanbieder.")
+    changes = _changes(location, values)
+    if changes:
+        for k, v in values.items():
+            setattr(location, k, v)
+        location.updated_at = utcnow()
+        session.add(location)
+        _copy_location_to_offerings(session, location)
+        auditlog.record(session, action="update", entity="location", entity_id=location.id, user=user,
+                        actor=actor, detail=changes)
+    return location
+
+
+def _copy_location_to_offerings(session: Session, location: Location) -> None:
+    for off in session.exec(select(Offering).where(Offering.location_id == location.id)).all():
+        off.lat, off.lon = location.lat, location.lon
+        off.gemeente_code, off.region_code = location.gemeente_code, location.region_code
+        session.add(off)
+
+
+def offering_values(data: OfferingInput) -> dict:
+    values = data.model_dump()
+    for key in ("tags", "modalities", "funding", "contract_regions"):
+        values[key] = pack(values[key])
+    return values
+
+
+def save_offering(session: Session, provider: Provider, location: Location, data: OfferingInput,
+                  offering: Offering | None = None, *, user=None, actor: str | None = None) -> Offering:
+    if location.provider_id != provider.id:
+        raise RuleError("Deze locatie hoort niet bij deze zorgaanbieder.", "location_id")
+    values = offering_values(data) | {
+        "location_id": location.id, "lat": location.lat, "lon": location.lon,
+        "gemeente_code": location.gemeente_code, "region_code": location.region_code,
+    }
+    clash = session.exec(select(Offering).where(Offering.provider_id == provider.id,
+                                                Offering.offering_ref == data.offering_ref)).first()
+    if clash is not None and (offering is None or clash.id != offering.id):
+        raise RuleError(f"Er is al een aanbod met kenmerk '{data.offering_ref}'.", "offering_ref")
+    if offering is None:
+        offering = Offering(provider_id=provider.id, **values)
+        session.add(offering)
+        session.flush()
+        auditlog.record(session, action="create", entity="offering", entity_id=offering.id, user=user,
+                        actor=actor, detail=values)
+        return offering
+    if offering.provider_id != provider.id:
+        raise RuleError("Dit aanbod hoort niet bij deze zorgaanbieder.")
+    changes = _changes(offering, values)
+    if changes:
+        for k, v in values.items():
+            setattr(offering, k, v)
+        offering.updated_at = utcnow()
+        session.add(offering)
+        auditlog.record(session, action="update", entity="offering", entity_id=offering.id, user=user,
+                        actor=actor, detail=changes)
+    return offering

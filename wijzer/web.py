@@ -1,0 +1,114 @@
+"""Cross-cutting web concerns: user loading, template helpers, error pages, security headers."""
+from __future__ import annotations
+
+from flask import Flask, jsonify, make_response, render_template, request
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException
+
+from wijzer import domain
+from wijzer.db import get_session
+from wijzer.extensions import login_manager
+from wijzer.models import User
+from wijzer.timeutil import ago_nl, local
+
+ERROR_TEXT = {
+    400: ("Ongeldig verzoek", "Het verzoek kon niet worden verwerkt. Controleer wat u heeft ingevuld."),
+    403: ("Geen toegang", "U heeft geen toegang tot deze pagina."),
+    404: ("Niet gevonden", "Deze pagina bestaat niet (meer)."),
+    405: ("Niet toegestaan", "Deze handeling is hier niet toegestaan."),
+    413: ("Bestand te groot", "Het bestand is te groot."),
+    429: ("Te veel verzoeken", "U heeft te veel verzoeken gedaan. Probeer het over een paar minuten opnieuw."),
+    500: ("Er ging iets mis", "Er ging aan onze kant iets mis. Probeer het later opnieuw."),
+    503: ("Tijdelijk niet beschikbaar",
+          "De Beschikbaarheidswijzer is even niet bereikbaar. Probeer het over een paar minuten opnieuw."),
+}
+API_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+             405: "method_not_allowed", 413: "too_large", 429: "rate_limited", 500: "server_error",
+             503: "unavailable"}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path.startswith("/hsds")
+
+
+def error_response(status: int, message: str | None = None):
+    title, text = ERROR_TEXT.get(status, (str(status), ""))
+    if wants_json():
+        body = jsonify({"error": {"code": API_CODES.get(status, str(status)), "message": message or text,
+                                  "field": None}})
+    else:
+        body = render_template("errors/error.html", status=status, title=title, text=message or text)
+    return make_response(body, status)
+
+
+@login_manager.user_loader
+def _load_user(user_id: str):
+    try:
+        uid, version = (int(p) for p in user_id.split(":"))
+    except ValueError:
+        return None
+    user = get_session().get(User, uid)
+    if user is None or not user.active or user.session_version != version:
+        return None  # password changed or account disabled: the session ends
+    return user
+
+
+@login_manager.request_loader
+def _load_user_from_bearer(req):
+    header = req.headers.get("Authorization", "")
+    if not header.startswith("Bearer "):
+        return None
+    from wijzer.services.accounts import user_for_token
+
+    session = get_session()
+    user = user_for_token(session, header[7:].strip())
+    if user is not None:
+        session.commit()  # last_used_at
+    return user
+
+
+@login_manager.unauthorized_handler
+def _unauthorized():
+    from flask import flash, redirect, url_for
+
+    if wants_json():
+        return jsonify({"error": {"code": "unauthorized", "message": "Authenticatie vereist: stuur "
+                                  "'Authorization: Bearer <token>'.", "field": None}}), 401
+    flash(login_manager.login_message, "info")
+    return redirect(url_for("auth.login", next=request.full_path if request.query_string else request.path))
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals.update(domain=domain)
+    app.jinja_env.filters["ago"] = ago_nl
+    app.jinja_env.filters["local"] = lambda dt, fmt="%d-%m-%Y %H:%M": local(dt).strftime(fmt) if dt else "—"
+    app.jinja_env.filters["nldate"] = lambda d: d.strftime("%d-%m-%Y") if d else "—"
+    app.jinja_env.filters["label"] = lambda code, table: getattr(domain, table).get(code, code or "—")
+
+    @app.context_processor
+    def _inject():
+        return {"config_public": {"TILE_URL": app.config["TILE_URL"],
+                                  "TILE_ATTRIBUTION": app.config["TILE_ATTRIBUTION"]}}
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        return error_response(exc.code or 500, exc.description if wants_json() and exc.code not in (404, 405) else None)
+
+    @app.errorhandler(OperationalError)
+    def _db_down(exc):
+        app.logger.error("Database unavailable: %s", exc)
+        response = error_response(503)
+        response.headers["Retry-After"] = "30"
+        return response
+
+    @app.after_request
+    def _security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data: https:; style-src 'self'; script-src 'self'; "
+            "object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'",
+        )
+        return response
