@@ -26,6 +26,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from wijzer import auth, web
     from wijzer.api import bp as api_bp
+    from wijzer.audit import bp as audit_bp
     from wijzer.search import bp as search_bp
     from providers import bp as providers_bp
 
@@ -34,6 +35,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(search_bp)
     app.register_blueprint(providers_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(audit_bp)
 
     from wijzer import cli
 

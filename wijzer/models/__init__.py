@@ -3,10 +3,12 @@ from wijzer import db as _db  # noqa: F401  (naming convention first)
 from wijzer.models.accounts import ApiToken, Invitation, User
 from wijzer.models.auditlog import AuditLog
 from wijzer.models.capacity import CapacityReport
+from wijzer.models.feedback import NoPlaceReport
+from wijzer.models.freshness import RegionSnapshot, Reminder
 from wijzer.models.providers import Location, Offering, Provider
 from wijzer.models.regions import Gemeente, Jeugdregio, PostcodeArea
 
 __all__ = [
     "ApiToken", "AuditLog", "CapacityReport", "Gemeente", "Invitation", "Jeugdregio", "Location",
-    "Offering", "PostcodeArea", "Provider", "User",
+    "NoPlaceReport", "Offering", "PostcodeArea", "Provider", "RegionSnapshot", "Reminder", "User",
 ]

@@ -1,0 +1,2 @@
+"""Region audit dashboards."""
+from wijzer.audit import bp  # noqa: F401

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from wijzer.timeutil import utcnow
+
+
+class Reminder(SQLModel, table=True):
+    """One reminder (or escalation) per provider per kind per window. The unique key makes the
+    reminder job idempotent: a rerun or a second scheduler cannot create or send it twice."""
+
+    __tablename__ = "reminder"
+    __table_args__ = (UniqueConstraint("provider_id", "kind", "window", name="uq_reminder_provider_kind_window"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    provider_id: int = Field(foreign_key="provider.id", index=True)
+    kind: str = Field(max_length=12)  # aging | stale | escalation
+    window: str = Field(max_length=40)  # e.g. the last-confirmation date the reminder is about
+    region_code: str | None = Field(default=None, max_length=4)
+    offering_ids: str = Field(default="", max_length=4000)  # packed ids
+    recipients: str = Field(default="", max_length=2000)
+    created_at: datetime = Field(default_factory=utcnow)
+    sent_at: datetime | None = None
+    attempts: int = 0
+    last_error: str | None = Field(default=None, max_length=1000)
+
+
+class RegionSnapshot(SQLModel, table=True):
+    """Nightly figures per jeugdregio × care type, for the audit trends."""
+
+    __tablename__ = "region_snapshot"
+    __table_args__ = (UniqueConstraint("region_code", "care_type", "taken_on", name="uq_region_snapshot_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    region_code: str = Field(foreign_key="jeugdregio.code", max_length=4, index=True)
+    care_type: str = Field(max_length=40)
+    taken_on: date
+    offerings: int = 0
+    providers: int = 0
+    free_places: int = 0
+    median_wait_intake: float | None = None
+    p90_wait_intake: float | None = None
+    median_wait_treatment: float | None = None
+    p90_wait_treatment: float | None = None
+    share_over_norm_intake: float | None = None
+    share_over_norm_treatment: float | None = None
+    share_stale: float | None = None
+    created_at: datetime = Field(default_factory=utcnow)
