@@ -8,6 +8,7 @@ from flask.cli import AppGroup
 from wijzer.db import session_scope
 
 users_cli = AppGroup("users", help="Accounts en API-sleutels.")
+demo_cli = AppGroup("demo", help="Demogegevens.")
 
 
 def run_migrations() -> None:
@@ -75,6 +76,39 @@ def users_token(email, name):
     click.echo(plain)
 
 
+@demo_cli.command("seed", help="Maak een deterministische, realistische demodataset met demo-accounts.")
+@click.option("--providers", default=300, show_default=True, type=click.IntRange(1, 50_000))
+@click.option("--seed", "seed_value", default=1, show_default=True, type=int)
+@click.option("--weeks", default=52, show_default=True, type=click.IntRange(1, 260))
+@click.option("--if-empty", is_flag=True, help="Niets doen als er al zorgaanbieders zijn.")
+def demo_seed(providers, seed_value, weeks, if_empty):
+    import time
+
+    from sqlmodel import select
+
+    from wijzer.models import Provider
+    from wijzer.services import demo
+
+    started = time.perf_counter()
+    with session_scope() as session:
+        if if_empty and session.exec(select(Provider.id).limit(1)).first() is not None:
+            click.echo("Er zijn al zorgaanbieders; geen demogegevens toegevoegd.")
+        else:
+            try:
+                result = demo.seed(session, providers=providers, seed_value=seed_value, weeks=weeks,
+                                   config=current_app.config)
+            except ValueError as exc:
+                raise click.ClickException(str(exc)) from None
+            click.echo(f"{result.providers} zorgaanbieders, {result.locations} locaties, {result.offerings} "
+                       f"aanbiedingen, {result.reports} capaciteitsmeldingen "
+                       f"({time.perf_counter() - started:.1f} s)")
+        accounts = demo.demo_accounts(session)
+    click.echo("Demo-logins (wachtwoord voor allemaal: %s):" % demo.DEMO_PASSWORD)
+    for role, email, _ in accounts:
+        click.echo(f"  {role:9} {email}")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(setup_command)
     app.cli.add_command(users_cli)
+    app.cli.add_command(demo_cli)
