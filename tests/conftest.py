@@ -85,11 +85,18 @@ def runner(app):
 
 @pytest.fixture
 def session(app):
-    """A database session inside an app context (commit explicitly, like an entry point)."""
-    with app.app_context():
-        from wijzer.db import get_session
+    """A database session of its own (commit explicitly, like an entry point).
 
-        yield get_session()
+    No app context stays pushed during the test: otherwise every test-client request would reuse
+    it, sharing ``g`` (the request's session, Flask-Login's cached user) between requests. Tests
+    that need one use ``with app.app_context():``.
+    """
+    from wijzer.db import new_session
+
+    with app.app_context():
+        s = new_session()
+    yield s
+    s.close()
 
 
 _seq = count(1)

@@ -10,7 +10,7 @@ import re
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from wijzer import domain
 from wijzer.geo import PostcodeError, normalise_postcode
@@ -88,7 +88,7 @@ class CapacityInput(_Base):
     wait_intake: int | None = None
     wait_treatment: int | None = None
     waitlist_length: int | None = None
-    intake_status: str
+    intake_status: str = Field(default=None, validate_default=True)
     status_until: date | None = None
     next_free_date: date | None = None
     note: str | None = None

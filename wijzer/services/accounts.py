@@ -27,7 +27,8 @@ def sha256(text: str) -> str:
 def check_password_policy(password: str, email: str = "") -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise RuleError(f"Een wachtwoord heeft minstens {MIN_PASSWORD_LENGTH} tekens.", "password")
-    if email and email.split("@")[0].lower() in password.lower():
+    local_part = email.split("@")[0].lower()
+    if len(local_part) >= 4 and local_part in password.lower():
         raise RuleError("Het wachtwoord mag uw e-mailadres niet bevatten.", "password")
     if len(set(password)) < 5:
         raise RuleError("Het wachtwoord is te eenvoudig.", "password")
