@@ -66,6 +66,7 @@ def app(database_url):
         "SECRET_KEY": "test-secret",
         "WTF_CSRF_ENABLED": False,
         "BASE_URL": "http://localhost",
+        "RATELIMIT_ENABLED": False,  # tests/web/test_rate_limits.py turns it on
     })
     yield app
     engine = app.extensions["wijzer_db"]["engine"]

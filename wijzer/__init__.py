@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from wijzer.extensions import csrf, login_manager
+from wijzer.extensions import csrf, limiter, login_manager
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -23,6 +23,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     db.init_app(app)
     login_manager.init_app(app)
     csrf.init_app(app)
+    limiter.init_app(app)
 
     from wijzer import auth, web
     from wijzer.api import bp as api_bp

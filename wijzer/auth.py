@@ -4,7 +4,7 @@ from __future__ import annotations
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlmodel import select
@@ -12,6 +12,7 @@ from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, Length
 
 from wijzer.db import get_session
+from wijzer.extensions import limiter
 from wijzer.models import ApiToken
 from wijzer.services import accounts
 from wijzer.services.catalogue import RuleError
@@ -63,6 +64,7 @@ class TokenForm(FlaskForm):
 
 
 @bp.route("/inloggen", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(home_for(current_user))

@@ -47,6 +47,13 @@ class Defaults:
     REMEMBER_COOKIE_HTTPONLY = True
     WTF_CSRF_TIME_LIMIT = None
     SCHEDULER_TIMEZONE = "Europe/Amsterdam"
+    # Rate limiting (Flask-Limiter). With several gunicorn workers and memory storage each worker
+    # counts on its own; set WIJZER_RATELIMIT_STORAGE_URI (e.g. redis://) to share the counts.
+    RATELIMIT_ENABLED = True
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = "10 per minute"
+    API_RATE_LIMIT = "600 per minute"
 
 
 def load_config(app, test_config: dict | None = None) -> None:

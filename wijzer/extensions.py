@@ -1,4 +1,6 @@
 """Flask extensions, created here and bound in create_app with init_app."""
+from flask import request
+from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_wtf import CSRFProtect
 
@@ -9,3 +11,17 @@ login_manager.login_message_category = "info"
 login_manager.session_protection = "basic"  # "strong" drops Bearer logins when a cookie session exists
 
 csrf = CSRFProtect()
+
+
+def _rate_key() -> str:
+    """Per API token when one is sent (each integration has its own budget), else per client address."""
+    auth = request.headers.get("Authorization", "")
+    if auth.startswith("Bearer "):
+        import hashlib
+
+        return "token:" + hashlib.sha256(auth[7:].strip().encode()).hexdigest()[:16]
+    return "ip:" + (request.remote_addr or "unknown")
+
+
+# Limits and storage come from config (RATELIMIT_*, LOGIN_RATE_LIMIT, API_RATE_LIMIT).
+limiter = Limiter(key_func=_rate_key)
