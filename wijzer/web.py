@@ -1,7 +1,7 @@
 """Cross-cutting web concerns: user loading, template helpers, error pages, security headers."""
 from __future__ import annotations
 
-from flask import Flask, jsonify, make_response, render_template, request
+from flask import Flask, g, jsonify, make_response, render_template, request
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -97,6 +97,10 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(OperationalError)
     def _db_down(exc):
         app.logger.error("Database unavailable: %s", exc)
+        session = g.pop("db_session", None)
+        if session is not None:
+            session.invalidate()  # drop the broken connection; the pool reconnects when the DB is back
+        g._login_user = login_manager.anonymous_user()  # render the page without asking the DB who this is
         response = error_response(503)
         response.headers["Retry-After"] = "30"
         return response
