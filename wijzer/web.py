@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Flask, g, jsonify, make_response, render_template, request
+from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -93,6 +94,11 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
         return error_response(exc.code or 500, exc.description if wants_json() and exc.code not in (404, 405) else None)
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(exc):
+        return error_response(400, "Het formulier is verlopen of kwam niet van deze site. Laad de pagina "
+                                   "opnieuw en probeer het nog eens; wat u invulde is niet opgeslagen.")
 
     @app.errorhandler(OperationalError)
     def _db_down(exc):
