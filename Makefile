@@ -1,0 +1,55 @@
+# Beschikbaarheidswijzer — two commands for a fresh machine:
+#   make demo   venv + install, SQLite database with reference and demo data, scheduler + web server
+#               on http://127.0.0.1:5000 (prints the demo logins)
+#   make test   installs everything the suite needs (incl. PostgreSQL and Chromium from Debian
+#               packages when missing) and runs it on SQLite, on PostgreSQL, and in the browser
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+FLASK  := $(BIN)/flask --app wsgi
+DEMO_PROVIDERS ?= 300
+PYTEST_ARGS ?=
+
+.PHONY: install demo serve test test-sqlite test-postgres test-e2e lint bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(FLASK) setup
+	$(FLASK) demo seed --providers $(DEMO_PROVIDERS) --seed 1 --if-empty
+	@scripts/serve-demo.sh
+
+test: install
+	@scripts/ensure-system-packages.sh
+	@$(MAKE) --no-print-directory test-sqlite
+	@$(MAKE) --no-print-directory test-postgres
+	@$(MAKE) --no-print-directory test-e2e
+
+test-sqlite: install
+	@echo "== pytest on SQLite"
+	$(BIN)/pytest -q -m "not e2e" $(PYTEST_ARGS)
+
+test-postgres: install
+	@echo "== pytest on PostgreSQL"
+	@export WIJZER_TEST_DATABASE_URL="$$(scripts/ensure-postgres.sh)" && \
+	  $(BIN)/pytest -q -m "not e2e" $(PYTEST_ARGS)
+
+test-e2e: install
+	@echo "== end-to-end tests in Chromium"
+	$(BIN)/pytest -q -m e2e $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check wijzer providers importers tests benchmarks
+
+bench: install
+	$(BIN)/python benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache test-artifacts benchmarks/out
