@@ -1,26 +1,322 @@
-"""Provider portal."""
-from flask import render_template
+"""Provider portal: the weekly update, locations, offerings, history, profile; admin pages.
+
+Provider staff see only their own provider: every object is looked up together with the user's
+provider id, and anything else is a 404 (we do not reveal that it exists).
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import func, or_
 from sqlmodel import select
 
 from providers import bp
+from providers.forms import AdminProviderSearch, InviteForm, LocationForm, OfferingForm, ProviderForm, apply_errors
+from wijzer import domain
 from wijzer.auth import role_required
 from wijzer.db import get_session
-from wijzer.models import Offering, Provider
+from wijzer.models import CapacityReport, Invitation, Location, NoPlaceReport, Offering, Provider, User
+from wijzer.schemas import CapacityInput, LocationInput, OfferingInput, ProviderInput, validate
+from wijzer.services import accounts, availability, catalogue
+from wijzer.services.catalogue import RuleError
+from wijzer.timeutil import utcnow
+
+WEEKLY_FIELDS = ("free_places", "wait_intake", "wait_treatment", "waitlist_length", "intake_status",
+                 "status_until", "next_free_date", "note")
+PAGE_SIZE = 50
 
 
-@bp.route("/")
+def _provider() -> Provider:
+    provider = get_session().get(Provider, current_user.provider_id)
+    if provider is None:
+        abort(404)
+    return provider
+
+
+def _own(model, object_id: int):
+    obj = get_session().get(model, object_id)
+    if obj is None or obj.provider_id != current_user.provider_id:
+        abort(404)
+    return obj
+
+
+def _fresh_limits() -> tuple[int, int]:
+    return current_app.config["FRESH_DAYS"], current_app.config["STALE_DAYS"]
+
+
+def _offerings_with_locations(session, provider_id: int, active_only: bool = True):
+    stmt = (select(Offering, Location).join(Location, Location.id == Offering.location_id)
+            .where(Offering.provider_id == provider_id))
+    if active_only:
+        stmt = stmt.where(Offering.active)
+    return session.exec(stmt.order_by(Location.name, Offering.care_type, Offering.offering_ref)).all()
+
+
+def _row_values(off: Offering) -> dict[str, str]:
+    values = availability.current_values(off)
+    return {k: "" if v is None else str(v) for k, v in values.items()}
+
+
+# ---------------------------------------------------------------- weekly update
+@bp.route("/", methods=["GET", "POST"])
 @role_required("provider")
 def weekly():
     session = get_session()
-    provider = session.get(Provider, current_user.provider_id)
-    offerings = session.exec(select(Offering).where(Offering.provider_id == provider.id)
-                             .order_by(Offering.care_type, Offering.offering_ref)).all()
-    return render_template("providers/weekly.html", provider=provider, offerings=offerings)
+    provider = _provider()
+    pairs = _offerings_with_locations(session, provider.id)
+    offerings = [o for o, _ in pairs]
+    values = {o.id: _row_values(o) for o in offerings}
+    errors: dict[int, dict[str, str]] = {}
+    status = 200
+    if request.method == "POST":
+        confirm_unchanged = request.form.get("action") == "confirm_all"
+        rows: dict[int, CapacityInput | None] = {}
+        for off in offerings:
+            typed = {f: request.form.get(f"o{off.id}-{f}", "").strip() for f in WEEKLY_FIELDS}
+            values[off.id] = typed
+            if off.last_reported_at is None and not any(typed.values()):
+                rows[off.id] = None  # never reported and left empty: nothing to record
+                continue
+            data, problems = validate(CapacityInput, typed)
+            if problems:
+                errors[off.id] = problems
+            rows[off.id] = data
+        if not errors:
+            fresh, stale = _fresh_limits()
+            updated, confirmed = availability.weekly_update(
+                session, offerings, rows, confirm_unchanged=confirm_unchanged, user=current_user,
+                fresh_days=fresh, stale_days=stale)
+            session.commit()
+            flash(f"Opgeslagen: {updated} gewijzigd, {confirmed} bevestigd.", "ok")
+            return redirect(url_for("providers.weekly"))
+        status = 400
+    since = utcnow() - timedelta(weeks=4)
+    no_place = session.exec(
+        select(NoPlaceReport.offering_id, func.count(), func.max(NoPlaceReport.at))
+        .where(NoPlaceReport.offering_id.in_([o.id for o in offerings]), NoPlaceReport.at >= since)
+        .group_by(NoPlaceReport.offering_id)).all() if offerings else []
+    now = utcnow()
+    fresh, stale = _fresh_limits()
+    freshness = {o.id: availability.freshness_of(o.last_confirmed_at, now, fresh, stale) for o in offerings}
+    return render_template("providers/weekly.html", provider=provider, pairs=pairs, values=values,
+                           errors=errors, freshness=freshness,
+                           no_place={oid: (n, at) for oid, n, at in no_place}, now=now), status
 
 
+@bp.route("/aanbod/<int:offering_id>/historie")
+@role_required("provider")
+def history(offering_id: int):
+    session = get_session()
+    off = _own(Offering, offering_id)
+    reports = session.exec(select(CapacityReport, User.email).join(User, User.id == CapacityReport.user_id, isouter=True)
+                           .where(CapacityReport.offering_id == off.id)
+                           .order_by(CapacityReport.reported_at.desc(), CapacityReport.id.desc()).limit(500)).all()
+    return render_template("providers/history.html", offering=off, location=session.get(Location, off.location_id),
+                           reports=reports)
+
+
+# ---------------------------------------------------------------- locations
+@bp.route("/locaties")
+@role_required("provider")
+def locations():
+    session = get_session()
+    rows = session.exec(select(Location).where(Location.provider_id == current_user.provider_id)
+                        .order_by(Location.name)).all()
+    return render_template("providers/locations.html", provider=_provider(), locations=rows)
+
+
+@bp.route("/locaties/nieuw", methods=["GET", "POST"], defaults={"location_id": None})
+@bp.route("/locaties/<int:location_id>", methods=["GET", "POST"])
+@role_required("provider")
+def location_edit(location_id: int | None):
+    session = get_session()
+    provider = _provider()
+    location = _own(Location, location_id) if location_id else None
+    form = LocationForm(obj=location)
+    if form.validate_on_submit():
+        data, problems = validate(LocationInput, form.data)
+        if data is not None:
+            try:
+                saved = catalogue.save_location(session, provider, data, location, user=current_user)
+            except RuleError as exc:
+                problems = {exc.field: str(exc)}
+            else:
+                session.commit()
+                flash(f"Locatie '{saved.name}' is opgeslagen.", "ok")
+                return redirect(url_for("providers.locations"))
+        apply_errors(form, problems)
+    status = 400 if form.errors else 200
+    return render_template("providers/location_form.html", form=form, location=location), status
+
+
+# ---------------------------------------------------------------- offerings
+@bp.route("/aanbod")
+@role_required("provider")
+def offerings():
+    pairs = _offerings_with_locations(get_session(), current_user.provider_id, active_only=False)
+    return render_template("providers/offerings.html", provider=_provider(), pairs=pairs)
+
+
+@bp.route("/aanbod/nieuw", methods=["GET", "POST"], defaults={"offering_id": None})
+@bp.route("/aanbod/<int:offering_id>", methods=["GET", "POST"])
+@role_required("provider")
+def offering_edit(offering_id: int | None):
+    session = get_session()
+    provider = _provider()
+    offering = _own(Offering, offering_id) if offering_id else None
+    own_locations = session.exec(select(Location).where(Location.provider_id == provider.id)
+                                 .order_by(Location.name)).all()
+    if not own_locations:
+        flash("Voeg eerst een locatie toe; elk aanbod hoort bij een locatie.", "info")
+        return redirect(url_for("providers.location_edit"))
+    form = OfferingForm(data=_offering_form_data(offering) if offering and request.method == "GET" else None)
+    form.location_id.choices = [(str(loc.id), f"{loc.name} ({loc.postcode} {loc.city or ''})") for loc in own_locations]
+    if form.validate_on_submit():
+        payload = dict(form.data)
+        payload["crisis_intake"] = bool(form.crisis_intake.data)
+        data, problems = validate(OfferingInput, payload)
+        location = next((loc for loc in own_locations if str(loc.id) == form.location_id.data), None)
+        if location is None:
+            problems["location_id"] = "Kies een van uw locaties."
+        if data is not None and location is not None:
+            try:
+                saved = catalogue.save_offering(session, provider, location, data, offering, user=current_user)
+            except RuleError as exc:
+                problems = {exc.field: str(exc)}
+            else:
+                session.commit()
+                flash(f"Aanbod '{saved.offering_ref}' is opgeslagen.", "ok")
+                return redirect(url_for("providers.offerings"))
+        apply_errors(form, problems, {"__all__": "max_age"})
+    status = 400 if form.errors else 200
+    return render_template("providers/offering_form.html", form=form, offering=offering), status
+
+
+def _offering_form_data(off: Offering) -> dict:
+    return {"offering_ref": off.offering_ref, "name": off.name, "location_id": str(off.location_id),
+            "care_type": off.care_type, "tags": off.tag_list, "min_age": str(off.min_age),
+            "max_age": str(off.max_age), "modalities": off.modality_list, "funding": off.funding_list,
+            "contract_regions": ", ".join(off.contract_region_list), "category": off.category or "",
+            "description": off.description or "", "crisis_intake": off.crisis_intake}
+
+
+@bp.route("/aanbod/<int:offering_id>/actief", methods=["POST"])
+@role_required("provider")
+def offering_toggle(offering_id: int):
+    from wijzer.services import auditlog
+
+    session = get_session()
+    off = _own(Offering, offering_id)
+    off.active = not off.active
+    off.updated_at = utcnow()
+    session.add(off)
+    auditlog.record(session, action="activate" if off.active else "deactivate", entity="offering",
+                    entity_id=off.id, user=current_user)
+    session.commit()
+    flash(f"Aanbod '{off.offering_ref}' is {'weer actief' if off.active else 'gedeactiveerd'}.", "ok")
+    return redirect(url_for("providers.offerings"))
+
+
+# ---------------------------------------------------------------- profile
+@bp.route("/profiel", methods=["GET", "POST"])
+@role_required("provider")
+def profile():
+    session = get_session()
+    provider = _provider()
+    form = ProviderForm(obj=provider)
+    if form.validate_on_submit():
+        data, problems = validate(ProviderInput, form.data)
+        if data is not None:
+            try:
+                catalogue.save_provider(session, data, provider, user=current_user)
+            except RuleError as exc:
+                problems = {exc.field: str(exc)}
+            else:
+                session.commit()
+                flash("Uw gegevens zijn opgeslagen.", "ok")
+                return redirect(url_for("providers.profile"))
+        apply_errors(form, problems)
+    return render_template("providers/profile.html", form=form, provider=provider), 400 if form.errors else 200
+
+
+# ---------------------------------------------------------------- admin
 @bp.route("/beheer")
 @role_required("admin")
 def admin_home():
-    providers = get_session().exec(select(Provider).order_by(Provider.name).limit(200)).all()
-    return render_template("providers/admin_home.html", providers=providers)
+    session = get_session()
+    search = AdminProviderSearch(request.args)
+    page = max(1, request.args.get("pagina", 1, type=int))
+    stmt = select(Provider)
+    q = (search.q.data or "").strip()
+    if q:
+        stmt = stmt.where(or_(Provider.name.ilike(f"%{q}%"), Provider.kvk == q))
+    total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
+    providers = session.exec(stmt.order_by(Provider.name).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
+    counts = dict(session.exec(select(Offering.provider_id, func.count()).where(
+        Offering.provider_id.in_([p.id for p in providers])).group_by(Offering.provider_id)).all()) if providers else {}
+    return render_template("providers/admin_home.html", providers=providers, counts=counts, search=search,
+                           page=page, pages=max(1, -(-total // PAGE_SIZE)), total=total, q=q)
+
+
+@bp.route("/beheer/aanbieders/nieuw", methods=["GET", "POST"])
+@role_required("admin")
+def admin_provider_new():
+    session = get_session()
+    form = ProviderForm()
+    if form.validate_on_submit():
+        data, problems = validate(ProviderInput, form.data)
+        if data is not None:
+            try:
+                provider = catalogue.save_provider(session, data, user=current_user)
+            except RuleError as exc:
+                problems = {exc.field: str(exc)}
+            else:
+                session.commit()
+                flash(f"Zorgaanbieder '{provider.name}' is aangemaakt. Nodig nu een medewerker uit.", "ok")
+                return redirect(url_for("providers.admin_provider", provider_id=provider.id))
+        apply_errors(form, problems)
+    return render_template("providers/admin_provider_form.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/beheer/aanbieders/<int:provider_id>", methods=["GET", "POST"])
+@role_required("admin")
+def admin_provider(provider_id: int):
+    session = get_session()
+    provider = session.get(Provider, provider_id)
+    if provider is None:
+        abort(404)
+    form = InviteForm()
+    invite_link = None
+    if form.validate_on_submit():
+        try:
+            _, token = accounts.create_invitation(session, email=form.email.data or "", role="provider",
+                                                  provider_id=provider.id, by=current_user,
+                                                  ttl_hours=current_app.config["INVITE_TTL_HOURS"])
+        except RuleError as exc:
+            form.email.errors = [str(exc)]
+        else:
+            session.commit()
+            invite_link = url_for("auth.accept_invite", token=token, _external=True)
+            from wijzer.services.mail import send_invitation
+
+            send_invitation(session, form.email.data.strip().lower(), invite_link, provider.name)
+            session.commit()
+            flash(f"Uitnodiging verstuurd naar {form.email.data}.", "ok")
+    pairs = _offerings_with_locations(session, provider.id, active_only=False)
+    staff = session.exec(select(User).where(User.provider_id == provider.id).order_by(User.email)).all()
+    invites = session.exec(select(Invitation).where(Invitation.provider_id == provider.id, Invitation.used_at.is_(None))
+                           .order_by(Invitation.created_at.desc())).all()
+    return render_template("providers/admin_provider.html", provider=provider, pairs=pairs, staff=staff,
+                           invites=invites, form=form, invite_link=invite_link, now=utcnow()), \
+        400 if form.errors else 200
+
+
+@bp.route("/beheer/gebruikers")
+@role_required("admin")
+def admin_users():
+    session = get_session()
+    users = session.exec(select(User, Provider.name).join(Provider, Provider.id == User.provider_id, isouter=True)
+                         .order_by(User.role, User.email)).all()
+    return render_template("providers/admin_users.html", users=users, roles=domain.ROLES)

@@ -23,6 +23,7 @@ from wijzer.services.reference import load_reference_data
 from wijzer.timeutil import utcnow
 
 REFERENCE_TABLES = {"jeugdregio", "gemeente", "postcode_area"}
+accounts.HASH_METHOD = "pbkdf2:sha256:1000"  # fast hashes in tests; production uses scrypt
 PASSWORD = "Correct-Paard-Nietje-42"
 
 

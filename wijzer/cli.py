@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from wijzer.db import session_scope
 
@@ -26,6 +26,7 @@ def run_migrations() -> None:
 
 
 @click.command("setup", help="Maak of upgrade het databaseschema en laad de referentiegegevens.")
+@with_appcontext
 def setup_command():
     from wijzer.services.reference import load_reference_data
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 09:26:38.853351
+Create Date: 2026-11-24 09:59:03.924619
 """
 from collections.abc import Sequence
 
@@ -32,6 +32,21 @@ def upgrade() -> None:
     sa.Column('travel_km', sa.Float(), nullable=True),
     sa.PrimaryKeyConstraint('code', name=op.f('pk_jeugdregio'))
     )
+    op.create_table('outbox_mail',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('to', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=False),
+    sa.Column('subject', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+    sa.Column('body', sqlmodel.sql.sqltypes.AutoString(length=20000), nullable=False),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('error', sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('sent_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox_mail'))
+    )
+    with op.batch_alter_table('outbox_mail', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_outbox_mail_created_at'), ['created_at'], unique=False)
+
     op.create_table('provider',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
@@ -83,6 +98,48 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('gemeente', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_gemeente_region_code'), ['region_code'], unique=False)
+
+    op.create_table('region_snapshot',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('region_code', sqlmodel.sql.sqltypes.AutoString(length=4), nullable=False),
+    sa.Column('care_type', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('taken_on', sa.Date(), nullable=False),
+    sa.Column('offerings', sa.Integer(), nullable=False),
+    sa.Column('providers', sa.Integer(), nullable=False),
+    sa.Column('free_places', sa.Integer(), nullable=False),
+    sa.Column('median_wait_intake', sa.Float(), nullable=True),
+    sa.Column('p90_wait_intake', sa.Float(), nullable=True),
+    sa.Column('median_wait_treatment', sa.Float(), nullable=True),
+    sa.Column('p90_wait_treatment', sa.Float(), nullable=True),
+    sa.Column('share_over_norm_intake', sa.Float(), nullable=True),
+    sa.Column('share_over_norm_treatment', sa.Float(), nullable=True),
+    sa.Column('share_stale', sa.Float(), nullable=True),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['region_code'], ['jeugdregio.code'], name=op.f('fk_region_snapshot_region_code_jeugdregio')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_region_snapshot')),
+    sa.UniqueConstraint('region_code', 'care_type', 'taken_on', name='uq_region_snapshot_key')
+    )
+    with op.batch_alter_table('region_snapshot', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_region_snapshot_region_code'), ['region_code'], unique=False)
+
+    op.create_table('reminder',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('provider_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
+    sa.Column('window', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('region_code', sqlmodel.sql.sqltypes.AutoString(length=4), nullable=True),
+    sa.Column('offering_ids', sqlmodel.sql.sqltypes.AutoString(length=4000), nullable=False),
+    sa.Column('recipients', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=False),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('sent_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('last_error', sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True),
+    sa.ForeignKeyConstraint(['provider_id'], ['provider.id'], name=op.f('fk_reminder_provider_id_provider')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_reminder')),
+    sa.UniqueConstraint('provider_id', 'kind', 'window', name='uq_reminder_provider_kind_window')
+    )
+    with op.batch_alter_table('reminder', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_reminder_provider_id'), ['provider_id'], unique=False)
 
     op.create_table('api_token',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -242,11 +299,31 @@ def upgrade() -> None:
     with op.batch_alter_table('capacity_report', schema=None) as batch_op:
         batch_op.create_index('ix_capacity_report_offering_at', ['offering_id', 'reported_at'], unique=False)
 
+    op.create_table('no_place_report',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('offering_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('region_code', sqlmodel.sql.sqltypes.AutoString(length=4), nullable=False),
+    sa.Column('seen_by_provider_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['offering_id'], ['offering.id'], name=op.f('fk_no_place_report_offering_id_offering')),
+    sa.ForeignKeyConstraint(['user_id'], ['app_user.id'], name=op.f('fk_no_place_report_user_id_app_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_no_place_report'))
+    )
+    with op.batch_alter_table('no_place_report', schema=None) as batch_op:
+        batch_op.create_index('ix_no_place_report_offering_at', ['offering_id', 'at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_no_place_report_region_code'), ['region_code'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('no_place_report', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_no_place_report_region_code'))
+        batch_op.drop_index('ix_no_place_report_offering_at')
+
+    op.drop_table('no_place_report')
     with op.batch_alter_table('capacity_report', schema=None) as batch_op:
         batch_op.drop_index('ix_capacity_report_offering_at')
 
@@ -281,6 +358,14 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_api_token_user_id'))
 
     op.drop_table('api_token')
+    with op.batch_alter_table('reminder', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_reminder_provider_id'))
+
+    op.drop_table('reminder')
+    with op.batch_alter_table('region_snapshot', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_region_snapshot_region_code'))
+
+    op.drop_table('region_snapshot')
     with op.batch_alter_table('gemeente', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_gemeente_region_code'))
 
@@ -293,5 +378,9 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_provider_name'))
 
     op.drop_table('provider')
+    with op.batch_alter_table('outbox_mail', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_outbox_mail_created_at'))
+
+    op.drop_table('outbox_mail')
     op.drop_table('jeugdregio')
     # ### end Alembic commands ###

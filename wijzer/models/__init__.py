@@ -5,10 +5,11 @@ from wijzer.models.auditlog import AuditLog
 from wijzer.models.capacity import CapacityReport
 from wijzer.models.feedback import NoPlaceReport
 from wijzer.models.freshness import RegionSnapshot, Reminder
+from wijzer.models.mail import OutboxMail
 from wijzer.models.providers import Location, Offering, Provider
 from wijzer.models.regions import Gemeente, Jeugdregio, PostcodeArea
 
 __all__ = [
     "ApiToken", "AuditLog", "CapacityReport", "Gemeente", "Invitation", "Jeugdregio", "Location",
-    "NoPlaceReport", "Offering", "PostcodeArea", "Provider", "RegionSnapshot", "Reminder", "User",
+    "NoPlaceReport", "Offering", "OutboxMail", "PostcodeArea", "Provider", "RegionSnapshot", "Reminder", "User",
 ]

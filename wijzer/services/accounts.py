@@ -17,6 +17,8 @@ from wijzer.timeutil import utcnow
 MIN_PASSWORD_LENGTH = 12
 MAX_FAILED_LOGINS = 5
 LOCKOUT_MINUTES = 15
+# werkzeug's default (scrypt). Tests lower the cost through this module attribute.
+HASH_METHOD = "scrypt"
 _DUMMY_HASH = generate_password_hash("timing-equaliser-not-a-password")
 
 
@@ -57,7 +59,7 @@ def create_user(session: Session, *, email: str, password: str | None, role: str
     new = User(email=email, name=name, role=role,
                provider_id=provider_id if role == "provider" else None,
                region_code=region_code if role == "auditor" else None,
-               password_hash=generate_password_hash(password) if password else "")
+               password_hash=generate_password_hash(password, method=HASH_METHOD) if password else "")
     session.add(new)
     session.flush()
     auditlog.record(session, action="create", entity="user", entity_id=new.id, user=user, actor=actor,
@@ -67,7 +69,7 @@ def create_user(session: Session, *, email: str, password: str | None, role: str
 
 def set_password(session: Session, user: User, password: str, *, actor=None) -> None:
     check_password_policy(password, user.email)
-    user.password_hash = generate_password_hash(password)
+    user.password_hash = generate_password_hash(password, method=HASH_METHOD)
     user.session_version += 1  # ends every other session
     user.failed_logins = 0
     user.locked_until = None

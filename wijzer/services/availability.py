@@ -104,3 +104,26 @@ def history(session: Session, offering_id: int, since: datetime | None = None, l
     if limit:
         stmt = stmt.limit(limit)
     return session.exec(stmt).all()
+
+
+def weekly_update(session: Session, offerings: list[Offering], rows: dict[int, CapacityInput | None], *,
+                  confirm_unchanged: bool, user=None, source: str = "portal", now: datetime | None = None,
+                  fresh_days: int = 7, stale_days: int = 14) -> tuple[int, int]:
+    """The provider's weekly round: a changed row becomes an ``update`` report; an unchanged one a
+    ``confirm`` report when ``confirm_unchanged`` ("Alles klopt nog"), else nothing. Rows that are
+    ``None`` (never reported and left empty) are skipped. Returns (updated, confirmed)."""
+    now = now or utcnow()
+    updated = confirmed = 0
+    for off in offerings:
+        data = rows.get(off.id)
+        if data is None:
+            continue
+        if differs(off, data):
+            record_report(session, off, data, kind="update", source=source, user=user, now=now,
+                          fresh_days=fresh_days, stale_days=stale_days)
+            updated += 1
+        elif confirm_unchanged:
+            record_report(session, off, None, kind="confirm", source=source, user=user, now=now,
+                          fresh_days=fresh_days, stale_days=stale_days)
+            confirmed += 1
+    return updated, confirmed
