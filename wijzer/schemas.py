@@ -360,3 +360,127 @@ def validate(model: type[BaseModel], data: dict) -> tuple[BaseModel | None, dict
         return model.model_validate(data), {}
     except ValidationError as exc:
         return None, errors_by_field(exc)
+
+
+def _csv(value: Any) -> list[str]:
+    if value is None or value == "":
+        return []
+    if isinstance(value, str):
+        value = value.split(",")
+    return [str(v).strip().lower() for v in value if str(v).strip()]
+
+
+class SearchFilters(_Base):
+    """Search parameters, shared by the finder pages, the JSON API and the region audit."""
+
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+    care_type: str | None = None
+    tags: list[str] = []
+    age: int | None = None
+    modality: str | None = None
+    funding: str | None = None
+    postcode: str | None = None
+    radius_km: float = 25
+    region: str | None = None
+    municipality: str | None = None
+    available_now: bool = False
+    max_wait_weeks: int | None = None
+    limit: int = 20
+    offset: int = 0
+
+    _blank = field_validator("care_type", "modality", "funding", "postcode", "region", "municipality", "age",
+                             "max_wait_weeks", mode="before")(_blank_to_none)
+
+    @field_validator("care_type", mode="before")
+    @classmethod
+    def _care_type(cls, v):
+        if v is None:
+            return v
+        v = str(v).lower()
+        if v not in domain.CARE_TYPES:
+            raise ValueError(f"Onbekende zorgsoort '{v}'. Kies uit: {', '.join(domain.CARE_TYPES)}.")
+        return v
+
+    @field_validator("tags", mode="before")
+    @classmethod
+    def _tags(cls, v):
+        return _check_codes(_csv(v), domain.TAGS, "doelgroep")
+
+    @field_validator("modality", mode="before")
+    @classmethod
+    def _modality(cls, v):
+        return None if v is None else _check_codes([str(v).lower()], domain.MODALITIES, "vorm")[0]
+
+    @field_validator("funding", mode="before")
+    @classmethod
+    def _funding(cls, v):
+        return None if v is None else _check_codes([str(v).lower()], domain.FUNDING, "financiering")[0]
+
+    @field_validator("age")
+    @classmethod
+    def _age(cls, v):
+        if v is not None and not domain.MIN_AGE <= v <= domain.MAX_AGE:
+            raise ValueError(f"Een leeftijd ligt tussen {domain.MIN_AGE} en {domain.MAX_AGE} jaar.")
+        return v
+
+    @field_validator("postcode")
+    @classmethod
+    def _postcode(cls, v):
+        if v is None:
+            return v
+        try:
+            return normalise_postcode(v)
+        except PostcodeError as exc:
+            raise ValueError(str(exc)) from None
+
+    @field_validator("radius_km", mode="before")
+    @classmethod
+    def _radius_blank(cls, v):
+        return 25 if v is None or (isinstance(v, str) and not v.strip()) else v
+
+    @field_validator("radius_km")
+    @classmethod
+    def _radius(cls, v):
+        if not (v == v) or not 0 < v <= 250:  # NaN fails the first test
+            raise ValueError("De straal ligt tussen 1 en 250 km.")
+        return v
+
+    @field_validator("region")
+    @classmethod
+    def _region(cls, v):
+        if v is not None:
+            v = v.upper()
+            if not re.match(r"^JZ\d{2}$", v):
+                raise ValueError("Gebruik een jeugdregiocode zoals JZ22.")
+        return v
+
+    @field_validator("municipality")
+    @classmethod
+    def _municipality(cls, v):
+        if v is not None:
+            v = v.upper()
+            if not re.match(r"^GM\d{4}$", v):
+                raise ValueError("Gebruik een CBS-gemeentecode zoals GM0344.")
+        return v
+
+    @field_validator("max_wait_weeks")
+    @classmethod
+    def _max_wait(cls, v):
+        if v is not None and not 0 <= v <= domain.MAX_WAIT_WEEKS:
+            raise ValueError(f"De maximale wachttijd ligt tussen 0 en {domain.MAX_WAIT_WEEKS} weken.")
+        return v
+
+    @field_validator("limit")
+    @classmethod
+    def _limit(cls, v):
+        if not 1 <= v <= 100:
+            raise ValueError("limit ligt tussen 1 en 100.")
+        return v
+
+    @field_validator("offset")
+    @classmethod
+    def _offset(cls, v):
+        if not 0 <= v <= 100_000:
+            raise ValueError("offset ligt tussen 0 en 100000.")
+        return v
