@@ -5,6 +5,8 @@
   var mapEl = document.getElementById("map");
   if (mapEl && window.L) {
     var lat = parseFloat(mapEl.dataset.lat), lon = parseFloat(mapEl.dataset.lon);
+    var fallback = mapEl.querySelector(".map__fallback");
+    if (fallback) { fallback.remove(); }
     var map = window.L.map(mapEl, { scrollWheelZoom: false }).setView([lat, lon], 13);
     if (mapEl.dataset.tiles) {
       window.L.tileLayer(mapEl.dataset.tiles, { maxZoom: 18, attribution: mapEl.dataset.attribution || "" }).addTo(map);

@@ -135,7 +135,7 @@ def seed(session: Session, *, providers: int, seed_value: int = 1, weeks: int = 
     lid = lid0
     for i in range(providers):
         pid = pid0 + i
-        home = pcs[1700] if i == 0 else rng.choice(pcs)  # provider 1: Utrecht area, for the demo login
+        home = _pc4_table()["3511"] if i == 0 else rng.choice(pcs)  # provider 1: Utrecht, for the demo logins
         name = ("Stichting Logeerhuis De Linde" if i == 0
                 else f"{rng.choice(PREFIXES)} {rng.choice(NAMES)} {home.place}")
         slug = "".join(ch for ch in name.lower() if ch.isalnum())[:24]
