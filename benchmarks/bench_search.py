@@ -1,0 +1,105 @@
+"""Search API benchmark on the national demo dataset (5,000 providers, ~40,000 offerings).
+
+Times 1,000 realistic queries server-side in one process (the whole request through the Flask test
+client: parsing, search, JSON), the bare indexed bounding-box SQL for the same filters (the floor),
+and a naive variant that computes geopy's geodesic to every offering of the care type.
+
+    python benchmarks/bench_search.py [--queries 1000] [--naive 30]
+"""
+from __future__ import annotations
+
+import argparse
+import random
+import time
+from urllib.parse import urlencode
+
+from common import fmt, machine, national_app, percentiles
+from sqlmodel import select
+
+from wijzer.domain import CARE_TYPES, TAGS
+from wijzer.geo import _pc4_table, bounding_box, geodesic_km, lookup_postcode
+from wijzer.models import Offering
+
+
+def make_queries(n: int, seed: int = 42) -> list[dict]:
+    rng = random.Random(seed)
+    pcs = sorted(_pc4_table())
+    out = []
+    for _ in range(n):
+        q = {"postcode": rng.choice(pcs), "radius_km": rng.choice([10, 15, 25, 25, 35, 50])}
+        if rng.random() < 0.9:
+            q["care_type"] = rng.choice(list(CARE_TYPES))
+        if rng.random() < 0.7:
+            q["age"] = rng.randint(0, 18)
+        if rng.random() < 0.2:
+            q["tags"] = rng.choice(list(TAGS))
+        if rng.random() < 0.2:
+            q["available_now"] = "true"
+        out.append(q)
+    return out
+
+
+def bare_sql(session, q: dict) -> int:
+    p = lookup_postcode(q["postcode"])
+    min_lat, max_lat, min_lon, max_lon = bounding_box(p.lat, p.lon, float(q["radius_km"]))
+    stmt = select(Offering.id, Offering.lat, Offering.lon).where(
+        Offering.active, Offering.lat.between(min_lat, max_lat), Offering.lon.between(min_lon, max_lon))
+    if "care_type" in q:
+        stmt = stmt.where(Offering.care_type == q["care_type"])
+    if "age" in q:
+        stmt = stmt.where(Offering.min_age <= q["age"], Offering.max_age >= q["age"])
+    if "tags" in q:
+        stmt = stmt.where(Offering.tags.contains(f"|{q['tags']}|"))
+    return len(session.exec(stmt).all())
+
+
+def naive(session, q: dict) -> int:
+    p = lookup_postcode(q["postcode"])
+    stmt = select(Offering.id, Offering.lat, Offering.lon).where(Offering.active)
+    if "care_type" in q:
+        stmt = stmt.where(Offering.care_type == q["care_type"])
+    rows = session.exec(stmt).all()
+    return sum(1 for _, lat, lon in rows if geodesic_km(p.lat, p.lon, lat, lon) <= float(q["radius_km"]))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--queries", type=int, default=1000)
+    parser.add_argument("--naive", type=int, default=30)
+    args = parser.parse_args()
+    app = national_app()
+    client = app.test_client()
+    queries = make_queries(args.queries)
+    for q in queries[:50]:  # warm up caches (PC4 table, SQLite pages)
+        client.get("/api/v1/search?" + urlencode(q))
+    api_ms, totals = [], []
+    for q in queries:
+        start = time.perf_counter()
+        response = client.get("/api/v1/search?" + urlencode(q))
+        api_ms.append((time.perf_counter() - start) * 1000)
+        assert response.status_code == 200, response.get_data(as_text=True)
+        totals.append(response.get_json()["total"])
+    with app.app_context():
+        from wijzer.db import get_session
+
+        session = get_session()
+        floor_ms = []
+        for q in queries:
+            start = time.perf_counter()
+            bare_sql(session, q)
+            floor_ms.append((time.perf_counter() - start) * 1000)
+        naive_ms = []
+        for q in queries[: args.naive]:
+            start = time.perf_counter()
+            naive(session, q)
+            naive_ms.append((time.perf_counter() - start) * 1000)
+    api, floor, slow = percentiles(api_ms), percentiles(floor_ms), percentiles(naive_ms)
+    print(f"# Search benchmark — {machine()}")
+    print(f"- dataset: {app.config['DATABASE_URL']}; {len(queries)} queries; median matches {sorted(totals)[len(totals) // 2]}")
+    print(f"- search API (server-side, full request): {fmt(api)}")
+    print(f"- bare indexed bounding-box SQL (floor):  {fmt(floor)}  -> API p95 / floor p95 = {api['p95'] / floor['p95']:.1f}x")
+    print(f"- naive geodesic to every offering of the care type: {fmt(slow)} -> {slow['p50'] / api['p50']:.0f}x slower (p50)")
+
+
+if __name__ == "__main__":
+    main()
