@@ -109,7 +109,46 @@ def demo_seed(providers, seed_value, weeks, if_empty):
         click.echo(f"  {role:9} {email}")
 
 
+jobs_cli = AppGroup("jobs", help="Geplande taken.")
+
+
+@jobs_cli.command("list", help="Toon de taken en wanneer ze lopen.")
+def jobs_list():
+    from wijzer.jobs import JOBS, SCHEDULE_TEXT
+
+    for name in JOBS:
+        click.echo(f"{name:18} {SCHEDULE_TEXT[name]}")
+
+
+@jobs_cli.command("run", help="Voer een taak één keer uit (freshness, reminders, expire_statuses, region_snapshots).")
+@click.argument("name")
+def jobs_run(name):
+    from wijzer.jobs import JOBS, run_job
+
+    if name not in JOBS:
+        raise click.ClickException(f"Onbekende taak '{name}'. Kies uit: {', '.join(JOBS)}.")
+    run = run_job(name)
+    click.echo(f"{name}: {run.status} in {run.duration_ms} ms – {run.detail}")
+    if run.status == "failed":
+        raise SystemExit(1)
+
+
+@click.command("scheduler", help="Start de planner (eigen proces; nooit in webworkers).")
+@with_appcontext
+def scheduler_command():
+    from wijzer.jobs import build_scheduler
+
+    scheduler = build_scheduler(current_app._get_current_object())
+    click.echo("Planner gestart (Europe/Amsterdam): " + ", ".join(j.id for j in scheduler.get_jobs()))
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(setup_command)
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(jobs_cli)
+    app.cli.add_command(scheduler_command)

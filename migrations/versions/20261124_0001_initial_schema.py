@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 09:59:03.924619
+Create Date: 2026-11-24 10:10:08.408568
 """
 from collections.abc import Sequence
 
@@ -32,6 +32,21 @@ def upgrade() -> None:
     sa.Column('travel_km', sa.Float(), nullable=True),
     sa.PrimaryKeyConstraint('code', name=op.f('pk_jeugdregio'))
     )
+    op.create_table('job_run',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('job', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('started_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('finished_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('duration_ms', sa.Integer(), nullable=True),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('detail', sqlmodel.sql.sqltypes.AutoString(length=4000), nullable=True),
+    sa.Column('host', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_job_run'))
+    )
+    with op.batch_alter_table('job_run', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_job_run_job'), ['job'], unique=False)
+        batch_op.create_index(batch_op.f('ix_job_run_started_at'), ['started_at'], unique=False)
+
     op.create_table('outbox_mail',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('to', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=False),
@@ -134,6 +149,9 @@ def upgrade() -> None:
     sa.Column('sent_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('last_error', sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True),
+    sa.Column('lease_owner', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('lease_until', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('link_used_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['provider_id'], ['provider.id'], name=op.f('fk_reminder_provider_id_provider')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_reminder')),
     sa.UniqueConstraint('provider_id', 'kind', 'window', name='uq_reminder_provider_kind_window')
@@ -299,6 +317,19 @@ def upgrade() -> None:
     with op.batch_alter_table('capacity_report', schema=None) as batch_op:
         batch_op.create_index('ix_capacity_report_offering_at', ['offering_id', 'reported_at'], unique=False)
 
+    op.create_table('freshness_transition',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('offering_id', sa.Integer(), nullable=False),
+    sa.Column('from_state', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('to_state', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['offering_id'], ['offering.id'], name=op.f('fk_freshness_transition_offering_id_offering')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_freshness_transition'))
+    )
+    with op.batch_alter_table('freshness_transition', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_freshness_transition_at'), ['at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_freshness_transition_offering_id'), ['offering_id'], unique=False)
+
     op.create_table('no_place_report',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('offering_id', sa.Integer(), nullable=False),
@@ -324,6 +355,11 @@ def downgrade() -> None:
         batch_op.drop_index('ix_no_place_report_offering_at')
 
     op.drop_table('no_place_report')
+    with op.batch_alter_table('freshness_transition', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_freshness_transition_offering_id'))
+        batch_op.drop_index(batch_op.f('ix_freshness_transition_at'))
+
+    op.drop_table('freshness_transition')
     with op.batch_alter_table('capacity_report', schema=None) as batch_op:
         batch_op.drop_index('ix_capacity_report_offering_at')
 
@@ -382,5 +418,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_outbox_mail_created_at'))
 
     op.drop_table('outbox_mail')
+    with op.batch_alter_table('job_run', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_job_run_started_at'))
+        batch_op.drop_index(batch_op.f('ix_job_run_job'))
+
+    op.drop_table('job_run')
     op.drop_table('jeugdregio')
     # ### end Alembic commands ###

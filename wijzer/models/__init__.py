@@ -4,12 +4,12 @@ from wijzer.models.accounts import ApiToken, Invitation, User
 from wijzer.models.auditlog import AuditLog
 from wijzer.models.capacity import CapacityReport
 from wijzer.models.feedback import NoPlaceReport
-from wijzer.models.freshness import RegionSnapshot, Reminder
+from wijzer.models.freshness import FreshnessTransition, JobRun, RegionSnapshot, Reminder
 from wijzer.models.mail import OutboxMail
 from wijzer.models.providers import Location, Offering, Provider
 from wijzer.models.regions import Gemeente, Jeugdregio, PostcodeArea
 
 __all__ = [
-    "ApiToken", "AuditLog", "CapacityReport", "Gemeente", "Invitation", "Jeugdregio", "Location",
+    "ApiToken", "AuditLog", "CapacityReport", "FreshnessTransition", "JobRun", "Gemeente", "Invitation", "Jeugdregio", "Location",
     "NoPlaceReport", "Offering", "OutboxMail", "PostcodeArea", "Provider", "RegionSnapshot", "Reminder", "User",
 ]

@@ -26,6 +26,36 @@ class Reminder(SQLModel, table=True):
     sent_at: datetime | None = None
     attempts: int = 0
     last_error: str | None = Field(default=None, max_length=1000)
+    # A sender leases an unsent reminder before sending, so two schedulers never send the same one.
+    lease_owner: str | None = Field(default=None, max_length=64)
+    lease_until: datetime | None = None
+    # The one-click confirmation link in the e-mail is single-use.
+    link_used_at: datetime | None = None
+
+
+class FreshnessTransition(SQLModel, table=True):
+    """An offering moved between fresh / aging / stale / unknown (recorded by the freshness job)."""
+
+    __tablename__ = "freshness_transition"
+    id: int | None = Field(default=None, primary_key=True)
+    offering_id: int = Field(foreign_key="offering.id", index=True)
+    from_state: str = Field(max_length=10)
+    to_state: str = Field(max_length=10)
+    at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class JobRun(SQLModel, table=True):
+    """One run of a scheduled job: what the operator view shows."""
+
+    __tablename__ = "job_run"
+    id: int | None = Field(default=None, primary_key=True)
+    job: str = Field(max_length=40, index=True)
+    started_at: datetime = Field(default_factory=utcnow, index=True)
+    finished_at: datetime | None = None
+    duration_ms: int | None = None
+    status: str = Field(default="running", max_length=10)  # running | ok | failed | skipped
+    detail: str | None = Field(default=None, max_length=4000)
+    host: str = Field(default="", max_length=100)
 
 
 class RegionSnapshot(SQLModel, table=True):

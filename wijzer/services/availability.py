@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
-from wijzer.models import CapacityReport, Jeugdregio, Offering
+from wijzer.models import CapacityReport, FreshnessTransition, Jeugdregio, Offering
 from wijzer.schemas import CapacityInput
 from wijzer.timeutil import utcnow
 
@@ -84,7 +84,10 @@ def record_report(session: Session, offering: Offering, data: CapacityInput | No
         offering.needs_update = False
     if offering.last_confirmed_at is None or at > offering.last_confirmed_at:
         offering.last_confirmed_at = at
-    offering.freshness = freshness_of(offering.last_confirmed_at, now, fresh_days, stale_days)
+    state = freshness_of(offering.last_confirmed_at, now, fresh_days, stale_days)
+    if state != offering.freshness:
+        session.add(FreshnessTransition(offering_id=offering.id, from_state=offering.freshness, to_state=state, at=now))
+        offering.freshness = state
     offering.updated_at = now
     session.add(offering)
     return report

@@ -1,0 +1,316 @@
+"""Scheduled jobs and the scheduler process.
+
+Run the scheduler in its own process (``flask --app wsgi scheduler``), never in web workers; run any
+job once with ``flask --app wsgi jobs run NAME``. Every job is idempotent:
+
+- ``freshness``: set-based UPDATE of the recorded freshness, with a transition row only for rows that
+  change (a rerun finds nothing to change).
+- ``reminders``: one Reminder row per provider × kind × window under a unique key (a rerun or a second
+  scheduler cannot create it twice), then each unsent reminder is leased before it is sent, so two
+  senders never send the same one; a failed send keeps the reminder unsent and the next run retries it.
+- ``expire_statuses``: flags offerings whose temporary status end date has passed (once).
+- ``region_snapshots``: upserts today's figures per jeugdregio × care type.
+
+On PostgreSQL each run also takes an advisory lock per job, so two schedulers do not run the same job at
+the same time (the second run is recorded as ``skipped``).
+"""
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import uuid
+import zlib
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import case, insert, literal, or_, text, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from wijzer.db import get_engine, new_session
+from wijzer.domain import CARE_TYPES, pack, unpack
+from wijzer.models import FreshnessTransition, Jeugdregio, JobRun, Offering, Provider, Reminder, User
+from wijzer.services import mail
+from wijzer.services.availability import freshness_of
+from wijzer.services.regions import take_snapshots
+from wijzer.services.search import region_thresholds
+from wijzer.timeutil import AMS, utcnow
+
+log = logging.getLogger("wijzer.jobs")
+LINK_SALT = "wijzer-confirm-link"
+MAX_SEND_ATTEMPTS = 10
+LEASE = timedelta(minutes=10)
+
+
+class JobFailed(RuntimeError):
+    """The job did part of its work and must report failure (e.g. some e-mails could not be sent)."""
+
+
+# ---------------------------------------------------------------- freshness
+def job_freshness(session: Session, now: datetime, config) -> str:
+    thresholds = region_thresholds(session, config)
+    groups: dict[tuple[int, int], list[str]] = defaultdict(list)
+    for code, t in thresholds.items():
+        if code is not None:
+            groups[(t.fresh_days, t.stale_days)].append(code)
+    changed = 0
+    for (fresh, stale), regions in groups.items():
+        state = case((Offering.last_confirmed_at.is_(None), "unknown"),
+                     (Offering.last_confirmed_at >= now - timedelta(days=fresh), "fresh"),
+                     (Offering.last_confirmed_at >= now - timedelta(days=stale), "aging"), else_="stale")
+        where = (Offering.region_code.in_(regions), Offering.freshness != state)
+        sel = select(Offering.id, Offering.freshness, state, literal(now, type_=FreshnessTransition.__table__.c.at.type)).where(*where)
+        result = session.execute(insert(FreshnessTransition).from_select(["offering_id", "from_state", "to_state", "at"], sel))
+        changed += result.rowcount or 0
+        session.execute(update(Offering).where(*where).values(freshness=state).execution_options(synchronize_session=False))
+    return f"{changed} overgangen vastgelegd"
+
+
+# ---------------------------------------------------------------- expire temporary statuses
+def job_expire_statuses(session: Session, now: datetime, config) -> str:
+    today = now.astimezone(AMS).date()
+    result = session.execute(update(Offering).where(Offering.cur_status_until < today, Offering.needs_update.is_(False))
+                             .values(needs_update=True).execution_options(synchronize_session=False))
+    return f"{result.rowcount or 0} aanbod met verlopen tijdelijke status gemarkeerd"
+
+
+# ---------------------------------------------------------------- region snapshots
+def job_region_snapshots(session: Session, now: datetime, config) -> str:
+    n = take_snapshots(session, now.astimezone(AMS).date(), now, config)
+    return f"{n} regio-momentopnamen"
+
+
+# ---------------------------------------------------------------- reminders
+def link_serializer(config) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(config["SECRET_KEY"], salt=LINK_SALT)
+
+
+def make_confirm_token(config, reminder: Reminder) -> str:
+    return link_serializer(config).dumps({"r": reminder.id, "p": reminder.provider_id})
+
+
+def read_confirm_token(config, token: str) -> tuple[dict | None, str | None]:
+    """({'r': reminder id, 'p': provider id}, None) or (None, 'expired' | 'invalid')."""
+    try:
+        data = link_serializer(config).loads(token, max_age=int(config["CONFIRM_LINK_TTL_DAYS"]) * 86400)
+    except SignatureExpired:
+        return None, "expired"
+    except BadSignature:
+        return None, "invalid"
+    if not isinstance(data, dict) or not {"r", "p"} <= set(data):
+        return None, "invalid"
+    return data, None
+
+
+def _claim(session: Session, provider_id: int, kind: str, window: str, offering_ids: list[int],
+           region: str | None) -> bool:
+    exists = session.exec(select(Reminder.id).where(Reminder.provider_id == provider_id, Reminder.kind == kind,
+                                                    Reminder.window == window)).first()
+    if exists is not None:
+        return False
+    try:
+        with session.begin_nested():
+            session.add(Reminder(provider_id=provider_id, kind=kind, window=window, region_code=region,
+                                 offering_ids=pack([str(i) for i in offering_ids])))
+        return True
+    except IntegrityError:  # another scheduler claimed it first
+        return False
+
+
+def _recipients(session: Session, reminder: Reminder) -> list[str]:
+    if reminder.kind == "escalation":
+        region = session.get(Jeugdregio, reminder.region_code) if reminder.region_code else None
+        return [region.contact_email] if region and region.contact_email else []
+    staff = session.exec(select(User.email).where(User.provider_id == reminder.provider_id, User.active,
+                                                  User.role == "provider")).all()
+    if staff:
+        return sorted(staff)
+    provider = session.get(Provider, reminder.provider_id)
+    return [provider.email] if provider and provider.email else []
+
+
+def _message(session: Session, reminder: Reminder, config, now: datetime) -> tuple[str, str]:
+    provider = session.get(Provider, reminder.provider_id)
+    ids = [int(i) for i in unpack(reminder.offering_ids)]
+    offerings = session.exec(select(Offering).where(Offering.id.in_(ids)).order_by(Offering.offering_ref)).all()
+    lines = []
+    for o in offerings:
+        when = "nog nooit" if o.last_confirmed_at is None else o.last_confirmed_at.astimezone(AMS).strftime("%d-%m-%Y")
+        lines.append(f"- {o.offering_ref} {o.name or CARE_TYPES.get(o.care_type, o.care_type)} (laatst bevestigd: {when})")
+    listing = "\n".join(lines)
+    if reminder.kind == "escalation":
+        subject = f"Escalatie: {provider.name} bevestigt al {config['ESCALATE_DAYS']} dagen geen beschikbaarheid"
+        body = (f"Beste contractmanager,\n\n{provider.name} (KvK {provider.kvk}) heeft de beschikbaarheid van dit aanbod "
+                f"in uw regio al meer dan {config['ESCALATE_DAYS']} dagen niet bevestigd:\n\n{listing}\n\n"
+                "Verwijzers zien dit aanbod als onbetrouwbaar. U vindt de naleving per aanbieder in de regio-audit.\n\n"
+                "Met vriendelijke groet,\nBeschikbaarheidswijzer")
+        return subject, body
+    link = f"{config['BASE_URL'].rstrip('/')}/portaal/bevestigen/{make_confirm_token(config, reminder)}"
+    state = "verouderd en wordt als onbetrouwbaar getoond" if reminder.kind == "stale" else "bijna verouderd"
+    subject = ("Herinnering: uw beschikbaarheid is verouderd" if reminder.kind == "stale"
+               else "Herinnering: bevestig uw beschikbaarheid")
+    body = (f"Beste collega van {provider.name},\n\nDe beschikbaarheid van dit aanbod is {state}:\n\n{listing}\n\n"
+            f"Klopt alles nog? Bevestig het met één klik (link {config['CONFIRM_LINK_TTL_DAYS']} dagen geldig, "
+            f"eenmalig te gebruiken):\n{link}\n\nIs er iets veranderd? Werk het bij in het portaal: "
+            f"{config['BASE_URL'].rstrip('/')}/portaal/\n\nMet vriendelijke groet,\nBeschikbaarheidswijzer")
+    return subject, body
+
+
+def job_reminders(session: Session, now: datetime, config) -> str:
+    thresholds = region_thresholds(session, config)
+    escalate_after = timedelta(days=int(config["ESCALATE_DAYS"]))
+    aging, stale = defaultdict(list), defaultdict(list)
+    escalate: dict[tuple[int, str], list] = defaultdict(list)
+    rows = session.exec(select(Offering.id, Offering.provider_id, Offering.region_code, Offering.last_confirmed_at,
+                               Offering.created_at).where(Offering.active)).all()
+    for oid, pid, region, confirmed, created in rows:
+        t = thresholds.get(region, thresholds[None])
+        state = freshness_of(confirmed, now, t.fresh_days, t.stale_days)
+        since = confirmed or created
+        if state == "aging":
+            aging[pid].append((oid, since))
+        elif state in ("stale", "unknown"):
+            stale[pid].append((oid, since))
+            if now - since > escalate_after:
+                escalate[(pid, region)].append((oid, since))
+    claimed = 0
+    for kind, groups in (("aging", aging), ("stale", stale)):
+        for pid, items in groups.items():
+            window = min(s for _, s in items).isoformat(timespec="seconds")
+            claimed += _claim(session, pid, kind, window, [i for i, _ in items], None)
+    for (pid, region), items in escalate.items():
+        window = f"{region}:{min(s for _, s in items).isoformat(timespec='seconds')}"
+        claimed += _claim(session, pid, "escalation", window, [i for i, _ in items], region)
+    session.commit()  # the claims are durable before anything is sent
+
+    owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    sent, failed = 0, []
+    pending = session.exec(select(Reminder.id).where(Reminder.sent_at.is_(None),
+                                                     Reminder.attempts < MAX_SEND_ATTEMPTS).order_by(Reminder.id)).all()
+    for rid in pending:
+        leased = session.execute(update(Reminder).where(
+            Reminder.id == rid, Reminder.sent_at.is_(None),
+            or_(Reminder.lease_until.is_(None), Reminder.lease_until < now))
+            .values(lease_owner=owner, lease_until=now + LEASE, attempts=Reminder.attempts + 1)
+            .execution_options(synchronize_session=False))
+        session.commit()
+        if leased.rowcount != 1:
+            continue  # another sender has it
+        reminder = session.get(Reminder, rid)
+        session.refresh(reminder)
+        recipients = _recipients(session, reminder)
+        if not recipients:
+            reminder.last_error = ("Geen contactadres van de regio bekend" if reminder.kind == "escalation"
+                                   else "Geen e-mailadres van de aanbieder bekend")
+            reminder.lease_until = None
+            session.add(reminder)
+            session.commit()
+            failed.append(f"herinnering {rid}: {reminder.last_error}")
+            continue
+        subject, body = _message(session, reminder, config, now)
+        try:
+            mail.send_mail(session, recipients, subject, body, kind=f"reminder:{reminder.kind}", config=config)
+        except mail.MailError as exc:
+            reminder.last_error = str(exc)[:1000]
+            reminder.lease_until = None
+            session.add(reminder)
+            session.commit()  # keeps the failed outbox row and the error; the next run retries
+            failed.append(f"herinnering {rid}: {exc}")
+            continue
+        reminder.sent_at, reminder.recipients, reminder.last_error = utcnow(), ", ".join(recipients)[:2000], None
+        session.add(reminder)
+        session.commit()
+        sent += 1
+    detail = f"{claimed} nieuwe herinneringen, {sent} verstuurd"
+    if failed:
+        raise JobFailed(detail + f", {len(failed)} niet verstuurd: " + "; ".join(failed[:10]))
+    return detail
+
+
+# ---------------------------------------------------------------- registry and runner
+JOBS: dict[str, tuple[Callable, dict]] = {
+    "freshness": (job_freshness, {"trigger": "cron", "minute": 5}),
+    "reminders": (job_reminders, {"trigger": "cron", "hour": 8, "minute": 0}),
+    "expire_statuses": (job_expire_statuses, {"trigger": "cron", "minute": 10}),
+    "region_snapshots": (job_region_snapshots, {"trigger": "cron", "hour": 2, "minute": 30}),
+}
+SCHEDULE_TEXT = {"freshness": "elk uur (:05)", "reminders": "dagelijks 08:00", "expire_statuses": "elk uur (:10)",
+                 "region_snapshots": "elke nacht 02:30"}
+
+
+def _pg_lock(name: str):
+    """A dedicated connection holding a session advisory lock for the job, or None when taken."""
+    engine = get_engine()
+    if engine.dialect.name != "postgresql":
+        return False
+    conn = engine.connect()
+    key = zlib.crc32(f"wijzer-job:{name}".encode())
+    if conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar():
+        return conn
+    conn.close()
+    return None
+
+
+def run_job(name: str, now: datetime | None = None) -> JobRun:
+    """Run one job inside the current app context, recording a JobRun. Never raises for job errors."""
+    from flask import current_app
+
+    fn, _ = JOBS[name]
+    now = now or utcnow()
+    config = current_app.config
+    with new_session() as bookkeeping:
+        run = JobRun(job=name, started_at=utcnow(), host=f"{socket.gethostname()}:{os.getpid()}")
+        bookkeeping.add(run)
+        bookkeeping.commit()
+        run_id = run.id
+    lock = _pg_lock(name)
+    status, detail = "ok", ""
+    started = datetime.now().timestamp()
+    if lock is None:
+        status, detail = "skipped", "Een andere run van deze taak is bezig."
+    else:
+        session = new_session()
+        try:
+            detail = fn(session, now, config)
+            session.commit()
+        except JobFailed as exc:
+            session.rollback()
+            status, detail = "failed", str(exc)
+        except Exception as exc:  # noqa: BLE001  (recorded and shown to operators)
+            session.rollback()
+            log.exception("job %s failed", name)
+            status, detail = "failed", f"{type(exc).__name__}: {exc}"
+        finally:
+            session.close()
+            if lock:
+                lock.execute(text("SELECT pg_advisory_unlock_all()"))
+                lock.close()
+    with new_session() as bookkeeping:
+        run = bookkeeping.get(JobRun, run_id)
+        run.finished_at = utcnow()
+        run.duration_ms = int((datetime.now().timestamp() - started) * 1000)
+        run.status, run.detail = status, (detail or "")[:4000]
+        bookkeeping.add(run)
+        bookkeeping.commit()
+        bookkeeping.refresh(run)
+        log.info("job %s: %s (%s ms) %s", name, status, run.duration_ms, detail)
+        return run
+
+
+def build_scheduler(app):
+    """APScheduler 3 BlockingScheduler (Europe/Amsterdam) with every job; each run pushes an app context."""
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    scheduler = BlockingScheduler(timezone=app.config["SCHEDULER_TIMEZONE"],
+                                  job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600})
+
+    def runner(job_name: str):
+        with app.app_context():
+            run_job(job_name)
+
+    for name, (_, trigger) in JOBS.items():
+        scheduler.add_job(runner, args=[name], id=name, name=name, replace_existing=True, **trigger)
+    return scheduler

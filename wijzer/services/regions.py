@@ -1,0 +1,157 @@
+"""Region figures for the audit dashboards, the API and the nightly snapshots.
+
+Definitions (issue "Region audit"):
+- An offering belongs to a region when its location lies in one of the region's gemeenten.
+- Counts and free places cover all the region's active offerings; waits, percentiles and shares over
+  norm cover those that are not stale (fresh or aging) and have a known value; ``share_stale`` is over
+  all offerings and counts never-confirmed offerings (freshness unknown) as stale.
+- Percentiles interpolate linearly, as ``statistics.quantiles(..., method="inclusive")``.
+- A gemeente is covered for a care type when a non-stale offering of that type with intake ``open`` or
+  ``wachtlijst`` lies within the travel distance of the gemeente's centroid, in any region.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from wijzer.domain import CARE_TYPES
+from wijzer.geo import fast_km, geodesic_km
+from wijzer.models import Gemeente, Jeugdregio, NoPlaceReport, Offering, RegionSnapshot
+from wijzer.services.availability import Thresholds, freshness_of
+from wijzer.services.search import region_thresholds
+
+
+def percentile(values: list[float], p: float) -> float | None:
+    """Linear interpolation between closest ranks, as statistics.quantiles(method="inclusive")."""
+    if not values:
+        return None
+    data = sorted(values)
+    if len(data) == 1:
+        return float(data[0])
+    pos = (len(data) - 1) * p / 100
+    lo = math.floor(pos)
+    hi = min(lo + 1, len(data) - 1)
+    return data[lo] + (data[hi] - data[lo]) * (pos - lo)
+
+
+@dataclass
+class CareTypeFigures:
+    care_type: str
+    offerings: int = 0
+    providers: set = field(default_factory=set)
+    free_places: int = 0
+    waits_intake: list = field(default_factory=list)
+    waits_treatment: list = field(default_factory=list)
+    stale: int = 0
+    no_place_reports_4w: int = 0
+
+    def as_dict(self, t: Thresholds) -> dict:
+        wi, wt = self.waits_intake, self.waits_treatment
+        return {
+            "care_type": self.care_type, "offerings": self.offerings, "providers": len(self.providers),
+            "free_places": self.free_places,
+            "median_wait_intake": percentile(wi, 50), "p90_wait_intake": percentile(wi, 90),
+            "median_wait_treatment": percentile(wt, 50), "p90_wait_treatment": percentile(wt, 90),
+            "share_over_norm_intake": (sum(1 for w in wi if w > t.norm_intake_weeks) / len(wi)) if wi else None,
+            "share_over_norm_treatment": (sum(1 for w in wt if w > t.norm_treatment_weeks) / len(wt)) if wt else None,
+            "share_stale": (self.stale / self.offerings) if self.offerings else None,
+            "no_place_reports_4w": self.no_place_reports_4w,
+        }
+
+
+def all_region_figures(session: Session, now: datetime, config, regions: list[str] | None = None) -> dict:
+    """{region_code: [figures dict per care type]} for the given regions (default: all), in one pass."""
+    thresholds = region_thresholds(session, config)
+    codes = regions or [r for r in thresholds if r is not None]
+    figures = {code: {ct: CareTypeFigures(ct) for ct in CARE_TYPES} for code in codes}
+    stmt = select(Offering.region_code, Offering.care_type, Offering.provider_id, Offering.cur_free_places,
+                  Offering.cur_wait_intake, Offering.cur_wait_treatment, Offering.last_confirmed_at).where(Offering.active)
+    if regions:
+        stmt = stmt.where(Offering.region_code.in_(regions))
+    for region, ct, provider_id, free, wi, wt, confirmed in session.exec(stmt):
+        f = figures.get(region, {}).get(ct)
+        if f is None:
+            continue
+        t = thresholds.get(region, thresholds[None])
+        f.offerings += 1
+        f.providers.add(provider_id)
+        f.free_places += free or 0
+        if freshness_of(confirmed, now, t.fresh_days, t.stale_days) in ("stale", "unknown"):
+            f.stale += 1
+            continue
+        if wi is not None:
+            f.waits_intake.append(wi)
+        if wt is not None:
+            f.waits_treatment.append(wt)
+    since = now - timedelta(weeks=4)
+    npr = (select(NoPlaceReport.region_code, Offering.care_type, func.count())
+           .join(Offering, Offering.id == NoPlaceReport.offering_id)
+           .where(NoPlaceReport.at >= since).group_by(NoPlaceReport.region_code, Offering.care_type))
+    if regions:
+        npr = npr.where(NoPlaceReport.region_code.in_(regions))
+    for region, ct, n in session.exec(npr):
+        if region in figures and ct in figures[region]:
+            figures[region][ct].no_place_reports_4w = n
+    return {code: [f.as_dict(thresholds.get(code, thresholds[None])) for f in per.values()]
+            for code, per in figures.items()}
+
+
+def coverage_gaps(session: Session, region_code: str, now: datetime, config) -> list[dict]:
+    """Per gemeente of the region and care type: covered?, and the distance to the nearest qualifying offering."""
+    thresholds = region_thresholds(session, config)
+    t_region = thresholds.get(region_code, thresholds[None])
+    travel = t_region.travel_km
+    gemeenten = session.exec(select(Gemeente).where(Gemeente.region_code == region_code).order_by(Gemeente.name)).all()
+    rows = session.exec(select(Offering.care_type, Offering.lat, Offering.lon, Offering.region_code,
+                               Offering.last_confirmed_at)
+                        .where(Offering.active, Offering.cur_intake_status.in_(["open", "wachtlijst"]))).all()
+    by_type: dict[str, list[tuple[float, float]]] = {ct: [] for ct in CARE_TYPES}
+    for ct, lat, lon, region, confirmed in rows:
+        t = thresholds.get(region, thresholds[None])
+        if freshness_of(confirmed, now, t.fresh_days, t.stale_days) in ("fresh", "aging") and ct in by_type:
+            by_type[ct].append((lat, lon))
+    out = []
+    for g in gemeenten:
+        for ct in CARE_TYPES:
+            points = by_type[ct]
+            if not points:
+                out.append({"municipality_code": g.code, "municipality_name": g.name, "care_type": ct,
+                            "covered": False, "nearest_km": None})
+                continue
+            approx = sorted((fast_km(g.lat, g.lon, lat, lon), lat, lon) for lat, lon in points)[:5]
+            nearest = min(geodesic_km(g.lat, g.lon, lat, lon) for _, lat, lon in approx)
+            out.append({"municipality_code": g.code, "municipality_name": g.name, "care_type": ct,
+                        "covered": nearest <= travel, "nearest_km": round(nearest, 2)})
+    return out
+
+
+def take_snapshots(session: Session, today: date, now: datetime, config) -> int:
+    """Store today's figures per jeugdregio × care type (a rerun updates the same rows)."""
+    figures = all_region_figures(session, now, config)
+    existing = {(s.region_code, s.care_type): s for s in
+                session.exec(select(RegionSnapshot).where(RegionSnapshot.taken_on == today)).all()}
+    n = 0
+    for region, per_type in figures.items():
+        for f in per_type:
+            values = {k: f[k] for k in ("offerings", "providers", "free_places", "median_wait_intake",
+                                        "p90_wait_intake", "median_wait_treatment", "p90_wait_treatment",
+                                        "share_over_norm_intake", "share_over_norm_treatment", "share_stale")}
+            snap = existing.get((region, f["care_type"]))
+            if snap is None:
+                snap = RegionSnapshot(region_code=region, care_type=f["care_type"], taken_on=today)
+            for k, v in values.items():
+                setattr(snap, k, v)
+            session.add(snap)
+            n += 1
+    session.flush()
+    return n
+
+
+def region_exists(session: Session, code: str) -> Jeugdregio | None:
+    return session.get(Jeugdregio, code)
+
+
