@@ -1,6 +1,8 @@
 """``flask --app wsgi …`` commands. Each command is one transaction boundary."""
 from __future__ import annotations
 
+import sys
+
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
@@ -110,6 +112,48 @@ def demo_seed(providers, seed_value, weeks, if_empty):
 
 
 jobs_cli = AppGroup("jobs", help="Geplande taken.")
+import_cli = AppGroup("import", help="Bestanden inlezen (alles of niets).")
+export_cli = AppGroup("export", help="Gegevens uitvoeren.")
+
+
+def _run_import(kind: str, path: str, dry_run: bool):
+    import importers.capacity as capacity_importer
+    import importers.providers as provider_importer
+    from importers.validation import ImportRejected
+
+    module = provider_importer if kind == "providers" else capacity_importer
+    try:
+        table = module.read_file(path, max_bytes=current_app.config["MAX_IMPORT_BYTES"])
+        with session_scope() as session:
+            with click.progressbar(length=len(table.rows), label=f"{len(table.rows)} rijen controleren",
+                                   file=sys.stderr) as bar:
+                if kind == "providers":
+                    result = provider_importer.import_providers(session, table, path, dry_run=dry_run, actor="cli",
+                                                                progress=bar.update)
+                else:
+                    result = capacity_importer.import_capacity(session, table, path, dry_run=dry_run, actor="cli",
+                                                               config=current_app.config, progress=bar.update)
+                bar.update(len(table.rows) - bar.pos)
+    except ImportRejected as exc:
+        click.echo(f"Niet geïmporteerd: {len(exc.errors)} probleem/problemen gevonden; er is niets opgeslagen.", err=True)
+        for error in exc.errors:
+            click.echo(f"  {error}", err=True)
+        raise SystemExit(1) from None
+    click.echo(result.summary())
+
+
+@import_cli.command("providers", help="Aanbieders, locaties en aanbod uit een .csv- of .xlsx-bestand.")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Alleen controleren, niets opslaan.")
+def import_providers_command(path, dry_run):
+    _run_import("providers", path, dry_run)
+
+
+@import_cli.command("capacity", help="Capaciteitsmeldingen uit een .csv- of .xlsx-bestand.")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Alleen controleren, niets opslaan.")
+def import_capacity_command(path, dry_run):
+    _run_import("capacity", path, dry_run)
 
 
 @jobs_cli.command("list", help="Toon de taken en wanneer ze lopen.")
@@ -151,4 +195,6 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(jobs_cli)
+    app.cli.add_command(import_cli)
+    app.cli.add_command(export_cli)
     app.cli.add_command(scheduler_command)

@@ -130,3 +130,44 @@ def weekly_update(session: Session, offerings: list[Offering], rows: dict[int, C
                           fresh_days=fresh_days, stale_days=stale_days)
             confirmed += 1
     return updated, confirmed
+
+
+def record_reports_bulk(session: Session, items: list[tuple[Offering, CapacityInput, datetime | None]], *,
+                        source: str, user=None, now: datetime | None = None, fresh_days: int = 7,
+                        stale_days: int = 14) -> int:
+    """Many ``update`` reports at once (files, API): the same result as ``record_report`` per item, in
+    a few statements. Items for one offering may come in any order; the newest decides the state."""
+    from sqlalchemy import insert
+
+    now = now or utcnow()
+    rows = []
+    for off, data, at in items:
+        rows.append({"offering_id": off.id, "reported_at": at or now, "kind": "update", "source": source,
+                     "user_id": getattr(user, "id", None), "created_at": now,
+                     **data.model_dump(include=set(CAPACITY_FIELDS))})
+    if not rows:
+        return 0
+    ids = []
+    for start in range(0, len(rows), 5000):
+        ids += session.execute(insert(CapacityReport).returning(CapacityReport.id, sort_by_parameter_order=True),
+                               rows[start:start + 5000]).scalars().all()
+    newest: dict[int, tuple[datetime, int, dict, Offering]] = {}
+    for (off, _data, _at), row, rid in zip(items, rows, ids, strict=True):
+        key = (row["reported_at"], rid)
+        if off.id not in newest or key > newest[off.id][:2]:
+            newest[off.id] = (row["reported_at"], rid, row, off)
+    for at, rid, row, off in newest.values():
+        if off.last_reported_at is None or at >= off.last_reported_at:
+            for f in CAPACITY_FIELDS:
+                setattr(off, "cur_" + f, row[f])
+            off.last_reported_at, off.last_report_id, off.needs_update = at, rid, False
+        if off.last_confirmed_at is None or at > off.last_confirmed_at:
+            off.last_confirmed_at = at
+        state = freshness_of(off.last_confirmed_at, now, fresh_days, stale_days)
+        if state != off.freshness:
+            session.add(FreshnessTransition(offering_id=off.id, from_state=off.freshness, to_state=state, at=now))
+            off.freshness = state
+        off.updated_at = now
+        session.add(off)
+    session.flush()
+    return len(rows)

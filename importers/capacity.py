@@ -1,0 +1,113 @@
+"""Capacity updates in bulk: a CSV/XLSX file (CLI or portal upload) or JSON records (API).
+
+Each row is a capacity report and confirms its offering as of ``reported_at`` (optional, ISO 8601,
+not in the future; default now), exactly like a portal update.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from importers.tabular import Table, read_table
+from importers.validation import ImportRejected, ImportResult, RowError, schema_errors
+from wijzer.models import Offering, Provider
+from wijzer.schemas import CapacityInput, ReportedAt, validate
+from wijzer.services import auditlog
+from wijzer.services.availability import record_reports_bulk
+from wijzer.timeutil import utcnow
+
+COLUMNS = ("kvk", "offering_ref", "free_places", "waiting_weeks_intake", "waiting_weeks_treatment", "waitlist_length",
+           "intake_status", "status_until", "next_free_date", "note", "reported_at")
+REQUIRED = ("kvk", "offering_ref", "intake_status")
+FIELD_TO_COLUMN = {"free_places": "free_places", "wait_intake": "waiting_weeks_intake",
+                   "wait_treatment": "waiting_weeks_treatment", "waitlist_length": "waitlist_length",
+                   "intake_status": "intake_status", "status_until": "status_until",
+                   "next_free_date": "next_free_date", "note": "note", "reported_at": "reported_at",
+                   "__all__": "status_until"}
+
+
+def _offering_index(session: Session, kvks: set[str]) -> dict[tuple[str, str], Offering]:
+    index = {}
+    kv = sorted(kvks)
+    for i in range(0, len(kv), 500):
+        for off, kvk in session.exec(select(Offering, Provider.kvk).join(Provider, Provider.id == Offering.provider_id)
+                                     .where(Provider.kvk.in_(kv[i:i + 500]))):
+            index[(kvk, off.offering_ref)] = off
+    return index
+
+
+def validate_records(session: Session, records: list[tuple[int, dict]], *, only_provider_id: int | None = None,
+                     progress: Callable[[int], None] | None = None):
+    """records: (row number or index, {column: value}). Returns (items, errors)."""
+    errors: list[RowError] = []
+    norm = []
+    for row_no, rec in records:
+        kvk = str(rec.get("kvk") or "").strip()
+        if kvk.isdigit() and len(kvk) < 8:
+            kvk = kvk.zfill(8)
+        norm.append((row_no, kvk, str(rec.get("offering_ref") or "").strip(), rec))
+    index = _offering_index(session, {k for _, k, _, _ in norm if k})
+    items, seen = [], {}
+    for n, (row_no, kvk, ref, rec) in enumerate(norm, start=1):
+        if progress and n % 1000 == 0:
+            progress(1000)
+        data = {f: rec.get(col) for f, col in FIELD_TO_COLUMN.items() if f not in ("reported_at", "__all__")}
+        cap, e1 = validate(CapacityInput, data)
+        when, e2 = validate(ReportedAt, {"reported_at": rec.get("reported_at")})
+        errors += schema_errors(row_no, e1, FIELD_TO_COLUMN)
+        errors += schema_errors(row_no, e2, FIELD_TO_COLUMN)
+        if not kvk:
+            errors.append(RowError(row_no, "kvk", "Dit veld is verplicht."))
+            continue
+        if not ref:
+            errors.append(RowError(row_no, "offering_ref", "Dit veld is verplicht."))
+            continue
+        off = index.get((kvk, ref))
+        if off is None:
+            errors.append(RowError(row_no, "offering_ref", f"geen aanbod met KvK {kvk} en kenmerk '{ref}' (importeer eerst de aanbieders)"))
+            continue
+        if only_provider_id is not None and off.provider_id != only_provider_id:
+            errors.append(RowError(row_no, "kvk", f"aanbod van KvK {kvk} hoort niet bij uw organisatie"))
+            continue
+        if cap is None or when is None:
+            continue
+        key = (kvk, ref, when.reported_at.isoformat() if when.reported_at else "now")
+        if key in seen:
+            errors.append(RowError(row_no, "offering_ref", f"dubbele melding: hetzelfde aanbod en meldmoment staat ook in rij {seen[key]}"))
+            continue
+        seen[key] = row_no
+        items.append((off, cap, when.reported_at))
+    return items, errors
+
+
+def import_capacity_records(session: Session, records: list[tuple[int, dict]], *, source: str, dry_run: bool = False,
+                            only_provider_id: int | None = None, user=None, actor: str = "import", config=None,
+                            label: str | None = None, progress=None, now: datetime | None = None) -> ImportResult:
+    items, errors = validate_records(session, records, only_provider_id=only_provider_id, progress=progress)
+    if errors:
+        raise ImportRejected(errors)
+    result = ImportResult(rows=len(records), dry_run=dry_run, created={"report": len(items)})
+    if dry_run:
+        session.rollback()
+        return result
+    record_reports_bulk(session, items, source=source, user=user, now=now or utcnow(),
+                        fresh_days=config["FRESH_DAYS"] if config else 7, stale_days=config["STALE_DAYS"] if config else 14)
+    auditlog.record(session, action="import", entity="capacity", entity_id=label, user=user, actor=actor,
+                    detail={"rows": len(items), "source": source})
+    return result
+
+
+def read_file(source, filename: str | None = None, max_bytes: int | None = None) -> Table:
+    return read_table(source, filename, required=REQUIRED, optional=tuple(c for c in COLUMNS if c not in REQUIRED),
+                      **({"max_bytes": max_bytes} if max_bytes else {}))
+
+
+def import_capacity(session: Session, source, filename: str | None = None, *, dry_run: bool = False,
+                    only_provider_id: int | None = None, user=None, actor: str = "import", config=None,
+                    max_bytes: int | None = None, progress=None, source_kind: str = "import") -> ImportResult:
+    table = source if isinstance(source, Table) else read_file(source, filename, max_bytes)
+    return import_capacity_records(session, table.rows, source=source_kind, dry_run=dry_run,
+                                   only_provider_id=only_provider_id, user=user, actor=actor, config=config,
+                                   label=filename, progress=progress)
