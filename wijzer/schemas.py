@@ -264,6 +264,20 @@ class LocationInput(_Base):
         except PostcodeError as exc:
             raise ValueError(str(exc)) from None
 
+    @field_validator("street", "city")
+    @classmethod
+    def _long_text(cls, v):
+        if v is not None and len(v) > 120:
+            raise ValueError("Hoogstens 120 tekens.")
+        return v
+
+    @field_validator("house_number")
+    @classmethod
+    def _house_number(cls, v):
+        if v is not None and len(v) > 20:
+            raise ValueError("Hoogstens 20 tekens.")
+        return v
+
 
 class OfferingInput(_Base):
     offering_ref: str
@@ -338,6 +352,13 @@ class OfferingInput(_Base):
     def _category(cls, v):
         if v is not None and v not in domain.JZ020_CATEGORIES:
             raise ValueError("Onbekende productcategorie (iJw JZ020, 40–55).")
+        return v
+
+    @field_validator("name")
+    @classmethod
+    def _offering_name(cls, v):
+        if v is not None and len(v) > 200:
+            raise ValueError("De naam mag hoogstens 200 tekens zijn.")
         return v
 
     @field_validator("description")
