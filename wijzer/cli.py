@@ -149,6 +149,34 @@ def import_providers_command(path, dry_run):
     _run_import("providers", path, dry_run)
 
 
+@import_cli.command("hsds", help="Een HSDS 3.1-export (map met services/*.json) inlezen.")
+@click.argument("path", type=click.Path(file_okay=False))
+@click.option("--dry-run", is_flag=True, help="Alleen controleren, niets opslaan.")
+def import_hsds_command(path, dry_run):
+    from importers.hsds import import_hsds
+    from importers.validation import ImportRejected
+
+    try:
+        with session_scope() as session:
+            result = import_hsds(session, path, dry_run=dry_run, actor="cli", config=current_app.config)
+    except ImportRejected as exc:
+        click.echo(f"Niet geïmporteerd: {len(exc.errors)} probleem/problemen; er is niets opgeslagen.", err=True)
+        for error in exc.errors:
+            click.echo(f"  {error}", err=True)
+        raise SystemExit(1) from None
+    click.echo(result.summary())
+
+
+@export_cli.command("hsds", help="Schrijf alle aanbod als Open Referral HSDS 3.1 (JSON per service + CSV).")
+@click.argument("outdir", type=click.Path(file_okay=False))
+def export_hsds_command(outdir):
+    from importers.hsds import export_hsds
+
+    with session_scope() as session:
+        n = export_hsds(session, outdir)
+    click.echo(f"{n} services geschreven naar {outdir}/services en {outdir}/csv")
+
+
 @import_cli.command("capacity", help="Capaciteitsmeldingen uit een .csv- of .xlsx-bestand.")
 @click.argument("path", type=click.Path(dir_okay=False))
 @click.option("--dry-run", is_flag=True, help="Alleen controleren, niets opslaan.")

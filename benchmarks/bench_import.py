@@ -1,0 +1,86 @@
+"""Import benchmark on SQLite: 40,000 offering rows (5,000 providers, ~15,000 locations) and then
+40,000 capacity rows, each through the CLI code path (validation with the shared schemas, one
+transaction). Targets: ≤ 30 s and ≤ 20 s.
+
+    python benchmarks/bench_import.py
+"""
+from __future__ import annotations
+
+import csv
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from common import ROOT, machine
+
+from importers.capacity import COLUMNS as CAP_COLUMNS
+from importers.providers import COLUMNS
+from wijzer.domain import CARE_TYPES, MODALITIES, TAGS
+from wijzer.geo import _pc4_table
+
+
+def write_files(folder: Path, n_providers=5000, offerings=40_000, seed=3) -> tuple[Path, Path]:
+    rng = random.Random(seed)
+    pcs = sorted(_pc4_table().values(), key=lambda p: p.pc4)
+    providers = []
+    for i in range(n_providers):
+        locs = [rng.choice(pcs) for _ in range(rng.choice([1, 2, 3, 3, 4, 5]))]
+        providers.append((f"{30000000 + i}", f"Zorgaanbieder {i} {locs[0].place}", locs))
+    prov_path, cap_path = folder / "aanbieders.csv", folder / "capaciteit.csv"
+    keys = []
+    with open(prov_path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(COLUMNS)
+        for n in range(offerings):
+            kvk, name, locs = providers[n % n_providers]
+            j = (n // n_providers) % len(locs)
+            pc = locs[j]
+            ref = f"AB-{n // n_providers:03d}"
+            ct = rng.choice(list(CARE_TYPES))
+            w.writerow([name, kvk, "", f"https://www.zorg{kvk}.nl", "030-1234567", f"info@zorg{kvk}.nl",
+                        f"Locatie {j + 1} {pc.place}", "Dorpsstraat", str(j + 1), pc.pc4 + "AB", pc.place, ref, ct,
+                        "|".join(rng.sample(list(TAGS), 2)), 0, 18, "|".join(rng.sample(list(MODALITIES), 2)),
+                        "zin|pgb", pc.region_code, "45", "Omschrijving van het aanbod."])
+            keys.append((kvk, ref))
+    with open(cap_path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(CAP_COLUMNS)
+        for kvk, ref in keys:
+            status = rng.choice(["open", "wachtlijst", "opnamestop"])
+            w.writerow([kvk, ref, rng.randint(1, 3) if status == "open" else 0, rng.randint(0, 12), rng.randint(0, 20),
+                        rng.randint(0, 30), status, "", "", "", ""])
+    return prov_path, cap_path
+
+
+def run(args, env) -> tuple[float, str]:
+    start = time.perf_counter()
+    out = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *args], cwd=ROOT, env=env,
+                         capture_output=True, text=True)
+    if out.returncode:
+        raise SystemExit(out.stdout + out.stderr)
+    return time.perf_counter() - start, out.stdout.strip().splitlines()[-1]
+
+
+def main() -> None:
+    import os
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        prov, cap = write_files(folder)
+        env = dict(os.environ, WIJZER_DATABASE_URL=f"sqlite:///{folder / 'import.db'}")
+        run(["setup"], env)
+        t1, out1 = run(["import", "providers", str(prov)], env)
+        t2, out2 = run(["import", "capacity", str(cap)], env)
+        t3, out3 = run(["import", "providers", str(prov)], env)
+    print(f"# Import benchmark — {machine()}")
+    print(f"- 40,000 offering rows, empty database: {t1:.1f} s (target ≤ 30 s) – {out1}")
+    print(f"- 40,000 capacity rows: {t2:.1f} s (target ≤ 20 s) – {out2}")
+    print(f"- re-import of the same 40,000 offering rows (no changes): {t3:.1f} s – {out3}")
+    print("  (times include starting the flask CLI process, ~1 s)")
+
+
+if __name__ == "__main__":
+    main()
