@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 10:10:08.408568
+Create Date: 2026-11-24 10:30:53.338589
 """
 from collections.abc import Sequence
 

@@ -15,7 +15,7 @@ import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func
+from sqlalchemy import case, func
 from sqlmodel import Session, select
 
 from wijzer.domain import CARE_TYPES
@@ -155,3 +155,70 @@ def region_exists(session: Session, code: str) -> Jeugdregio | None:
     return session.get(Jeugdregio, code)
 
 
+
+
+def region_audit(session: Session, region: Jeugdregio, now: datetime, config) -> dict:
+    """The audit document of one region (the JSON API shape; pages and exports use the same)."""
+    figures = all_region_figures(session, now, config, regions=[region.code])[region.code]
+    gaps = coverage_gaps(session, region.code, now, config)
+    return {"region": {"code": region.code, "name": region.name}, "care_types": figures,
+            "gaps": [{k: g[k] for k in ("municipality_code", "care_type", "covered", "nearest_km")} for g in gaps],
+            "_gaps_named": gaps}
+
+
+def compliance(session: Session, region_code: str, now: datetime, sort: str = "age") -> list[dict]:
+    """Each provider with active offerings in the region: confirmation ages, reminders, escalation."""
+    from wijzer.models import Provider, Reminder
+
+    rows = session.exec(select(Offering.provider_id, func.count(), func.min(Offering.last_confirmed_at),
+                               func.max(Offering.last_confirmed_at),
+                               func.sum(case((Offering.last_confirmed_at.is_(None), 1), else_=0)))
+                        .where(Offering.region_code == region_code, Offering.active)
+                        .group_by(Offering.provider_id)).all()
+    ids = [r[0] for r in rows]
+    names = dict(session.exec(select(Provider.id, Provider.name).where(Provider.id.in_(ids))).all()) if ids else {}
+    sent = dict(session.exec(select(Reminder.provider_id, func.count()).where(
+        Reminder.provider_id.in_(ids), Reminder.sent_at.is_not(None), Reminder.kind != "escalation")
+        .group_by(Reminder.provider_id)).all()) if ids else {}
+    escalated = set(session.exec(select(Reminder.provider_id).where(
+        Reminder.provider_id.in_(ids), Reminder.kind == "escalation", Reminder.region_code == region_code)).all()) if ids else set()
+    out = []
+    for pid, n, oldest, newest, never in rows:
+        oldest = as_aware(oldest)
+        newest = as_aware(newest)
+        out.append({"provider_id": pid, "provider": names.get(pid, "?"), "offerings": n,
+                    "never_confirmed": int(never or 0),
+                    "oldest_confirmation": oldest, "newest_confirmation": newest,
+                    "age_days": None if never or oldest is None else round((now - oldest).total_seconds() / 86400, 1),
+                    "reminders_sent": sent.get(pid, 0), "escalated": pid in escalated})
+    keys = {
+        "age": lambda r: (-(r["age_days"] if r["age_days"] is not None else 10**6), r["provider"]),
+        "name": lambda r: r["provider"].lower(),
+        "reminders": lambda r: (-r["reminders_sent"], r["provider"]),
+        "escalated": lambda r: (not r["escalated"], r["provider"]),
+        "offerings": lambda r: (-r["offerings"], r["provider"]),
+    }
+    return sorted(out, key=keys.get(sort, keys["age"]))
+
+
+def as_aware(dt):
+    """func.min/max bypass the column type on SQLite, so make those values aware UTC again."""
+    from wijzer.timeutil import as_utc
+
+    if isinstance(dt, str):
+        dt = datetime.fromisoformat(dt)
+    return as_utc(dt)
+
+
+def trends(session: Session, region_code: str, weeks: int = 26, today: date | None = None) -> dict[str, list]:
+    """Weekly series per care type from the nightly snapshots (the last snapshot of each ISO week)."""
+    stmt = select(RegionSnapshot).where(RegionSnapshot.region_code == region_code).order_by(RegionSnapshot.taken_on)
+    if today is not None:
+        stmt = stmt.where(RegionSnapshot.taken_on >= today - timedelta(weeks=weeks))
+    series: dict[str, dict[tuple[int, int], RegionSnapshot]] = {ct: {} for ct in CARE_TYPES}
+    for snap in session.exec(stmt):
+        iso = snap.taken_on.isocalendar()
+        series.setdefault(snap.care_type, {})[(iso.year, iso.week)] = snap
+    return {ct: [{"week": f"{y}-W{w:02d}", "taken_on": s.taken_on.isoformat(), "free_places": s.free_places,
+                  "median_wait_intake": s.median_wait_intake, "share_stale": s.share_stale}
+                 for (y, w), s in sorted(per.items())][-weeks:] for ct, per in series.items()}
