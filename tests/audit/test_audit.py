@@ -202,3 +202,19 @@ def test_national_overview_for_admin(app, region):
     assert html.count("/regio/JZ") >= 42 and "Kop van Noord-Holland" in html
     xlsx = load_workbook(io.BytesIO(client.get("/regio/landelijk/export.xlsx").data)).active
     assert xlsx.max_row == 1 + 42 * 4
+
+
+def test_point_grid_nearest_equals_brute_force():
+    import random
+
+    from wijzer.geo import geodesic_km
+    from wijzer.services.regions import PointGrid
+
+    rng = random.Random(7)
+    points = [(rng.uniform(50.7, 53.5), rng.uniform(3.3, 7.2)) for _ in range(800)]
+    assert PointGrid([]).nearest_km(52, 5) is None
+    for n in (1, 3, 40, 800):
+        grid = PointGrid(points[:n])
+        for _ in range(60):
+            q = (rng.uniform(50.7, 53.5), rng.uniform(3.3, 7.2))
+            assert grid.nearest_km(*q) == pytest.approx(min(geodesic_km(*q, *p) for p in points[:n]), abs=1e-9)

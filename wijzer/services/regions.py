@@ -100,6 +100,42 @@ def all_region_figures(session: Session, now: datetime, config, regions: list[st
             for code, per in figures.items()}
 
 
+class PointGrid:
+    """Points bucketed in cells of CELL degrees, to find the nearest one without scanning them all."""
+
+    CELL = 0.1  # about 11 km north-south, 7 km east-west in the Netherlands
+
+    def __init__(self, points: list[tuple[float, float]]):
+        self.cells: dict[tuple[int, int], list[tuple[float, float]]] = {}
+        for lat, lon in points:
+            self.cells.setdefault((int(lat // self.CELL), int(lon // self.CELL)), []).append((lat, lon))
+        self.max_ring = 0
+        if self.cells:
+            rows = [k[0] for k in self.cells]
+            cols = [k[1] for k in self.cells]
+            self.max_ring = max(max(rows) - min(rows), max(cols) - min(cols)) + 200
+
+    def nearest_km(self, lat: float, lon: float) -> float | None:
+        """Exact (geodesic) distance to the nearest point; None when there are no points."""
+        if not self.cells:
+            return None
+        ci, cj = int(lat // self.CELL), int(lon // self.CELL)
+        found: list[tuple[float, float, float]] = []
+        ring = 0
+        # a point in ring r+1 or further is at least r cells away; cells are >= ~6.7 km wide here
+        min_cell_km = self.CELL * 111.32 * math.cos(math.radians(min(abs(lat) + 1, 89)))
+        while ring <= self.max_ring:
+            for i in range(ci - ring, ci + ring + 1):
+                for j in range(cj - ring, cj + ring + 1):
+                    if max(abs(i - ci), abs(j - cj)) == ring:
+                        found += [(fast_km(lat, lon, plat, plon), plat, plon) for plat, plon in self.cells.get((i, j), ())]
+            if found and min(found)[0] <= ring * min_cell_km * 0.99:  # 1 % margin for the approximation
+                break
+            ring += 1
+        best = min(found)[0]
+        return min(geodesic_km(lat, lon, plat, plon) for d, plat, plon in found if d <= best * 1.01 + 0.01)
+
+
 def coverage_gaps(session: Session, region_code: str, now: datetime, config) -> list[dict]:
     """Per gemeente of the region and care type: covered?, and the distance to the nearest qualifying offering."""
     thresholds = region_thresholds(session, config)
@@ -114,18 +150,14 @@ def coverage_gaps(session: Session, region_code: str, now: datetime, config) -> 
         t = thresholds.get(region, thresholds[None])
         if freshness_of(confirmed, now, t.fresh_days, t.stale_days) in ("fresh", "aging") and ct in by_type:
             by_type[ct].append((lat, lon))
+    grids = {ct: PointGrid(points) for ct, points in by_type.items()}
     out = []
     for g in gemeenten:
         for ct in CARE_TYPES:
-            points = by_type[ct]
-            if not points:
-                out.append({"municipality_code": g.code, "municipality_name": g.name, "care_type": ct,
-                            "covered": False, "nearest_km": None})
-                continue
-            approx = sorted((fast_km(g.lat, g.lon, lat, lon), lat, lon) for lat, lon in points)[:5]
-            nearest = min(geodesic_km(g.lat, g.lon, lat, lon) for _, lat, lon in approx)
+            nearest = grids[ct].nearest_km(g.lat, g.lon)
             out.append({"municipality_code": g.code, "municipality_name": g.name, "care_type": ct,
-                        "covered": nearest <= travel, "nearest_km": round(nearest, 2)})
+                        "covered": nearest is not None and nearest <= travel,
+                        "nearest_km": None if nearest is None else round(nearest, 2)})
     return out
 
 
