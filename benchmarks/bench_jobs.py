@@ -22,14 +22,15 @@ def main() -> None:
 
         with session_scope() as s:  # make every offering's recorded state wrong, so the run has work
             s.execute(update(Offering).values(freshness="unknown"))
-        n = None
         print(f"# Jobs benchmark — {machine()}")
         for name in ("freshness", "expire_statuses", "region_snapshots"):
             for label, now in (("first run", utcnow()), ("rerun", utcnow() + timedelta(seconds=1))):
                 run = run_job(name, now=now)
                 print(f"- {name} ({label}): {run.status} in {run.duration_ms} ms – {run.detail}")
+        from sqlmodel import func, select
+
         with session_scope() as s:
-            n = s.query(Offering).count()
+            n = s.exec(select(func.count()).select_from(Offering)).one()
         print(f"- offerings in the dataset: {n}")
 
 

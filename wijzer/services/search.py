@@ -14,7 +14,7 @@ never-confirmed offerings always after fresh and aging ones.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, select
 
@@ -105,19 +105,32 @@ def search_offerings(session: Session, filters: SearchFilters, now: datetime, co
         stmt = stmt.where(Offering.lat.between(min_lat, max_lat), Offering.lon.between(min_lon, max_lon))
 
     radius = filters.radius_km
+    # Per region: the confirmation times that separate fresh / aging / stale (what freshness_of computes).
+    cutoffs = {code: (now - timedelta(days=t.fresh_days), now - timedelta(days=t.stale_days))
+               for code, t in thresholds.items()}
+    default_cut = cutoffs[None]
+    olat, olon = (origin.lat, origin.lon) if origin is not None else (0.0, 0.0)
+    outer, inner = radius * (1 + EDGE_MARGIN), radius * (1 - EDGE_MARGIN)
     ranked = []
     for oid, lat, lon, region, confirmed, free, status, wait, until in session.exec(stmt):
         dist = None
         if origin is not None:
-            dist = fast_km(origin.lat, origin.lon, lat, lon)
-            if dist > radius * (1 + EDGE_MARGIN):
+            dist = fast_km(olat, olon, lat, lon)
+            if dist > outer:
                 continue
-            if dist >= radius * (1 - EDGE_MARGIN):
-                dist = geodesic_km(origin.lat, origin.lon, lat, lon)
+            if dist >= inner:
+                dist = geodesic_km(olat, olon, lat, lon)
                 if dist > radius:
                     continue
-        t = thresholds.get(region, default)
-        fresh = freshness_of(confirmed, now, t.fresh_days, t.stale_days)
+        fresh_cut, stale_cut = cutoffs.get(region, default_cut)
+        if confirmed is None:
+            fresh = "unknown"
+        elif confirmed >= fresh_cut:
+            fresh = "fresh"
+        elif confirmed >= stale_cut:
+            fresh = "aging"
+        else:
+            fresh = "stale"
         reliable = fresh in ("fresh", "aging")
         expired = status_expired(until, today)
         place_now = reliable and not expired and status == "open" and (free or 0) > 0
