@@ -13,7 +13,14 @@ from sqlalchemy import func, or_
 from sqlmodel import select
 
 from providers import bp
-from providers.forms import AdminProviderSearch, InviteForm, LocationForm, OfferingForm, ProviderForm, apply_errors
+from providers.forms import (
+    AdminProviderSearch,
+    InviteForm,
+    LocationForm,
+    OfferingForm,
+    ProviderForm,
+    apply_errors,
+)
 from wijzer import domain
 from wijzer.auth import role_required
 from wijzer.db import get_session

@@ -25,13 +25,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
 
+    from providers import bp as providers_bp
     from wijzer import auth, web
     from wijzer.api import bp as api_bp
     from wijzer.api.hsds import bp as hsds_bp
     from wijzer.audit import bp as audit_bp
     from wijzer.operator import bp as operator_bp
     from wijzer.search import bp as search_bp
-    from providers import bp as providers_bp
 
     web.init_app(app)
     app.register_blueprint(auth.bp)

@@ -106,7 +106,7 @@ def demo_seed(providers, seed_value, weeks, if_empty):
                        f"aanbiedingen, {result.reports} capaciteitsmeldingen "
                        f"({time.perf_counter() - started:.1f} s)")
         accounts = demo.demo_accounts(session)
-    click.echo("Demo-logins (wachtwoord voor allemaal: %s):" % demo.DEMO_PASSWORD)
+    click.echo(f"Demo-logins (wachtwoord voor allemaal: {demo.DEMO_PASSWORD}):")
     for role, email, _ in accounts:
         click.echo(f"  {role:9} {email}")
 

@@ -15,9 +15,8 @@ from datetime import date, timedelta
 
 import pytest
 from openpyxl import load_workbook
-from sqlmodel import select
 
-from wijzer.models import NoPlaceReport, Offering, RegionSnapshot, Reminder
+from wijzer.models import NoPlaceReport, RegionSnapshot, Reminder
 from wijzer.services.regions import all_region_figures, coverage_gaps, percentile
 from wijzer.timeutil import utcnow
 

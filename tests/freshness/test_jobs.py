@@ -7,8 +7,16 @@ from sqlmodel import func, select
 
 from tests.freshness.conftest import free_port
 from wijzer.jobs import make_confirm_token
-from wijzer.models import (CapacityReport, FreshnessTransition, Jeugdregio, JobRun, Offering, OutboxMail,
-                           RegionSnapshot, Reminder)
+from wijzer.models import (
+    CapacityReport,
+    FreshnessTransition,
+    Jeugdregio,
+    JobRun,
+    Offering,
+    OutboxMail,
+    RegionSnapshot,
+    Reminder,
+)
 from wijzer.schemas import SearchFilters
 from wijzer.services.search import search_offerings
 from wijzer.timeutil import utcnow

@@ -2,9 +2,9 @@ import jsonschema
 import pytest
 from sqlmodel import func, select
 
+from tests.search.test_search import data  # noqa: F401  (the hand-built dataset fixture)
 from wijzer.api.openapi import RESULT
 from wijzer.models import NoPlaceReport
-from tests.search.test_search import data  # noqa: F401  (the hand-built dataset fixture)
 
 
 def test_home_without_search_shows_form_only(client):

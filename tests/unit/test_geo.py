@@ -1,7 +1,14 @@
 import pytest
 
-from wijzer.geo import (LocalGeocoder, PostcodeError, bounding_box, fast_km, geodesic_km, lookup_postcode,
-                        normalise_postcode)
+from wijzer.geo import (
+    LocalGeocoder,
+    PostcodeError,
+    bounding_box,
+    fast_km,
+    geodesic_km,
+    lookup_postcode,
+    normalise_postcode,
+)
 
 
 @pytest.mark.parametrize("text,expected", [

@@ -1,5 +1,6 @@
+from sqlmodel import func, select
+
 from wijzer.models import Gemeente, Jeugdregio, PostcodeArea
-from sqlmodel import select, func
 
 
 def test_reference_data_loaded(session):

@@ -142,6 +142,8 @@ def revoke_api_token(session: Session, user: User, token_id: int) -> bool:
 def create_invitation(session: Session, *, email: str, role: str, provider_id: int | None = None,
                       region_code: str | None = None, ttl_hours: int = 72, by=None) -> tuple[Invitation, str]:
     email = email.strip().lower()
+    if "@" not in email or len(email) > 254 or " " in email:
+        raise RuleError("Vul een geldig e-mailadres in.", "email")
     if user_by_email(session, email) is not None:
         raise RuleError(f"Er is al een account voor {email}.", "email")
     if role not in ROLES:

@@ -1,0 +1,169 @@
+"""Every route of the app, for every role, gets exactly what it should.
+
+The matrix below must have an entry for each (rule, method) in the URL map: a new route without an entry
+fails ``test_every_route_has_an_entry``. Outcomes: ok (served, redirected somewhere other than the login, or
+a validation error), login (302 to /inloggen or 401), forbidden (403), missing (404), gone (410).
+"""
+
+import pytest
+
+from wijzer.services import accounts
+
+ROLES = ("anonymous", "referrer", "provider_a", "provider_b", "auditor_x", "auditor_y", "admin")
+
+
+def expect(default: str, anonymous: str = "login", **overrides) -> dict[str, str]:
+    out = {r: default for r in ROLES}
+    out["anonymous"] = anonymous
+    out.update(overrides)
+    return out
+
+
+PUBLIC = expect("ok", anonymous="ok")
+LOGGED_IN = expect("ok")
+PROVIDER = expect("forbidden", provider_a="ok", provider_b="ok")
+PROVIDER_A_OBJECT = expect("forbidden", provider_a="ok", provider_b="missing")
+ADMIN = expect("forbidden", admin="ok")
+REGION_X = expect("forbidden", auditor_x="ok", admin="ok")
+AUDIT = expect("forbidden", auditor_x="ok", auditor_y="ok", admin="ok")
+REFERRER = expect("forbidden", referrer="ok")
+NOBODY_WITH_BAD_TOKEN = expect("missing", anonymous="missing")
+
+MATRIX = {
+    ("/", "GET"): ("/", PUBLIC),
+    ("/aanbod/<int:offering_id>", "GET"): ("/aanbod/{oa}", PUBLIC),
+    ("/aanbod/<int:offering_id>/geen-plek", "POST"): ("/aanbod/{oa}/geen-plek", REFERRER),
+    ("/account", "GET"): ("/account", LOGGED_IN),
+    ("/account/sleutels", "POST"): ("/account/sleutels", LOGGED_IN),
+    ("/account/sleutels/<int:token_id>/intrekken", "POST"): ("/account/sleutels/{admin_spare_token}/intrekken",
+                                                             expect("missing", admin="ok")),
+    ("/account/wachtwoord", "POST"): ("/account/wachtwoord", LOGGED_IN),
+    ("/api/v1/capacity", "POST"): ("/api/v1/capacity", expect("forbidden", provider_a="ok", admin="ok")),
+    ("/api/v1/health", "GET"): ("/api/v1/health", PUBLIC),
+    ("/api/v1/offerings/<int:offering_id>", "GET"): ("/api/v1/offerings/{oa}", PUBLIC),
+    ("/api/v1/openapi.json", "GET"): ("/api/v1/openapi.json", PUBLIC),
+    ("/api/v1/regions/<code>/audit", "GET"): ("/api/v1/regions/JZ22/audit", REGION_X),
+    ("/api/v1/search", "GET"): ("/api/v1/search?postcode=3511", PUBLIC),
+    ("/beheer/taken/", "GET"): ("/beheer/taken/", ADMIN),
+    ("/hsds/", "GET"): ("/hsds/", PUBLIC),
+    ("/hsds/services", "GET"): ("/hsds/services", PUBLIC),
+    ("/hsds/services/<service_id>", "GET"): ("/hsds/services/{service_id}", PUBLIC),
+    ("/inloggen", "GET"): ("/inloggen", PUBLIC),
+    ("/inloggen", "POST"): ("/inloggen", PUBLIC),
+    ("/lijst", "GET"): ("/lijst", PUBLIC),
+    ("/lijst/<int:offering_id>", "POST"): ("/lijst/{oa}", PUBLIC),
+    ("/lijst/<int:offering_id>/verwijderen", "POST"): ("/lijst/{oa}/verwijderen", PUBLIC),
+    ("/lijst/delen", "GET"): ("/lijst/delen?ids={oa}", PUBLIC),
+    ("/portaal/", "GET"): ("/portaal/", PROVIDER),
+    ("/portaal/", "POST"): ("/portaal/", PROVIDER),
+    ("/portaal/aanbod", "GET"): ("/portaal/aanbod", PROVIDER),
+    ("/portaal/aanbod/<int:offering_id>", "GET"): ("/portaal/aanbod/{oa}", PROVIDER_A_OBJECT),
+    ("/portaal/aanbod/<int:offering_id>", "POST"): ("/portaal/aanbod/{oa}", PROVIDER_A_OBJECT),
+    ("/portaal/aanbod/<int:offering_id>/actief", "POST"): ("/portaal/aanbod/{oa_toggle}/actief", PROVIDER_A_OBJECT),
+    ("/portaal/aanbod/<int:offering_id>/historie", "GET"): ("/portaal/aanbod/{oa}/historie", PROVIDER_A_OBJECT),
+    ("/portaal/aanbod/nieuw", "GET"): ("/portaal/aanbod/nieuw", PROVIDER),
+    ("/portaal/aanbod/nieuw", "POST"): ("/portaal/aanbod/nieuw", PROVIDER),
+    ("/portaal/beheer", "GET"): ("/portaal/beheer", ADMIN),
+    ("/portaal/beheer/aanbieders/<int:provider_id>", "GET"): ("/portaal/beheer/aanbieders/{pa}", ADMIN),
+    ("/portaal/beheer/aanbieders/<int:provider_id>", "POST"): ("/portaal/beheer/aanbieders/{pa}", ADMIN),
+    ("/portaal/beheer/aanbieders/nieuw", "GET"): ("/portaal/beheer/aanbieders/nieuw", ADMIN),
+    ("/portaal/beheer/aanbieders/nieuw", "POST"): ("/portaal/beheer/aanbieders/nieuw", ADMIN),
+    ("/portaal/beheer/gebruikers", "GET"): ("/portaal/beheer/gebruikers", ADMIN),
+    ("/portaal/bevestigen/<token>", "GET"): ("/portaal/bevestigen/{confirm_token}", PUBLIC),
+    ("/portaal/bevestigen/<token>", "POST"): ("/portaal/bevestigen/ongeldig", NOBODY_WITH_BAD_TOKEN),
+    ("/portaal/locaties", "GET"): ("/portaal/locaties", PROVIDER),
+    ("/portaal/locaties/<int:location_id>", "GET"): ("/portaal/locaties/{la}", PROVIDER_A_OBJECT),
+    ("/portaal/locaties/<int:location_id>", "POST"): ("/portaal/locaties/{la}", PROVIDER_A_OBJECT),
+    ("/portaal/locaties/nieuw", "GET"): ("/portaal/locaties/nieuw", PROVIDER),
+    ("/portaal/locaties/nieuw", "POST"): ("/portaal/locaties/nieuw", PROVIDER),
+    ("/portaal/profiel", "GET"): ("/portaal/profiel", PROVIDER),
+    ("/portaal/profiel", "POST"): ("/portaal/profiel", PROVIDER),
+    ("/portaal/upload", "GET"): ("/portaal/upload", PROVIDER),
+    ("/portaal/upload", "POST"): ("/portaal/upload", PROVIDER),
+    ("/regio/", "GET"): ("/regio/", AUDIT),
+    ("/regio/<code>", "GET"): ("/regio/JZ22", REGION_X),
+    ("/regio/<code>/export/<table>.<fmt>", "GET"): ("/regio/JZ22/export/naleving.xlsx", REGION_X),
+    ("/regio/<code>/naleving", "GET"): ("/regio/JZ22/naleving", REGION_X),
+    ("/regio/landelijk", "GET"): ("/regio/landelijk", ADMIN),
+    ("/regio/landelijk/export.<fmt>", "GET"): ("/regio/landelijk/export.csv", ADMIN),
+    ("/static/<path:filename>", "GET"): ("/static/css/app.css", PUBLIC),
+    ("/uitloggen", "POST"): ("/uitloggen", PUBLIC),
+    ("/uitnodiging/<token>", "GET"): ("/uitnodiging/ongeldig", NOBODY_WITH_BAD_TOKEN),
+    ("/uitnodiging/<token>", "POST"): ("/uitnodiging/ongeldig", NOBODY_WITH_BAD_TOKEN),
+}
+
+
+def routes(app):
+    for rule in app.url_map.iter_rules():
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield rule.rule, method
+
+
+def test_every_route_has_an_entry(app):
+    missing = sorted(set(routes(app)) - set(MATRIX))
+    stale = sorted(set(MATRIX) - set(routes(app)))
+    assert not missing, f"routes without an entry in the authorization matrix: {missing}"
+    assert not stale, f"matrix entries for routes that no longer exist: {stale}"
+
+
+@pytest.fixture
+def world(session, make_provider, make_location, make_offering, make_user, report):
+    from importers.hsds import uid
+    from wijzer.models import Reminder
+
+    pa, pb = make_provider(name="A", kvk="11111111"), make_provider(name="B", kvk="22222222")
+    la, lb = make_location(pa, postcode="3511"), make_location(pb, postcode="1012")
+    oa = make_offering(pa, la, ref="OA")
+    oa_toggle = make_offering(pa, la, ref="OA-T")
+    ob = make_offering(pb, lb, ref="OB")
+    for off in (oa, ob):
+        report(off, free_places=1, intake_status="open")
+    users = {"referrer": make_user("referrer"), "provider_a": make_user("provider", provider=pa),
+             "provider_b": make_user("provider", provider=pb), "auditor_x": make_user("auditor", region_code="JZ22"),
+             "auditor_y": make_user("auditor", region_code="JZ13"), "admin": make_user("admin")}
+    tokens = {role: accounts.create_api_token(session, user, "matrix")[1] for role, user in users.items()}
+    spare, _ = accounts.create_api_token(session, users["admin"], "spare")
+    reminder = Reminder(provider_id=pa.id, kind="aging", window="w")
+    session.add(reminder)
+    session.commit()
+    return {"users": users, "tokens": tokens, "ids": {
+        "oa": oa.id, "oa_toggle": oa_toggle.id, "la": la.id, "pa": pa.id, "admin_spare_token": spare.id,
+        "service_id": uid("offering", "11111111", "OA"), "reminder": reminder}}
+
+
+def outcome(response) -> str:
+    status = response.status_code
+    assert status < 500, f"{status} from {response.request.method} {response.request.path}"
+    if status == 401 or (status in (301, 302, 303) and "/inloggen" in response.headers.get("Location", "")):
+        return "login"
+    return {403: "forbidden", 404: "missing", 410: "gone"}.get(status, "ok")
+
+
+def test_matrix(app, world):
+    from wijzer.jobs import make_confirm_token
+
+    ids = dict(world["ids"])
+    ids["confirm_token"] = make_confirm_token(app.config, ids.pop("reminder"))
+    clients = {"anonymous": app.test_client()}
+    for role, user in world["users"].items():
+        client = app.test_client()
+        assert client.post("/inloggen", data={"email": user.email, "password": "Correct-Paard-Nietje-42"}).status_code == 302
+        clients[role] = client
+    capacity_body = {"records": [{"kvk": "11111111", "offering_ref": "OA", "free_places": 2, "intake_status": "open"}]}
+    failures = []
+    for (rule, method), (template, expected) in sorted(MATRIX.items()):
+        url = template.format(**ids)
+        for role in ROLES:
+            headers = {}
+            if url.startswith("/api/") and role != "anonymous":
+                headers["Authorization"] = f"Bearer {world['tokens'][role]}"
+                client = app.test_client()  # the API on its token alone
+            else:
+                client = clients[role]
+            kwargs = {"json": capacity_body} if rule == "/api/v1/capacity" else {}
+            if rule == "/uitloggen":
+                client = app.test_client()  # do not end the role's session
+            got = outcome(client.open(url, method=method, headers=headers, **kwargs))
+            if got != expected[role]:
+                failures.append(f"{method} {url} as {role}: got {got}, expected {expected[role]}")
+    assert not failures, "\n".join(failures)
