@@ -65,8 +65,10 @@ def _split_list(value: Any) -> list[str]:
         return []
     if isinstance(value, str):
         parts = re.split(r"[|,]", value)
-    else:
+    elif isinstance(value, (list, tuple, set)):
         parts = list(value)
+    else:
+        raise ValueError("Geef een lijst van codes, gescheiden door | of een komma.")
     return [str(p).strip().lower() for p in parts if str(p).strip()]
 
 
@@ -388,6 +390,8 @@ def _csv(value: Any) -> list[str]:
         return []
     if isinstance(value, str):
         value = value.split(",")
+    elif not isinstance(value, (list, tuple, set)):
+        raise ValueError("Geef de codes gescheiden door komma's.")
     return [str(v).strip().lower() for v in value if str(v).strip()]
 
 

@@ -5,6 +5,7 @@ from flask import Flask, g, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from wijzer import domain
 from wijzer.db import get_session
@@ -79,7 +80,16 @@ def _unauthorized():
     return redirect(url_for("auth.login", next=request.full_path if request.query_string else request.path))
 
 
+class DatabaseId(IntegerConverter):
+    """<int:...> in URLs only matches ids a database integer can hold (larger ones are a 404, not a 500)."""
+
+    def __init__(self, map, *args, **kwargs):  # noqa: A002  (werkzeug's signature)
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def init_app(app: Flask) -> None:
+    app.url_map.converters["int"] = DatabaseId
     app.jinja_env.globals.update(domain=domain)
     app.jinja_env.filters["ago"] = ago_nl
     app.jinja_env.filters["local"] = lambda dt, fmt="%d-%m-%Y %H:%M": local(dt).strftime(fmt) if dt else "—"
@@ -93,7 +103,12 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
-        return error_response(exc.code or 500, exc.description if wants_json() and exc.code not in (404, 405) else None)
+        response = error_response(exc.code or 500,
+                                  exc.description if wants_json() and exc.code not in (404, 405) else None)
+        for name, value in exc.get_headers():  # keep e.g. Allow (405) and Retry-After (429)
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(CSRFError)
     def _csrf_error(exc):

@@ -50,7 +50,10 @@ def search():
     unknown = [k for k in request.args if k not in SEARCH_PARAMS]
     if unknown:
         return api_error(400, "unknown_parameter", f"Onbekende parameter: {unknown[0]}.", unknown[0])
-    data = {k: v for k, v in request.args.items() if v != ""}
+    empty = [k for k, v in request.args.items() if v.strip() == ""]
+    if empty:
+        return api_error(400, "invalid_parameter", f"Parameter {empty[0]} is leeg; laat hem weg of geef een waarde.", empty[0])
+    data = dict(request.args.items())
     filters, errors = validate(SearchFilters, data)
     if errors:
         field, message = next(iter(errors.items()))
