@@ -16,10 +16,10 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
+from wijzer import create_app
+
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
           response_schema_conformance, allow_header_conformance]
-
-from wijzer import create_app
 
 
 @pytest.fixture
