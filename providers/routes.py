@@ -19,7 +19,7 @@ from wijzer.auth import role_required
 from wijzer.db import get_session
 from wijzer.models import CapacityReport, Invitation, Location, NoPlaceReport, Offering, Provider, User
 from wijzer.schemas import CapacityInput, LocationInput, OfferingInput, ProviderInput, validate
-from wijzer.services import accounts, availability, catalogue
+from wijzer.services import accounts, availability, catalogue, feedback
 from wijzer.services.catalogue import RuleError
 from wijzer.timeutil import utcnow
 
@@ -94,7 +94,8 @@ def weekly():
         status = 400
     since = utcnow() - timedelta(weeks=4)
     no_place = session.exec(
-        select(NoPlaceReport.offering_id, func.count(), func.max(NoPlaceReport.at))
+        select(NoPlaceReport.offering_id, func.count(), func.max(NoPlaceReport.at),
+               func.count(NoPlaceReport.id).filter(NoPlaceReport.seen_by_provider_at.is_(None)))
         .where(NoPlaceReport.offering_id.in_([o.id for o in offerings]), NoPlaceReport.at >= since)
         .group_by(NoPlaceReport.offering_id)).all() if offerings else []
     now = utcnow()
@@ -102,7 +103,19 @@ def weekly():
     freshness = {o.id: availability.freshness_of(o.last_confirmed_at, now, fresh, stale) for o in offerings}
     return render_template("providers/weekly.html", provider=provider, pairs=pairs, values=values,
                            errors=errors, freshness=freshness,
-                           no_place={oid: (n, at) for oid, n, at in no_place}, now=now), status
+                           no_place={oid: (n, at, unseen) for oid, n, at, unseen in no_place},
+                           unseen_no_place=sum(row[3] for row in no_place), now=now), status
+
+
+@bp.route("/geen-plek/gezien", methods=["POST"])
+@role_required("provider")
+def no_place_seen():
+    """The provider has read the 'gebeld: geen plek' notices: they stay visible but are no longer new."""
+    session = get_session()  # CSRF is checked by the app-wide CSRFProtect
+    count = feedback.mark_no_place_seen(session, _provider().id, user=current_user)
+    session.commit()
+    flash(f"{count} melding(en) 'gebeld: geen plek' als gelezen gemarkeerd.", "ok")
+    return redirect(url_for("providers.weekly"))
 
 
 @bp.route("/aanbod/<int:offering_id>/historie")
@@ -299,6 +312,9 @@ def admin_provider(provider_id: int):
         else:
             session.commit()
             invite_link = url_for("auth.accept_invite", token=token, _external=True)
+            # The admin sees the link on screen; the log keeps it too, so it is never lost when mail fails.
+            current_app.logger.info("Uitnodiging voor %s (%s, door %s): %s", form.email.data.strip().lower(),
+                                    provider.name, current_user.email, invite_link)
             from wijzer.services.mail import send_invitation
 
             send_invitation(session, form.email.data.strip().lower(), invite_link, provider.name)
