@@ -17,7 +17,7 @@ from providers.forms import AdminProviderSearch, InviteForm, LocationForm, Offer
 from wijzer import domain
 from wijzer.auth import role_required
 from wijzer.db import get_session
-from wijzer.models import CapacityReport, Invitation, Location, NoPlaceReport, Offering, Provider, User
+from wijzer.models import CapacityReport, Invitation, Jeugdregio, Location, NoPlaceReport, Offering, Provider, User
 from wijzer.schemas import CapacityInput, LocationInput, OfferingInput, ProviderInput, validate
 from wijzer.services import accounts, availability, catalogue, feedback
 from wijzer.services.catalogue import RuleError
@@ -44,6 +44,13 @@ def _own(model, object_id: int):
 
 def _fresh_limits() -> tuple[int, int]:
     return current_app.config["FRESH_DAYS"], current_app.config["STALE_DAYS"]
+
+
+def _thresholds_by_region(session, codes: set[str | None]) -> dict:
+    """Freshness limits per jeugdregio (regions may override the defaults), in one query."""
+    found = {r.code: r for r in session.exec(select(Jeugdregio).where(Jeugdregio.code.in_(
+        [c for c in codes if c]))).all()} if any(codes) else {}
+    return {code: availability.thresholds_for(found.get(code), current_app.config) for code in codes}
 
 
 def _offerings_with_locations(session, provider_id: int, active_only: bool = True):
@@ -99,8 +106,9 @@ def weekly():
         .where(NoPlaceReport.offering_id.in_([o.id for o in offerings]), NoPlaceReport.at >= since)
         .group_by(NoPlaceReport.offering_id)).all() if offerings else []
     now = utcnow()
-    fresh, stale = _fresh_limits()
-    freshness = {o.id: availability.freshness_of(o.last_confirmed_at, now, fresh, stale) for o in offerings}
+    limits = _thresholds_by_region(session, {o.region_code for o in offerings})
+    freshness = {o.id: availability.freshness_of(o.last_confirmed_at, now, limits[o.region_code].fresh_days,
+                                                 limits[o.region_code].stale_days) for o in offerings}
     return render_template("providers/weekly.html", provider=provider, pairs=pairs, values=values,
                            errors=errors, freshness=freshness,
                            no_place={oid: (n, at, unseen) for oid, n, at, unseen in no_place},

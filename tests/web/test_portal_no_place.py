@@ -37,3 +37,27 @@ def test_no_place_notices_new_then_marked_seen_only_for_own_provider(client, ses
     # marking again changes nothing and writes no audit entry
     client.post("/portaal/geen-plek/gezien")
     assert len(session.exec(select(AuditLog).where(AuditLog.action == "no_place_seen")).all()) == 1
+
+
+def test_freshness_badge_uses_the_regions_own_limits(client, session, login, make_provider, make_location,
+                                                     make_offering, make_user, report):
+    from wijzer.models import Jeugdregio
+
+    provider = make_provider(name="Regio Zorg")
+    off = make_offering(provider, make_location(provider, postcode="3511AB"), ref="R-1")
+    report(off, days_ago=10, free_places=1)
+    login(make_user("provider", provider=provider))
+    html = client.get("/portaal/").get_data(as_text=True)
+    assert "badge--aging" in html  # 10 days: aging under the defaults (7/14)
+    region = session.get(Jeugdregio, off.region_code)
+    saved = region.fresh_days, region.stale_days
+    region.fresh_days, region.stale_days = 3, 5
+    session.add(region)
+    session.commit()
+    try:
+        html = client.get("/portaal/").get_data(as_text=True)
+        assert "badge--stale" in html and "unreliable" in html  # the region counts 10 days as stale
+    finally:  # reference data is shared by all tests: put it back
+        region.fresh_days, region.stale_days = saved
+        session.add(region)
+        session.commit()
