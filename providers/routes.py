@@ -13,11 +13,27 @@ from sqlalchemy import func, or_
 from sqlmodel import select
 
 from providers import bp
-from providers.forms import AdminProviderSearch, InviteForm, LocationForm, OfferingForm, ProviderForm, apply_errors
+from providers.forms import (
+    AdminProviderSearch,
+    InviteForm,
+    LocationForm,
+    OfferingForm,
+    ProviderForm,
+    apply_errors,
+)
 from wijzer import domain
 from wijzer.auth import role_required
 from wijzer.db import get_session
-from wijzer.models import CapacityReport, Invitation, Jeugdregio, Location, NoPlaceReport, Offering, Provider, User
+from wijzer.models import (
+    CapacityReport,
+    Invitation,
+    Jeugdregio,
+    Location,
+    NoPlaceReport,
+    Offering,
+    Provider,
+    User,
+)
 from wijzer.schemas import CapacityInput, LocationInput, OfferingInput, ProviderInput, validate
 from wijzer.services import accounts, availability, catalogue, feedback
 from wijzer.services.catalogue import RuleError
@@ -328,6 +344,7 @@ def admin_provider(provider_id: int):
             send_invitation(session, form.email.data.strip().lower(), invite_link, provider.name)
             session.commit()
             flash(f"Uitnodiging verstuurd naar {form.email.data}.", "ok")
+            form.email.data = ""  # ready for the next colleague
     pairs = _offerings_with_locations(session, provider.id, active_only=False)
     staff = session.exec(select(User).where(User.provider_id == provider.id).order_by(User.email)).all()
     invites = session.exec(select(Invitation).where(Invitation.provider_id == provider.id, Invitation.used_at.is_(None))

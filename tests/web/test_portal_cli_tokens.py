@@ -80,6 +80,7 @@ def test_invitation_link_is_logged_for_the_admin(client, session, login, make_us
     html = page.get_data(as_text=True)
     link = html.split('id="invite-link">')[1].split("<")[0]
     assert "/uitnodiging/" in link
+    assert 'value="nieuw@logzorg.nl"' not in html  # the e-mail field is empty again for the next colleague
     assert any(link in r.getMessage() and "nieuw@logzorg.nl" in r.getMessage() for r in caplog.records)
     # the link opens the sign-up page for the invitee (single use is covered in tests/web/test_auth.py)
     anon = client.application.test_client()
