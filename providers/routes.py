@@ -24,9 +24,18 @@ from providers.forms import (
 from wijzer import domain
 from wijzer.auth import role_required
 from wijzer.db import get_session
-from wijzer.models import CapacityReport, Invitation, Location, NoPlaceReport, Offering, Provider, User
+from wijzer.models import (
+    CapacityReport,
+    Invitation,
+    Jeugdregio,
+    Location,
+    NoPlaceReport,
+    Offering,
+    Provider,
+    User,
+)
 from wijzer.schemas import CapacityInput, LocationInput, OfferingInput, ProviderInput, validate
-from wijzer.services import accounts, availability, catalogue
+from wijzer.services import accounts, availability, catalogue, feedback
 from wijzer.services.catalogue import RuleError
 from wijzer.timeutil import utcnow
 
@@ -51,6 +60,13 @@ def _own(model, object_id: int):
 
 def _fresh_limits() -> tuple[int, int]:
     return current_app.config["FRESH_DAYS"], current_app.config["STALE_DAYS"]
+
+
+def _thresholds_by_region(session, codes: set[str | None]) -> dict:
+    """Freshness limits per jeugdregio (regions may override the defaults), in one query."""
+    found = {r.code: r for r in session.exec(select(Jeugdregio).where(Jeugdregio.code.in_(
+        [c for c in codes if c]))).all()} if any(codes) else {}
+    return {code: availability.thresholds_for(found.get(code), current_app.config) for code in codes}
 
 
 def _offerings_with_locations(session, provider_id: int, active_only: bool = True):
@@ -101,15 +117,29 @@ def weekly():
         status = 400
     since = utcnow() - timedelta(weeks=4)
     no_place = session.exec(
-        select(NoPlaceReport.offering_id, func.count(), func.max(NoPlaceReport.at))
+        select(NoPlaceReport.offering_id, func.count(), func.max(NoPlaceReport.at),
+               func.count(NoPlaceReport.id).filter(NoPlaceReport.seen_by_provider_at.is_(None)))
         .where(NoPlaceReport.offering_id.in_([o.id for o in offerings]), NoPlaceReport.at >= since)
         .group_by(NoPlaceReport.offering_id)).all() if offerings else []
     now = utcnow()
-    fresh, stale = _fresh_limits()
-    freshness = {o.id: availability.freshness_of(o.last_confirmed_at, now, fresh, stale) for o in offerings}
+    limits = _thresholds_by_region(session, {o.region_code for o in offerings})
+    freshness = {o.id: availability.freshness_of(o.last_confirmed_at, now, limits[o.region_code].fresh_days,
+                                                 limits[o.region_code].stale_days) for o in offerings}
     return render_template("providers/weekly.html", provider=provider, pairs=pairs, values=values,
                            errors=errors, freshness=freshness,
-                           no_place={oid: (n, at) for oid, n, at in no_place}, now=now), status
+                           no_place={oid: (n, at, unseen) for oid, n, at, unseen in no_place},
+                           unseen_no_place=sum(row[3] for row in no_place), now=now), status
+
+
+@bp.route("/geen-plek/gezien", methods=["POST"])
+@role_required("provider")
+def no_place_seen():
+    """The provider has read the 'gebeld: geen plek' notices: they stay visible but are no longer new."""
+    session = get_session()  # CSRF is checked by the app-wide CSRFProtect
+    count = feedback.mark_no_place_seen(session, _provider().id, user=current_user)
+    session.commit()
+    flash(f"{count} melding(en) 'gebeld: geen plek' als gelezen gemarkeerd.", "ok")
+    return redirect(url_for("providers.weekly"))
 
 
 @bp.route("/aanbod/<int:offering_id>/historie")
@@ -306,11 +336,15 @@ def admin_provider(provider_id: int):
         else:
             session.commit()
             invite_link = url_for("auth.accept_invite", token=token, _external=True)
+            # The admin sees the link on screen; the log keeps it too, so it is never lost when mail fails.
+            current_app.logger.info("Uitnodiging voor %s (%s, door %s): %s", form.email.data.strip().lower(),
+                                    provider.name, current_user.email, invite_link)
             from wijzer.services.mail import send_invitation
 
             send_invitation(session, form.email.data.strip().lower(), invite_link, provider.name)
             session.commit()
             flash(f"Uitnodiging verstuurd naar {form.email.data}.", "ok")
+            form.email.data = ""  # ready for the next colleague
     pairs = _offerings_with_locations(session, provider.id, active_only=False)
     staff = session.exec(select(User).where(User.provider_id == provider.id).order_by(User.email)).all()
     invites = session.exec(select(Invitation).where(Invitation.provider_id == provider.id, Invitation.used_at.is_(None))

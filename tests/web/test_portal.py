@@ -163,6 +163,7 @@ PORTAL_ROUTES = [
     ("GET", "/portaal/aanbod/{oa1}"), ("POST", "/portaal/aanbod/{oa1}"), ("GET", "/portaal/aanbod/{oa1}/historie"),
     ("POST", "/portaal/aanbod/{oa1}/actief"), ("GET", "/portaal/locaties"), ("GET", "/portaal/locaties/nieuw"),
     ("GET", "/portaal/locaties/{la}"), ("POST", "/portaal/locaties/{la}"), ("GET", "/portaal/profiel"),
+    ("POST", "/portaal/geen-plek/gezien"),
 ]
 OBJECT_ROUTES = [r for r in PORTAL_ROUTES if "{" in r[1]]
 
