@@ -63,6 +63,7 @@ MATRIX = {
     ("/portaal/aanbod/<int:offering_id>/historie", "GET"): ("/portaal/aanbod/{oa}/historie", PROVIDER_A_OBJECT),
     ("/portaal/aanbod/nieuw", "GET"): ("/portaal/aanbod/nieuw", PROVIDER),
     ("/portaal/aanbod/nieuw", "POST"): ("/portaal/aanbod/nieuw", PROVIDER),
+    ("/portaal/geen-plek/gezien", "POST"): ("/portaal/geen-plek/gezien", PROVIDER),
     ("/portaal/beheer", "GET"): ("/portaal/beheer", ADMIN),
     ("/portaal/beheer/aanbieders/<int:provider_id>", "GET"): ("/portaal/beheer/aanbieders/{pa}", ADMIN),
     ("/portaal/beheer/aanbieders/<int:provider_id>", "POST"): ("/portaal/beheer/aanbieders/{pa}", ADMIN),
