@@ -59,6 +59,14 @@ class AcceptInviteForm(FlaskForm):
     password = PasswordField("Kies een wachtwoord (minstens 12 tekens)", validators=[DataRequired("Kies een wachtwoord.")])
 
 
+class ForgotForm(FlaskForm):
+    email = EmailField("E-mailadres", validators=[DataRequired("Vul uw e-mailadres in."), Email("Vul een geldig e-mailadres in.")])
+
+
+class ResetForm(FlaskForm):
+    password = PasswordField("Nieuw wachtwoord (minstens 12 tekens)", validators=[DataRequired("Kies een wachtwoord.")])
+
+
 class TokenForm(FlaskForm):
     name = StringField("Naam van de sleutel (bijvoorbeeld het systeem dat hem gebruikt)", validators=[Length(max=100)])
 
@@ -168,3 +176,51 @@ def revoke_token(token_id: int):
     session.commit()
     flash("De API-sleutel is ingetrokken.", "ok")
     return redirect(url_for("auth.account"))
+
+
+RESET_SENT = ("Als er een account is voor dit e-mailadres, ontvangt u binnen enkele minuten een e-mail met een "
+              "link om een nieuw wachtwoord te kiezen. De link is een uur geldig.")
+
+
+@bp.route("/wachtwoord-vergeten", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+def forgot_password():
+    form = ForgotForm()
+    sent = False
+    if form.validate_on_submit():
+        from wijzer.services.mail import MailError, send_mail
+
+        session = get_session()
+        found = accounts.request_password_reset(session, form.email.data)
+        if found is not None:
+            user, token = found
+            link = url_for("auth.reset_password", token=token, _external=True)
+            try:
+                send_mail(session, user.email, "Nieuw wachtwoord voor de Beschikbaarheidswijzer",
+                          f"Beste {user.name or 'collega'},\n\nKies een nieuw wachtwoord via deze link (een uur geldig, "
+                          f"eenmalig te gebruiken):\n{link}\n\nHeeft u dit niet gevraagd? Dan kunt u deze e-mail negeren.",
+                          kind="password_reset")
+            except MailError:
+                current_app.logger.warning("password reset mail for user %s could not be sent", user.id)
+        session.commit()
+        sent = True  # the same answer whether or not the address has an account
+    return render_template("auth/forgot.html", form=form, sent=sent, message=RESET_SENT)
+
+
+@bp.route("/wachtwoord-herstellen/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    session = get_session()
+    reset = accounts.password_reset_for(session, token)
+    if reset is None:
+        return render_template("auth/reset_invalid.html"), 404
+    form = ResetForm()
+    if form.validate_on_submit():
+        try:
+            accounts.complete_password_reset(session, reset, form.password.data)
+        except RuleError as exc:
+            form.password.errors.append(str(exc))
+        else:
+            session.commit()
+            flash("Uw wachtwoord is gewijzigd. Log in met uw nieuwe wachtwoord.", "ok")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/reset.html", form=form), 400 if form.errors else 200

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 10:30:53.338589
+Create Date: 2026-11-24 10:50:37.098525
 """
 from collections.abc import Sequence
 
@@ -231,6 +231,20 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_location_provider_id'), ['provider_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_location_region_code'), ['region_code'], unique=False)
 
+    op.create_table('password_reset',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('token_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('expires_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('used_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['app_user.id'], name=op.f('fk_password_reset_user_id_app_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_password_reset')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_password_reset_token_hash'))
+    )
+    with op.batch_alter_table('password_reset', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_password_reset_user_id'), ['user_id'], unique=False)
+
     op.create_table('postcode_area',
     sa.Column('pc4', sqlmodel.sql.sqltypes.AutoString(length=4), nullable=False),
     sa.Column('lat', sa.Float(), nullable=False),
@@ -379,6 +393,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_postcode_area_gemeente_code'))
 
     op.drop_table('postcode_area')
+    with op.batch_alter_table('password_reset', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_password_reset_user_id'))
+
+    op.drop_table('password_reset')
     with op.batch_alter_table('location', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_location_region_code'))
         batch_op.drop_index(batch_op.f('ix_location_provider_id'))

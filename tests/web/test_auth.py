@@ -98,3 +98,45 @@ def test_errors_are_dutch_html_and_json(client):
     assert page.status_code == 404 and "Niet gevonden" in page.get_data(as_text=True)
     api = client.get("/api/v1/bestaat-niet")
     assert api.status_code == 404 and api.get_json()["error"]["code"] == "not_found"
+
+
+def test_password_reset_without_user_enumeration(app, client, session, make_user):
+    from sqlmodel import select
+
+    from wijzer.models import OutboxMail
+
+    user = make_user("referrer", email="poh@example.nl")
+    other = app.test_client()
+    assert other.post("/inloggen", data={"email": user.email, "password": PW}).status_code == 302
+    known = client.post("/wachtwoord-vergeten", data={"email": "poh@example.nl"})
+    unknown = client.post("/wachtwoord-vergeten", data={"email": "niemand@example.nl"})
+    assert known.status_code == unknown.status_code == 200
+    strip = lambda r: r.get_data(as_text=True).split('<main')[1].split('</main>')[0]  # noqa: E731
+    assert strip(known) == strip(unknown) and "Als er een account is" in strip(known)
+    mails = session.exec(select(OutboxMail)).all()
+    assert [m.to for m in mails] == ["poh@example.nl"]
+    link = mails[0].body.split("\n")[3].strip()
+    path = link.replace("http://localhost", "")
+    assert client.get(path).status_code == 200
+    weak = client.post(path, data={"password": "kort"})
+    assert weak.status_code == 400 and "12 tekens" in weak.get_data(as_text=True)
+    assert client.post(path, data={"password": "Een-Heel-Nieuw-Wachtwoord"}).status_code == 302
+    assert client.get(path).status_code == 404  # single use
+    assert other.get("/account").status_code == 302  # the old session ended
+    assert client.post("/inloggen", data={"email": user.email, "password": "Een-Heel-Nieuw-Wachtwoord"}).status_code == 302
+
+
+def test_password_reset_link_expires(client, session, make_user):
+    from datetime import timedelta
+
+    from wijzer.services import accounts
+    from wijzer.timeutil import utcnow
+
+    user = make_user("referrer")
+    _, token = accounts.request_password_reset(session, user.email)
+    session.commit()
+    reset = accounts.password_reset_for(session, token)
+    reset.expires_at = utcnow() - timedelta(minutes=1)
+    session.commit()
+    assert client.get(f"/wachtwoord-herstellen/{token}").status_code == 404
+    assert client.get("/wachtwoord-herstellen/onzin").status_code == 404

@@ -89,6 +89,10 @@ MATRIX = {
     ("/regio/landelijk/export.<fmt>", "GET"): ("/regio/landelijk/export.csv", ADMIN),
     ("/static/<path:filename>", "GET"): ("/static/css/app.css", PUBLIC),
     ("/uitloggen", "POST"): ("/uitloggen", PUBLIC),
+    ("/wachtwoord-vergeten", "GET"): ("/wachtwoord-vergeten", PUBLIC),
+    ("/wachtwoord-vergeten", "POST"): ("/wachtwoord-vergeten", PUBLIC),
+    ("/wachtwoord-herstellen/<token>", "GET"): ("/wachtwoord-herstellen/ongeldig", NOBODY_WITH_BAD_TOKEN),
+    ("/wachtwoord-herstellen/<token>", "POST"): ("/wachtwoord-herstellen/ongeldig", NOBODY_WITH_BAD_TOKEN),
     ("/uitnodiging/<token>", "GET"): ("/uitnodiging/ongeldig", NOBODY_WITH_BAD_TOKEN),
     ("/uitnodiging/<token>", "POST"): ("/uitnodiging/ongeldig", NOBODY_WITH_BAD_TOKEN),
 }

@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from wijzer.domain import ROLES
-from wijzer.models import ApiToken, Invitation, Jeugdregio, Provider, User
+from wijzer.models import ApiToken, Invitation, Jeugdregio, PasswordReset, Provider, User
 from wijzer.services import auditlog
 from wijzer.services.catalogue import RuleError
 from wijzer.timeutil import utcnow
@@ -172,4 +172,34 @@ def accept_invitation(session: Session, inv: Invitation, *, name: str, password:
                        provider_id=inv.provider_id, region_code=inv.region_code, actor=inv.email)
     inv.used_at = utcnow()
     session.add(inv)
+    return user
+
+
+RESET_TTL = timedelta(hours=1)
+
+
+def request_password_reset(session: Session, email: str) -> tuple[User, str] | None:
+    """A reset token for an active account with this e-mail address, or None. The caller answers the
+    same in both cases, so nobody learns whether an address has an account."""
+    user = user_by_email(session, email or "")
+    plain = secrets.token_urlsafe(32)  # made either way, so both paths do the same work
+    if user is None or not user.active:
+        return None
+    session.add(PasswordReset(user_id=user.id, token_hash=sha256(plain), expires_at=utcnow() + RESET_TTL))
+    auditlog.record(session, action="reset_requested", entity="user", entity_id=user.id, actor=user.email)
+    return user, plain
+
+
+def password_reset_for(session: Session, plain: str) -> PasswordReset | None:
+    reset = session.exec(select(PasswordReset).where(PasswordReset.token_hash == sha256(plain or ""))).first()
+    if reset is None or reset.used_at is not None or reset.expires_at < utcnow():
+        return None
+    return reset
+
+
+def complete_password_reset(session: Session, reset: PasswordReset, password: str) -> User:
+    user = session.get(User, reset.user_id)
+    set_password(session, user, password)  # raises RuleError on a weak password; ends all sessions
+    reset.used_at = utcnow()
+    session.add(reset)
     return user
