@@ -3,10 +3,11 @@
 # a packaged or production cluster) and prints its SQLAlchemy URL. Idempotent: reuses a running one.
 #   WIJZER_PG_DIR   data directory   (default /tmp/wijzer-test-pg)
 #   WIJZER_PG_PORT  port             (default 54329)
+#   WIJZER_PG_DB    test database    (default wijzer_test)
 set -euo pipefail
 PGDIR="${WIJZER_PG_DIR:-/tmp/wijzer-test-pg}"
 PORT="${WIJZER_PG_PORT:-54329}"
-DB="wijzer_test"
+DB="${WIJZER_PG_DB:-wijzer_test}"
 BINDIR="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"
 [ -x "$BINDIR/initdb" ] || { echo "PostgreSQL is not installed (run scripts/ensure-system-packages.sh)" >&2; exit 1; }
 
