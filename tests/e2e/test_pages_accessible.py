@@ -5,7 +5,7 @@ from tests.e2e.conftest import axe_check, login, screenshot
 pytestmark = pytest.mark.e2e
 
 
-@pytest.mark.parametrize("path", ["/", "/inloggen", "/bestaat-niet"])
+@pytest.mark.parametrize("path", ["/", "/inloggen", "/bestaat-niet", "/wachtwoord-vergeten", "/lijst"])
 def test_public_pages_pass_axe(page, live_server, path):
     page.goto(live_server.url + path)
     assert page.get_attribute("html", "lang") == "nl"
