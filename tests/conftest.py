@@ -46,6 +46,29 @@ def database_url(tmp_path_factory) -> str:
     return url
 
 
+@pytest.fixture
+def scratch_database_url(database_url, tmp_path):
+    """An empty database of the same kind as the suite's: a new SQLite file, or a throwaway PostgreSQL
+    database on the same server (dropped afterwards)."""
+    import uuid
+
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    url = make_url(database_url)
+    if url.get_backend_name() != "postgresql":
+        yield f"sqlite:///{tmp_path / 'scratch.db'}"
+        return
+    name = f"wijzer_scratch_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield url.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
 def _reset(engine) -> None:
     tables = [t for t in reversed(metadata.sorted_tables) if t.name not in REFERENCE_TABLES]
     with engine.begin() as conn:

@@ -116,6 +116,13 @@ import_cli = AppGroup("import", help="Bestanden inlezen (alles of niets).")
 export_cli = AppGroup("export", help="Gegevens uitvoeren.")
 
 
+def _report_rejection(exc) -> None:
+    click.echo(f"Niet geïmporteerd: {len(exc.errors)} probleem/problemen gevonden; er is niets opgeslagen.", err=True)
+    for error in exc.errors:
+        click.echo(f"  {error}", err=True)
+    raise SystemExit(1)
+
+
 def _run_import(kind: str, path: str, dry_run: bool):
     import importers.capacity as capacity_importer
     import importers.providers as provider_importer
@@ -135,10 +142,7 @@ def _run_import(kind: str, path: str, dry_run: bool):
                                                                config=current_app.config, progress=bar.update)
                 bar.update(len(table.rows) - bar.pos)
     except ImportRejected as exc:
-        click.echo(f"Niet geïmporteerd: {len(exc.errors)} probleem/problemen gevonden; er is niets opgeslagen.", err=True)
-        for error in exc.errors:
-            click.echo(f"  {error}", err=True)
-        raise SystemExit(1) from None
+        _report_rejection(exc)
     click.echo(result.summary())
 
 
@@ -160,10 +164,7 @@ def import_hsds_command(path, dry_run):
         with session_scope() as session:
             result = import_hsds(session, path, dry_run=dry_run, actor="cli", config=current_app.config)
     except ImportRejected as exc:
-        click.echo(f"Niet geïmporteerd: {len(exc.errors)} probleem/problemen; er is niets opgeslagen.", err=True)
-        for error in exc.errors:
-            click.echo(f"  {error}", err=True)
-        raise SystemExit(1) from None
+        _report_rejection(exc)
     click.echo(result.summary())
 
 

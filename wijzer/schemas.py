@@ -471,22 +471,15 @@ class SearchFilters(_Base):
             raise ValueError("De straal ligt tussen 1 en 250 km.")
         return v
 
-    @field_validator("region")
+    @field_validator("region", "municipality")
     @classmethod
-    def _region(cls, v):
+    def _area_code(cls, v, info):
+        pattern, example = {"region": (r"^JZ\d{2}$", "een jeugdregiocode zoals JZ22"),
+                            "municipality": (r"^GM\d{4}$", "een CBS-gemeentecode zoals GM0344")}[info.field_name]
         if v is not None:
             v = v.upper()
-            if not re.match(r"^JZ\d{2}$", v):
-                raise ValueError("Gebruik een jeugdregiocode zoals JZ22.")
-        return v
-
-    @field_validator("municipality")
-    @classmethod
-    def _municipality(cls, v):
-        if v is not None:
-            v = v.upper()
-            if not re.match(r"^GM\d{4}$", v):
-                raise ValueError("Gebruik een CBS-gemeentecode zoals GM0344.")
+            if not re.match(pattern, v):
+                raise ValueError(f"Gebruik {example}.")
         return v
 
     @field_validator("max_wait_weeks")

@@ -10,13 +10,11 @@ import sys
 import time
 import urllib.error
 import urllib.request
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.concurrency
@@ -26,22 +24,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-@pytest.fixture
-def server_db(database_url, tmp_path):
-    url = make_url(database_url)
-    if url.get_backend_name() != "postgresql":
-        yield f"sqlite:///{tmp_path / 'load.db'}"
-        return
-    name = f"wijzer_load_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield url.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def seed(db_url: str) -> list[tuple[str, str, str]]:
@@ -70,7 +52,8 @@ def seed(db_url: str) -> list[tuple[str, str, str]]:
 
 
 @pytest.fixture
-def gunicorn(server_db):
+def gunicorn(scratch_database_url):
+    server_db = scratch_database_url
     providers = seed(server_db)
     port = free_port()
     env = dict(os.environ, WIJZER_DATABASE_URL=server_db, WIJZER_SECRET_KEY="load-test-secret",

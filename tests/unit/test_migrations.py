@@ -1,34 +1,15 @@
 """The Alembic migrations produce exactly the schema of the models, on SQLite and PostgreSQL, and
 ``flask setup`` is idempotent."""
-import uuid
 
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from wijzer import create_app
 from wijzer.db import make_engine, metadata
 
 
-@pytest.fixture
-def empty_database_url(database_url, tmp_path):
-    url = make_url(database_url)
-    if url.get_backend_name() != "postgresql":
-        yield f"sqlite:///{tmp_path / 'migrations.db'}"
-        return
-    name = f"wijzer_mig_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield url.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
-def test_setup_builds_the_models_schema_and_is_idempotent(empty_database_url):
+def test_setup_builds_the_models_schema_and_is_idempotent(scratch_database_url):
+    empty_database_url = scratch_database_url
     app = create_app({"TESTING": True, "DATABASE_URL": empty_database_url, "SECRET_KEY": "t"})
     runner = app.test_cli_runner()
     first = runner.invoke(args=["setup"])

@@ -76,12 +76,17 @@ def record_report(session: Session, offering: Offering, data: CapacityInput | No
                             user_id=getattr(user, "id", None), **values)
     session.add(report)
     session.flush()
+    _apply_report(session, offering, values, at, report.id, now, fresh_days, stale_days)
+    return report
+
+
+def _apply_report(session: Session, offering: Offering, values: dict, at: datetime, report_id: int, now: datetime,
+                  fresh_days: int, stale_days: int) -> None:
+    """Bring the offering's current state up to date with a report made at ``at`` (newest wins)."""
     if offering.last_reported_at is None or at >= offering.last_reported_at:
         for f in CAPACITY_FIELDS:
             setattr(offering, "cur_" + f, values[f])
-        offering.last_reported_at = at
-        offering.last_report_id = report.id
-        offering.needs_update = False
+        offering.last_reported_at, offering.last_report_id, offering.needs_update = at, report_id, False
     if offering.last_confirmed_at is None or at > offering.last_confirmed_at:
         offering.last_confirmed_at = at
     state = freshness_of(offering.last_confirmed_at, now, fresh_days, stale_days)
@@ -90,7 +95,6 @@ def record_report(session: Session, offering: Offering, data: CapacityInput | No
         offering.freshness = state
     offering.updated_at = now
     session.add(offering)
-    return report
 
 
 def differs(offering: Offering, data: CapacityInput) -> bool:
@@ -157,17 +161,6 @@ def record_reports_bulk(session: Session, items: list[tuple[Offering, CapacityIn
         if off.id not in newest or key > newest[off.id][:2]:
             newest[off.id] = (row["reported_at"], rid, row, off)
     for at, rid, row, off in newest.values():
-        if off.last_reported_at is None or at >= off.last_reported_at:
-            for f in CAPACITY_FIELDS:
-                setattr(off, "cur_" + f, row[f])
-            off.last_reported_at, off.last_report_id, off.needs_update = at, rid, False
-        if off.last_confirmed_at is None or at > off.last_confirmed_at:
-            off.last_confirmed_at = at
-        state = freshness_of(off.last_confirmed_at, now, fresh_days, stale_days)
-        if state != off.freshness:
-            session.add(FreshnessTransition(offering_id=off.id, from_state=off.freshness, to_state=state, at=now))
-            off.freshness = state
-        off.updated_at = now
-        session.add(off)
+        _apply_report(session, off, row, at, rid, now, fresh_days, stale_days)
     session.flush()
     return len(rows)
