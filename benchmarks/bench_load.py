@@ -18,6 +18,36 @@ from bench_search import make_queries
 from common import DATASET, ROOT, machine, national_app, percentiles
 
 
+def run_level(base: str, queries: list[str], clients: int, seconds: float) -> tuple[list[float], int]:
+    """`clients` threads send searches back to back for `seconds`; returns latencies (ms) and errors."""
+    latencies: list[float] = []
+    errors = [0]
+    stop = time.perf_counter() + seconds
+    lock = threading.Lock()
+
+    def worker(offset: int) -> None:
+        i = offset
+        while time.perf_counter() < stop:
+            t0 = time.perf_counter()
+            try:
+                with urllib.request.urlopen(base + queries[i % len(queries)], timeout=30) as r:
+                    r.read()
+                    ok = r.status == 200
+            except OSError:
+                ok = False
+            with lock:
+                latencies.append((time.perf_counter() - t0) * 1000)
+                errors[0] += 0 if ok else 1
+            i += clients
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return latencies, errors[0]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=20)
@@ -39,34 +69,10 @@ def main() -> None:
         queries = [urlencode(q) for q in make_queries(2000, seed=7)]
         print(f"# Load benchmark (gunicorn, 2 workers, SQLite) — {machine()}")
         for clients in (2, 4, 8):
-            latencies: list[float] = []
-            errors = [0]
-            stop = time.perf_counter() + args.seconds
-            lock = threading.Lock()
-
-            def worker(offset: int) -> None:
-                i = offset
-                while time.perf_counter() < stop:
-                    t0 = time.perf_counter()
-                    try:
-                        with urllib.request.urlopen(base + queries[i % len(queries)], timeout=30) as r:
-                            r.read()
-                            ok = r.status == 200
-                    except OSError:
-                        ok = False
-                    with lock:
-                        latencies.append((time.perf_counter() - t0) * 1000)
-                        errors[0] += 0 if ok else 1
-                    i += clients
-
-            threads = [threading.Thread(target=worker, args=(k,)) for k in range(clients)]
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join()
+            latencies, errors = run_level(base, queries, clients, args.seconds)
             stats = percentiles(latencies)
             print(f"- {clients} concurrent clients: {len(latencies) / args.seconds:.0f} searches/s, "
-                  f"p50 {stats['p50']:.1f} ms, p95 {stats['p95']:.1f} ms, errors {errors[0]}")
+                  f"p50 {stats['p50']:.1f} ms, p95 {stats['p95']:.1f} ms, errors {errors}")
     finally:
         proc.terminate()
         proc.wait(timeout=20)

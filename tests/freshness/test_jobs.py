@@ -269,3 +269,28 @@ def test_scheduler_registers_all_jobs(app):
     assert set(jobs) == {"freshness", "reminders", "expire_statuses", "region_snapshots"}
     assert str(scheduler.timezone) == "Europe/Amsterdam"
     assert "hour='8'" in str(jobs["reminders"].trigger)
+
+
+def test_confirm_link_post_needs_csrf_and_skips_never_reported(app, database_url, session, run, two_providers,
+                                                               make_offering, make_location):
+    from wijzer import create_app
+
+    never = make_offering(two_providers["a"], make_location(two_providers["a"]), ref="A-NIEUW")
+    with time_machine.travel(utcnow() + timedelta(days=9), tick=False):
+        run("reminders")
+    reminder = session.exec(select(Reminder).where(Reminder.provider_id == two_providers["a"].id,
+                                                   Reminder.kind == "aging")).one()
+    token = make_confirm_token(app.config, reminder)
+    strict = create_app({"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": app.config["SECRET_KEY"],
+                         "RATELIMIT_ENABLED": False, "WTF_CSRF_ENABLED": True})
+    client = strict.test_client()
+    assert client.post(f"/portaal/bevestigen/{token}").status_code == 400  # no CSRF token: refused
+    session.expire_all()
+    assert session.get(Reminder, reminder.id).link_used_at is None
+    page = client.get(f"/portaal/bevestigen/{token}").get_data(as_text=True)
+    csrf = page.split('name="csrf_token" value="')[1].split('"')[0]
+    done = client.post(f"/portaal/bevestigen/{token}", data={"csrf_token": csrf})
+    assert done.status_code == 200 and "2 aanbod is bevestigd" in done.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(Offering, never.id).last_confirmed_at is None  # nothing reported, nothing to confirm
+    strict.extensions["wijzer_db"]["engine"].dispose()
