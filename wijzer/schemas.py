@@ -79,6 +79,14 @@ def _check_codes(values: list[str], allowed: dict[str, str], what: str) -> list[
     return list(dict.fromkeys(values))
 
 
+def _care_type_code(value: Any) -> str:
+    """'Specialistische jeugdhulp', 'specialistische-jeugdhulp' ... -> 'specialistische_jeugdhulp'."""
+    v = str(value or "").strip().lower().replace("-", "_").replace(" ", "_")
+    if v not in domain.CARE_TYPES:
+        raise ValueError(f"Onbekende zorgsoort '{v}'. Kies uit: {', '.join(domain.CARE_TYPES)}.")
+    return v
+
+
 class _Base(BaseModel):
     model_config = ConfigDict(str_strip_whitespace=True, extra="ignore")
 
@@ -308,10 +316,7 @@ class OfferingInput(_Base):
     @field_validator("care_type", mode="before")
     @classmethod
     def _care_type(cls, v):
-        v = str(v or "").strip().lower().replace("-", "_").replace(" ", "_")
-        if v not in domain.CARE_TYPES:
-            raise ValueError(f"Onbekende zorgsoort '{v}'. Kies uit: {', '.join(domain.CARE_TYPES)}.")
-        return v
+        return _care_type_code(v)
 
     @field_validator("tags", mode="before")
     @classmethod
@@ -420,12 +425,7 @@ class SearchFilters(_Base):
     @field_validator("care_type", mode="before")
     @classmethod
     def _care_type(cls, v):
-        if v is None:
-            return v
-        v = str(v).lower()
-        if v not in domain.CARE_TYPES:
-            raise ValueError(f"Onbekende zorgsoort '{v}'. Kies uit: {', '.join(domain.CARE_TYPES)}.")
-        return v
+        return None if v is None else _care_type_code(v)
 
     @field_validator("tags", mode="before")
     @classmethod
