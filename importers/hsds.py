@@ -30,8 +30,6 @@ TAXONOMIES = {
     "wijzer:zorgsoort": CARE_TYPES, "wijzer:doelgroep": TAGS, "wijzer:vorm": MODALITIES,
     "wijzer:financiering": FUNDING, "wijzer:intakestatus": INTAKE_STATUSES, "iJw:JZ020": JZ020_CATEGORIES,
 }
-VALUE_ATTRIBUTES = ("wijzer:kenmerk", "wijzer:jeugdregio", "wijzer:crisisopname", "wijzer:aanmeldingswachttijd",
-                    "wijzer:behandelingswachttijd", "wijzer:wachtlijst", "wijzer:locatie")
 
 
 def uid(*parts) -> str:

@@ -93,7 +93,3 @@ def session_scope() -> Iterator[Session]:
         raise
     finally:
         session.close()
-
-
-def is_postgres(engine: Engine | None = None) -> bool:
-    return (engine or get_engine()).dialect.name == "postgresql"

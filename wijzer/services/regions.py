@@ -183,10 +183,6 @@ def take_snapshots(session: Session, today: date, now: datetime, config) -> int:
     return n
 
 
-def region_exists(session: Session, code: str) -> Jeugdregio | None:
-    return session.get(Jeugdregio, code)
-
-
 
 
 def region_audit(session: Session, region: Jeugdregio, now: datetime, config) -> dict:
