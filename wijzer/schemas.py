@@ -47,6 +47,8 @@ def errors_by_field(exc: ValidationError) -> dict[str, str]:
         field = loc[0] if loc else "__all__"
         if err["type"] in ("value_error", "assertion_error"):
             msg = str(err.get("ctx", {}).get("error", err["msg"]))
+        elif err["type"] == "string_too_long":
+            msg = f"Hoogstens {err['ctx']['max_length']} tekens."
         else:
             msg = _TYPE_MESSAGES.get(err["type"], err["msg"])
         out.setdefault(field, msg)
@@ -101,7 +103,7 @@ class CapacityInput(_Base):
     intake_status: str = Field(default=None, validate_default=True)
     status_until: date | None = None
     next_free_date: date | None = None
-    note: str | None = None
+    note: str | None = Field(default=None, max_length=500)
 
     _blank = field_validator(
         "free_places", "wait_intake", "wait_treatment", "waitlist_length", "status_until",
@@ -153,12 +155,6 @@ class CapacityInput(_Base):
             raise ValueError("De verwachte datum van de volgende vrije plek ligt in het verleden.")
         return v
 
-    @field_validator("note")
-    @classmethod
-    def _note(cls, v):
-        if v is not None and len(v) > 500:
-            raise ValueError("De toelichting mag hoogstens 500 tekens zijn.")
-        return v
 
     @model_validator(mode="after")
     def _consistent(self):
@@ -252,10 +248,10 @@ class ProviderInput(_Base):
 
 class LocationInput(_Base):
     name: str
-    street: str | None = None
-    house_number: str | None = None
+    street: str | None = Field(default=None, max_length=120)
+    house_number: str | None = Field(default=None, max_length=20)
     postcode: str
-    city: str | None = None
+    city: str | None = Field(default=None, max_length=120)
 
     _blank = field_validator("street", "house_number", "city", mode="before")(_blank_to_none)
 
@@ -274,24 +270,11 @@ class LocationInput(_Base):
         except PostcodeError as exc:
             raise ValueError(str(exc)) from None
 
-    @field_validator("street", "city")
-    @classmethod
-    def _long_text(cls, v):
-        if v is not None and len(v) > 120:
-            raise ValueError("Hoogstens 120 tekens.")
-        return v
-
-    @field_validator("house_number")
-    @classmethod
-    def _house_number(cls, v):
-        if v is not None and len(v) > 20:
-            raise ValueError("Hoogstens 20 tekens.")
-        return v
 
 
 class OfferingInput(_Base):
     offering_ref: str
-    name: str | None = None
+    name: str | None = Field(default=None, max_length=200)
     care_type: str
     tags: list[str] = []
     min_age: int = 0
@@ -300,7 +283,7 @@ class OfferingInput(_Base):
     funding: list[str] = []
     contract_regions: list[str] = []
     category: str | None = None
-    description: str | None = None
+    description: str | None = Field(default=None, max_length=4000)
     crisis_intake: bool = False
 
     _blank = field_validator("name", "category", "description", mode="before")(_blank_to_none)
@@ -361,19 +344,6 @@ class OfferingInput(_Base):
             raise ValueError("Onbekende productcategorie (iJw JZ020, 40–55).")
         return v
 
-    @field_validator("name")
-    @classmethod
-    def _offering_name(cls, v):
-        if v is not None and len(v) > 200:
-            raise ValueError("De naam mag hoogstens 200 tekens zijn.")
-        return v
-
-    @field_validator("description")
-    @classmethod
-    def _description(cls, v):
-        if v is not None and len(v) > 4000:
-            raise ValueError("De omschrijving mag hoogstens 4000 tekens zijn.")
-        return v
 
     @model_validator(mode="after")
     def _ages(self):
