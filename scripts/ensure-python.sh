@@ -7,12 +7,4 @@ PY="${1:-python3.11}"
 if command -v "$PY" >/dev/null 2>&1 && "$PY" -c 'import ensurepip, venv' >/dev/null 2>&1; then
   exit 0
 fi
-echo "== installing Python 3.11 with venv (Debian packages python3.11 python3.11-venv)"
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then
-  command -v sudo >/dev/null 2>&1 || { echo "Need root (or sudo) to install python3.11 and python3.11-venv" >&2; exit 1; }
-  SUDO="sudo"
-fi
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends python3.11 python3.11-venv >/dev/null
+"$(dirname "$0")/apt-install.sh" python3.11 python3.11-venv
