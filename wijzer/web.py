@@ -64,8 +64,8 @@ def _load_user_from_bearer(req):
 
     session = get_session()
     user = user_for_token(session, header[7:].strip())
-    if user is not None:
-        session.commit()  # last_used_at
+    if session.dirty:
+        session.commit()  # last_used_at moved on
     return user
 
 

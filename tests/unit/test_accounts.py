@@ -65,3 +65,16 @@ def test_password_change_bumps_session_version(session, make_user):
     before = user.get_id()
     accounts.set_password(session, user, "Een-Nieuw-Lang-Wachtwoord")
     assert user.get_id() != before
+
+
+def test_token_last_used_is_kept_to_five_minutes(session, make_user):
+    user = make_user("referrer")
+    token, plain = accounts.create_api_token(session, user, "t")
+    accounts.user_for_token(session, plain)
+    first = token.last_used_at
+    accounts.user_for_token(session, plain)
+    assert token.last_used_at == first and not session.dirty  # a second call within 5 minutes writes nothing
+    token.last_used_at = first - timedelta(minutes=6)
+    session.commit()
+    accounts.user_for_token(session, plain)
+    assert token.last_used_at > first

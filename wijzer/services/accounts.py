@@ -15,6 +15,7 @@ from wijzer.services.catalogue import RuleError
 from wijzer.timeutil import utcnow
 
 MIN_PASSWORD_LENGTH = 12
+TOKEN_USE_RESOLUTION = timedelta(minutes=5)  # how precisely "last used" of an API token is kept
 MAX_FAILED_LOGINS = 5
 LOCKOUT_MINUTES = 15
 # werkzeug's default (scrypt). Tests lower the cost through this module attribute.
@@ -124,8 +125,10 @@ def user_for_token(session: Session, plain: str) -> User | None:
     user = session.get(User, token.user_id)
     if user is None or not user.active:
         return None
-    token.last_used_at = utcnow()
-    session.add(token)
+    now = utcnow()
+    if token.last_used_at is None or now - token.last_used_at > TOKEN_USE_RESOLUTION:
+        token.last_used_at = now  # not on every request: API calls should not each cost a write
+        session.add(token)
     return user
 
 
