@@ -24,6 +24,7 @@ class CapacityReport(SQLModel, table=True):
     kind: str = Field(max_length=10)  # update | confirm
     source: str = Field(max_length=12)  # portal | import | api | email_link
     free_places: int | None = None
+    total_places: int | None = None  # optional; occupancy = 1 - free/total
     wait_intake: int | None = None
     wait_treatment: int | None = None
     waitlist_length: int | None = None

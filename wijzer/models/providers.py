@@ -18,6 +18,8 @@ class Provider(SQLModel, table=True):
     website: str | None = Field(default=None, max_length=300)
     phone: str | None = Field(default=None, max_length=30)
     email: str | None = Field(default=None, max_length=254)
+    # Bumped by every edit of the provider's details; an edit form carries the version it was based on.
+    row_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -35,6 +37,7 @@ class Location(SQLModel, table=True):
     lon: float
     gemeente_code: str = Field(foreign_key="gemeente.code", index=True, max_length=6)
     region_code: str = Field(foreign_key="jeugdregio.code", index=True, max_length=4)
+    row_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -78,6 +81,7 @@ class Offering(SQLModel, table=True):
     region_code: str = Field(max_length=4, index=True)
     # Current state (from the latest capacity report).
     cur_free_places: int | None = None
+    cur_total_places: int | None = None
     cur_wait_intake: int | None = None
     cur_wait_treatment: int | None = None
     cur_waitlist_length: int | None = None
@@ -88,6 +92,11 @@ class Offering(SQLModel, table=True):
     last_reported_at: datetime | None = None
     last_confirmed_at: datetime | None = Field(default=None, index=True)
     last_report_id: int | None = None
+    # Bumped whenever the current capacity values change (not by a mere confirmation): a weekly form
+    # row carries the version it was based on, so a stale form never overwrites a colleague's update.
+    capacity_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # Bumped by every edit of the offering's description (offering form, import).
+    row_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     # Set when a temporary status expired or data must be re-entered.
     needs_update: bool = False
     # Recorded by the freshness job: fresh | aging | stale | unknown.
