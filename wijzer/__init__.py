@@ -45,6 +45,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(audit_bp)
     app.register_blueprint(operator_bp)
 
+    from wijzer import vocabulary
+
+    vocabulary.init_app(app)
+
     from wijzer import cli
 
     cli.init_app(app)

@@ -45,6 +45,8 @@ MATRIX = {
     ("/api/v1/regions/<code>/audit", "GET"): ("/api/v1/regions/JZ22/audit", REGION_X),
     ("/api/v1/search", "GET"): ("/api/v1/search?postcode=3511", PUBLIC),
     ("/beheer/taken/", "GET"): ("/beheer/taken/", ADMIN),
+    ("/beheer/vocabulaires/", "GET"): ("/beheer/vocabulaires/", ADMIN),
+    ("/beheer/vocabulaires/", "POST"): ("/beheer/vocabulaires/", ADMIN),
     ("/healthz", "GET"): ("/healthz", PUBLIC),
     ("/readyz", "GET"): ("/readyz", expect("not_ready", anonymous="not_ready")),
     ("/hsds/", "GET"): ("/hsds/", PUBLIC),
