@@ -62,24 +62,20 @@ def upgrade() -> None:
         conn.execute(offering.update().where(offering.c.id == sa.bindparam("oid"))
                      .values(hsds_id=sa.bindparam("sid"), hsds_sal_id=sa.bindparam("salid")), rows)
 
-    with op.batch_alter_table("provider") as batch_op:
-        batch_op.alter_column("hsds_id", existing_type=sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False)
-        batch_op.create_unique_constraint(batch_op.f("uq_provider_hsds_id"), ["hsds_id"])
-    with op.batch_alter_table("offering") as batch_op:
-        batch_op.alter_column("hsds_id", existing_type=sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False)
-        batch_op.alter_column("hsds_sal_id", existing_type=sqlmodel.sql.sqltypes.AutoString(length=36),
-                              nullable=False)
-        batch_op.create_unique_constraint(batch_op.f("uq_offering_hsds_id"), ["hsds_id"])
-        batch_op.create_unique_constraint(batch_op.f("uq_offering_hsds_sal_id"), ["hsds_sal_id"])
+    # Unique indexes, not constraints: SQLite adds them without rebuilding the tables (a rebuild of a table
+    # that others reference fails with foreign keys enforced). The column defaults fill every new row.
+    op.create_index(op.f("ix_provider_hsds_id"), "provider", ["hsds_id"], unique=True)
+    op.create_index(op.f("ix_offering_hsds_id"), "offering", ["hsds_id"], unique=True)
+    op.create_index(op.f("ix_offering_hsds_sal_id"), "offering", ["hsds_sal_id"], unique=True)
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_offering_hsds_sal_id"), table_name="offering")
+    op.drop_index(op.f("ix_offering_hsds_id"), table_name="offering")
+    op.drop_index(op.f("ix_provider_hsds_id"), table_name="provider")
     with op.batch_alter_table("offering") as batch_op:
-        batch_op.drop_constraint(batch_op.f("uq_offering_hsds_sal_id"), type_="unique")
-        batch_op.drop_constraint(batch_op.f("uq_offering_hsds_id"), type_="unique")
         batch_op.drop_column("hsds_sal_id")
         batch_op.drop_column("hsds_id")
     with op.batch_alter_table("provider") as batch_op:
-        batch_op.drop_constraint(batch_op.f("uq_provider_hsds_id"), type_="unique")
         batch_op.drop_column("hsds_id")
     op.drop_table("vocabulary_term")

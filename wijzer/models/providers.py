@@ -47,8 +47,8 @@ class Provider(SQLModel, table=True):
     website: str | None = Field(default=None, max_length=300)
     phone: str | None = Field(default=None, max_length=30)
     email: str | None = Field(default=None, max_length=254)
-    # Persistent HSDS organization id (wijzer.hsds_ids), set when the row is created.
-    hsds_id: str | None = Field(default=None, max_length=36, unique=True, nullable=False,
+    # Persistent HSDS organization id (wijzer.hsds_ids), set when the row is created (column default).
+    hsds_id: str | None = Field(default=None, max_length=36, unique=True, index=True,
                                 sa_column_kwargs={"default": _provider_hsds_id})
     # Bumped by every edit of the provider's details; an edit form carries the version it was based on.
     row_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
@@ -107,9 +107,9 @@ class Offering(SQLModel, table=True):
     crisis_intake: bool = False
     active: bool = True
     # Persistent HSDS service and service_at_location ids (wijzer.hsds_ids), set when the row is created.
-    hsds_id: str | None = Field(default=None, max_length=36, unique=True, nullable=False,
+    hsds_id: str | None = Field(default=None, max_length=36, unique=True, index=True,
                                 sa_column_kwargs={"default": _service_hsds_id})
-    hsds_sal_id: str | None = Field(default=None, max_length=36, unique=True, nullable=False,
+    hsds_sal_id: str | None = Field(default=None, max_length=36, unique=True, index=True,
                                     sa_column_kwargs={"default": _service_at_location_hsds_id})
     # Denormalised from location (kept in step by services.providers).
     lat: float
