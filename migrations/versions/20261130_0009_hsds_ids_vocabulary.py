@@ -31,7 +31,7 @@ def upgrade() -> None:
         sa.Column("vocabulary", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
         sa.Column("code", sqlmodel.sql.sqltypes.AutoString(length=30), nullable=False),
         sa.Column("label", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
-        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_vocabulary_term")),
         sa.UniqueConstraint("vocabulary", "code", name="uq_vocabulary_term_vocabulary_code"),
     )
