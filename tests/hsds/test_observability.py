@@ -49,3 +49,9 @@ def test_one_json_line_per_request_without_personal_data(client, caplog, make_pr
     text = "\n".join(r.getMessage() for r in caplog.records if r.name == "wijzer.requests")
     for secret in ("3511", "geheim-token-123", "ouder@example.nl", str(off.id) + '"'):
         assert secret not in text
+
+
+def test_readyz_on_the_suites_database(client):
+    """The suite's database is built from the models and stamped at the migrations' head."""
+    response = client.get("/readyz")
+    assert response.status_code == 200 and response.get_json()["status"] == "ready"

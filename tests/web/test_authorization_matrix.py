@@ -48,7 +48,7 @@ MATRIX = {
     ("/beheer/vocabulaires/", "GET"): ("/beheer/vocabulaires/", ADMIN),
     ("/beheer/vocabulaires/", "POST"): ("/beheer/vocabulaires/", ADMIN),
     ("/healthz", "GET"): ("/healthz", PUBLIC),
-    ("/readyz", "GET"): ("/readyz", expect("not_ready", anonymous="not_ready")),
+    ("/readyz", "GET"): ("/readyz", PUBLIC),
     ("/hsds/", "GET"): ("/hsds/", PUBLIC),
     ("/hsds/services", "GET"): ("/hsds/services", PUBLIC),
     ("/hsds/services/<service_id>", "GET"): ("/hsds/services/{service_id}", PUBLIC),
@@ -79,6 +79,10 @@ MATRIX = {
     ("/portaal/beheer", "GET"): ("/portaal/beheer", ADMIN),
     ("/portaal/beheer/aanbieders/<int:provider_id>", "GET"): ("/portaal/beheer/aanbieders/{pa}", ADMIN),
     ("/portaal/beheer/aanbieders/<int:provider_id>", "POST"): ("/portaal/beheer/aanbieders/{pa}", ADMIN),
+    ("/portaal/beheer/aanbieders/<int:provider_id>/bewerken", "GET"): ("/portaal/beheer/aanbieders/{pa}/bewerken",
+                                                                     ADMIN),
+    ("/portaal/beheer/aanbieders/<int:provider_id>/bewerken", "POST"): ("/portaal/beheer/aanbieders/{pa}/bewerken",
+                                                                      ADMIN),
     ("/portaal/beheer/aanbieders/nieuw", "GET"): ("/portaal/beheer/aanbieders/nieuw", ADMIN),
     ("/portaal/beheer/aanbieders/nieuw", "POST"): ("/portaal/beheer/aanbieders/nieuw", ADMIN),
     ("/portaal/beheer/gebruikers", "GET"): ("/portaal/beheer/gebruikers", ADMIN),
@@ -154,8 +158,6 @@ def world(session, make_provider, make_location, make_offering, make_user, repor
 
 def outcome(response) -> str:
     status = response.status_code
-    if status == 503 and response.is_json and response.get_json().get("status") == "not_ready":
-        return "not_ready"  # /readyz on the suite's database, which is built without Alembic
     assert status < 500, f"{status} from {response.request.method} {response.request.path}"
     if status == 401 or (status in (301, 302, 303) and "/inloggen" in response.headers.get("Location", "")):
         return "login"

@@ -4,7 +4,7 @@
 /taxonomy_terms/{id}. Only GET (the document's POST variants are not offered: this API is read-only).
 
 It serves exactly what the search shows (active offerings only). Lists are paged by the one pagination
-helper (``page`` 1..1,000,000, ``per_page`` 1..200); errors are ``{"error": {"code", "message", "field"}}``.
+helper (``page`` 1..100,000, ``per_page`` 1..200); errors are ``{"error": {"code", "message", "field"}}``.
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from flask import Blueprint, jsonify, request, url_for
 from wijzer.api.routes import api_error
 from wijzer.db import get_session
 from wijzer.geo import PostcodeError
-from wijzer.pagination import PaginationError, parse_page
+from wijzer.pagination import BadNumber, parse_paging
 from wijzer.services import hsds
 
 bp = Blueprint("hsds", __name__, url_prefix="/hsds")
@@ -34,9 +34,9 @@ def _bad_parameter(exc: BadParameter):
     return api_error(400, "invalid_parameter", exc.message, exc.field)
 
 
-@bp.errorhandler(PaginationError)
-def _bad_page(exc: PaginationError):
-    return api_error(400, "invalid_parameter", exc.message, exc.field)
+@bp.errorhandler(BadNumber)
+def _bad_page(exc: BadNumber):
+    return api_error(400, "invalid_parameter", str(exc), exc.param)
 
 
 @bp.errorhandler(PostcodeError)
@@ -67,7 +67,7 @@ def _common():
     fmt = request.args.get("format")
     if fmt is not None and fmt.strip().lower() != "json":
         raise BadParameter("format", "Alleen format=json wordt ondersteund.")
-    return parse_page(request.args)
+    return parse_paging(request.args)
 
 
 def _service_filters() -> hsds.ServiceFilters:
@@ -111,7 +111,7 @@ def services():
     page = _common()
     _flag("minimal")  # validated; services are always served fully nested (the list schema needs name
     _flag("full")     # and status, so a minimal id-only list would break the documented response)
-    return jsonify(hsds.list_services(get_session(), page, _service_filters()).hsds())
+    return jsonify(hsds.list_services(get_session(), page, _service_filters()))
 
 
 @bp.get("/services/<service_id>")
@@ -123,7 +123,7 @@ def service(service_id: str):
 def service_at_locations():
     page = _common()
     full = _flag("full")
-    return jsonify(hsds.list_service_at_locations(get_session(), page, _service_filters(), full=full).hsds())
+    return jsonify(hsds.list_service_at_locations(get_session(), page, _service_filters(), full=full))
 
 
 @bp.get("/service_at_locations/<sal_id>")
@@ -138,7 +138,7 @@ def organizations():
     _text("taxonomy_term_id", 36)
     result = hsds.list_organizations(get_session(), page, search=_text("search"), full=_flag("full"),
                                      full_service=_flag("full_service"))
-    return jsonify(result.hsds())
+    return jsonify(result)
 
 
 @bp.get("/organizations/<organization_id>")
@@ -154,7 +154,7 @@ def taxonomies():
     search = _text("search")
     if search:
         items = [t for t in items if search.lower() in (t["name"] + " " + t["description"]).lower()]
-    return jsonify(hsds.paged(items, page).hsds())
+    return jsonify(hsds.paged(items, page))
 
 
 @bp.get("/taxonomies/<taxonomy_id>")
@@ -175,7 +175,7 @@ def taxonomy_terms():
         items = [t for t in items if t["taxonomy_id"] == taxonomy_id]
     if parent_id:
         items = []  # no term has a parent
-    return jsonify(hsds.paged(items, page).hsds())
+    return jsonify(hsds.paged(items, page))
 
 
 @bp.get("/taxonomy_terms/<term_id>")

@@ -30,7 +30,7 @@ from wijzer import domain
 from wijzer.geo import bounding_box, fast_km, lookup_postcode
 from wijzer.hsds_ids import location_id, uid
 from wijzer.models import Gemeente, Jeugdregio, Location, Offering, Provider
-from wijzer.pagination import Page, PageRequest
+from wijzer.pagination import PageRequest
 from wijzer.timeutil import iso
 
 UNIT = {"id": uid("unit:plaatsen"), "name": "plaatsen", "scheme": "wijzer", "identifier": "plaatsen"}
@@ -247,16 +247,17 @@ def _near(session: Session, stmt, filters: ServiceFilters):
             if fast_km(point.lat, point.lon, row[0].lat, row[0].lon) <= km]
 
 
-def list_services(session: Session, request: PageRequest, filters: ServiceFilters = ServiceFilters()) -> Page:
-    """One page of services (PostcodeError when ``filters.postcode`` is unknown)."""
+def list_services(session: Session, request: PageRequest, filters: ServiceFilters | None = None) -> dict:
+    """One page of services as an HSDS ``Page`` (PostcodeError when ``filters.postcode`` is unknown)."""
+    filters = filters or ServiceFilters()
     stmt = _where(_rows_stmt(), filters)
     if filters.postcode:
         rows = _near(session, stmt, filters)
-        return Page(request, len(rows), _serialise(session, rows[request.offset:request.offset + request.per_page]))
+        return request.of(len(rows)).hsds(_serialise(session, rows[request.offset:request.offset + request.size]))
     total = session.exec(select(func.count()).select_from(_where(
         select(Offering.id).join(Provider, Provider.id == Offering.provider_id), filters).subquery())).one()
-    rows = session.exec(stmt.order_by(Offering.id).offset(request.offset).limit(request.per_page)).all()
-    return Page(request, total, _serialise(session, rows))
+    rows = session.exec(stmt.order_by(Offering.id).offset(request.offset).limit(request.size)).all()
+    return request.of(total).hsds(_serialise(session, rows))
 
 
 def iter_services(session: Session, *, include_inactive: bool = False, batch: int = 500) -> Iterator[dict]:
@@ -283,10 +284,10 @@ def get_service_at_location(session: Session, sal_id: str) -> dict | None:
     return service_at_location_json(_serialise(session, [row])[0]) if row else None
 
 
-def list_service_at_locations(session: Session, request: PageRequest, filters: ServiceFilters = ServiceFilters(),
-                              *, full: bool = False) -> Page:
+def list_service_at_locations(session: Session, request: PageRequest, filters: ServiceFilters | None = None,
+                              *, full: bool = False) -> dict:
     page = list_services(session, request, filters)
-    page.items = [service_at_location_json(s, full=full) for s in page.items]
+    page["contents"] = [service_at_location_json(s, full=full) for s in page["contents"]]
     return page
 
 
@@ -300,15 +301,15 @@ def _public_provider(stmt):
 
 
 def list_organizations(session: Session, request: PageRequest, *, search: str | None = None,
-                       full: bool = False, full_service: bool = False) -> Page:
+                       full: bool = False, full_service: bool = False) -> dict:
     stmt = _public_provider(select(Provider))
     if search:
         stmt = stmt.where(func.lower(Provider.name).like(f"%{search.lower()}%"))
     total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
-    providers = session.exec(stmt.order_by(Provider.id).offset(request.offset).limit(request.per_page)).all()
+    providers = session.exec(stmt.order_by(Provider.id).offset(request.offset).limit(request.size)).all()
     if not full:
-        return Page(request, total, [organization_summary(p) for p in providers])
-    return Page(request, total, [_organization_with_services(session, p, full_service) for p in providers])
+        return request.of(total).hsds([organization_summary(p) for p in providers])
+    return request.of(total).hsds([_organization_with_services(session, p, full_service) for p in providers])
 
 
 def get_organization(session: Session, organization_id: str, *, full_service: bool = False) -> dict | None:
@@ -345,5 +346,6 @@ def taxonomy_terms(session: Session) -> list[dict]:
     return terms
 
 
-def paged(items: list[Any], request: PageRequest) -> Page:
-    return Page(request, len(items), items[request.offset:request.offset + request.per_page])
+def paged(items: list[Any], request: PageRequest) -> dict:
+    """An HSDS ``Page`` of a short list computed in full (taxonomies, terms)."""
+    return request.of(len(items)).hsds(items[request.offset:request.offset + request.size])
