@@ -30,13 +30,16 @@ def run_migrations() -> None:
 @click.command("setup", help="Maak of upgrade het databaseschema en laad de referentiegegevens.")
 @with_appcontext
 def setup_command():
+    from wijzer.services import vocabulary
     from wijzer.services.reference import load_reference_data
 
     run_migrations()
     with session_scope() as session:
         result = load_reference_data(session)
+        terms = vocabulary.seed(session)
     for table, (created, updated) in result.items():
         click.echo(f"{table}: {created} nieuw, {updated} bijgewerkt")
+    click.echo(f"vocabulary_term: {terms} nieuw")
 
 
 @users_cli.command("create", help="Maak een account (ook de eerste beheerder).")

@@ -8,8 +8,10 @@ from wijzer.models.freshness import FreshnessTransition, JobRun, RegionSnapshot,
 from wijzer.models.mail import OutboxMail
 from wijzer.models.providers import Location, Offering, Provider
 from wijzer.models.regions import Gemeente, Jeugdregio, PostcodeArea
+from wijzer.models.vocabulary import VocabularyTerm
 
 __all__ = [
     "ApiToken", "AuditLog", "CapacityReport", "FreshnessTransition", "JobRun", "Gemeente", "Invitation", "Jeugdregio", "Location",
     "NoPlaceReport", "Offering", "OutboxMail", "PasswordReset", "PostcodeArea", "Provider", "RegionSnapshot", "Reminder", "User",
+    "VocabularyTerm",
 ]
