@@ -10,6 +10,7 @@ from sqlmodel import select
 from wijzer.auth import role_required, safe_next
 from wijzer.db import get_session
 from wijzer.geo import PostcodeError
+from wijzer.links import external_url
 from wijzer.models import CapacityReport, Gemeente, Jeugdregio, NoPlaceReport, Offering
 from wijzer.schemas import SearchFilters, validate
 from wijzer.search import bp
@@ -107,7 +108,7 @@ def _hits(ids: list[int]):
 @bp.route("/lijst")
 def shortlist():
     ids = _shortlist()
-    share_url = url_for("search.shared", ids=",".join(map(str, ids)), _external=True) if ids else None
+    share_url = external_url("search.shared", ids=",".join(map(str, ids))) if ids else None  # BASE_URL, not Host
     return render_template("search/shortlist.html", hits=_hits(ids), share_url=share_url, shared=False, now=utcnow())
 
 
