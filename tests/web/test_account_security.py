@@ -289,3 +289,11 @@ def test_a_disabled_user_cannot_log_in_and_loses_sessions_and_tokens(app, client
     session.commit()
     assert user.disabled_at is None and user.active
     assert client.post("/inloggen", data={"email": user.email, "password": PW}).status_code == 302
+
+
+def test_api_documents_name_base_url_not_the_host_header(app, client):
+    app.config["BASE_URL"] = BASE
+    spec = client.get("/api/v1/openapi.json", headers={"Host": "evil.example"}).get_json()
+    assert spec["servers"] == [{"url": BASE}]
+    info = client.get("/hsds/", headers={"Host": "evil.example"}).get_json()
+    assert info["openapi_url"] == f"{BASE}/api/v1/openapi.json"

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import math
 
-from flask import Blueprint, jsonify, request, url_for
+from flask import Blueprint, jsonify, request
 from sqlalchemy import func
 from sqlmodel import select
 
 from importers.hsds import iter_services
 from wijzer.db import get_session
+from wijzer.links import external_url
 from wijzer.models import Offering
 
 bp = Blueprint("hsds", __name__, url_prefix="/hsds")
@@ -21,7 +22,7 @@ def _error(status: int, code: str, message: str, field: str | None = None):
 @bp.get("/")
 def info():
     return jsonify({"version": "3.1", "profile": "https://docs.openreferral.org/en/v3.1/",
-                    "openapi_url": url_for("api.openapi", _external=True)})
+                    "openapi_url": external_url("api.openapi")})
 
 
 @bp.get("/services")
