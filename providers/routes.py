@@ -24,7 +24,7 @@ from providers.forms import (
 from wijzer import domain
 from wijzer.auth import role_required
 from wijzer.db import get_session
-from wijzer.pagination import BadNumber, page_of, parse_page
+from wijzer.links import external_url
 from wijzer.models import (
     CapacityReport,
     Invitation,
@@ -35,9 +35,11 @@ from wijzer.models import (
     Provider,
     User,
 )
+from wijzer.pagination import BadNumber, page_of, parse_page
 from wijzer.schemas import CapacityInput, LocationInput, OfferingInput, ProviderInput, validate
 from wijzer.services import accounts, availability, catalogue, feedback
 from wijzer.services.catalogue import RuleError, StaleEdit
+from wijzer.services.mail import send_invitation
 from wijzer.timeutil import utcnow
 
 WEEKLY_FIELDS = availability.CAPACITY_FIELDS
@@ -440,13 +442,9 @@ def admin_provider(provider_id: int):
         except RuleError as exc:
             form.email.errors = [str(exc)]
         else:
-            session.commit()
-            invite_link = url_for("auth.accept_invite", token=token, _external=True)
-            # The admin sees the link on screen; the log keeps it too, so it is never lost when mail fails.
-            current_app.logger.info("Uitnodiging voor %s (%s, door %s): %s", form.email.data.strip().lower(),
-                                    provider.name, current_user.email, invite_link)
-            from wijzer.services.mail import send_invitation
-
+            # From BASE_URL, never the Host header; the admin sees the link on screen, the mail is queued in
+            # this transaction and sent after the commit (no live token in the log).
+            invite_link = external_url("auth.accept_invite", token=token)
             send_invitation(session, form.email.data.strip().lower(), invite_link, provider.name)
             session.commit()
             flash(f"Uitnodiging verstuurd naar {form.email.data}.", "ok")

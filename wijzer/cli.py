@@ -196,7 +196,7 @@ def jobs_list():
         click.echo(f"{name:18} {SCHEDULE_TEXT[name]}")
 
 
-@jobs_cli.command("run", help="Voer een taak één keer uit (freshness, reminders, expire_statuses, region_snapshots).")
+@jobs_cli.command("run", help="Voer een taak één keer uit (freshness, reminders, expire_statuses, region_snapshots, mail).")
 @click.argument("name")
 def jobs_run(name):
     from wijzer.jobs import JOBS, run_job

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, jsonify, request, url_for
+from flask import Blueprint, jsonify, request
 
 from wijzer.api.routes import api_error
 from wijzer.db import get_session
 from wijzer.geo import PostcodeError
+from wijzer.links import external_url
 from wijzer.pagination import BadNumber, parse_paging
 from wijzer.services import hsds
 
@@ -103,7 +104,7 @@ def _found(item: dict | None, what: str):
 @bp.get("/")
 def info():
     return jsonify({"version": "3.1", "profile": "https://docs.openreferral.org/en/v3.1/",
-                    "openapi_url": url_for("api.openapi", _external=True)})
+                    "openapi_url": external_url("api.openapi")})
 
 
 @bp.get("/services")
