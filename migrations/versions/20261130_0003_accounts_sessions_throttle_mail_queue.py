@@ -17,7 +17,7 @@ import sqlmodel  # noqa: F401  (SQLModel column types such as AutoString)
 from alembic import op
 
 revision: str = '0003'
-down_revision: str | None = '0002'
+down_revision: str | None = '0009'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
