@@ -84,7 +84,7 @@ def _in_chunks(values: list, size: int = CHUNK):
 
 def read_file(source, filename: str | None = None, max_bytes: int | None = None) -> Table:
     return read_table(source, filename, required=REQUIRED, optional=tuple(c for c in COLUMNS if c not in REQUIRED),
-                      **({"max_bytes": max_bytes} if max_bytes else {}))
+                      max_bytes=max_bytes)
 
 
 def import_providers(session: Session, source, filename: str | None = None, *, dry_run: bool = False,
