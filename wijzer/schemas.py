@@ -10,6 +10,7 @@ import re
 from datetime import date, datetime
 from typing import Any
 
+from email_validator import EmailNotValidError, validate_email
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from wijzer import domain
@@ -53,6 +54,22 @@ def errors_by_field(exc: ValidationError) -> dict[str, str]:
             msg = _TYPE_MESSAGES.get(err["type"], err["msg"])
         out.setdefault(field, msg)
     return out
+
+
+def normalise_email(value: Any) -> str:
+    """One e-mail address, validated as an address by email-validator (no ``mailto:``, ``?bcc=``, ``body=``,
+    display names or lists; no special-use domains such as localhost), lower-cased. ValueError otherwise.
+
+    Used by every place that accepts an address: the provider contact, invitations and accounts.
+    """
+    v = str(value or "").strip()
+    if not v or len(v) > 254:
+        raise ValueError("Vul een geldig e-mailadres in.")
+    try:
+        info = validate_email(v, check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError:
+        raise ValueError("Vul een geldig e-mailadres in.") from None
+    return info.normalized.lower()
 
 
 def _blank_to_none(value: Any) -> Any:
@@ -239,11 +256,7 @@ class ProviderInput(_Base):
     @field_validator("email")
     @classmethod
     def _email(cls, v):
-        if v is not None:
-            v = v.lower()
-            if not EMAIL_RE.match(v) or len(v) > 254:
-                raise ValueError("Vul een geldig e-mailadres in.")
-        return v
+        return None if v is None else normalise_email(v)
 
 
 class LocationInput(_Base):
