@@ -93,7 +93,7 @@ def import_providers(session: Session, source, filename: str | None = None, *, d
     table = source if isinstance(source, Table) else read_file(source, filename, max_bytes)
     providers, locations, offerings, errors = validate_rows(table, progress)
     if errors:
-        raise ImportRejected(errors)
+        raise ImportRejected(table.relabel(errors))  # columns named as in the file (Dutch headers)
     now = utcnow()
     result = ImportResult(rows=len(table.rows), dry_run=dry_run)
     kvks = list(providers)

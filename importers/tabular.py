@@ -13,10 +13,11 @@ import os
 import zipfile
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 
+from importers.headers import resolver
 from importers.limits import MB, Deadline, ImportLimits, file_error, too_big
 from importers.validation import ImportRejected, RowError
 
@@ -28,6 +29,14 @@ _RATIO_FROM = 1024 * 1024  # parts smaller than this may compress as well as the
 class Table:
     columns: list[str]
     rows: list[tuple[int, dict[str, str]]]  # (spreadsheet row number, {column: text})
+    labels: dict[str, str] = field(default_factory=dict)  # column -> its header in the file, if different
+
+    def relabel(self, errors: list[RowError]) -> list[RowError]:
+        """Errors with each column named as the file names it ('Vrije plekken' rather than free_places)."""
+        if not self.labels:
+            return errors
+        return [RowError(e.row, ", ".join(self.labels.get(c, c) for c in e.column.split(", ")) if e.column else "",
+                         e.message) for e in errors]
 
 
 def _cell(value) -> str:
@@ -118,7 +127,8 @@ def _xlsx_rows(data: bytes, limits: ImportLimits) -> Iterator[list[str]]:
     through (after the workbook loaded) becomes a Dutch file-level error, not an exception.
     """
     _check_zip(data, limits)
-    from openpyxl import load_workbook  # imported late: half a second that CSV imports and non-zip files do not need
+    # imported late: half a second that CSV imports and non-zip files do not need
+    from openpyxl import load_workbook
 
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
@@ -203,9 +213,17 @@ def read_table(source: str | Path | bytes, filename: str | None = None, *, requi
     for i, c in enumerate(header):
         if len(c) > limits.max_cell_chars:
             raise _cell_too_long(1, f"kolom {i + 1}", len(c), limits)
-    columns = [c.strip().lower().lstrip("\ufeff") for c in header]
-    while columns and not columns[-1]:
-        columns.pop()  # empty cells right of the header
+    written = [c.strip().lstrip("\ufeff").strip() for c in header]
+    while written and not written[-1]:
+        written.pop()  # empty cells right of the header
+    # Documented names and Dutch aliases, ignoring case, spaces, hyphens, underscores and accents
+    column_for = resolver(frozenset(required) | frozenset(optional))
+    columns, labels = [], {}
+    for text in written:
+        column = column_for(text) if text else None
+        columns.append(column or text.lower())
+        if column and text != column:
+            labels.setdefault(column, text)
     errors = _check_columns(columns, required, optional)
     if errors:
         raise ImportRejected(errors)
@@ -233,7 +251,7 @@ def read_table(source: str | Path | bytes, filename: str | None = None, *, requi
         raise ImportRejected(errors)
     if not rows:
         raise file_error("Het bestand bevat alleen een kopregel en geen gegevens.")
-    return Table(columns, rows)
+    return Table(columns, rows, labels)
 
 
 def read_for(importer, source: str | Path | bytes, filename: str | None = None, *,

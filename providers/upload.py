@@ -28,6 +28,7 @@ def upload():
             deadline = Deadline(limits.max_seconds)
             data = file.read(limits.max_bytes + 1)
             session = get_session()
+            table = None
             try:
                 table = read_for(capacity_importer, data, file.filename, limits=limits, deadline=deadline)
                 result = capacity_importer.import_capacity(
@@ -38,7 +39,7 @@ def upload():
                     session.commit()
             except ImportRejected as exc:
                 session.rollback()
-                errors = exc.errors
+                errors = table.relabel(exc.errors) if table is not None else exc.errors
         status = 400 if errors else 200
     return render_template("providers/upload.html", result=result, errors=errors,
                            columns=capacity_importer.COLUMNS), status

@@ -133,6 +133,7 @@ def _run_import(kind: str, path: str, dry_run: bool):
     module = provider_importer if kind == "providers" else capacity_importer
     limits = limits_from_config(current_app.config)
     deadline = Deadline(limits.max_seconds)
+    table = None
     try:
         table = read_for(module, path, limits=limits, deadline=deadline)
         with session_scope() as session:
@@ -150,7 +151,7 @@ def _run_import(kind: str, path: str, dry_run: bool):
                                                                config=current_app.config, progress=progress)
                 bar.update(len(table.rows) - bar.pos)
     except ImportRejected as exc:
-        _report_rejection(exc)
+        _report_rejection(ImportRejected(table.relabel(exc.errors)) if table is not None else exc)
     click.echo(result.summary())
 
 

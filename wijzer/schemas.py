@@ -92,6 +92,7 @@ def _split_list(value: Any) -> list[str]:
 
 
 def _check_codes(values: list[str], allowed: dict[str, str], what: str) -> list[str]:
+    values = [domain.code_for(allowed, v) or v for v in values]  # Dutch labels as well as codes
     unknown = [v for v in values if v not in allowed]
     if unknown:
         raise ValueError(f"Onbekende {what}: {', '.join(unknown)}. Kies uit: {', '.join(allowed)}.")
@@ -100,7 +101,7 @@ def _check_codes(values: list[str], allowed: dict[str, str], what: str) -> list[
 
 def _care_type_code(value: Any) -> str:
     """'Specialistische jeugdhulp', 'specialistische-jeugdhulp' ... -> 'specialistische_jeugdhulp'."""
-    v = str(value or "").strip().lower().replace("-", "_").replace(" ", "_")
+    v = domain.code_for(domain.CARE_TYPES, value) or str(value or "").strip().lower().replace("-", "_").replace(" ", "_")
     if v not in domain.CARE_TYPES:
         raise ValueError(f"Onbekende zorgsoort '{v}'. Kies uit: {', '.join(domain.CARE_TYPES)}.")
     return v
@@ -153,7 +154,7 @@ class CapacityInput(_Base):
     def _status(cls, v):
         if v is None:
             raise ValueError("Kies een intakestatus.")
-        v = str(v).strip().lower()
+        v = domain.code_for(domain.INTAKE_STATUSES, v) or str(v).strip().lower()  # 'Alleen crisis' too
         if v not in domain.INTAKE_STATUSES:
             raise ValueError(f"Onbekende intakestatus '{v}'. Kies uit: {', '.join(domain.INTAKE_STATUSES)}.")
         return v
