@@ -303,17 +303,18 @@ def _offering_form_data(off: Offering) -> dict:
 @bp.route("/aanbod/<int:offering_id>/actief", methods=["POST"])
 @role_required("provider")
 def offering_toggle(offering_id: int):
-    from wijzer.services import auditlog
-
+    """Activate or deactivate. The form says which state it wants (not "toggle"), so a page loaded before a
+    colleague's change cannot flip it back."""
     session = get_session()
     off = _own(Offering, offering_id)
-    off.active = not off.active
-    off.updated_at = utcnow()
-    session.add(off)
-    auditlog.record(session, action="activate" if off.active else "deactivate", entity="offering",
-                    entity_id=off.id, user=current_user)
+    wanted = request.form.get("active")
+    if wanted not in ("0", "1"):
+        return render_template("errors/error.html", title="Ongeldige invoer",
+                               text="Kies activeren of deactiveren."), 400
+    changed = catalogue.set_active(session, off, wanted == "1", user=current_user)
     session.commit()
-    flash(f"Aanbod '{off.offering_ref}' is {'weer actief' if off.active else 'gedeactiveerd'}.", "ok")
+    state = "actief" if off.active else "gedeactiveerd"
+    flash(f"Aanbod '{off.offering_ref}' is {'nu ' + state if changed else 'al ' + state}.", "ok" if changed else "info")
     return redirect(url_for("providers.offerings"))
 
 
