@@ -79,6 +79,10 @@ def test_total_places_alias_when_the_importer_knows_the_column():
     data = b"KvK;Aanbodcode;Intakestatus;Totaal plekken\n41234567;RZ-THUIS;open;12\n"
     table = read_table(data, "c.csv", required=CAP_REQUIRED, optional=("intake_status", "total_places"))
     assert table.rows[0][1]["total_places"] == "12"
+    import importers.capacity
+    from importers.tabular import read_for
+
+    assert read_for(importers.capacity, data, "c.csv").rows[0][1]["total_places"] == "12"
     with pytest.raises(ImportRejected) as exc:  # an importer without the column calls it unknown
         read_table(data, "c.csv", required=CAP_REQUIRED, optional=("intake_status",))
     assert "onbekende kolom" in exc.value.errors[0].message
