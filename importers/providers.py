@@ -85,7 +85,7 @@ def _in_chunks(values: list, size: int = CHUNK):
 
 def read_file(source, filename: str | None = None, max_bytes: int | None = None) -> Table:
     return read_table(source, filename, required=REQUIRED, optional=tuple(c for c in COLUMNS if c not in REQUIRED),
-                      **({"max_bytes": max_bytes} if max_bytes else {}))
+                      max_bytes=max_bytes)
 
 
 def import_providers(session: Session, source, filename: str | None = None, *, dry_run: bool = False,
@@ -94,7 +94,7 @@ def import_providers(session: Session, source, filename: str | None = None, *, d
     table = source if isinstance(source, Table) else read_file(source, filename, max_bytes)
     providers, locations, offerings, errors = validate_rows(table, progress)
     if errors:
-        raise ImportRejected(errors)
+        raise ImportRejected(table.relabel(errors))  # columns named as in the file (Dutch headers)
     now = utcnow()
     result = ImportResult(rows=len(table.rows), dry_run=dry_run)
     kvks = list(providers)

@@ -53,6 +53,15 @@ class Defaults:
     # Uploads
     MAX_CONTENT_LENGTH = 60 * 1024 * 1024
     MAX_IMPORT_BYTES = 50 * 1024 * 1024
+    # Limits on every import path (importers/limits.py, docs/importeren.md).
+    MAX_IMPORT_ROWS = 100_000
+    MAX_IMPORT_COLUMNS = 50
+    MAX_IMPORT_CELL_CHARS = 10_000
+    MAX_IMPORT_SECONDS = 25
+    MAX_IMPORT_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
+    MAX_IMPORT_ZIP_RATIO = 100
+    MAX_IMPORT_ZIP_MEMBERS = 1000
+    MAX_API_BODY_BYTES = 5 * 1024 * 1024  # POST /api/v1/capacity
     # Sessions
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

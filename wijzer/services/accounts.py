@@ -21,6 +21,7 @@ from wijzer.models import (
     Provider,
     User,
 )
+from wijzer.schemas import normalise_email
 from wijzer.services import auditlog
 from wijzer.services.catalogue import RuleError
 from wijzer.timeutil import utcnow
@@ -60,9 +61,10 @@ def user_by_email(session: Session, email: str) -> User | None:
 def create_user(session: Session, *, email: str, password: str | None, role: str, name: str = "",
                 provider_id: int | None = None, region_code: str | None = None, actor: str = "cli",
                 user=None) -> User:
-    email = email.strip().lower()
-    if "@" not in email:
-        raise RuleError("Vul een geldig e-mailadres in.", "email")
+    try:
+        email = normalise_email(email)
+    except ValueError as exc:
+        raise RuleError(str(exc), "email") from None
     if role not in ROLES:
         raise RuleError(f"Onbekende rol '{role}'. Kies uit: {', '.join(ROLES)}.", "role")
     if role == "provider" and (provider_id is None or session.get(Provider, provider_id) is None):
@@ -262,9 +264,10 @@ def revoke_api_token(session: Session, user: User, token_id: int) -> bool:
 
 def create_invitation(session: Session, *, email: str, role: str, provider_id: int | None = None,
                       region_code: str | None = None, ttl_hours: int = 72, by=None) -> tuple[Invitation, str]:
-    email = email.strip().lower()
-    if "@" not in email or len(email) > 254 or " " in email:
-        raise RuleError("Vul een geldig e-mailadres in.", "email")
+    try:
+        email = normalise_email(email)
+    except ValueError as exc:
+        raise RuleError(str(exc), "email") from None
     if user_by_email(session, email) is not None:
         raise RuleError(f"Er is al een account voor {email}.", "email")
     if role not in ROLES:
