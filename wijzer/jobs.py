@@ -9,7 +9,8 @@ job once with ``flask --app wsgi jobs run NAME``. Every job is idempotent:
   scheduler cannot create it twice), then each unsent reminder is leased before it is sent, so two
   senders never send the same one; a failed send keeps the reminder unsent and the next run retries it.
 - ``expire_statuses``: flags offerings whose temporary status end date has passed (once).
-- ``region_snapshots``: upserts today's figures per jeugdregio × care type.
+- ``region_snapshots``: upserts today's figures per jeugdregio × care type (as of now; the same figures
+  ``services.trends`` reconstructs from the report history, plus occupancy and the week's no-place reports).
 
 On PostgreSQL each run also takes an advisory lock per job, so two schedulers do not run the same job at
 the same time (the second run is recorded as ``skipped``).
