@@ -16,7 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import and_
+from sqlalchemy import DateTime, and_, literal_column, type_coerce
 from sqlmodel import Session, select
 
 from wijzer.domain import CARE_TYPES, unpack
@@ -139,34 +139,47 @@ class _Off:
     region_code: str
     contract_regions: str
     active: bool
-    first_seen: datetime
-    times: list  # report times, ascending (ties by id)
+    first_seen: datetime  # native form (see ``native``)
+    times: list  # report times in native form, ascending (ties by id)
     values: list  # (free, total, wait_intake, wait_treatment, intake_status) per report
+    naive: bool = False
 
 
-def load_history(session: Session, cond, until: datetime, since: datetime | None = None) -> list[_Off]:
+def native(moment: datetime, naive: bool) -> datetime:
+    """A moment in the form the history rows come in: naive UTC on SQLite, aware on PostgreSQL (reading the
+    rows without the aware-UTC conversion halves the cost of loading a year of history)."""
+    return moment.astimezone(UTC).replace(tzinfo=None) if naive else moment
+
+
+def load_history(session: Session, cond, until: datetime, since: datetime | None = None,
+                 with_status: bool = False) -> list[_Off]:
     """The offerings matching ``cond`` with their reports made before ``until`` (and from ``since``)."""
+    naive = session.get_bind().dialect.name == "sqlite"
     offs: dict[int, _Off] = {}
     stmt = select(Offering.id, Offering.care_type, Offering.provider_id, Offering.region_code,
                   Offering.contract_regions, Offering.active, Offering.created_at)
     if cond is not None:
         stmt = stmt.where(cond)
-    for oid, ct, pid, region, contracts, active, created in session.exec(stmt):
-        offs[oid] = _Off(oid, ct, pid, region, contracts or "", active, as_utc(created), [], [])
-    rstmt = (select(CapacityReport.offering_id, CapacityReport.reported_at, CapacityReport.free_places,
-                    CapacityReport.total_places, CapacityReport.wait_intake, CapacityReport.wait_treatment,
-                    CapacityReport.intake_status)
-             .join(Offering, Offering.id == CapacityReport.offering_id).where(CapacityReport.reported_at < until)
+    conn = session.connection()  # Core rows: no ORM loading for tens of thousands of history rows
+    for oid, ct, pid, region, contracts, active, created in conn.execute(stmt):
+        offs[oid] = _Off(oid, ct, pid, region, contracts or "", active, native(as_utc(created), naive), [], [], naive)
+    if not offs:
+        return []
+    status = CapacityReport.intake_status if with_status else literal_column("NULL")
+    rstmt = (select(CapacityReport.offering_id, type_coerce(CapacityReport.reported_at, DateTime()),
+                    CapacityReport.free_places, CapacityReport.total_places, CapacityReport.wait_intake,
+                    CapacityReport.wait_treatment, status)
+             .where(CapacityReport.offering_id.in_(list(offs)), CapacityReport.reported_at < until)
              .order_by(CapacityReport.offering_id, CapacityReport.reported_at, CapacityReport.id))
-    if cond is not None:
-        rstmt = rstmt.where(cond)
     if since is not None:
         rstmt = rstmt.where(CapacityReport.reported_at >= since)
-    for oid, at, free, total, wi, wt, status in session.exec(rstmt):
-        off = offs.get(oid)
-        if off is not None:
-            off.times.append(as_utc(at))
-            off.values.append((free, total, wi, wt, status))
+    current, times, values = None, [], []
+    for oid, at, *vals in conn.execute(rstmt):
+        if oid != current:
+            off = offs[oid]
+            current, times, values = oid, off.times, off.values
+        times.append(at)
+        values.append(vals)
     for off in offs.values():
         if off.times and off.times[0] < off.first_seen:
             off.first_seen = off.times[0]
@@ -174,9 +187,12 @@ def load_history(session: Session, cond, until: datetime, since: datetime | None
 
 
 def state_before(off: _Off, moment: datetime):
-    """(values of the newest report before ``moment`` or None, its time or None)."""
-    i = bisect.bisect_left(off.times, moment)
-    return (off.values[i - 1], off.times[i - 1]) if i else (None, None)
+    """(values of the newest report before ``moment`` or None, its time as aware UTC or None)."""
+    i = bisect.bisect_left(off.times, native(moment, off.naive))
+    if not i:
+        return None, None
+    at = off.times[i - 1]
+    return off.values[i - 1], (at.replace(tzinfo=UTC) if off.naive else at)
 
 
 def no_place_counts(session: Session, codes: list[str], basis: str, start: datetime, end: datetime,
@@ -214,24 +230,57 @@ def _trend_row(monday: date, figures: dict, no_place: int) -> dict:
 
 def reconstruct_weeks(session: Session, region_code: str, week_mondays: list[date], thresholds: Thresholds,
                       basis: str = "location") -> dict[date, dict[str, dict]]:
-    """{monday: {care type: figures dict}} as of the end of each given (past) week."""
+    """{monday: {care type: figures dict}} as of the end of each given (past) week.
+
+    The same rules as ``CareTypeFigures.add`` in one pass per offering over its reports and the week ends
+    (a year of a large region is a quarter of a million reports)."""
     if not week_mondays:
         return {}
     ends = [local_midnight(m + timedelta(days=7)) for m in week_mondays]
     offs = load_history(session, region_filter(basis, [region_code]), until=max(ends))
     events = activity_events(session, {o.id for o in offs}) if offs else {}
-    out: dict[date, dict[str, dict]] = {}
-    for monday, end in zip(week_mondays, ends, strict=True):
-        figs = {ct: CareTypeFigures(ct) for ct in CARE_TYPES}
-        for off in offs:
-            f = figs.get(off.care_type)
-            if f is None or off.first_seen >= end or not active_at(off.active, events.get(off.id, []), end):
+    naive = offs[0].naive if offs else False
+    n_ends = [native(e, naive) for e in ends]
+    stale_td = timedelta(days=thresholds.stale_days)
+    cuts = [e - stale_td for e in n_ends]  # confirmed at or after the cut: not stale at the week end
+    figs = [{ct: CareTypeFigures(ct) for ct in CARE_TYPES} for _ in ends]
+    weeks = range(len(ends))
+    for off in offs:
+        times, values, ev = off.times, off.values, events.get(off.id)
+        if not ev and not off.active:
+            continue  # inactive and never (re)activated through the portal: not counted in any week
+        n, i = len(times), 0
+        for k in weeks:
+            end = n_ends[k]
+            if off.first_seen >= end:
                 continue
-            values, confirmed = state_before(off, end)
-            free, total, wi, wt, _status = values or (None, None, None, None, None)
-            f.add(thresholds, end, off.provider_id, free, total, wi, wt, confirmed)
-        out[monday] = {ct: f.as_dict(thresholds) for ct, f in figs.items()}
-    return out
+            while i < n and times[i] < end:
+                i += 1
+            if ev and not active_at(off.active, ev, ends[k]):
+                continue
+            f = figs[k].get(off.care_type)
+            if f is None:
+                continue
+            f.offerings += 1
+            f.providers.add(off.provider_id)
+            if not i:
+                f.stale += 1
+                continue
+            free, total, wi, wt, _status = values[i - 1]
+            free = free_places(free)
+            if free is not None:
+                f.free_places += free
+                if total:
+                    f.occ_free += min(free, total)
+                    f.occ_total += total
+            if times[i - 1] < cuts[k]:
+                f.stale += 1
+                continue
+            if wi is not None:
+                f.waits_intake.append(wi)
+            if wt is not None:
+                f.waits_treatment.append(wt)
+    return {m: {ct: f.as_dict(thresholds) for ct, f in figs[k].items()} for k, m in enumerate(week_mondays)}
 
 
 def region_trends(session: Session, region: Jeugdregio, start: date, end: date, now: datetime, config,
@@ -305,7 +354,7 @@ def trust_signals(session: Session, now: datetime, config, *, provider_ids: list
     max_stale = max(t.stale_days for t in thresholds.values())
     conds = [c for c in (cond, Offering.provider_id.in_(provider_ids) if provider_ids is not None else None) if c is not None]
     offs = load_history(session, and_(*conds) if conds else None, until=now,
-                        since=start - timedelta(days=max_stale + 1))
+                        since=start - timedelta(days=max_stale + 1), with_status=True)
     events = activity_events(session, {o.id for o in offs}) if offs else {}
     by_provider: dict[int, list[_Off]] = defaultdict(list)
     for off in offs:
@@ -315,7 +364,7 @@ def trust_signals(session: Session, now: datetime, config, *, provider_ids: list
         on_time = counted = 0
         for monday in weeks:
             end = local_midnight(monday + timedelta(days=7))
-            alive = [o for o in own if o.first_seen < end and active_at(o.active, events.get(o.id, []), end)]
+            alive = [o for o in own if o.first_seen < native(end, o.naive) and active_at(o.active, events.get(o.id, []), end)]
             if not alive:
                 continue
             counted += 1
@@ -347,7 +396,8 @@ def trust_signals(session: Session, now: datetime, config, *, provider_ids: list
         sig = out[pid]
         sig["reminders"] += 1
         reminded = [index[int(i)] for i in unpack(offering_ids) if i.isdigit() and int(i) in index]
-        if any(sent < tm <= sent + REMINDER_RESPONSE for o in reminded for tm in o.times[bisect.bisect_right(o.times, sent):][:1]):
+        if any(native(sent, o.naive) < tm <= native(sent + REMINDER_RESPONSE, o.naive)
+               for o in reminded for tm in o.times[bisect.bisect_right(o.times, native(sent, o.naive)):][:1]):
             sig["changed_after_reminder"] += 1
     return out
 
