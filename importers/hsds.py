@@ -21,6 +21,7 @@ from sqlmodel import Session, select
 from importers.validation import ImportRejected, ImportResult, RowError
 from wijzer.domain import CARE_TYPES, FUNDING, INTAKE_STATUSES, JZ020_CATEGORIES, MODALITIES, TAGS
 from wijzer.models import Gemeente, Location, Offering, Provider
+from wijzer.services.regions import free_places
 from wijzer.timeutil import iso
 
 NS = uuid.UUID("6f1d6c1e-5d4b-4e0a-9a51-9a3c5e2b7a10")
@@ -99,7 +100,8 @@ def service_json(off: Offering, prov: Provider, loc: Location, province: str) ->
                                         "postal_code": loc.postcode, "country": "NL", "address_type": "physical"}]}}],
         "capacities": [] if off.last_reported_at is None or off.cur_free_places is None else [{
             "id": uid("capacity", sid), "service_id": sid, "unit": UNIT, "unit_id": UNIT["id"],
-            "available": off.cur_free_places, "description": "Vrije plekken",
+            "available": free_places(off.cur_free_places), "description": "Vrije plekken",
+            **({"maximum": off.cur_total_places} if off.cur_total_places is not None else {}),
             "updated": iso(off.last_reported_at)}],
         "attributes": attrs,
     }
@@ -128,7 +130,7 @@ TABLES = {
     "addresses": ["id", "location_id", "address_1", "city", "state_province", "postal_code", "country", "address_type"],
     "service_at_locations": ["id", "service_id", "location_id"],
     "phones": ["id", "organization_id", "number"],
-    "service_capacity": ["id", "service_id", "unit_id", "available", "description", "updated"],
+    "service_capacity": ["id", "service_id", "unit_id", "available", "maximum", "description", "updated"],
     "units": ["id", "name", "scheme", "identifier"],
     "attributes": ["id", "link_id", "taxonomy_term_id", "link_type", "link_entity", "value", "label"],
     "taxonomy_terms": ["id", "code", "name", "description", "taxonomy"],
@@ -222,6 +224,7 @@ def service_to_rows(svc: dict) -> tuple[dict, dict | None]:
     capacity = None
     if caps and first("wijzer:intakestatus")[0]:
         capacity = {"kvk": row["kvk"], "offering_ref": row["offering_ref"], "free_places": caps[0].get("available"),
+                    "total_places": caps[0].get("maximum"),
                     "waiting_weeks_intake": first("wijzer:aanmeldingswachttijd")[1] or None,
                     "waiting_weeks_treatment": first("wijzer:behandelingswachttijd")[1] or None,
                     "waitlist_length": first("wijzer:wachtlijst")[1] or None,

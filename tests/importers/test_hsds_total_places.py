@@ -1,0 +1,37 @@
+"""Occupancy in HSDS: service_capacity ``maximum`` = total places, ``available`` = free places; the HSDS
+import reads ``maximum`` back as total places."""
+import json
+from pathlib import Path
+
+from jsonschema import Draft202012Validator
+from sqlmodel import select
+
+from importers.hsds import export_hsds, service_to_rows
+from importers.providers import import_providers
+from wijzer.models import Offering
+
+ROOT = Path(__file__).resolve().parents[2]
+VALIDATOR = Draft202012Validator(json.loads((ROOT / "tests/data/hsds/schema/compiled/service.json").read_text()))
+
+
+def test_total_places_as_service_capacity_maximum(session, report, tmp_path):
+    import_providers(session, ROOT / "importers/samples/aanbieders_voorbeeld.csv")
+    session.commit()
+    with_total, without = session.exec(select(Offering).order_by(Offering.id)).all()[:2]
+    for off, total in ((with_total, 9), (without, None)):
+        rep = report(off, free_places=2, wait_intake=3, wait_treatment=4, intake_status="open")
+        rep.total_places = total
+        off.cur_total_places = total
+        session.add_all([rep, off])
+    session.commit()
+    export_hsds(session, tmp_path)
+    services = [json.loads(f.read_text()) for f in (tmp_path / "services").glob("*.json")]
+    caps = {s["alternate_name"]: s["capacities"][0] for s in services if s.get("capacities")}
+    assert caps[with_total.offering_ref]["maximum"] == 9 and caps[with_total.offering_ref]["available"] == 2
+    assert "maximum" not in caps[without.offering_ref]
+    assert all(not list(VALIDATOR.iter_errors(s)) for s in services)
+    header = (tmp_path / "csv/service_capacity.csv").read_text().splitlines()[0]
+    assert header == "id,service_id,unit_id,available,maximum,description,updated"
+    back = {s["alternate_name"]: service_to_rows(s)[1] for s in services if s.get("capacities")}
+    assert back[with_total.offering_ref]["total_places"] == 9 and back[with_total.offering_ref]["free_places"] == 2
+    assert back[without.offering_ref]["total_places"] is None
