@@ -37,13 +37,17 @@ def hostile(session, make_provider, make_location, make_offering, make_user, rep
         session.add(p)
         off = make_offering(p, make_location(p, postcode="1781"), care_type="logeeropvang", ref=f"H{i}")
         report(off, days_ago=i, free_places=1, wait_intake=2, wait_treatment=3, intake_status="open")
-    for code, name in zip(["GM0400", "GM0441", "GM0448", "GM1911"], HOSTILE, strict=False):
-        session.get(Gemeente, code).name = name
-    session.get(Jeugdregio, "JZ03").name = HOSTILE[0]
-    session.get(Jeugdregio, "JZ06").name = HOSTILE[1]
+    # reference data survives the per-test reset: put the real names back afterwards
+    saved = [(Gemeente, code, session.get(Gemeente, code).name) for code in ("GM0400", "GM0441", "GM0448", "GM1911")]
+    saved += [(Jeugdregio, code, session.get(Jeugdregio, code).name) for code in ("JZ03", "JZ06")]
+    for (model, code, _), name in zip(saved, HOSTILE[:4] + HOSTILE[:2], strict=True):
+        session.get(model, code).name = name
     session.commit()
-    user = make_user("auditor", region_code="JZ03")
-    return user
+    yield make_user("auditor", region_code="JZ03")
+    session.rollback()
+    for model, code, name in saved:
+        session.get(model, code).name = name
+    session.commit()
 
 
 def _cells(url: str, data: bytes):

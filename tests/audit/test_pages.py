@@ -25,10 +25,8 @@ def setup(session, make_provider, make_location, make_offering, make_user, repor
     u = make_offering(p2, make_location(p2, postcode="3511"), care_type="logeeropvang", ref="U")
     a.contract_regions, b.contract_regions, u.contract_regions = "|JZ03|JZ22|", "|JZ03|", "|JZ22|"
     for off, free, total, days in ((a, 2, 10, 8), (b, 1, 5, 9), (u, 4, None, 8)):  # in an earlier ISO week
-        rep = report(off, days_ago=days, free_places=free, wait_intake=3, wait_treatment=6, intake_status="open")
-        rep.total_places = total
-        off.cur_total_places = total
-        session.add_all([rep, off])
+        report(off, days_ago=days, free_places=free, total_places=total, wait_intake=3, wait_treatment=6,
+               intake_status="open")
     session.commit()
     return {"auditor": make_user("auditor", region_code="JZ03"), "admin": make_user("admin"),
             "provider": make_user("provider", provider=p1), "a": a}

@@ -51,11 +51,9 @@ def history(session, make_provider, make_location, make_offering, make_user):
     c = make_offering(p2, make_location(p2, postcode="1791"), care_type=LOG, ref="C")
 
     def rep(off, when, free, total, wi, wt):
-        data = CapacityInput(free_places=free, wait_intake=wi, wait_treatment=wt, intake_status="open")
-        r = record_report(session, off, data, kind="update", source="portal", reported_at=when, now=when)
-        r.total_places = total  # the capacity input paths are gaining total_places; the history holds it
-        off.cur_total_places = total if off.last_report_id == r.id else off.cur_total_places
-        session.add_all([r, off])
+        data = CapacityInput(free_places=free, total_places=total, wait_intake=wi, wait_treatment=wt,
+                             intake_status="open")
+        record_report(session, off, data, kind="update", source="portal", reported_at=when, now=when)
 
     rep(b, at(9, 21, 10), 1, 4, 8, None)
     rep(c, at(10, 6, 8), 1, None, 10, 12)

@@ -19,10 +19,7 @@ def test_total_places_as_service_capacity_maximum(session, report, tmp_path):
     session.commit()
     with_total, without = session.exec(select(Offering).order_by(Offering.id)).all()[:2]
     for off, total in ((with_total, 9), (without, None)):
-        rep = report(off, free_places=2, wait_intake=3, wait_treatment=4, intake_status="open")
-        rep.total_places = total
-        off.cur_total_places = total
-        session.add_all([rep, off])
+        report(off, free_places=2, total_places=total, wait_intake=3, wait_treatment=4, intake_status="open")
     session.commit()
     export_hsds(session, tmp_path)
     services = [json.loads(f.read_text()) for f in (tmp_path / "services").glob("*.json")]
