@@ -22,6 +22,7 @@ from importers.validation import ImportRejected, ImportResult, RowError
 from wijzer.domain import CARE_TYPES, FUNDING, INTAKE_STATUSES, JZ020_CATEGORIES, MODALITIES, TAGS
 from wijzer.models import Gemeente, Location, Offering, Provider
 from wijzer.services.regions import free_places
+from wijzer.services.spreadsheet import neutralise_cell
 from wijzer.timeutil import iso
 
 NS = uuid.UUID("6f1d6c1e-5d4b-4e0a-9a51-9a3c5e2b7a10")
@@ -171,7 +172,7 @@ def export_hsds(session: Session, outdir: str | Path) -> int:
             writer = csv.DictWriter(fh, fieldnames=columns, extrasaction="ignore")
             writer.writeheader()
             for _, row in sorted(rows[name].items()):  # by id: the same export whatever the database order
-                writer.writerow({k: row.get(k) for k in columns})
+                writer.writerow({k: neutralise_cell(row.get(k)) for k in columns})  # OWASP CSV injection
         resources.append({"name": name, "path": f"{name}.csv", "profile": "tabular-data-resource",
                           "format": "csv", "mediatype": "text/csv", "encoding": "utf-8",
                           "schema": {"fields": [{"name": c} for c in columns]}})

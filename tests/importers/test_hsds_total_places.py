@@ -32,3 +32,28 @@ def test_total_places_as_service_capacity_maximum(session, report, tmp_path):
     back = {s["alternate_name"]: service_to_rows(s)[1] for s in services if s.get("capacities")}
     assert back[with_total.offering_ref]["total_places"] == 9 and back[with_total.offering_ref]["free_places"] == 2
     assert back[without.offering_ref]["total_places"] is None
+
+
+def test_hsds_tabular_csv_neutralises_formulas(session, tmp_path):
+    """Issue 11 item 14 also holds for the HSDS tabular export (CSV files a person may open in a spreadsheet);
+    the JSON services keep the text unaltered."""
+    import csv
+
+    from wijzer.models import Provider
+    from wijzer.services.spreadsheet import FORMULA_TRIGGERS
+
+    import_providers(session, ROOT / "importers/samples/aanbieders_voorbeeld.csv")
+    session.commit()
+    provider = session.exec(select(Provider)).first()
+    provider.name = '=HYPERLINK("http://x.example","klik")'
+    session.commit()
+    export_hsds(session, tmp_path)
+    seen = False
+    for path in (tmp_path / "csv").glob("*.csv"):
+        for row in csv.reader(path.open(encoding="utf-8")):
+            for value in row:
+                assert value[:1] not in FORMULA_TRIGGERS, (path.name, value)
+                seen |= value.startswith("'=HYPERLINK")
+    assert seen
+    services = [json.loads(f.read_text()) for f in (tmp_path / "services").glob("*.json")]
+    assert any(s["organization"]["name"].startswith("=HYPERLINK") for s in services)

@@ -21,19 +21,11 @@ from datetime import date, datetime
 from flask import Response
 
 from wijzer.domain import CARE_TYPES
+from wijzer.services.spreadsheet import FORMULA_TRIGGERS, neutralise  # noqa: F401  (re-exported)
 from wijzer.timeutil import local
 
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMATS = {"int": "0", "num": "0.0", "km": "0.00", "pct": "0.0%", "date": "dd-mm-yyyy", "datetime": "dd-mm-yyyy hh:mm"}
-
-
-def neutralise(text: str) -> str:
-    """OWASP CSV-injection guidance: prefix a value that a spreadsheet could read as a formula with '."""
-    stripped = text.lstrip(" \u00a0")
-    if stripped[:1] in FORMULA_TRIGGERS or text[:1] in FORMULA_TRIGGERS:
-        return "'" + text
-    return text
 
 
 @dataclass
