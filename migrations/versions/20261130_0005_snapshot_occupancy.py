@@ -1,7 +1,7 @@
 """region snapshots: occupancy and 'gebeld: geen plek' reports of the week
 
 Revision ID: 0005
-Revises: 0002
+Revises: 0003 (chained after main's 0002 → 0009 → 0003)
 Create Date: 2026-11-30
 """
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0005"
-down_revision: str | None = "0002"
+down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
