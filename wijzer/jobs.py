@@ -12,7 +12,8 @@ job once with ``flask --app wsgi jobs run NAME``. Every job is idempotent:
   ``mail`` job) retries it.
 - ``mail``: every minute, sends queued e-mail (``wijzer.services.mail``: lease, retries with back-off).
 - ``expire_statuses``: flags offerings whose temporary status end date has passed (once).
-- ``region_snapshots``: upserts today's figures per jeugdregio × care type.
+- ``region_snapshots``: upserts today's figures per jeugdregio × care type (as of now; the same figures
+  ``services.trends`` reconstructs from the report history, plus occupancy and the week's no-place reports).
 
 On PostgreSQL each run also takes an advisory lock per job, so two schedulers do not run the same job at
 the same time (the second run is recorded as ``skipped``).
