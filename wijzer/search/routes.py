@@ -15,6 +15,7 @@ from wijzer.db import get_session
 from wijzer.extensions import limiter
 from wijzer.geo import DATA_DIR, PostcodeError, lookup_postcode
 from wijzer.models import CapacityReport, Gemeente, Jeugdregio, NoPlaceReport, Offering
+from wijzer.pagination import BadNumber, parse_ids
 from wijzer.schemas import SEARCH_SORTS, SearchFilters, validate
 from wijzer.search import bp
 from wijzer.services.search import is_wide, offering_detail, search_offerings, search_summary, suggestions
@@ -219,9 +220,9 @@ def shortlist():
 @bp.route("/lijst/delen")
 def shared():
     try:
-        ids = [int(x) for x in request.args.get("ids", "").split(",") if x.strip()][:SHORTLIST_MAX]
-    except ValueError:
-        abort(400)
+        ids = parse_ids(request.args.get("ids"), limit=SHORTLIST_MAX)
+    except BadNumber as exc:
+        return render_template("errors/error.html", title="Ongeldige invoer", text=str(exc)), 400
     return render_template("search/shortlist.html", hits=_hits(ids), share_url=None, shared=True, now=utcnow())
 
 
