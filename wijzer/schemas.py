@@ -478,9 +478,10 @@ class SearchFilters(_Base):
             v = v.upper()
             if not re.match(pattern, v):
                 raise ValueError(f"Gebruik {example}.")
-            known = known_region_codes() if info.field_name == "region" else known_gemeente_codes()
+            is_region = info.field_name in ("region", "contract_region")
+            known = known_region_codes() if is_region else known_gemeente_codes()
             if v not in known:
-                what = "jeugdregio" if info.field_name == "region" else "gemeente"
+                what = "jeugdregio" if is_region else "gemeente"
                 raise ValueError(f"Onbekende {what} '{v}'. Gebruik {example}.")
         return v
 
