@@ -212,8 +212,7 @@ def _hits(ids: list[int]):
 @bp.route("/lijst")
 def shortlist():
     ids = _shortlist()
-    base = current_app.config["BASE_URL"].rstrip("/")
-    share_url = f"{base}{url_for('search.shared', ids=','.join(map(str, ids)))}" if ids else None
+    share_url = url_for("search.shared", ids=",".join(map(str, ids)), _external=True) if ids else None
     return render_template("search/shortlist.html", hits=_hits(ids), share_url=share_url, shared=False, now=utcnow())
 
 
