@@ -10,6 +10,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user
 from sqlmodel import select
 
+from wijzer import domain
 from wijzer.auth import role_required, safe_next
 from wijzer.db import get_session
 from wijzer.extensions import limiter
@@ -80,7 +81,7 @@ def _region_shapes() -> dict[str, dict]:
 def map_data(result, family_region: str | None, first: int = 1) -> dict:
     """The numbered markers of the page and the outlines of their regions (shown when tiles are not)."""
     markers = [{"n": i, "lat": h.location.lat, "lon": h.location.lon, "id": h.offering.id,
-                "title": f"{h.offering.name or h.offering.care_type} – {h.provider.name}",
+                "title": f"{h.offering.name or domain.CARE_TYPES.get(h.offering.care_type, '')} – {h.provider.name}",
                 "place": f"{h.location.postcode} {h.location.city or ''}".strip(),
                 "url": url_for("search.detail", offering_id=h.offering.id)}
                for i, h in enumerate(result.results, start=first)]
