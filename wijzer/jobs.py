@@ -234,16 +234,19 @@ def job_reminders(session: Session, now: datetime, config) -> str:
 
 
 # ---------------------------------------------------------------- registry and runner
+from wijzer.services.alerts import job_alerts  # noqa: E402  (alerts: "Houd me op de hoogte", services/alerts.py)
+
 JOBS: dict[str, tuple[Callable, dict]] = {
     "freshness": (job_freshness, {"trigger": "cron", "minute": 5}),
     "reminders": (job_reminders, {"trigger": "cron", "hour": 8, "minute": 0}),
     "expire_statuses": (job_expire_statuses, {"trigger": "cron", "minute": 10}),
     "region_snapshots": (job_region_snapshots, {"trigger": "cron", "hour": 2, "minute": 30}),
     "mail": (mail.job_mail, {"trigger": "interval", "minutes": 1}),
+    "alerts": (job_alerts, {"trigger": "cron", "minute": "*/15"}),
 }
 SCHEDULE_TEXT = {"freshness": "elk uur (:05)", "reminders": "dagelijks 08:00", "expire_statuses": "elk uur (:10)",
                  "region_snapshots": "elke nacht 02:30",
-                 "mail": "elke minuut (en direct na elk webverzoek)"}
+                 "mail": "elke minuut (en direct na elk webverzoek)", "alerts": "elk kwartier"}
 
 
 def _pg_lock(name: str):

@@ -108,6 +108,20 @@ MATRIX = {
     ("/regio/landelijk/export.<fmt>", "GET"): ("/regio/landelijk/export.csv", AUDIT),
     ("/static/<path:filename>", "GET"): ("/static/css/app.css", PUBLIC),
     ("/uitloggen", "POST"): ("/uitloggen", PUBLIC),
+    ("/uitleg", "GET"): ("/uitleg", PUBLIC),
+    ("/toegankelijkheid", "GET"): ("/toegankelijkheid", PUBLIC),
+    ("/meldingen", "POST"): ("/meldingen", REFERRER),
+    ("/meldingen/<int:alert_id>/pauzeren", "POST"): ("/meldingen/{alert_pause}/pauzeren",
+                                                    expect("missing", referrer="ok")),
+    ("/meldingen/<int:alert_id>/verwijderen", "POST"): ("/meldingen/{alert_delete}/verwijderen",
+                                                       expect("missing", referrer="ok")),
+    ("/meldingen/afmelden/<token>", "GET"): ("/meldingen/afmelden/{alert_stop_token}", PUBLIC),
+    ("/meldingen/afmelden/<token>", "POST"): ("/meldingen/afmelden/{alert_stop_token}", PUBLIC),
+    ("/meldingen/verlengen/<token>", "GET"): ("/meldingen/verlengen/{alert_extend_token}", PUBLIC),
+    ("/meldingen/verlengen/<token>", "POST"): ("/meldingen/verlengen/{alert_extend_token}", PUBLIC),
+    ("/api/v1/alerts", "GET"): ("/api/v1/alerts", REFERRER),
+    ("/api/v1/alerts", "POST"): ("/api/v1/alerts", REFERRER),
+    ("/api/v1/alerts/<int:alert_id>", "DELETE"): ("/api/v1/alerts/{alert_api}", REFERRER),
     ("/wachtwoord-vergeten", "GET"): ("/wachtwoord-vergeten", PUBLIC),
     ("/wachtwoord-vergeten", "POST"): ("/wachtwoord-vergeten", PUBLIC),
     ("/wachtwoord-herstellen/<token>", "GET"): ("/wachtwoord-herstellen/ongeldig", NOBODY_WITH_BAD_TOKEN),
@@ -150,8 +164,15 @@ def world(session, make_provider, make_location, make_offering, make_user, repor
     spare, _ = accounts.create_api_token(session, users["admin"], "spare")
     reminder = Reminder(provider_id=pa.id, kind="aging", window="w")
     session.add(reminder)
+    from wijzer.services import alerts
+
+    alert_ids = {name: alerts.create_alert(session, users["referrer"], {"care_type": "logeeropvang"})
+                 for name in ("alert_pause", "alert_delete", "alert_link", "alert_api")}
     session.commit()
     return {"users": users, "tokens": tokens, "ids": {
+        **{name: a.id for name, a in alert_ids.items()},
+        "alert_stop_token": alerts.make_token({"SECRET_KEY": "test-secret"}, alert_ids["alert_link"], "stop"),
+        "alert_extend_token": alerts.make_token({"SECRET_KEY": "test-secret"}, alert_ids["alert_link"], "extend"),
         "oa": oa.id, "oa_toggle": oa_toggle.id, "la": la.id, "pa": pa.id, "admin_spare_token": spare.id,
         "service_id": uid("offering", "11111111", "OA"), "reminder": reminder,
         "organization_id": hsds_ids.provider_id("11111111"),
