@@ -61,7 +61,11 @@ def week_label(monday: date) -> str:
 
 
 class PeriodError(ValueError):
-    """A period that cannot be used (Dutch message)."""
+    """A period that cannot be used (Dutch message); ``field`` is the bound to correct ('van' or 'tot')."""
+
+    def __init__(self, message: str, field: str = "tot"):
+        super().__init__(message)
+        self.field = field
 
 
 def parse_date(value: str | None, name: str) -> date | None:
@@ -70,7 +74,7 @@ def parse_date(value: str | None, name: str) -> date | None:
     try:
         return date.fromisoformat(value.strip())
     except ValueError:
-        raise PeriodError(f"'{name}' moet een datum zijn als JJJJ-MM-DD (bijvoorbeeld 2026-10-01).") from None
+        raise PeriodError(f"'{name}' moet een datum zijn als JJJJ-MM-DD (bijvoorbeeld 2026-10-01).", name) from None
 
 
 def parse_period(van: str | None, tot: str | None, today: date, default_weeks: int = 13) -> tuple[date, date]:
@@ -84,7 +88,7 @@ def parse_period(van: str | None, tot: str | None, today: date, default_weeks: i
         if start > end:
             raise PeriodError("De periode ligt helemaal in de toekomst.")
     if (monday_of(end) - monday_of(start)).days // 7 + 1 > MAX_WEEKS:
-        raise PeriodError(f"Kies een periode van hoogstens {MAX_WEEKS} weken.")
+        raise PeriodError(f"Kies een periode van hoogstens {MAX_WEEKS} weken.", "van")
     return start, end
 
 
