@@ -38,6 +38,8 @@ class Defaults:
     MAIL_USE_TLS = False
     MAIL_SENDER = "Beschikbaarheidswijzer <noreply@beschikbaarheidswijzer.local>"
     BASE_URL = "http://127.0.0.1:5000"
+    # Escalations for a region without a contact address go here (empty: recorded as "geen adres").
+    ADMIN_EMAIL = ""
     # Uploads
     MAX_CONTENT_LENGTH = 60 * 1024 * 1024
     MAX_IMPORT_BYTES = 50 * 1024 * 1024

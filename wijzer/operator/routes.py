@@ -4,7 +4,7 @@ from sqlmodel import select
 
 from wijzer.auth import role_required
 from wijzer.db import get_session
-from wijzer.jobs import JOBS, SCHEDULE_TEXT
+from wijzer.jobs import JOBS, NO_ADDRESS, SCHEDULE_TEXT
 from wijzer.models import JobRun, OutboxMail, Reminder
 from wijzer.operator import bp
 
@@ -19,6 +19,8 @@ def jobs():
                             .limit(20)).all()
     unsent = session.exec(select(Reminder).where(Reminder.sent_at.is_(None)).order_by(Reminder.created_at.desc())
                           .limit(50)).all()
+    no_address = session.exec(select(Reminder).where(Reminder.kind == "escalation", Reminder.recipients == NO_ADDRESS)
+                              .order_by(Reminder.created_at.desc()).limit(50)).all()
     outbox = session.exec(select(OutboxMail).order_by(OutboxMail.created_at.desc()).limit(30)).all()
     return render_template("operator/jobs.html", last=last, schedule=SCHEDULE_TEXT, failures=failures,
-                           unsent=unsent, outbox=outbox)
+                           unsent=unsent, outbox=outbox, no_address=no_address)
