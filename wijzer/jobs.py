@@ -36,6 +36,7 @@ from wijzer.models import FreshnessTransition, Jeugdregio, JobRun, Offering, Pro
 from wijzer.services import mail
 from wijzer.services.availability import freshness_of
 from wijzer.services.regions import take_snapshots
+from wijzer.services.regions_admin import NO_ADDRESS
 from wijzer.services.search import region_thresholds
 from wijzer.timeutil import AMS, utcnow
 
@@ -118,9 +119,6 @@ def _claim(session: Session, provider_id: int, kind: str, window: str, offering_
         return True
     except IntegrityError:  # another scheduler claimed it first
         return False
-
-
-NO_ADDRESS = "geen adres"
 
 
 def _recipients(session: Session, reminder: Reminder, config=None) -> list[str]:

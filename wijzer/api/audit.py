@@ -17,12 +17,12 @@ from wijzer.timeutil import utcnow
 def region_audit_api(code: str):
     if not current_user.is_authenticated:
         return api_error(401, "unauthorized", "Stuur een API-sleutel: 'Authorization: Bearer <sleutel>'.")
-    if current_user.role not in ("auditor", "admin"):
+    if current_user.role not in ("auditor", "region_admin", "admin"):
         return api_error(403, "forbidden", "Alleen regio-auditors en beheerders zien de regio-audit.")
     region = get_session().get(Jeugdregio, code.upper())
     if region is None:
         return api_error(404, "not_found", f"Onbekende jeugdregio '{code}'.")
-    if current_user.role == "auditor" and current_user.region_code != region.code:
+    if current_user.role in ("auditor", "region_admin") and current_user.region_code != region.code:
         return api_error(403, "forbidden", "U ziet alleen de audit van uw eigen regio.")
     audit = region_audit(get_session(), region, utcnow(), current_app.config)
     audit.pop("_gaps_named")

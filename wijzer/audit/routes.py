@@ -13,7 +13,7 @@ from wijzer.audit.exports import download
 from wijzer.audit.mapsvg import COLOURS, LEGEND, region_map
 from wijzer.auth import role_required
 from wijzer.db import get_session
-from wijzer.domain import CARE_TYPES
+from wijzer.domain import CARE_TYPES, REGION_ROLES
 from wijzer.models import Gemeente, Jeugdregio
 from wijzer.services.availability import thresholds_for
 from wijzer.services.regions import all_region_figures, compliance, region_audit, trends
@@ -37,21 +37,21 @@ def _region(code: str) -> Jeugdregio:
     region = get_session().get(Jeugdregio, code.upper())
     if region is None:
         abort(404)
-    if current_user.role == "auditor" and current_user.region_code != region.code:
+    if current_user.role in REGION_ROLES and current_user.region_code != region.code:
         abort(403)
     return region
 
 
 @bp.route("/")
-@role_required("auditor", "admin")
+@role_required("auditor", "region_admin", "admin")
 def index():
-    if current_user.role == "auditor":
+    if current_user.role in REGION_ROLES:
         return redirect(url_for("audit.dashboard", code=current_user.region_code))
     return redirect(url_for("audit.national"))
 
 
 @bp.route("/<code>")
-@role_required("auditor", "admin")
+@role_required("auditor", "region_admin", "admin")
 def dashboard(code: str):
     session = get_session()
     region = _region(code)
@@ -68,7 +68,7 @@ def dashboard(code: str):
 
 
 @bp.route("/<code>/naleving")
-@role_required("auditor", "admin")
+@role_required("auditor", "region_admin", "admin")
 def compliance_page(code: str):
     region = _region(code)
     sort = request.args.get("sorteer", "age")
@@ -77,7 +77,7 @@ def compliance_page(code: str):
 
 
 @bp.route("/<code>/export/<table>.<fmt>")
-@role_required("auditor", "admin")
+@role_required("auditor", "region_admin", "admin")
 def export(code: str, table: str, fmt: str):
     if fmt not in ("csv", "xlsx") or table not in ("cijfers", "gaten", "naleving"):
         abort(404)

@@ -4,9 +4,10 @@ from sqlmodel import select
 
 from wijzer.auth import role_required
 from wijzer.db import get_session
-from wijzer.jobs import JOBS, NO_ADDRESS, SCHEDULE_TEXT
+from wijzer.jobs import JOBS, SCHEDULE_TEXT
 from wijzer.models import JobRun, OutboxMail, Reminder
 from wijzer.operator import bp
+from wijzer.services.regions_admin import NO_ADDRESS
 
 
 @bp.route("/")
