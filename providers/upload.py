@@ -61,7 +61,14 @@ def capacity_download():
 
     from wijzer.domain import CARE_TYPES
     from wijzer.models import Location, Offering, Provider
-    from wijzer.services.auditlog_view import neutralise
+
+    def append(sheet, values) -> None:
+        # Text goes in as a string cell, never as a formula (openpyxl reads a leading '=' as one), so a
+        # note like '=SUM(...)' is shown as text and survives the round trip unchanged.
+        sheet.append(values)
+        for cell in sheet[sheet.max_row]:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"
 
     session = get_session()
     provider = session.get(Provider, current_user.provider_id)
@@ -73,20 +80,19 @@ def capacity_download():
     wb = Workbook()
     ws = wb.active
     ws.title = "Capaciteit"
-    ws.append([label for _, label in DOWNLOAD_HEADERS])
+    append(ws, [label for _, label in DOWNLOAD_HEADERS])
     for off, _ in rows:
-        ws.append([provider.kvk, neutralise(off.offering_ref), off.cur_free_places, off.cur_wait_intake,
-                   off.cur_wait_treatment, off.cur_waitlist_length, off.cur_intake_status or "",
-                   off.cur_status_until.isoformat() if off.cur_status_until else "",
-                   off.cur_next_free_date.isoformat() if off.cur_next_free_date else "",
-                   neutralise(off.cur_note or ""), ""])
+        append(ws, [provider.kvk, off.offering_ref, off.cur_free_places, off.cur_wait_intake, off.cur_wait_treatment,
+                    off.cur_waitlist_length, off.cur_intake_status or "",
+                    off.cur_status_until.isoformat() if off.cur_status_until else "",
+                    off.cur_next_free_date.isoformat() if off.cur_next_free_date else "", off.cur_note or "", ""])
     info = wb.create_sheet("Toelichting")
-    info.append(["aanbodcode", "naam", "zorgsoort", "locatie", "plaats"])
+    append(info, ["aanbodcode", "naam", "zorgsoort", "locatie", "plaats"])
     for off, loc in rows:
-        info.append([neutralise(off.offering_ref), neutralise(off.name or ""), CARE_TYPES.get(off.care_type, off.care_type),
-                     neutralise(loc.name), neutralise(loc.city or "")])
+        append(info, [off.offering_ref, off.name or "", CARE_TYPES.get(off.care_type, off.care_type), loc.name,
+                      loc.city or ""])
     info.append([])
-    info.append(["Pas alleen het eerste tabblad aan en upload het bij 'Capaciteit uploaden'. Ongewijzigd uploaden "
+    append(info, ["Pas alleen het eerste tabblad aan en upload het bij 'Capaciteit uploaden'. Ongewijzigd uploaden "
                  "bevestigt alles; een rij zonder waarden van nooit gemeld aanbod wordt overgeslagen."])
     out = BytesIO()
     wb.save(out)

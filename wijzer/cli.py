@@ -174,7 +174,7 @@ def _run_import(kind: str, path: str, dry_run: bool):
                                    file=sys.stderr) as bar:
                 if kind == "providers":
                     result = provider_importer.import_providers(session, table, path, dry_run=dry_run, actor="cli",
-                                                                progress=bar.update)
+                                                                progress=bar.update, config=current_app.config)
                 else:
                     result = capacity_importer.import_capacity(session, table, path, dry_run=dry_run, actor="cli",
                                                                config=current_app.config, progress=bar.update)
