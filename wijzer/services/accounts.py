@@ -182,6 +182,7 @@ def accept_invitation(session: Session, inv: Invitation, *, name: str, password:
                        provider_id=inv.provider_id, region_code=inv.region_code, actor=inv.email,
                        provider_admin=inv.provider_admin)
     inv.used_at = utcnow()
+    user.last_login_at = inv.used_at  # accepting logs the new user in
     session.add(inv)
     return user
 
