@@ -438,3 +438,25 @@ def test_staff_download_capacity_file_and_upload_unchanged_confirms(app, client,
     assert confirmed.last_confirmed_at >= before and confirmed.cur_free_places == 3
     assert confirmed.cur_intake_status == "wachtlijst" and confirmed.cur_note == "=gevaarlijk"
     assert session.get(Offering, never.id).last_reported_at is None  # empty row of a never-reported offering skipped
+
+
+def test_escalation_without_address_is_shown_on_the_operator_and_region_pages(app, client, session, login, make_user,
+                                                                              make_provider, make_location,
+                                                                              make_offering, report, region_admin):
+    from datetime import timedelta
+
+    import time_machine
+
+    from wijzer.jobs import run_job
+    from wijzer.timeutil import utcnow
+
+    provider = make_provider(name="Stil", email="info@stil.nl")
+    report(make_offering(provider, make_location(provider, postcode="3511")), free_places=1)
+    with time_machine.travel(utcnow() + timedelta(days=22), tick=False), app.app_context():
+        assert run_job("reminders").status == "ok"
+    login(region_admin)
+    settings = client.get("/regio/JZ22/instellingen").get_data(as_text=True)
+    assert "Escalaties zonder adres (1)" in settings
+    admin_client = _admin_client(app, make_user)
+    jobs = admin_client.get("/beheer/taken/").get_data(as_text=True)
+    assert "Escalaties zonder adres (1)" in jobs and "Gelukt" in jobs
