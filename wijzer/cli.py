@@ -103,6 +103,32 @@ def users_invite(email, role, provider_kvk, provider_admin, region_code):
     click.echo(f"Uitnodiging verstuurd naar {address} ({role}).")
 
 
+@users_cli.command("disable", help="Blokkeer een account: inloggen kan niet meer, sessies en API-sleutels stoppen.")
+@click.option("--email", required=True)
+def users_disable(email):
+    _set_disabled(email, True)
+
+
+@users_cli.command("enable", help="Deblokkeer een account.")
+@click.option("--email", required=True)
+def users_enable(email):
+    _set_disabled(email, False)
+
+
+def _set_disabled(email: str, disabled: bool) -> None:
+    from wijzer.services import onboarding
+    from wijzer.services.accounts import user_by_email
+
+    with session_scope() as session:
+        user = user_by_email(session, email)
+        if user is None:
+            raise click.ClickException(f"Geen account met e-mailadres {email}.")
+        changed = onboarding.set_disabled(session, None, user, disabled)
+        address = user.email
+    state = "geblokkeerd" if disabled else "weer actief"
+    click.echo(f"{address} is {state}." if changed else f"{address} was al {state}.")
+
+
 @users_cli.command("token", help="Maak een nieuwe API-sleutel voor een account en toon hem één keer.")
 @click.option("--email", required=True)
 @click.option("--name", default="cli")

@@ -138,6 +138,19 @@ def test_invitation_scopes(app, session, make_provider, make_location, make_offe
     assert all("http://localhost/uitnodiging/" in m.body for m in _mails(session, "invitation"))
 
 
+def test_cli_disable_and_enable(runner, session, make_user):
+    user = make_user("referrer", email="weg@gemeente.nl")
+    assert runner.invoke(args=["users", "disable", "--email", "WEG@gemeente.nl"]).output.strip() == \
+        "weg@gemeente.nl is geblokkeerd."
+    session.expire_all()
+    assert session.get(User, user.id).active is False
+    assert "was al geblokkeerd" in runner.invoke(args=["users", "disable", "--email", "weg@gemeente.nl"]).output
+    assert runner.invoke(args=["users", "enable", "--email", "weg@gemeente.nl"]).exit_code == 0
+    session.expire_all()
+    assert session.get(User, user.id).active is True
+    assert runner.invoke(args=["users", "enable", "--email", "niemand@x.nl"]).exit_code != 0
+
+
 def test_cli_invite_sends_the_mail_with_a_base_url_link(app, runner, session, make_provider):
     provider = make_provider(name="Zorg CLI", kvk="33333333")
     app.config["BASE_URL"] = "https://wijzer.example.nl"
