@@ -27,7 +27,7 @@ from wijzer.geo import PostcodeError, lookup_postcode
 from wijzer.models import Invitation, Location, Offering, Provider, User
 from wijzer.schemas import LocationInput, OfferingInput, ProviderInput, validate
 from wijzer.services import auditlog
-from wijzer.services.catalogue import offering_values
+from wijzer.services.catalogue import move_offerings, offering_values
 from wijzer.timeutil import utcnow
 
 COLUMNS = ("provider_name", "kvk", "agb", "website", "phone", "email", "location_name", "street", "house_number",
@@ -199,13 +199,12 @@ def plan_import(session: Session, source, filename: str | None = None, *, max_by
     staff: dict[str, list[str]] = {}
     providers, locations, offerings, errors = validate_rows(table, progress, staff)
     if only_region:
-        for (kvk, name), (row_no, _, point) in locations.items():
-            refs = [(ref, off) for (k, ref), (_, lname, off) in offerings.items() if k == kvk and lname == name]
-            for ref, off in refs:
-                if point.region_code != only_region and only_region not in off.contract_regions:
-                    errors.append(RowError(row_no, "regions", f"aanbod '{ref}' ligt buiten {only_region} en heeft er "
-                                                              "geen contract: u kunt alleen aanbod van uw eigen "
-                                                              "jeugdregio importeren"))
+        for (kvk, ref), (row_no, loc_name, off) in offerings.items():
+            point = locations[(kvk, loc_name)][2]
+            if point.region_code != only_region and only_region not in off.contract_regions:
+                errors.append(RowError(row_no, "regions", f"aanbod '{ref}' ligt buiten {only_region} en heeft er "
+                                                          "geen contract: u kunt alleen aanbod van uw eigen "
+                                                          "jeugdregio importeren"))
     if errors:
         raise ImportRejected(sorted(errors, key=lambda e: (e.row, e.column)))
     existing_p, existing_l, existing_o = _load_existing(session, list(providers))
@@ -268,14 +267,15 @@ def import_providers(session: Session, source, filename: str | None = None, *, d
         session.rollback()
         return result
 
-    def apply(obj, values: dict) -> None:
+    def apply(obj, values: dict) -> bool:
         if any(getattr(obj, k) != v for k, v in values.items()):
             for k, v in values.items():
                 setattr(obj, k, v)
             obj.updated_at = now
-            if hasattr(obj, "row_version"):
-                obj.row_version = (obj.row_version or 0) + 1
+            obj.row_version = (obj.row_version or 0) + 1  # an edit form loaded before the import is now stale
             session.add(obj)
+            return True
+        return False
 
     new_providers = []
     for kvk, (_, p) in providers.items():
@@ -291,13 +291,15 @@ def import_providers(session: Session, source, filename: str | None = None, *, d
             pid_by_kvk[row.kvk] = row.id
 
     loc_by_key: dict[tuple[str, str], tuple[int, object]] = {}
+    moved: dict[int, dict] = {}
     new_locations, new_keys = [], []
     for (kvk, name), (_, loc, point) in locations.items():
         pid = pid_by_kvk[kvk]
         values = _location_values(loc, point)
         current = existing_l.get((pid, name))
         if current is not None:
-            apply(current, values)
+            if apply(current, values):
+                moved[current.id] = values  # every offering of the location moves, also those not in the file
             loc_by_key[(kvk, name)] = (current.id, values)
         else:
             new_locations.append(values | {"provider_id": pid, "created_at": now, "updated_at": now})
@@ -319,6 +321,8 @@ def import_providers(session: Session, source, filename: str | None = None, *, d
         else:
             new_offerings.append(values | {"provider_id": pid, "created_at": now, "updated_at": now,
                                            "freshness": "unknown", "active": True, "needs_update": False})
+    session.flush()
+    move_offerings(session, moved)
     for chunk_rows in _in_chunks(new_offerings, 5000):
         session.execute(insert(Offering), chunk_rows)
     session.flush()
