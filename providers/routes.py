@@ -23,7 +23,6 @@ from providers.forms import (
 )
 from wijzer.auth import role_required
 from wijzer.db import get_session
-from wijzer.pagination import BadNumber, page_of, parse_page
 from wijzer.models import (
     CapacityReport,
     Invitation,
@@ -34,8 +33,9 @@ from wijzer.models import (
     Provider,
     User,
 )
+from wijzer.pagination import BadNumber, page_of, parse_page
 from wijzer.schemas import CapacityInput, LocationInput, OfferingInput, ProviderInput, validate
-from wijzer.services import accounts, availability, catalogue, feedback
+from wijzer.services import availability, catalogue, feedback
 from wijzer.services.catalogue import RuleError, StaleEdit
 from wijzer.timeutil import utcnow
 
