@@ -41,6 +41,7 @@ def upload():
 
 # Dutch headers of the capacity file the portal hands out (aliases of importers.capacity.COLUMNS).
 DOWNLOAD_HEADERS = (("kvk", "kvk"), ("offering_ref", "aanbodcode"), ("free_places", "vrije plekken"),
+                    ("total_places", "totaal plekken"),
                     ("waiting_weeks_intake", "aanmeldingswachttijd"),
                     ("waiting_weeks_treatment", "behandelingswachttijd"), ("waitlist_length", "wachtlijst"),
                     ("intake_status", "intakestatus"), ("status_until", "status tot"),
@@ -82,8 +83,8 @@ def capacity_download():
     ws.title = "Capaciteit"
     append(ws, [label for _, label in DOWNLOAD_HEADERS])
     for off, _ in rows:
-        append(ws, [provider.kvk, off.offering_ref, off.cur_free_places, off.cur_wait_intake, off.cur_wait_treatment,
-                    off.cur_waitlist_length, off.cur_intake_status or "",
+        append(ws, [provider.kvk, off.offering_ref, off.cur_free_places, off.cur_total_places, off.cur_wait_intake,
+                    off.cur_wait_treatment, off.cur_waitlist_length, off.cur_intake_status or "",
                     off.cur_status_until.isoformat() if off.cur_status_until else "",
                     off.cur_next_free_date.isoformat() if off.cur_next_free_date else "", off.cur_note or "", ""])
     info = wb.create_sheet("Toelichting")

@@ -438,10 +438,11 @@ def test_staff_download_capacity_file_and_upload_unchanged_confirms(app, client,
     assert download.status_code == 200 and download.mimetype.endswith("spreadsheetml.sheet")
     ws = load_workbook(io.BytesIO(download.data)).worksheets[0]
     rows = list(ws.iter_rows(values_only=True))
-    assert rows[0] == ("kvk", "aanbodcode", "vrije plekken", "aanmeldingswachttijd", "behandelingswachttijd",
-                       "wachtlijst", "intakestatus", "status tot", "volgende vrije plek", "toelichting", "gemeld op")
-    assert rows[1][:7] == ("44444444", "E-1", 3, 2, None, None, "wachtlijst") and rows[1][9] == "=gevaarlijk"
-    assert ws.cell(row=2, column=10).data_type == "s"  # text, never a formula
+    assert rows[0] == ("kvk", "aanbodcode", "vrije plekken", "totaal plekken", "aanmeldingswachttijd",
+                       "behandelingswachttijd", "wachtlijst", "intakestatus", "status tot", "volgende vrije plek",
+                       "toelichting", "gemeld op")
+    assert rows[1][:8] == ("44444444", "E-1", 3, None, 2, None, None, "wachtlijst") and rows[1][10] == "=gevaarlijk"
+    assert ws.cell(row=2, column=11).data_type == "s"  # text, never a formula
     before = utcnow() - timedelta(seconds=1)
     upload = client.post("/portaal/upload", data={"file": (io.BytesIO(download.data), "capaciteit.xlsx")},
                          content_type="multipart/form-data")
