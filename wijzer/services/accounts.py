@@ -217,15 +217,13 @@ def complete_password_reset(session: Session, reset: PasswordReset, password: st
     return user
 
 
-def set_user_disabled(session: Session, user: User, disabled: bool, *, by=None) -> bool:
-    """Disable (cannot log in, every session ends, API tokens stop working) or enable an account.
-    Returns False when nothing changed."""
+def set_user_disabled(session: Session, user: User, disabled: bool, by=None) -> None:
+    """Disable (cannot log in, every session ends, API tokens stop working) or enable an account."""
     if user.active == (not disabled):
-        return False
+        return
     user.active = not disabled
     if disabled:
         user.session_version += 1  # ends every session
     session.add(user)
     auditlog.record(session, action="disable" if disabled else "enable", entity="user", entity_id=user.id, user=by,
                     actor=None if by is not None else "cli", detail={"email": user.email})
-    return True

@@ -257,7 +257,9 @@ def set_disabled(session: Session, actor: User | None, target: User, disabled: b
         if not may_manage(session, actor, role=target.role, provider_id=target.provider_id,
                           region_code=target.region_code):
             raise NotAllowed("U mag dit account niet wijzigen.")
-    return accounts.set_user_disabled(session, target, disabled, by=actor)
+    changed = target.active == disabled  # an active account gets disabled, or a disabled one enabled
+    accounts.set_user_disabled(session, target, disabled, by=actor)
+    return changed
 
 
 def change_role(session: Session, actor: User | None, target: User, *, role: str, provider_id: int | None = None,
