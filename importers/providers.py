@@ -23,6 +23,7 @@ from sqlmodel import Session, select
 
 from importers.tabular import Table, read_table
 from importers.validation import ImportRejected, ImportResult, RowError, schema_errors
+from wijzer import hsds_ids
 from wijzer.geo import PostcodeError, lookup_postcode
 from wijzer.models import Invitation, Location, Offering, Provider, User
 from wijzer.schemas import LocationInput, OfferingInput, ProviderInput, validate
@@ -114,7 +115,7 @@ def _in_chunks(values: list, size: int = CHUNK):
 
 def read_file(source, filename: str | None = None, max_bytes: int | None = None) -> Table:
     return read_table(source, filename, required=REQUIRED, optional=tuple(c for c in COLUMNS if c not in REQUIRED),
-                      **({"max_bytes": max_bytes} if max_bytes else {}))
+                      max_bytes=max_bytes)
 
 
 @dataclass
@@ -206,7 +207,8 @@ def plan_import(session: Session, source, filename: str | None = None, *, max_by
                                                           "geen contract: u kunt alleen aanbod van uw eigen "
                                                           "jeugdregio importeren"))
     if errors:
-        raise ImportRejected(sorted(errors, key=lambda e: (e.row, e.column)))
+        # columns named as in the file (Dutch headers)
+        raise ImportRejected(table.relabel(sorted(errors, key=lambda e: (e.row, e.column))))
     existing_p, existing_l, existing_o = _load_existing(session, list(providers))
     items: list[PlanItem] = []
     for kvk, (_, p) in providers.items():
@@ -320,7 +322,10 @@ def import_providers(session: Session, source, filename: str | None = None, *, d
             apply(current, values)
         else:
             new_offerings.append(values | {"provider_id": pid, "created_at": now, "updated_at": now,
-                                           "freshness": "unknown", "active": True, "needs_update": False})
+                                           "freshness": "unknown", "active": True, "needs_update": False,
+                                           # the column defaults would look these up per row
+                                           "hsds_id": hsds_ids.service_id(kvk, ref),
+                                           "hsds_sal_id": hsds_ids.service_at_location_id(kvk, ref, loc_name)})
     session.flush()
     move_offerings(session, moved)
     for chunk_rows in _in_chunks(new_offerings, 5000):

@@ -90,6 +90,14 @@ class OfferingForm(VersionedForm):
     description = TextAreaField("Omschrijving voor verwijzers")
     crisis_intake = BooleanField("Crisisopname mogelijk", validators=[Optional()])
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The vocabularies can be extended by an admin (wijzer.services.vocabulary): read them per form.
+        self.care_type.choices = [("", "Kies een zorgsoort")] + list(domain.CARE_TYPES.items())
+        self.tags.choices = list(domain.TAGS.items())
+        self.modalities.choices = list(domain.MODALITIES.items())
+        self.funding.choices = list(domain.FUNDING.items())
+
 
 class InviteForm(FlaskForm):
     email = EmailField("Werk-e-mailadres van de medewerker")

@@ -435,7 +435,7 @@ def admin_provider(provider_id: int):
         from wijzer.services import onboarding
 
         try:
-            inv, invite_link, _ = onboarding.invite(session, current_user, email=form.email.data or "", role="provider",
+            inv, invite_link = onboarding.invite(session, current_user, email=form.email.data or "", role="provider",
                                                     config=current_app.config, provider_id=provider.id,
                                                     provider_admin=bool(form.provider_admin.data))
         except RuleError as exc:
@@ -443,10 +443,8 @@ def admin_provider(provider_id: int):
             form.email.errors = [str(exc)]
         else:
             session.commit()
-            # The admin sees the link on screen (from BASE_URL, never the request host); the log keeps it
-            # too, so it is never lost when mail fails.
-            current_app.logger.info("Uitnodiging voor %s (%s, door %s): %s", inv.email, provider.name,
-                                    current_user.email, invite_link)
+            # From BASE_URL, never the Host header; the admin sees the link on screen, the mail is queued in
+            # this transaction and sent after the commit (no live token in the log).
             flash(f"Uitnodiging verstuurd naar {inv.email}.", "ok")
             form.email.data = ""  # ready for the next colleague
             form.provider_admin.data = False

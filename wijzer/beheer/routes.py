@@ -115,7 +115,6 @@ def invite_user():
     _manager_required()
     session = get_session()
     form = _invite_form()
-    link = None
     if form.validate_on_submit():
         provider_id = None
         kvk = (form.provider_kvk.data or "").strip()
@@ -126,7 +125,7 @@ def invite_user():
                 if provider is None:
                     raise RuleError("Vul het KvK-nummer van een bekende zorgaanbieder in.", "provider_kvk")
                 provider_id = provider.id
-            inv, link, delivered = onboarding.invite(
+            inv, _ = onboarding.invite(
                 session, current_user, email=form.email.data or "", role=role, config=current_app.config,
                 provider_id=provider_id, region_code=form.region.data or None,
                 provider_admin=bool(form.provider_admin.data))
@@ -138,15 +137,10 @@ def invite_user():
             target = {"provider": "provider_kvk", "region": "region"}.get(exc.field, exc.field)
             getattr(form, target if hasattr(form, target) else "email").errors = [str(exc)]
         else:
-            session.commit()
-            current_app.logger.info("Uitnodiging %s voor %s (%s) door %s", inv.id, inv.email, inv.role,
-                                    current_user.email)
-            flash(f"Uitnodiging verstuurd naar {inv.email}." if delivered else
-                  f"De e-mail aan {inv.email} kon niet worden verstuurd; geef de link hieronder zelf door.",
-                  "ok" if delivered else "warning")
-            if delivered:
-                return redirect(url_for("beheer.users"))
-    return render_template("beheer/invite.html", form=form, link=link), 400 if form.errors else 200
+            session.commit()  # the mail is queued in this transaction and sent after the commit
+            flash(f"Uitnodiging verstuurd naar {inv.email}.", "ok")
+            return redirect(url_for("beheer.users"))
+    return render_template("beheer/invite.html", form=form), 400 if form.errors else 200
 
 
 def _target(user_id: int) -> User:
@@ -232,12 +226,11 @@ def invitation_resend(invitation_id: int):
     session = get_session()
     inv = _invitation(invitation_id)
     try:
-        _, delivered = onboarding.resend_invitation(session, current_user, inv, config=current_app.config)
+        onboarding.resend_invitation(session, current_user, inv, config=current_app.config)
     except onboarding.NotAllowed:
         abort(403)
     session.commit()
-    flash(f"Uitnodiging opnieuw verstuurd naar {inv.email}; de vorige link werkt niet meer." if delivered else
-          f"De e-mail aan {inv.email} kon niet worden verstuurd.", "ok" if delivered else "warning")
+    flash(f"Uitnodiging opnieuw verstuurd naar {inv.email}; de vorige link werkt niet meer.", "ok")
     return redirect(url_for("beheer.users"))
 
 

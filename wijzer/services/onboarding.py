@@ -18,10 +18,10 @@ from sqlalchemy import String, cast, or_
 from sqlmodel import Session, select
 
 from wijzer.domain import ROLES
+from wijzer.links import external_url
 from wijzer.models import Invitation, Jeugdregio, Offering, Provider, User
-from wijzer.services import accounts, auditlog
+from wijzer.services import accounts, auditlog, mail
 from wijzer.services.catalogue import RuleError
-from wijzer.services.mail import MailError, send_mail
 from wijzer.services.regions_admin import EMAIL_RE, region_for_referrer_domain
 from wijzer.timeutil import utcnow
 
@@ -139,49 +139,34 @@ def user_ids_in_scope(actor: User):
 
 
 # ---------------------------------------------------------------- invitations
-def _link(config, path: str) -> str:
-    return f"{config['BASE_URL'].rstrip('/')}{path}"
-
-
 def invitation_link(config, token: str) -> str:
-    return _link(config, f"/uitnodiging/{token}")
+    """From BASE_URL (wijzer.links), never from the request's Host header."""
+    return external_url("auth.accept_invite", config=config, token=token)
 
 
-def send_invitation_mail(session: Session, inv: Invitation, link: str, config) -> bool:
-    """Send the invitation (or verification) mail. A failed delivery is recorded in the outbox and
-    returns False; the inviter then sees the link on screen, so it is never lost."""
+def send_invitation_mail(session: Session, inv: Invitation, link: str, config):
+    """Queue the invitation (or verification) mail in the caller's transaction; it is sent after the
+    commit (wijzer.services.mail). The inviter also sees the link on screen."""
     hours = int(config["INVITE_TTL_HOURS"])
+    region = session.get(Jeugdregio, inv.region_code) if inv.region_code else None
     if inv.kind == "registration":
-        region = session.get(Jeugdregio, inv.region_code) if inv.region_code else None
-        subject = "Bevestig uw e-mailadres voor de Beschikbaarheidswijzer"
-        body = (f"Beste collega,\n\nU heeft zich aangemeld als verwijzer{' in ' + region.name if region else ''} bij de "
-                f"Beschikbaarheidswijzer jeugdhulp.\n\nBevestig uw e-mailadres en kies een wachtwoord via deze link "
-                f"(eenmalig te gebruiken, {hours} uur geldig):\n{link}\n\nHeeft u dit niet gevraagd? Dan kunt u deze "
-                "e-mail negeren.\n\nMet vriendelijke groet,\nBeschikbaarheidswijzer")
+        return mail.queue(session, inv.email, "registration", kind="registration", link=link, ttl_hours=hours,
+                          region_name=region.name if region else "")
+    if inv.role == "provider":
+        provider = session.get(Provider, inv.provider_id)
+        what = (f"namens {provider.name if provider else 'uw organisatie'} de vrije plekken en wachttijden bij te "
+                "houden" + (" en collega's uit te nodigen" if inv.provider_admin else ""))
     else:
-        if inv.role == "provider":
-            provider = session.get(Provider, inv.provider_id)
-            what = (f"namens {provider.name if provider else 'uw organisatie'} de vrije plekken en wachttijden bij te "
-                    "houden" + (" en collega's uit te nodigen" if inv.provider_admin else ""))
-        else:
-            region = session.get(Jeugdregio, inv.region_code) if inv.region_code else None
-            what = f"de Beschikbaarheidswijzer te gebruiken als {ROLES[inv.role].lower()}" + (
-                f" ({region.name})" if region else "")
-        subject = "Uitnodiging Beschikbaarheidswijzer"
-        body = (f"Beste collega,\n\nU bent uitgenodigd om {what} in de Beschikbaarheidswijzer jeugdhulp.\n\n"
-                f"Maak uw account aan via deze link (eenmalig te gebruiken, {hours} uur geldig):\n{link}\n\n"
-                "Met vriendelijke groet,\nBeschikbaarheidswijzer")
-    try:
-        send_mail(session, inv.email, subject, body, kind=inv.kind, config=config)
-    except MailError:
-        return False
-    return True
+        what = f"de Beschikbaarheidswijzer te gebruiken als {ROLES[inv.role].lower()}" + (
+            f" ({region.name})" if region else "")
+    return mail.queue(session, inv.email, "account_invitation", kind="invitation", link=link, ttl_hours=hours,
+                      what=what)
 
 
 def invite(session: Session, actor: User | None, *, email: str, role: str, config, provider_id: int | None = None,
-           region_code: str | None = None, provider_admin: bool = False) -> tuple[Invitation, str, bool]:
-    """Create an invitation and send its mail. ``actor`` None means the command line (admin rights).
-    Returns (invitation, link, mail delivered). Raises RuleError (bad input) or NotAllowed."""
+           region_code: str | None = None, provider_admin: bool = False) -> tuple[Invitation, str]:
+    """Create an invitation and queue its mail. ``actor`` None means the command line (admin rights).
+    Returns (invitation, link). Raises RuleError (bad input) or NotAllowed."""
     email = (email or "").strip().lower()
     if not EMAIL_RE.match(email) or len(email) > 254:
         raise RuleError("Vul een geldig e-mailadres in.", "email")
@@ -215,11 +200,11 @@ def invite(session: Session, actor: User | None, *, email: str, role: str, confi
                                             region_code=region_code, ttl_hours=int(config["INVITE_TTL_HOURS"]),
                                             by=actor, provider_admin=provider_admin)
     link = invitation_link(config, token)
-    delivered = send_invitation_mail(session, inv, link, config)
-    return inv, link, delivered
+    send_invitation_mail(session, inv, link, config)
+    return inv, link
 
 
-def resend_invitation(session: Session, actor: User | None, inv: Invitation, *, config) -> tuple[str, bool]:
+def resend_invitation(session: Session, actor: User | None, inv: Invitation, *, config) -> str:
     """A new link (the old one stops working) with a new validity period, mailed again."""
     if inv.used_at is not None:
         raise RuleError("Deze uitnodiging is al gebruikt.")
@@ -235,7 +220,8 @@ def resend_invitation(session: Session, actor: User | None, inv: Invitation, *, 
     auditlog.record(session, action="resend", entity="invitation", entity_id=inv.id, user=actor,
                     actor=None if actor is not None else "cli", detail={"email": inv.email})
     link = invitation_link(config, token)
-    return link, send_invitation_mail(session, inv, link, config)
+    send_invitation_mail(session, inv, link, config)
+    return link
 
 
 def withdraw_invitation(session: Session, actor: User, inv: Invitation) -> None:
