@@ -2,7 +2,7 @@
 self-registration invitations
 
 Revision ID: 0006
-Revises: 0002
+Revises: 0003
 Create Date: 2026-11-30
 """
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0006"
-down_revision: str | None = "0002"
+down_revision: str | None = "0003"  # chained after main's head at the merge (was 0002)
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
