@@ -69,7 +69,10 @@ ROLES: dict[str, str] = {
     "provider": "Medewerker zorgaanbieder",
     "referrer": "Verwijzer",
     "auditor": "Regio-auditor",
+    "region_admin": "Regiobeheerder",
 }
+# Roles bound to one jeugdregio that see its audit pages.
+REGION_ROLES = ("auditor", "region_admin")
 
 FRESHNESS: dict[str, str] = {
     "fresh": "Actueel",
