@@ -27,8 +27,8 @@ DECLINE_REASONS: dict[str, str] = {
     "anders": "Anders",
 }
 
-# 8–9 digits, optionally grouped with spaces, dots or dashes (123.456.782, 1234 56 782).
-_NUMBER_RE = re.compile(r"(?<![\d])\d(?:[ .\-]?\d){7,8}(?![\d])")
+# 9 digits, optionally grouped with spaces or dots (123456782, 123.456.782, 1234 56 782).
+_NUMBER_RE = re.compile(r"(?<![\d\-/])\d(?:[ .]?\d){8}(?![\d\-/])")
 _MONTHS = ("januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november|december|"
            "jan|feb|mrt|apr|jun|jul|aug|sep|sept|okt|nov|dec")
 _DATE_RES = (

@@ -494,7 +494,7 @@ def withdraw_request(session: Session, request_id: int, referrer_id: int, *, use
     view = request_for_referrer(session, request_id, referrer_id)
     gone = _siblings_withdrawn(session, view.request, None, now, "referrer", user=user, config=config)
     _maybe_close(session, request_id, now)
-    if not gone and not view.closed:
+    if not gone:
         raise PlacementError("conflict", "Er is niets meer in te trekken.")
     return len(gone)
 
@@ -614,13 +614,12 @@ def region_figures(session: Session, region_code: str, now: datetime, config=Non
     counting closed requests only (an open one may still be accepted)."""
     since = now - timedelta(days=days)
     rows = session.exec(
-        select(PlacementItem.provider_id, Provider.name, Offering.care_type, PlacementItem.status,
-               PlacementItem.created_at, PlacementItem.answered_at, PlacementItem.answer_due_at,
+        select(PlacementItem.provider_id, Provider.name, Offering.care_type, PlacementItem.created_at, PlacementItem.answered_at, PlacementItem.answer_due_at,
                PlacementItem.hold_until)
         .join(Offering, Offering.id == PlacementItem.offering_id).join(Provider, Provider.id == PlacementItem.provider_id)
         .where(Offering.region_code == region_code, PlacementItem.created_at >= since)).all()
     groups: dict[tuple[int, str, str], dict] = {}
-    for pid, pname, ct, status, created, answered, due, hold in rows:
+    for pid, pname, ct, created, answered, due, hold in rows:
         g = groups.setdefault((pid, pname, ct), {"received": 0, "answered_in_time": 0, "accepted": 0, "hours": []})
         g["received"] += 1
         if answered is not None:
