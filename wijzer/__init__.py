@@ -31,6 +31,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from wijzer.api.hsds import bp as hsds_bp
     from wijzer.audit import bp as audit_bp
     from wijzer.operator import bp as operator_bp
+    from wijzer.placement import bp as placement_bp
     from wijzer.search import bp as search_bp
 
     web.init_app(app)
@@ -41,6 +42,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(hsds_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(operator_bp)
+    app.register_blueprint(placement_bp)
 
     from wijzer import cli
 

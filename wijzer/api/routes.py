@@ -33,7 +33,7 @@ def hit_json(hit: Hit) -> dict:
                      "municipality_code": loc.gemeente_code, "region_code": loc.region_code,
                      "lat": loc.lat, "lon": loc.lon},
         "distance_km": None if hit.distance_km is None else round(hit.distance_km, 2),
-        "free_places": o.cur_free_places, "waiting_weeks_intake": o.cur_wait_intake,
+        "free_places": hit.free_places, "held_places": hit.held_places, "waiting_weeks_intake": o.cur_wait_intake,
         "waiting_weeks_treatment": o.cur_wait_treatment, "intake_status": o.cur_intake_status,
         "last_confirmed_at": iso(o.last_confirmed_at), "freshness": hit.freshness,
     }

@@ -22,6 +22,7 @@ from wijzer.geo import bounding_box, fast_km, geodesic_km, lookup_postcode
 from wijzer.models import Jeugdregio, Location, Offering, Provider
 from wijzer.schemas import SearchFilters
 from wijzer.services.availability import Thresholds, freshness_of, thresholds_for
+from wijzer.services.placement import held_places, shown_free
 
 EDGE_MARGIN = 0.001  # within 0.1 % of the radius the exact geodesic decides (fast_km is within 0.05 %)
 
@@ -36,6 +37,12 @@ class Hit:
     available_now: bool
     status_expired: bool
     thresholds: Thresholds
+    held_places: int = 0  # places held by accepted plaatsingsverzoeken (services.placement)
+
+    @property
+    def free_places(self) -> int | None:
+        """Free places shown: reported free places minus active holds, never below zero."""
+        return shown_free(self.offering.cur_free_places, self.held_places)
 
     @property
     def reliable(self) -> bool:
@@ -112,7 +119,9 @@ def search_offerings(session: Session, filters: SearchFilters, now: datetime, co
     olat, olon = (origin.lat, origin.lon) if origin is not None else (0.0, 0.0)
     outer, inner = radius * (1 + EDGE_MARGIN), radius * (1 - EDGE_MARGIN)
     ranked = []
+    held = held_places(session, None, today)  # the few offerings with an active hold
     for oid, lat, lon, region, confirmed, free, status, wait, until in session.exec(stmt):
+        free = shown_free(free, held.get(oid, 0))
         dist = None
         if origin is not None:
             dist = fast_km(olat, olon, lat, lon)
@@ -154,7 +163,7 @@ def search_offerings(session: Session, filters: SearchFilters, now: datetime, co
         if origin is not None:
             dist = geodesic_km(origin.lat, origin.lon, off.lat, off.lon)
         result.results.append(Hit(off, prov, loc, dist, fresh, place_now, expired,
-                                  thresholds.get(region, default)))
+                                  thresholds.get(region, default), held.get(oid, 0)))
     return result
 
 
@@ -171,5 +180,7 @@ def offering_detail(session: Session, offering_id: int, now: datetime, config) -
     t = thresholds_for(session.get(Jeugdregio, off.region_code), config)
     fresh = freshness_of(off.last_confirmed_at, now, t.fresh_days, t.stale_days)
     expired = status_expired(off.cur_status_until, now.astimezone(AMS).date())
-    place_now = fresh in ("fresh", "aging") and not expired and off.cur_intake_status == "open" and (off.cur_free_places or 0) > 0
-    return Hit(off, prov, loc, None, fresh, place_now, expired, t)
+    held = held_places(session, [off.id], now.astimezone(AMS).date()).get(off.id, 0)
+    place_now = (fresh in ("fresh", "aging") and not expired and off.cur_intake_status == "open"
+                 and (shown_free(off.cur_free_places, held) or 0) > 0)
+    return Hit(off, prov, loc, None, fresh, place_now, expired, t, held)
