@@ -148,6 +148,10 @@ def _referrer_item_action(request_id: int, action):
     denied = _auth("referrer")
     if denied:
         return denied
+    try:
+        placement.request_for_referrer(get_session(), request_id, current_user.id)  # 404 before validation
+    except PlacementError as exc:
+        return _error(exc)
     body = _body()
     item_id = body.get("item_id") if body is not None else None
     if body is None or set(body) - {"item_id"} or not isinstance(item_id, int) or isinstance(item_id, bool) \
@@ -178,14 +182,14 @@ def answer_request_item(item_id: int):
     denied = _auth("provider")
     if denied:
         return denied
-    body = _body()
-    if body is None:
-        return api_error(400, "invalid_body", "Stuur een JSON-object met het antwoord.")
     session = get_session()
     try:
         placement.item_for_provider(session, item_id, current_user.provider_id)  # 404 before validation
     except PlacementError as exc:
         return _error(exc)
+    body = _body()
+    if body is None:
+        return api_error(400, "invalid_body", "Stuur een JSON-object met het antwoord.")
     data, errors = validate(AnswerInput, body)
     if errors:
         field, message = next(iter(errors.items()))
