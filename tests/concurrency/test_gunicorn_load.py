@@ -67,7 +67,7 @@ def gunicorn(scratch_database_url):
         try:
             urllib.request.urlopen(base + "/api/v1/health", timeout=2)
             break
-        except (urllib.error.URLError, ConnectionError):
+        except OSError:  # refused, reset or timed out (a slow first answer on a busy machine): not up yet
             time.sleep(0.2)
     else:
         proc.kill()
