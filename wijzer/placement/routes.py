@@ -14,6 +14,7 @@ from wijzer.auth import role_required
 from wijzer.db import get_session
 from wijzer.domain import CARE_TYPES
 from wijzer.models import Gemeente, Jeugdregio
+from wijzer.pagination import MAX_ID, BadNumber, parse_page
 from wijzer.placement import bp
 from wijzer.placement.forms import AnswerForm, ItemActionForm, RequestForm
 from wijzer.schemas import validate
@@ -32,7 +33,10 @@ UNMET_COLUMNS = [("care_type", "Zorgsoort"), ("municipality_code", "Gemeentecode
 
 
 def _page() -> int:
-    return max(1, min(request.args.get("pagina", 1, type=int) or 1, 10_000))
+    try:
+        return parse_page(request.args.get("pagina"))
+    except BadNumber as exc:
+        abort(400, str(exc))
 
 
 def _ids(values) -> list[int]:
@@ -42,7 +46,7 @@ def _ids(values) -> list[int]:
             n = int(v)
         except (TypeError, ValueError):
             continue
-        if 0 < n < 2**31 and n not in out:
+        if 0 < n <= MAX_ID and n not in out:
             out.append(n)
     return out
 

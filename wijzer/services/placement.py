@@ -451,9 +451,9 @@ def confirm_item(session: Session, request_id: int, item_id: int, referrer_id: i
     offering = session.get(Offering, item.offering_id)
     session.refresh(offering)
     if offering.cur_free_places is not None:
-        values = availability.current_values(offering)
-        availability.record_report(session, offering, CapacityInput.model_construct(**values), kind="update",
-                                   source="plaatsing", user=user, now=now,
+        # A partial report (only free places; absent fields keep their values), the history shows who and why.
+        availability.record_report(session, offering, CapacityInput(free_places=offering.cur_free_places),
+                                   kind="update", source="plaatsing", user=user, now=now,
                                    fresh_days=_cfg(config, "FRESH_DAYS", 7), stale_days=_cfg(config, "STALE_DAYS", 14))
     _audit(session, "confirm", item, user=user, free_places_after=offering.cur_free_places)
     req = view.request
