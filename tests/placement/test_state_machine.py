@@ -376,7 +376,7 @@ def test_retention_anonymises_ninety_days_after_closing(app, session, pworld, se
     assert closed is not None
     open_req = send(indexes=(1,))
     assert run_job("placement_retention", closed + timedelta(days=89)).detail == "0 plaatsingsverzoeken geanonimiseerd"
-    assert run_job("placement_retention", closed + timedelta(days=91)).detail == "1 plaatsingsverzoeken geanonimiseerd"
+    assert run_job("placement_retention", closed + timedelta(days=91)).detail.startswith("1 plaatsingsverzoeken geanonimiseerd, ")
     assert run_job("placement_retention", closed + timedelta(days=92)).detail == "0 plaatsingsverzoeken geanonimiseerd"
     session.expire_all()
     gone = session.get(PlacementRequest, req.id)
@@ -385,6 +385,8 @@ def test_retention_anonymises_ninety_days_after_closing(app, session, pworld, se
     kept = session.get(PlacementRequest, open_req.id)
     assert kept.reference == "DOS-2026/17"  # still open: untouched
     assert items_of(session, gone)[0].decline_reason == "doelgroep"  # anonymous counts still work
+    mails = session.exec(select(OutboxMail).where(OutboxMail.kind.like("placement:%"))).all()
+    assert mails and all("DOS-2026/17" not in m.body + m.subject for m in mails)  # the outbox copies too
 
 
 def _thread_session(app):

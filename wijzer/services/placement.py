@@ -34,7 +34,7 @@ from sqlalchemy import and_, exists, func, or_, update
 from sqlmodel import Session, select
 
 from wijzer.domain import pack, unpack
-from wijzer.models import Gemeente, Offering, PlacementItem, PlacementRequest, Provider, User
+from wijzer.models import Gemeente, Offering, OutboxMail, PlacementItem, PlacementRequest, Provider, User
 from wijzer.schemas import CapacityInput
 from wijzer.schemas_placement import DECLINE_REASONS, AnswerInput, RequestInput
 from wijzer.services import auditlog, mail
@@ -54,6 +54,7 @@ REMIND_DAYS = 1  # working days after which the provider is reminded once
 MAX_HOLD_DAYS = 10  # working days a place may be held
 RETENTION_DAYS = 90
 COUNTER_DAYS = 10  # working days a counter stays open for the provider to accept after agreeing
+MAIL_GONE = "(inhoud gewist na de bewaartermijn van plaatsingsverzoeken)"
 
 
 class PlacementError(Exception):
@@ -594,7 +595,11 @@ def anonymise_closed(session: Session, now: datetime, config) -> str:
             .values(answered_by=None, earliest_start=None).execution_options(synchronize_session=False))
         auditlog.record(session, action="placement_anonymise", entity="placement_request", actor="job:placement_retention",
                         detail={"requests": n, "closed_before": cutoff.isoformat()})
-    return f"{n} plaatsingsverzoeken geanonimiseerd"
+    # The copies of the mails in the outbox carry the reference: blank them after the same period.
+    mails = session.execute(update(OutboxMail).where(
+        OutboxMail.kind.like("placement:%"), OutboxMail.created_at <= cutoff, OutboxMail.body != MAIL_GONE)
+        .values(subject="Plaatsingsverzoek", body=MAIL_GONE).execution_options(synchronize_session=False)).rowcount
+    return f"{n} plaatsingsverzoeken geanonimiseerd" + (f", {mails} e-mails gewist" if mails else "")
 
 
 # ---------------------------------------------------------------- region figures
