@@ -148,6 +148,7 @@ class RequestInput(_Base):
     @field_validator("modality", mode="before")
     @classmethod
     def _modality(cls, v):
+        v = _blank_to_none(v)  # before-validators run last-defined first: the blank rule has not run yet
         return None if v is None else _check_codes([str(v).strip().lower()], domain.MODALITIES, "vorm")[0]
 
     @field_validator("gemeente_code", mode="before")

@@ -87,6 +87,8 @@ def test_request_form_keeps_input_and_refuses_personal_data(app, session, pworld
     assert session.exec(select(PlacementRequest)).first() is None
     resp = ref.post("/verzoeken/nieuw", data=form_data([*ids, 999]))
     assert resp.status_code == 400 and "1 tot 3" in resp.get_data(as_text=True)
+    ok = ref.post("/verzoeken/nieuw", data=form_data(ids[:1], modality="", tags=[], note=""))  # optional fields empty
+    assert ok.status_code == 302, ok.get_data(as_text=True)[:3000]
     resp = ref.post("/verzoeken/nieuw", data=form_data(ids[:1], care_type="respijtzorg"))
     assert resp.status_code == 400 and "geen respijtzorg" in resp.get_data(as_text=True)
     resp = ref.post("/verzoeken/nieuw", data=form_data(ids[:1], age="elf", start_to="morgen"))
