@@ -217,6 +217,7 @@ class AnswerInput(_Base):
     @field_validator("reason", mode="before")
     @classmethod
     def _reason(cls, v):
+        v = _blank_to_none(v)  # before-validators run last-defined first: the blank rule has not run yet
         if v is None:
             return v
         v = str(v).strip().lower()

@@ -56,8 +56,8 @@ def test_placement_request_flow(page, browser, live_server, amsterdam):
     axe_check(page)
     assert page.get_by_role("link", name=re.compile("Plaatsingsverzoek")).count() == 2
     for name in (x["name"], y["name"]):
-        page.get_by_role("button", name=re.compile(f"Op mijn lijst zetten.*{name}")).click()
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.get_by_role("button", name=re.compile(f"Op mijn lijst zetten.*{name}")).click()
     page.goto(live_server.url + "/lijst")
     page.get_by_role("link", name=re.compile("Plaatsingsverzoek.*lijst")).click()
     page.wait_for_url(re.compile(r".*/verzoeken/nieuw\?aanbod=.*"))
@@ -70,8 +70,8 @@ def test_placement_request_flow(page, browser, live_server, amsterdam):
     page.get_by_label("Gewenste start uiterlijk").fill((today + timedelta(days=20)).isoformat())
     page.get_by_label(re.compile("Korte toelichting")).fill("Weekendopvang, BSN 111222333")
     page.get_by_label(re.compile("Uw eigen kenmerk")).fill("E2E-7")
-    page.get_by_role("button", name="Verzoek versturen").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Verzoek versturen").click()
     assert page.get_by_text("op een BSN lijkt").first.is_visible()
     assert page.get_by_label(re.compile("Uw eigen kenmerk")).input_value() == "E2E-7"  # nothing lost
     axe_check(page)
@@ -89,17 +89,17 @@ def test_placement_request_flow(page, browser, live_server, amsterdam):
     staff = as_staff(browser, live_server, x["email"])
     staff.goto(live_server.url + "/portaal/verzoeken")
     axe_check(staff)
-    staff.get_by_role("link", name=re.compile("Logeren")).first.click()
-    staff.wait_for_load_state()
+    with staff.expect_navigation():
+        staff.get_by_role("link", name=re.compile("Logeren")).first.click()
     assert staff.get_by_text("poh@huisarts.nl").is_visible() and staff.get_by_text("E2E-7").is_visible()
     axe_check(staff)
     staff.get_by_label("Accepteren: ik houd een plek vast").check()
     staff.get_by_label("Plek vasthouden tot en met").fill(add_working_days_to_date(today, 3).isoformat())
-    staff.get_by_role("button", name="Antwoord versturen").click()
-    staff.wait_for_load_state()
+    with staff.expect_navigation():
+        staff.get_by_role("button", name="Antwoord versturen").click()
+    screenshot(staff, "placement-provider-accepted")
     assert staff.get_by_text("Uw antwoord is verstuurd naar de verwijzer.").is_visible()
     axe_check(staff)
-    screenshot(staff, "placement-provider-accepted")
     staff.context.close()
 
     # search shows the hold: no free place left to send others to
@@ -109,8 +109,8 @@ def test_placement_request_flow(page, browser, live_server, amsterdam):
     # the referrer confirms; provider Y's item is withdrawn
     page.goto(request_url)
     assert page.get_by_text(re.compile("Geaccepteerd tot")).is_visible()
-    page.get_by_role("button", name=re.compile(f"Plaatsing bevestigen.*{x['name']}")).click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name=re.compile(f"Plaatsing bevestigen.*{x['name']}")).click()
     assert page.get_by_text("De plaatsing is bevestigd.").is_visible()
     assert page.get_by_text("Bevestigd", exact=True).is_visible()
     assert page.get_by_text("Ingetrokken (elders bevestigd)").is_visible()

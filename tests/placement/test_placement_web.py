@@ -57,7 +57,8 @@ def test_whole_flow_in_the_browser_pages(app, session, pworld):
                                                              "hold_until": hold_date(12).isoformat()})
     assert too_long.status_code == 400 and "10 werkdagen" in too_long.get_data(as_text=True)
     assert 'value="' + hold_date(12).isoformat() + '"' in too_long.get_data(as_text=True)  # typed value kept
-    ok = pa.post(f"/portaal/verzoeken/{a.id}", data={"answer": "accept", "hold_until": hold_date().isoformat()})
+    ok = pa.post(f"/portaal/verzoeken/{a.id}", data={"answer": "accept", "hold_until": hold_date().isoformat(),
+                                                      "reason": "", "earliest_start": ""})  # as a browser sends it
     assert ok.status_code == 303
     # the search shows the hold
     found = ref.get(f"/api/v1/offerings/{ids[0]}").get_json()
