@@ -132,4 +132,5 @@ def test_placement_request_flow(page, browser, live_server, amsterdam):
     axe_check(admin)
     screenshot(admin, "placement-region-figures")
     admin.context.close()
-    assert not page.console_errors, page.console_errors
+    script_errors = [e for e in page.console_errors if not e.startswith("Failed to load resource")]
+    assert not script_errors, script_errors  # (the refused form is a 400; map tiles are offline here)
