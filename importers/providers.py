@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 
 from importers.tabular import Table, read_table
 from importers.validation import ImportRejected, ImportResult, RowError, schema_errors
+from wijzer import hsds_ids
 from wijzer.geo import PostcodeError, lookup_postcode
 from wijzer.models import Location, Offering, Provider
 from wijzer.schemas import LocationInput, OfferingInput, ProviderInput, validate
@@ -84,7 +85,7 @@ def _in_chunks(values: list, size: int = CHUNK):
 
 def read_file(source, filename: str | None = None, max_bytes: int | None = None) -> Table:
     return read_table(source, filename, required=REQUIRED, optional=tuple(c for c in COLUMNS if c not in REQUIRED),
-                      **({"max_bytes": max_bytes} if max_bytes else {}))
+                      max_bytes=max_bytes)
 
 
 def import_providers(session: Session, source, filename: str | None = None, *, dry_run: bool = False,
@@ -93,7 +94,7 @@ def import_providers(session: Session, source, filename: str | None = None, *, d
     table = source if isinstance(source, Table) else read_file(source, filename, max_bytes)
     providers, locations, offerings, errors = validate_rows(table, progress)
     if errors:
-        raise ImportRejected(errors)
+        raise ImportRejected(table.relabel(errors))  # columns named as in the file (Dutch headers)
     now = utcnow()
     result = ImportResult(rows=len(table.rows), dry_run=dry_run)
     kvks = list(providers)
@@ -179,7 +180,10 @@ def import_providers(session: Session, source, filename: str | None = None, *, d
             apply(current, values, "offering")
         else:
             new_offerings.append(values | {"provider_id": pid, "created_at": now, "updated_at": now,
-                                           "freshness": "unknown", "active": True, "needs_update": False})
+                                           "freshness": "unknown", "active": True, "needs_update": False,
+                                           # the column defaults would look these up per row
+                                           "hsds_id": hsds_ids.service_id(kvk, ref),
+                                           "hsds_sal_id": hsds_ids.service_at_location_id(kvk, ref, loc_name)})
     session.flush()
     move_offerings(session, moved)
     counts["offering"][0] = len(new_offerings)

@@ -30,13 +30,16 @@ def run_migrations() -> None:
 @click.command("setup", help="Maak of upgrade het databaseschema en laad de referentiegegevens.")
 @with_appcontext
 def setup_command():
+    from wijzer.services import vocabulary
     from wijzer.services.reference import load_reference_data
 
     run_migrations()
     with session_scope() as session:
         result = load_reference_data(session)
+        terms = vocabulary.seed(session)
     for table, (created, updated) in result.items():
         click.echo(f"{table}: {created} nieuw, {updated} bijgewerkt")
+    click.echo(f"vocabulary_term: {terms} nieuw")
 
 
 @users_cli.command("create", help="Maak een account (ook de eerste beheerder).")
@@ -126,23 +129,32 @@ def _report_rejection(exc) -> None:
 def _run_import(kind: str, path: str, dry_run: bool):
     import importers.capacity as capacity_importer
     import importers.providers as provider_importer
+    from importers.limits import Deadline, limits_from_config
+    from importers.tabular import read_for
     from importers.validation import ImportRejected
 
     module = provider_importer if kind == "providers" else capacity_importer
+    limits = limits_from_config(current_app.config)
+    deadline = Deadline(limits.max_seconds)
+    table = None
     try:
-        table = module.read_file(path, max_bytes=current_app.config["MAX_IMPORT_BYTES"])
+        table = read_for(module, path, limits=limits, deadline=deadline)
         with session_scope() as session:
             with click.progressbar(length=len(table.rows), label=f"{len(table.rows)} rijen controleren",
                                    file=sys.stderr) as bar:
+                def progress(n: int) -> None:
+                    deadline.check()
+                    bar.update(n)
+
                 if kind == "providers":
                     result = provider_importer.import_providers(session, table, path, dry_run=dry_run, actor="cli",
-                                                                progress=bar.update)
+                                                                progress=progress)
                 else:
                     result = capacity_importer.import_capacity(session, table, path, dry_run=dry_run, actor="cli",
-                                                               config=current_app.config, progress=bar.update)
+                                                               config=current_app.config, progress=progress)
                 bar.update(len(table.rows) - bar.pos)
     except ImportRejected as exc:
-        _report_rejection(exc)
+        _report_rejection(ImportRejected(table.relabel(exc.errors)) if table is not None else exc)
     click.echo(result.summary())
 
 
@@ -193,7 +205,7 @@ def jobs_list():
         click.echo(f"{name:18} {SCHEDULE_TEXT[name]}")
 
 
-@jobs_cli.command("run", help="Voer een taak één keer uit (freshness, reminders, expire_statuses, region_snapshots).")
+@jobs_cli.command("run", help="Voer een taak één keer uit (freshness, reminders, expire_statuses, region_snapshots, mail).")
 @click.argument("name")
 def jobs_run(name):
     from wijzer.jobs import JOBS, run_job

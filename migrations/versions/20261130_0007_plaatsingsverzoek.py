@@ -1,7 +1,7 @@
 """plaatsingsverzoek
 
 Revision ID: 0007
-Revises: 0002
+Revises: 0004 (chained after main's head at the time of merging)
 Create Date: 2026-11-30 23:17:40.978627
 """
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision: str = '0007'
-down_revision: str | None = '0002'
+down_revision: str | None = '0004'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

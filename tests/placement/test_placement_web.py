@@ -145,7 +145,7 @@ def test_audit_page_and_exports(app, session, pworld, send, make_user):
     assert "Logeerhuis A" in html and "Logeerhuis B" in html
     csv = client.get("/regio/JZ22/plaatsingsverzoeken/export/aanbieders.csv").get_data(as_text=True)
     assert csv.splitlines()[0].lstrip("\ufeff").startswith("Zorgaanbieder;Zorgsoort;Ontvangen")
-    assert "Logeerhuis A;Logeeropvang;1;1;0" in csv
+    assert "Logeerhuis A;Logeeropvang;1;1;100;0;" in csv  # received, in time, share (%), accepted, median h
     assert client.get("/regio/JZ22/plaatsingsverzoeken/export/onvervuld.xlsx").status_code == 200
     assert client.get("/regio/JZ13/plaatsingsverzoeken").status_code == 403
     assert client.get("/regio/JZ22/plaatsingsverzoeken/export/x.csv").status_code == 404

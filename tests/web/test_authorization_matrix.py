@@ -43,11 +43,24 @@ MATRIX = {
     ("/api/v1/offerings/<int:offering_id>", "GET"): ("/api/v1/offerings/{oa}", PUBLIC),
     ("/api/v1/openapi.json", "GET"): ("/api/v1/openapi.json", PUBLIC),
     ("/api/v1/regions/<code>/audit", "GET"): ("/api/v1/regions/JZ22/audit", REGION_X),
+    ("/api/v1/regions/<code>/trends", "GET"): ("/api/v1/regions/JZ22/trends", REGION_X),
     ("/api/v1/search", "GET"): ("/api/v1/search?postcode=3511", PUBLIC),
     ("/beheer/taken/", "GET"): ("/beheer/taken/", ADMIN),
+    ("/beheer/vocabulaires/", "GET"): ("/beheer/vocabulaires/", ADMIN),
+    ("/beheer/vocabulaires/", "POST"): ("/beheer/vocabulaires/", ADMIN),
+    ("/healthz", "GET"): ("/healthz", PUBLIC),
+    ("/readyz", "GET"): ("/readyz", PUBLIC),
     ("/hsds/", "GET"): ("/hsds/", PUBLIC),
     ("/hsds/services", "GET"): ("/hsds/services", PUBLIC),
     ("/hsds/services/<service_id>", "GET"): ("/hsds/services/{service_id}", PUBLIC),
+    ("/hsds/organizations", "GET"): ("/hsds/organizations", PUBLIC),
+    ("/hsds/organizations/<organization_id>", "GET"): ("/hsds/organizations/{organization_id}", PUBLIC),
+    ("/hsds/service_at_locations", "GET"): ("/hsds/service_at_locations", PUBLIC),
+    ("/hsds/service_at_locations/<sal_id>", "GET"): ("/hsds/service_at_locations/{sal_id}", PUBLIC),
+    ("/hsds/taxonomies", "GET"): ("/hsds/taxonomies", PUBLIC),
+    ("/hsds/taxonomies/<taxonomy_id>", "GET"): ("/hsds/taxonomies/{taxonomy_id}", PUBLIC),
+    ("/hsds/taxonomy_terms", "GET"): ("/hsds/taxonomy_terms", PUBLIC),
+    ("/hsds/taxonomy_terms/<term_id>", "GET"): ("/hsds/taxonomy_terms/{term_id}", PUBLIC),
     ("/inloggen", "GET"): ("/inloggen", PUBLIC),
     ("/inloggen", "POST"): ("/inloggen", PUBLIC),
     ("/lijst", "GET"): ("/lijst", PUBLIC),
@@ -89,10 +102,26 @@ MATRIX = {
     ("/regio/<code>", "GET"): ("/regio/JZ22", REGION_X),
     ("/regio/<code>/export/<table>.<fmt>", "GET"): ("/regio/JZ22/export/naleving.xlsx", REGION_X),
     ("/regio/<code>/naleving", "GET"): ("/regio/JZ22/naleving", REGION_X),
-    ("/regio/landelijk", "GET"): ("/regio/landelijk", ADMIN),
-    ("/regio/landelijk/export.<fmt>", "GET"): ("/regio/landelijk/export.csv", ADMIN),
+    ("/regio/<code>/rapport", "GET"): ("/regio/JZ22/rapport", REGION_X),
+    ("/regio/<code>/rapport.xlsx", "GET"): ("/regio/JZ22/rapport.xlsx", REGION_X),
+    ("/regio/landelijk", "GET"): ("/regio/landelijk", AUDIT),
+    ("/regio/landelijk/export.<fmt>", "GET"): ("/regio/landelijk/export.csv", AUDIT),
     ("/static/<path:filename>", "GET"): ("/static/css/app.css", PUBLIC),
     ("/uitloggen", "POST"): ("/uitloggen", PUBLIC),
+    ("/uitleg", "GET"): ("/uitleg", PUBLIC),
+    ("/toegankelijkheid", "GET"): ("/toegankelijkheid", PUBLIC),
+    ("/meldingen", "POST"): ("/meldingen", REFERRER),
+    ("/meldingen/<int:alert_id>/pauzeren", "POST"): ("/meldingen/{alert_pause}/pauzeren",
+                                                    expect("missing", referrer="ok")),
+    ("/meldingen/<int:alert_id>/verwijderen", "POST"): ("/meldingen/{alert_delete}/verwijderen",
+                                                       expect("missing", referrer="ok")),
+    ("/meldingen/afmelden/<token>", "GET"): ("/meldingen/afmelden/{alert_stop_token}", PUBLIC),
+    ("/meldingen/afmelden/<token>", "POST"): ("/meldingen/afmelden/{alert_stop_token}", PUBLIC),
+    ("/meldingen/verlengen/<token>", "GET"): ("/meldingen/verlengen/{alert_extend_token}", PUBLIC),
+    ("/meldingen/verlengen/<token>", "POST"): ("/meldingen/verlengen/{alert_extend_token}", PUBLIC),
+    ("/api/v1/alerts", "GET"): ("/api/v1/alerts", REFERRER),
+    ("/api/v1/alerts", "POST"): ("/api/v1/alerts", REFERRER),
+    ("/api/v1/alerts/<int:alert_id>", "DELETE"): ("/api/v1/alerts/{alert_api}", REFERRER),
     ("/wachtwoord-vergeten", "GET"): ("/wachtwoord-vergeten", PUBLIC),
     ("/wachtwoord-vergeten", "POST"): ("/wachtwoord-vergeten", PUBLIC),
     ("/wachtwoord-herstellen/<token>", "GET"): ("/wachtwoord-herstellen/ongeldig", NOBODY_WITH_BAD_TOKEN),
@@ -141,7 +170,8 @@ def test_every_route_has_an_entry(app):
 def world(app, session, make_provider, make_location, make_offering, make_user, report):
     from sqlmodel import select
 
-    from importers.hsds import uid
+    from wijzer import hsds_ids
+    from wijzer.hsds_ids import uid
     from wijzer.models import PlacementItem, Reminder
 
     pa, pb = make_provider(name="A", kvk="11111111"), make_provider(name="B", kvk="22222222")
@@ -158,6 +188,10 @@ def world(app, session, make_provider, make_location, make_offering, make_user, 
     spare, _ = accounts.create_api_token(session, users["admin"], "spare")
     reminder = Reminder(provider_id=pa.id, kind="aging", window="w")
     session.add(reminder)
+    from wijzer.services import alerts
+
+    alert_ids = {name: alerts.create_alert(session, users["referrer"], {"care_type": "logeeropvang"})
+                 for name in ("alert_pause", "alert_delete", "alert_link", "alert_api")}
     session.commit()
     from datetime import timedelta
 
@@ -174,8 +208,14 @@ def world(app, session, make_provider, make_location, make_offering, make_user, 
     session.commit()
     pia = session.exec(select(PlacementItem.id).where(PlacementItem.request_id == rq.id)).one()
     return {"users": users, "tokens": tokens, "ids": {
+        **{name: a.id for name, a in alert_ids.items()},
+        "alert_stop_token": alerts.make_token({"SECRET_KEY": "test-secret"}, alert_ids["alert_link"], "stop"),
+        "alert_extend_token": alerts.make_token({"SECRET_KEY": "test-secret"}, alert_ids["alert_link"], "extend"),
         "oa": oa.id, "oa_toggle": oa_toggle.id, "la": la.id, "pa": pa.id, "admin_spare_token": spare.id,
         "service_id": uid("offering", "11111111", "OA"), "reminder": reminder,
+        "organization_id": hsds_ids.provider_id("11111111"),
+        "sal_id": hsds_ids.service_at_location_id("11111111", "OA", la.name),
+        "taxonomy_id": uid("taxonomy", "wijzer:doelgroep"), "term_id": uid("term", "wijzer:doelgroep", "ggz"),
         "rq": rq.id, "rq_spare": rq_spare.id, "pia": pia}}
 
 

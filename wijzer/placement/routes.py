@@ -9,7 +9,7 @@ from flask_login import current_user
 from sqlmodel import select
 
 from providers.forms import apply_errors
-from wijzer.audit.exports import download
+from wijzer.audit.exports import Col, Sheet, respond
 from wijzer.auth import role_required
 from wijzer.db import get_session
 from wijzer.domain import CARE_TYPES
@@ -21,15 +21,18 @@ from wijzer.schemas import validate
 from wijzer.schemas_placement import NOTE_WARNING, AnswerInput, RequestInput
 from wijzer.services import placement
 from wijzer.services.placement import PlacementError
+from wijzer.services.regions import parse_basis
 from wijzer.services.search import offering_detail
 from wijzer.timeutil import utcnow
 
 PAGE_SIZE = 25
-PROVIDER_COLUMNS = [("provider", "Zorgaanbieder"), ("care_type", "Zorgsoort"), ("received", "Ontvangen"),
-                    ("answered_in_time", "Binnen 2 werkdagen beantwoord"), ("accepted", "Geaccepteerd"),
-                    ("median_answer_hours", "Mediaan antwoordtijd (uur)")]
-UNMET_COLUMNS = [("care_type", "Zorgsoort"), ("municipality_code", "Gemeentecode"),
-                 ("municipality_name", "Gemeente"), ("requests_without_acceptance", "Verzoeken zonder acceptatie")]
+PROVIDER_COLUMNS = [Col("provider", "Zorgaanbieder"), Col("care_type", "Zorgsoort", "care_type"),
+                    Col("received", "Ontvangen", "int"), Col("answered_in_time", "Binnen 2 werkdagen beantwoord", "int"),
+                    Col("share_answered_in_time", "Aandeel binnen 2 werkdagen beantwoord", "pct"),
+                    Col("accepted", "Geaccepteerd", "int"), Col("median_answer_hours", "Mediaan antwoordtijd (uur)", "num")]
+UNMET_COLUMNS = [Col("care_type", "Zorgsoort", "care_type"), Col("municipality_code", "Gemeentecode"),
+                 Col("municipality_name", "Gemeente"),
+                 Col("requests_without_acceptance", "Verzoeken zonder acceptatie", "int")]
 
 
 def _page() -> int:
@@ -230,7 +233,8 @@ def _region(code: str) -> Jeugdregio:
 def audit(code: str):
     region = _region(code)
     figures = placement.region_figures(get_session(), region.code, utcnow(), current_app.config)
-    return render_template("placement/audit.html", region=region, figures=figures, care_types=CARE_TYPES)
+    basis = parse_basis(request.args.get("basis")) or "location"  # kept for the audit navigation
+    return render_template("placement/audit.html", region=region, figures=figures, care_types=CARE_TYPES, basis=basis)
 
 
 @bp.route("/regio/<code>/plaatsingsverzoeken/export/<table>.<fmt>")
@@ -238,10 +242,19 @@ def audit(code: str):
 def audit_export(code: str, table: str, fmt: str):
     if fmt not in ("csv", "xlsx") or table not in ("aanbieders", "onvervuld"):
         abort(404)
+    if fmt == "csv" and request.args.get("format") == "raw":
+        fmt = "raw"
     region = _region(code)
-    figures = placement.region_figures(get_session(), region.code, utcnow(), current_app.config)
+    now = utcnow()
+    figures = placement.region_figures(get_session(), region.code, now, current_app.config)
+    about = [("Jeugdregio", f"{region.name} ({region.code})"), ("Gemaakt", now),
+             ("Periode", f"verzoeken van de laatste {figures['days']} dagen"),
+             ("Definities", "Per aanbieder: aanbod dat in de regio ligt; binnen 2 werkdagen: eerste antwoord vóór de "
+                            "termijn (weekenden en feestdagen tellen niet); geaccepteerd: ooit een plek vastgehouden. "
+                            "Onvervuld: afgesloten verzoeken voor gezinnen in de regio zonder enige acceptatie."),
+             ("Bron", "Beschikbaarheidswijzer, plaatsingsverzoeken (geen persoonsgegevens)")]
     if table == "aanbieders":
-        rows = [r | {"care_type": CARE_TYPES.get(r["care_type"], r["care_type"])} for r in figures["providers"]]
-        return download(rows, PROVIDER_COLUMNS, fmt, f"plaatsingsverzoeken-aanbieders-{region.code}")
-    rows = [r | {"care_type": CARE_TYPES.get(r["care_type"], r["care_type"])} for r in figures["unmet"]]
-    return download(rows, UNMET_COLUMNS, fmt, f"plaatsingsverzoeken-onvervuld-{region.code}")
+        return respond([Sheet("Per aanbieder", PROVIDER_COLUMNS, figures["providers"])], fmt,
+                       f"plaatsingsverzoeken-aanbieders-{region.code}", about)
+    return respond([Sheet("Onvervuld", UNMET_COLUMNS, figures["unmet"])], fmt,
+                   f"plaatsingsverzoeken-onvervuld-{region.code}", about)

@@ -29,7 +29,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from flask import render_template
 from sqlalchemy import and_, exists, func, or_, update
 from sqlmodel import Session, select
 
@@ -113,6 +112,14 @@ def held_places(session: Session, offering_ids=None, today: date | None = None) 
     return {oid: int(n) for oid, n in session.exec(stmt)}
 
 
+def held_places_column(today: date):
+    """SQL: the places held for ``Offering`` on ``today`` (a correlated count, for the search's columns)."""
+    return (select(func.count()).select_from(PlacementItem)
+            .where(PlacementItem.offering_id == Offering.id, PlacementItem.status == "accepted",
+                   PlacementItem.hold_until >= today)
+            .correlate(Offering).scalar_subquery())
+
+
 def shown_free(free: int | None, held: int) -> int | None:
     """Free places minus active holds, never below zero; unknown stays unknown."""
     return None if free is None else max(0, free - held)
@@ -130,17 +137,15 @@ def provider_recipients(session: Session, provider_id: int) -> list[str]:
 
 
 def _notify(session: Session, to: list[str], template: str, subject: str, config, **context) -> None:
-    """Render ``templates/email/placement/<template>.txt`` and send it; a failed delivery is recorded in
-    the outbox and logged, and does not undo the transition."""
+    """Queue the pair ``templates/email/placement/<template>.txt|html`` in the caller's transaction: it is
+    sent after the commit (``services.mail``), so a slow or dead mail server never holds up a transition
+    and a rolled-back transition sends nothing."""
     if not to:
         log.warning("placement mail %s: no recipient", template)
         return
     base = str(config.get("BASE_URL", "")).rstrip("/")
-    body = render_template(f"email/placement/{template}.txt", base_url=base, **context)
-    try:
-        mail.send_mail(session, to, subject, body, kind=f"placement:{template}", config=config)
-    except mail.MailError as exc:
-        log.warning("placement mail %s to %s failed: %s", template, to, exc)
+    mail.queue(session, to, f"placement/{template}", kind=f"placement:{template}", subject=subject, base_url=base,
+               **context)
 
 
 def _referrer_email(session: Session, request: PlacementRequest) -> list[str]:
@@ -598,7 +603,7 @@ def anonymise_closed(session: Session, now: datetime, config) -> str:
     # The copies of the mails in the outbox carry the reference: blank them after the same period.
     mails = session.execute(update(OutboxMail).where(
         OutboxMail.kind.like("placement:%"), OutboxMail.created_at <= cutoff, OutboxMail.body != MAIL_GONE)
-        .values(subject="Plaatsingsverzoek", body=MAIL_GONE).execution_options(synchronize_session=False)).rowcount
+        .values(subject="Plaatsingsverzoek", body=MAIL_GONE, html=None).execution_options(synchronize_session=False)).rowcount
     return f"{n} plaatsingsverzoeken geanonimiseerd" + (f", {mails} e-mails gewist" if mails else "")
 
 
