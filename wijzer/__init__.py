@@ -35,6 +35,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from wijzer.audit import bp as audit_bp
     from wijzer.beheer import bp as beheer_bp
     from wijzer.operator import bp as operator_bp
+    from wijzer.placement import bp as placement_bp
     from wijzer.search import bp as search_bp
 
     web.init_app(app)
@@ -46,6 +47,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(audit_bp)
     app.register_blueprint(operator_bp)
     app.register_blueprint(beheer_bp)
+    app.register_blueprint(placement_bp)
 
     from wijzer import vocabulary
 

@@ -77,6 +77,12 @@ class Defaults:
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = "10 per minute"
     API_RATE_LIMIT = "600 per minute"
+    # Plaatsingsverzoek (working days exclude weekends and Dutch public holidays)
+    PLACEMENT_ANSWER_DAYS = 2
+    PLACEMENT_REMIND_DAYS = 1
+    PLACEMENT_MAX_HOLD_DAYS = 10
+    PLACEMENT_COUNTER_DAYS = 10
+    PLACEMENT_RETENTION_DAYS = 90
 
 
 def _is_base_url(value) -> bool:

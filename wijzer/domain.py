@@ -91,6 +91,7 @@ REPORT_SOURCES: dict[str, str] = {
     "import": "Bestand",
     "api": "API",
     "email_link": "Link in e-mail",
+    "plaatsing": "Plaatsing (bevestigd plaatsingsverzoek)",
 }
 
 MIN_AGE, MAX_AGE = 0, 27

@@ -14,6 +14,9 @@ job once with ``flask --app wsgi jobs run NAME``. Every job is idempotent:
 - ``expire_statuses``: flags offerings whose temporary status end date has passed (once).
 - ``region_snapshots``: upserts today's figures per jeugdregio × care type (as of now; the same figures
   ``services.trends`` reconstructs from the report history, plus occupancy and the week's no-place reports).
+- ``placement_answers``, ``placement_holds``, ``placement_retention``: the plaatsingsverzoek's reminder
+  and expiry, hold release and 90-day anonymisation (``services.placement``; each item is claimed by a
+  conditional UPDATE, so a rerun sends nothing twice).
 
 On PostgreSQL each run also takes an advisory lock per job, so two schedulers do not run the same job at
 the same time (the second run is recorded as ``skipped``).
@@ -37,7 +40,7 @@ from sqlmodel import Session, select
 from wijzer.db import get_engine, new_session
 from wijzer.domain import CARE_TYPES, pack, unpack
 from wijzer.models import FreshnessTransition, Jeugdregio, JobRun, Offering, Provider, Reminder, User
-from wijzer.services import mail
+from wijzer.services import mail, placement
 from wijzer.services.availability import freshness_of
 from wijzer.services.regions import take_snapshots
 from wijzer.services.regions_admin import NO_ADDRESS
@@ -259,10 +262,15 @@ JOBS: dict[str, tuple[Callable, dict]] = {
     "region_snapshots": (job_region_snapshots, {"trigger": "cron", "hour": 2, "minute": 30}),
     "mail": (mail.job_mail, {"trigger": "interval", "minutes": 1}),
     "alerts": (job_alerts, {"trigger": "cron", "minute": "*/15"}),
+    "placement_answers": (placement.remind_and_expire, {"trigger": "cron", "minute": "*/15"}),
+    "placement_holds": (placement.release_expired_holds, {"trigger": "cron", "minute": 2}),
+    "placement_retention": (placement.anonymise_closed, {"trigger": "cron", "hour": 3, "minute": 15}),
 }
 SCHEDULE_TEXT = {"freshness": "elk uur (:05)", "reminders": "dagelijks 08:00", "expire_statuses": "elk uur (:10)",
                  "region_snapshots": "elke nacht 02:30",
-                 "mail": "elke minuut (en direct na elk webverzoek)", "alerts": "elk kwartier"}
+                 "mail": "elke minuut (en direct na elk webverzoek)", "alerts": "elk kwartier",
+                 "placement_answers": "elk kwartier", "placement_holds": "elk uur (:02)",
+                 "placement_retention": "elke nacht 03:15"}
 
 
 def _pg_lock(name: str):

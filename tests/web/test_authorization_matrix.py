@@ -160,6 +160,28 @@ MATRIX = {
     ("/wachtwoord-herstellen/<token>", "POST"): ("/wachtwoord-herstellen/ongeldig", NOBODY_WITH_BAD_TOKEN),
     ("/uitnodiging/<token>", "GET"): ("/uitnodiging/ongeldig", NOBODY_WITH_BAD_TOKEN),
     ("/uitnodiging/<token>", "POST"): ("/uitnodiging/ongeldig", NOBODY_WITH_BAD_TOKEN),
+    # plaatsingsverzoek (the referrer owns request {rq}; its item {pia} is addressed to provider A)
+    ("/verzoeken", "GET"): ("/verzoeken", REFERRER),
+    ("/verzoeken/nieuw", "GET"): ("/verzoeken/nieuw?aanbod={oa}", REFERRER),
+    ("/verzoeken/nieuw", "POST"): ("/verzoeken/nieuw", REFERRER),
+    ("/verzoeken/<int:request_id>", "GET"): ("/verzoeken/{rq}", REFERRER),
+    ("/verzoeken/<int:request_id>/bevestigen", "POST"): ("/verzoeken/{rq}/bevestigen", REFERRER),
+    ("/verzoeken/<int:request_id>/vrijgeven", "POST"): ("/verzoeken/{rq}/vrijgeven", REFERRER),
+    ("/verzoeken/<int:request_id>/intrekken", "POST"): ("/verzoeken/{rq_spare}/intrekken", REFERRER),
+    ("/portaal/verzoeken", "GET"): ("/portaal/verzoeken", PROVIDER),
+    ("/portaal/verzoeken/<int:item_id>", "GET"): ("/portaal/verzoeken/{pia}", PROVIDER_A_OBJECT),
+    ("/portaal/verzoeken/<int:item_id>", "POST"): ("/portaal/verzoeken/{pia}", PROVIDER_A_OBJECT),
+    ("/regio/<code>/plaatsingsverzoeken", "GET"): ("/regio/JZ22/plaatsingsverzoeken", REGION_X),
+    ("/regio/<code>/plaatsingsverzoeken/export/<table>.<fmt>", "GET"): (
+        "/regio/JZ22/plaatsingsverzoeken/export/aanbieders.csv", REGION_X),
+    ("/api/v1/requests", "POST"): ("/api/v1/requests", REFERRER),
+    ("/api/v1/requests", "GET"): ("/api/v1/requests?status=open", expect("forbidden", referrer="ok", provider_a="ok",
+                                                                        provider_b="ok")),
+    ("/api/v1/requests/<int:request_id>", "GET"): ("/api/v1/requests/{rq}", expect(
+        "forbidden", referrer="ok", provider_a="ok", provider_b="missing")),
+    ("/api/v1/requests/<int:request_id>/confirm", "POST"): ("/api/v1/requests/{rq}/confirm", REFERRER),
+    ("/api/v1/requests/<int:request_id>/release", "POST"): ("/api/v1/requests/{rq}/release", REFERRER),
+    ("/api/v1/request-items/<int:item_id>/answer", "POST"): ("/api/v1/request-items/{pia}/answer", PROVIDER_A_OBJECT),
 }
 
 
@@ -177,10 +199,12 @@ def test_every_route_has_an_entry(app):
 
 
 @pytest.fixture
-def world(session, make_provider, make_location, make_offering, make_user, report):
+def world(app, session, make_provider, make_location, make_offering, make_user, report):
+    from sqlmodel import select
+
     from wijzer import hsds_ids
     from wijzer.hsds_ids import uid
-    from wijzer.models import Reminder
+    from wijzer.models import PlacementItem, Reminder
 
     pa, pb = make_provider(name="A", kvk="11111111"), make_provider(name="B", kvk="22222222")
     la, lb = make_location(pa, postcode="3511"), make_location(pb, postcode="1012")
@@ -207,6 +231,20 @@ def world(session, make_provider, make_location, make_offering, make_user, repor
     alert_ids = {name: alerts.create_alert(session, users["referrer"], {"care_type": "logeeropvang"})
                  for name in ("alert_pause", "alert_delete", "alert_link", "alert_api")}
     session.commit()
+    from datetime import timedelta
+
+    from wijzer.schemas_placement import RequestInput
+    from wijzer.services import placement
+    from wijzer.timeutil import today_local
+
+    def placement_request():
+        data = RequestInput(offering_ids=[oa.id], age=8, care_type="logeeropvang", gemeente_code="GM0344",
+                            start_from=today_local(), start_to=today_local() + timedelta(days=9), reference="M-1")
+        return placement.create_request(session, users["referrer"], data)
+    with app.app_context():
+        rq, rq_spare = placement_request(), placement_request()
+    session.commit()
+    pia = session.exec(select(PlacementItem.id).where(PlacementItem.request_id == rq.id)).one()
     return {"users": users, "tokens": tokens, "ids": {
         **{name: a.id for name, a in alert_ids.items()},
         "alert_stop_token": alerts.make_token({"SECRET_KEY": "test-secret"}, alert_ids["alert_link"], "stop"),
@@ -216,7 +254,8 @@ def world(session, make_provider, make_location, make_offering, make_user, repor
         "service_id": uid("offering", "11111111", "OA"), "reminder": reminder,
         "organization_id": hsds_ids.provider_id("11111111"),
         "sal_id": hsds_ids.service_at_location_id("11111111", "OA", la.name),
-        "taxonomy_id": uid("taxonomy", "wijzer:doelgroep"), "term_id": uid("term", "wijzer:doelgroep", "ggz")}}
+        "taxonomy_id": uid("taxonomy", "wijzer:doelgroep"), "term_id": uid("term", "wijzer:doelgroep", "ggz"),
+        "rq": rq.id, "rq_spare": rq_spare.id, "pia": pia}}
 
 
 def outcome(response) -> str:
