@@ -176,9 +176,9 @@ MATRIX = {
         "/regio/JZ22/plaatsingsverzoeken/export/aanbieders.csv", REGION_X),
     ("/api/v1/requests", "POST"): ("/api/v1/requests", REFERRER),
     ("/api/v1/requests", "GET"): ("/api/v1/requests?status=open", expect("forbidden", referrer="ok", provider_a="ok",
-                                                                        provider_b="ok")),
+                                                                        provider_b="ok", provider_a_admin="ok")),
     ("/api/v1/requests/<int:request_id>", "GET"): ("/api/v1/requests/{rq}", expect(
-        "forbidden", referrer="ok", provider_a="ok", provider_b="missing")),
+        "forbidden", referrer="ok", provider_a="ok", provider_b="missing", provider_a_admin="ok")),
     ("/api/v1/requests/<int:request_id>/confirm", "POST"): ("/api/v1/requests/{rq}/confirm", REFERRER),
     ("/api/v1/requests/<int:request_id>/release", "POST"): ("/api/v1/requests/{rq}/release", REFERRER),
     ("/api/v1/request-items/<int:item_id>/answer", "POST"): ("/api/v1/request-items/{pia}/answer", PROVIDER_A_OBJECT),
