@@ -1,7 +1,12 @@
 """Capacity updates in bulk: a CSV/XLSX file (CLI or portal upload) or JSON records (API).
 
 Each row is a capacity report and confirms its offering as of ``reported_at`` (optional, ISO 8601,
-not in the future; default now), exactly like a portal update.
+from 2000 on and not in the future; default now), exactly like a portal update.
+
+Partial records: a column the file does not have, or a key the JSON record leaves out, keeps the
+offering's current value; an empty cell or an explicit ``null`` means "unknown". A JSON key that is
+not a known column is an error, like an unknown column in a file. The resulting state must pass the
+same rules as the portal (``availability.state_problems``).
 """
 from __future__ import annotations
 
@@ -15,13 +20,13 @@ from importers.validation import ImportRejected, ImportResult, RowError, schema_
 from wijzer.models import Offering, Provider
 from wijzer.schemas import CapacityInput, ReportedAt, validate
 from wijzer.services import auditlog
-from wijzer.services.availability import record_reports_bulk
-from wijzer.timeutil import utcnow
+from wijzer.services.availability import merged_values, record_reports_bulk, state_problems
+from wijzer.timeutil import today_local, utcnow
 
-COLUMNS = ("kvk", "offering_ref", "free_places", "waiting_weeks_intake", "waiting_weeks_treatment", "waitlist_length",
-           "intake_status", "status_until", "next_free_date", "note", "reported_at")
-REQUIRED = ("kvk", "offering_ref", "intake_status")
-FIELD_TO_COLUMN = {"free_places": "free_places", "wait_intake": "waiting_weeks_intake",
+COLUMNS = ("kvk", "offering_ref", "free_places", "total_places", "waiting_weeks_intake", "waiting_weeks_treatment",
+           "waitlist_length", "intake_status", "status_until", "next_free_date", "note", "reported_at")
+REQUIRED = ("kvk", "offering_ref")
+FIELD_TO_COLUMN = {"free_places": "free_places", "total_places": "total_places", "wait_intake": "waiting_weeks_intake",
                    "wait_treatment": "waiting_weeks_treatment", "waitlist_length": "waitlist_length",
                    "intake_status": "intake_status", "status_until": "status_until",
                    "next_free_date": "next_free_date", "note": "note", "reported_at": "reported_at",
@@ -49,11 +54,15 @@ def validate_records(session: Session, records: list[tuple[int, dict]], *, only_
             kvk = kvk.zfill(8)
         norm.append((row_no, kvk, str(rec.get("offering_ref") or "").strip(), rec))
     index = _offering_index(session, {k for _, k, _, _ in norm if k})
+    today = today_local()
     items, seen = [], {}
     for n, (row_no, kvk, ref, rec) in enumerate(norm, start=1):
         if progress and n % 1000 == 0:
             progress(1000)
-        data = {f: rec.get(col) for f, col in FIELD_TO_COLUMN.items() if f not in ("reported_at", "__all__")}
+        unknown = [k for k in rec if k not in COLUMNS]
+        for key in unknown:
+            errors.append(RowError(row_no, str(key)[:64], "Onbekend veld (controleer de spelling)."))
+        data = {f: rec[col] for f, col in FIELD_TO_COLUMN.items() if f not in ("reported_at", "__all__") and col in rec}
         cap, e1 = validate(CapacityInput, data)
         when, e2 = validate(ReportedAt, {"reported_at": rec.get("reported_at")})
         errors += schema_errors(row_no, e1, FIELD_TO_COLUMN)
@@ -72,6 +81,10 @@ def validate_records(session: Session, records: list[tuple[int, dict]], *, only_
             errors.append(RowError(row_no, "kvk", f"aanbod van KvK {kvk} hoort niet bij uw organisatie"))
             continue
         if cap is None or when is None:
+            continue
+        state = state_problems(merged_values(off, cap), today)
+        if state:
+            errors += schema_errors(row_no, state, FIELD_TO_COLUMN)
             continue
         key = (kvk, ref, when.reported_at.isoformat() if when.reported_at else "now")
         if key in seen:

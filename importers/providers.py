@@ -16,7 +16,7 @@ from wijzer.geo import PostcodeError, lookup_postcode
 from wijzer.models import Location, Offering, Provider
 from wijzer.schemas import LocationInput, OfferingInput, ProviderInput, validate
 from wijzer.services import auditlog
-from wijzer.services.catalogue import offering_values
+from wijzer.services.catalogue import move_offerings, offering_values
 from wijzer.timeutil import utcnow
 
 COLUMNS = ("provider_name", "kvk", "agb", "website", "phone", "email", "location_name", "street", "house_number",
@@ -109,13 +109,16 @@ def import_providers(session: Session, source, filename: str | None = None, *, d
 
     counts = {"provider": [0, 0], "location": [0, 0], "offering": [0, 0]}
 
-    def apply(obj, values: dict, kind: str) -> None:
+    def apply(obj, values: dict, kind: str) -> bool:
         if any(getattr(obj, k) != v for k, v in values.items()):
             for k, v in values.items():
                 setattr(obj, k, v)
             obj.updated_at = now
+            obj.row_version = (obj.row_version or 0) + 1  # an edit form loaded before the import is now stale
             session.add(obj)
             counts[kind][1] += 1
+            return True
+        return False
 
     new_providers = []
     for kvk, (_, p) in providers.items():
@@ -143,6 +146,7 @@ def import_providers(session: Session, source, filename: str | None = None, *, d
             pid_by_kvk[row.kvk] = row.id
 
     loc_by_key: dict[tuple[str, str], tuple[int, object]] = {}
+    moved: dict[int, dict] = {}
     new_locations, new_keys = [], []
     for (kvk, name), (_, loc, point) in locations.items():
         pid = pid_by_kvk[kvk]
@@ -152,7 +156,8 @@ def import_providers(session: Session, source, filename: str | None = None, *, d
             values["city"] = point.place
         current = existing_l.get((pid, name))
         if current is not None:
-            apply(current, values, "location")
+            if apply(current, values, "location"):
+                moved[current.id] = values  # every offering of the location moves, also those not in the file
             loc_by_key[(kvk, name)] = (current.id, values)
         else:
             new_locations.append(values | {"provider_id": pid, "created_at": now, "updated_at": now})
@@ -175,6 +180,8 @@ def import_providers(session: Session, source, filename: str | None = None, *, d
         else:
             new_offerings.append(values | {"provider_id": pid, "created_at": now, "updated_at": now,
                                            "freshness": "unknown", "active": True, "needs_update": False})
+    session.flush()
+    move_offerings(session, moved)
     counts["offering"][0] = len(new_offerings)
     for chunk_rows in _in_chunks(new_offerings, 5000):
         session.execute(insert(Offering), chunk_rows)

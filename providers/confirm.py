@@ -12,7 +12,7 @@ from providers import bp
 from wijzer.db import get_session
 from wijzer.jobs import read_confirm_token
 from wijzer.models import Location, Offering, Provider, Reminder
-from wijzer.services import auditlog, availability
+from wijzer.services import availability, confirmation
 from wijzer.timeutil import utcnow
 
 
@@ -29,37 +29,39 @@ def _load(token: str):
     return reminder, session.get(Provider, reminder.provider_id), None
 
 
+def _invalid(problem: str):
+    return render_template("providers/confirm_invalid.html", problem=problem), 410 if problem in ("used", "expired") else 404
+
+
+def _pairs(provider_id: int):
+    return get_session().exec(select(Offering, Location).join(Location, Location.id == Offering.location_id)
+                              .where(Offering.provider_id == provider_id, Offering.active)
+                              .order_by(Location.name, Offering.offering_ref)).all()
+
+
 @bp.route("/bevestigen/<token>", methods=["GET"])
 def confirm_link(token: str):
     reminder, provider, problem = _load(token)
     if problem:
-        return render_template("providers/confirm_invalid.html", problem=problem), 410 if problem in ("used", "expired") else 404
-    pairs = get_session().exec(select(Offering, Location).join(Location, Location.id == Offering.location_id)
-                               .where(Offering.provider_id == provider.id, Offering.active)
-                               .order_by(Location.name, Offering.offering_ref)).all()
+        return _invalid(problem)
+    pairs = _pairs(provider.id)
+    needs_answer = {o.id: p for o, _ in pairs if (p := availability.needs_answer(o))}
     return render_template("providers/confirm.html", provider=provider, pairs=pairs, token=token, now=utcnow(),
-                           done=False)
+                           done=False, needs_answer=needs_answer)
 
 
 @bp.route("/bevestigen/<token>", methods=["POST"])
 def confirm_link_post(token: str):
     reminder, provider, problem = _load(token)
     if problem:
-        return render_template("providers/confirm_invalid.html", problem=problem), 410 if problem in ("used", "expired") else 404
+        return _invalid(problem)
     session = get_session()
-    offerings = session.exec(select(Offering).where(Offering.provider_id == provider.id, Offering.active)).all()
-    fresh, stale = current_app.config["FRESH_DAYS"], current_app.config["STALE_DAYS"]
-    confirmed = 0
-    for off in offerings:
-        if off.last_reported_at is None:
-            continue  # nothing reported yet: there is nothing to confirm
-        availability.record_report(session, off, None, kind="confirm", source="email_link",
-                                   fresh_days=fresh, stale_days=stale)
-        confirmed += 1
-    reminder.link_used_at = utcnow()
-    session.add(reminder)
-    auditlog.record(session, action="confirm", entity="provider", entity_id=provider.id, actor="email_link",
-                    detail={"reminder_id": reminder.id, "offerings": confirmed})
+    result = confirmation.confirm_by_link(session, reminder, fresh_days=current_app.config["FRESH_DAYS"],
+                                          stale_days=current_app.config["STALE_DAYS"])
+    if not result.claimed:
+        session.rollback()
+        return _invalid("used")
     session.commit()
-    return render_template("providers/confirm.html", provider=provider, pairs=[], token=token, now=utcnow(),
-                           done=True, confirmed=confirmed)
+    pairs = [(o, loc) for o, loc in _pairs(provider.id) if o.id in result.needs_answer]
+    return render_template("providers/confirm.html", provider=provider, pairs=pairs, token=token, now=utcnow(),
+                           done=True, confirmed=result.confirmed, needs_answer=result.needs_answer)

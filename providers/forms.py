@@ -4,7 +4,7 @@ fields with ``apply_errors``."""
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import BooleanField, EmailField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -38,7 +38,18 @@ def apply_errors(form: FlaskForm, errors: dict[str, str], aliases: dict[str, str
     return rest
 
 
-class ProviderForm(FlaskForm):
+class VersionedForm(FlaskForm):
+    """An edit form of shared data: it carries the row version it was loaded with, so a save based on an
+    old version is refused instead of overwriting a colleague's change."""
+
+    version = HiddenField()
+
+    def expected_version(self) -> int | None:
+        raw = (self.version.data or "").strip()
+        return int(raw) if raw.isdigit() and len(raw) < 10 else None
+
+
+class ProviderForm(VersionedForm):
     name = StringField("Naam van de organisatie")
     kvk = StringField("KvK-nummer")
     agb = StringField("AGB-code (optioneel)")
@@ -47,7 +58,7 @@ class ProviderForm(FlaskForm):
     email = EmailField("E-mailadres voor verwijzers")
 
 
-class LocationForm(FlaskForm):
+class LocationForm(VersionedForm):
     name = StringField("Naam van de locatie")
     street = StringField("Straat")
     house_number = StringField("Huisnummer")
@@ -55,7 +66,7 @@ class LocationForm(FlaskForm):
     city = StringField("Plaats (leeg: volgt uit de postcode)")
 
 
-class OfferingForm(FlaskForm):
+class OfferingForm(VersionedForm):
     offering_ref = StringField("Eigen kenmerk (uniek binnen uw organisatie)")
     name = StringField("Naam van het aanbod (optioneel)")
     location_id = select("Locatie")

@@ -3,8 +3,7 @@
 - ``GET /portaal/aanbod/<id>/voorbeeld``: the offering's result card exactly as a referrer sees it
   (``templates/search/_result.html`` with the same ``Hit`` the search builds: freshness, "direct
   plek", norms), for the provider's own offerings only.
-- ``weekly_stale_soon(pairs, now)``: offerings that turn stale within ``STALE_SOON_DAYS`` days, with
-  the local date they do (the weekly page highlights them).
+- ``weekly_order(pairs, sort)``: the rows in the chosen order (the same keys as static/js/weekly.js).
 - ``weekly_top_fields(pairs, now)``: the weekly fields this provider changed most often in the last
   12 weeks (the phone layout shows these five first and folds the rest).
 """
@@ -25,7 +24,6 @@ from wijzer.services.availability import freshness_of, thresholds_for
 from wijzer.services.search import Hit, offering_detail, status_expired
 from wijzer.timeutil import AMS, as_utc, utcnow
 
-STALE_SOON_DAYS = 3
 # The weekly fields in the grid's column order (the note is always one click away, never a column).
 GRID_FIELDS = ("free_places", "total_places", "wait_intake", "wait_treatment", "waitlist_length", "intake_status",
                "status_until", "next_free_date")
@@ -57,26 +55,6 @@ def _stale_date(last_confirmed_at: datetime | None, stale_days: int) -> date | N
     if last_confirmed_at is None:
         return None
     return (as_utc(last_confirmed_at) + timedelta(days=stale_days)).astimezone(AMS).date()
-
-
-@bp.app_template_global("weekly_stale_soon")
-def stale_soon(pairs, now: datetime) -> dict[int, date]:
-    """{offering id: local date it turns stale} for offerings not stale yet that will be within
-    ``STALE_SOON_DAYS`` days (thresholds of each offering's jeugdregio; one query)."""
-    offerings = [o for o, _ in pairs]
-    codes = {o.region_code for o in offerings if o.region_code}
-    regions = {r.code: r for r in get_session().exec(select(Jeugdregio).where(Jeugdregio.code.in_(codes))).all()} \
-        if codes else {}
-    limits = {code: thresholds_for(regions.get(code), current_app.config) for code in codes | {None}}
-    out: dict[int, date] = {}
-    horizon = now + timedelta(days=STALE_SOON_DAYS)
-    for off in offerings:
-        if off.last_confirmed_at is None:
-            continue
-        stale_at = as_utc(off.last_confirmed_at) + timedelta(days=limits[off.region_code or None].stale_days)
-        if now < stale_at <= horizon:
-            out[off.id] = stale_at.astimezone(AMS).date()
-    return out
 
 
 @bp.app_template_global("weekly_top_fields")

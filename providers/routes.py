@@ -24,6 +24,7 @@ from providers.forms import (
 from wijzer import domain
 from wijzer.auth import role_required
 from wijzer.db import get_session
+from wijzer.pagination import BadNumber, page_of, parse_page
 from wijzer.models import (
     CapacityReport,
     Invitation,
@@ -36,11 +37,10 @@ from wijzer.models import (
 )
 from wijzer.schemas import CapacityInput, LocationInput, OfferingInput, ProviderInput, validate
 from wijzer.services import accounts, availability, catalogue, feedback
-from wijzer.services.catalogue import RuleError
+from wijzer.services.catalogue import RuleError, StaleEdit
 from wijzer.timeutil import utcnow
 
-WEEKLY_FIELDS = ("free_places", "wait_intake", "wait_treatment", "waitlist_length", "intake_status",
-                 "status_until", "next_free_date", "note")
+WEEKLY_FIELDS = availability.CAPACITY_FIELDS
 PAGE_SIZE = 50
 
 
@@ -82,39 +82,81 @@ def _row_values(off: Offering) -> dict[str, str]:
     return {k: "" if v is None else str(v) for k, v in values.items()}
 
 
+def _stale(exc: StaleEdit, typed_form, fresh_form, template: str, **context):
+    """A save based on an old version: show who changed it, the new values in the form, and what this user
+    typed (so nothing is lost), with 409 Conflict."""
+    changed = {}
+    for name, fld in typed_form._fields.items():
+        if name in ("csrf_token", "version"):
+            continue
+        new = getattr(fresh_form, name).data
+        if fld.data != new and (fld.data or new):
+            changed[fld.label.text] = fld.data if not isinstance(fld.data, list) else ", ".join(fld.data)
+    fresh_form.version.data = str(getattr(next(iter(context.values())), "row_version", ""))
+    get_session().rollback()
+    return render_template(template, form=fresh_form, stale=exc, typed=changed, **context), 409
+
+
 # ---------------------------------------------------------------- weekly update
+def _version(raw: str | None) -> int | None:
+    """The capacity version a form row was loaded with (None when absent or not a number)."""
+    raw = (raw or "").strip()
+    return int(raw) if raw.isdigit() and len(raw) < 10 else None
+
+
 @bp.route("/", methods=["GET", "POST"])
 @role_required("provider")
 def weekly():
+    """The weekly round. Each row carries the version of the values it was loaded with: a row a
+    colleague changed meanwhile is not saved (a conflict, shown with the colleague's values); a row
+    that breaks a rule keeps what was typed and shows why; every other row is saved."""
     session = get_session()
     provider = _provider()
     pairs = _offerings_with_locations(session, provider.id)
     offerings = [o for o, _ in pairs]
     values = {o.id: _row_values(o) for o in offerings}
+    versions = {o.id: o.capacity_version for o in offerings}
     errors: dict[int, dict[str, str]] = {}
+    conflicts: dict[int, dict] = {}
     status = 200
     if request.method == "POST":
         confirm_unchanged = request.form.get("action") == "confirm_all"
         rows: dict[int, CapacityInput | None] = {}
+        sent_versions: dict[int, int | None] = {}
         for off in offerings:
+            if f"o{off.id}-intake_status" not in request.form:
+                continue  # the row was not on the submitted page (e.g. an offering added meanwhile)
             typed = {f: request.form.get(f"o{off.id}-{f}", "").strip() for f in WEEKLY_FIELDS}
             values[off.id] = typed
+            sent_versions[off.id] = _version(request.form.get(f"o{off.id}-version"))
             if off.last_reported_at is None and not any(typed.values()):
                 rows[off.id] = None  # never reported and left empty: nothing to record
                 continue
             data, problems = validate(CapacityInput, typed)
             if problems:
                 errors[off.id] = problems
+                continue
             rows[off.id] = data
-        if not errors:
-            fresh, stale = _fresh_limits()
-            updated, confirmed = availability.weekly_update(
-                session, offerings, rows, confirm_unchanged=confirm_unchanged, user=current_user,
-                fresh_days=fresh, stale_days=stale)
-            session.commit()
-            flash(f"Opgeslagen: {updated} gewijzigd, {confirmed} bevestigd.", "ok")
+        fresh, stale = _fresh_limits()
+        result = availability.weekly_update(
+            session, offerings, rows, versions=sent_versions, confirm_unchanged=confirm_unchanged,
+            user=current_user, fresh_days=fresh, stale_days=stale)
+        session.commit()
+        errors |= result.problems
+        for oid, conflict in result.conflicts.items():
+            conflicts[oid] = {"by": conflict.by, "at": conflict.at,
+                              "values": {k: "" if v is None else str(v) for k, v in conflict.values.items()}}
+        saved = f"{result.updated} gewijzigd, {result.confirmed} bevestigd"
+        if not errors and not conflicts:
+            flash(f"Opgeslagen: {saved}.", "ok")
             return redirect(url_for("providers.weekly"))
-        status = 400
+        if result.updated or result.confirmed:
+            flash(f"Opgeslagen: {saved}. De gemarkeerde rijen zijn niet opgeslagen.", "info")
+        for off in offerings:  # saved rows show their new values and version
+            if off.id not in errors and off.id not in conflicts:
+                values[off.id] = _row_values(off)
+            versions[off.id] = off.capacity_version
+        status = 409 if conflicts else 400
     since = utcnow() - timedelta(weeks=4)
     no_place = session.exec(
         select(NoPlaceReport.offering_id, func.count(), func.max(NoPlaceReport.at),
@@ -125,8 +167,14 @@ def weekly():
     limits = _thresholds_by_region(session, {o.region_code for o in offerings})
     freshness = {o.id: availability.freshness_of(o.last_confirmed_at, now, limits[o.region_code].fresh_days,
                                                  limits[o.region_code].stale_days) for o in offerings}
+    expired = {o.id: reasons for o in offerings if (reasons := availability.needs_answer(o))}
+    stale_soon = {o.id: (o.last_confirmed_at + timedelta(days=limits[o.region_code].stale_days))
+                  for o in offerings if o.last_confirmed_at is not None
+                  and timedelta(0) <= o.last_confirmed_at + timedelta(days=limits[o.region_code].stale_days) - now
+                  <= timedelta(days=3)}
     return render_template("providers/weekly.html", provider=provider, pairs=pairs, values=values,
-                           errors=errors, freshness=freshness,
+                           errors=errors, conflicts=conflicts, versions=versions, expired=expired,
+                           stale_soon=stale_soon, freshness=freshness,
                            no_place={oid: (n, at, unseen) for oid, n, at, unseen in no_place},
                            unseen_no_place=sum(row[3] for row in no_place), now=now), status
 
@@ -172,11 +220,17 @@ def location_edit(location_id: int | None):
     provider = _provider()
     location = _own(Location, location_id) if location_id else None
     form = LocationForm(obj=location)
+    if location is not None and request.method == "GET":
+        form.version.data = str(location.row_version)
     if form.validate_on_submit():
         data, problems = validate(LocationInput, form.data)
         if data is not None:
             try:
-                saved = catalogue.save_location(session, provider, data, location, user=current_user)
+                saved = catalogue.save_location(session, provider, data, location, user=current_user,
+                                                expected_version=form.expected_version())
+            except StaleEdit as exc:
+                return _stale(exc, form, LocationForm(formdata=None, obj=location), "providers/location_form.html",
+                              location=location)
             except RuleError as exc:
                 problems = {exc.field: str(exc)}
             else:
@@ -209,7 +263,8 @@ def offering_edit(offering_id: int | None):
         flash("Voeg eerst een locatie toe; elk aanbod hoort bij een locatie.", "info")
         return redirect(url_for("providers.location_edit"))
     form = OfferingForm(data=_offering_form_data(offering) if offering and request.method == "GET" else None)
-    form.location_id.choices = [(str(loc.id), f"{loc.name} ({loc.postcode} {loc.city or ''})") for loc in own_locations]
+    choices = [(str(loc.id), f"{loc.name} ({loc.postcode} {loc.city or ''})") for loc in own_locations]
+    form.location_id.choices = choices
     if form.validate_on_submit():
         payload = dict(form.data)
         payload["crisis_intake"] = bool(form.crisis_intake.data)
@@ -219,7 +274,12 @@ def offering_edit(offering_id: int | None):
             problems["location_id"] = "Kies een van uw locaties."
         if data is not None and location is not None:
             try:
-                saved = catalogue.save_offering(session, provider, location, data, offering, user=current_user)
+                saved = catalogue.save_offering(session, provider, location, data, offering, user=current_user,
+                                                expected_version=form.expected_version())
+            except StaleEdit as exc:
+                fresh = OfferingForm(formdata=None, data=_offering_form_data(offering))
+                fresh.location_id.choices = choices
+                return _stale(exc, form, fresh, "providers/offering_form.html", offering=offering)
             except RuleError as exc:
                 problems = {exc.field: str(exc)}
             else:
@@ -236,7 +296,8 @@ def _offering_form_data(off: Offering) -> dict:
             "care_type": off.care_type, "tags": off.tag_list, "min_age": str(off.min_age),
             "max_age": str(off.max_age), "modalities": off.modality_list, "funding": off.funding_list,
             "contract_regions": ", ".join(off.contract_region_list), "category": off.category or "",
-            "description": off.description or "", "crisis_intake": off.crisis_intake}
+            "description": off.description or "", "crisis_intake": off.crisis_intake,
+            "version": str(off.row_version)}
 
 
 @bp.route("/aanbod/<int:offering_id>/actief", methods=["POST"])
@@ -263,11 +324,17 @@ def profile():
     session = get_session()
     provider = _provider()
     form = ProviderForm(obj=provider)
+    if request.method == "GET":
+        form.version.data = str(provider.row_version)
     if form.validate_on_submit():
         data, problems = validate(ProviderInput, form.data)
         if data is not None:
             try:
-                catalogue.save_provider(session, data, provider, user=current_user)
+                catalogue.save_provider(session, data, provider, user=current_user, may_change_kvk=False,
+                                        expected_version=form.expected_version())
+            except StaleEdit as exc:
+                return _stale(exc, form, ProviderForm(formdata=None, obj=provider), "providers/profile.html",
+                              provider=provider)
             except RuleError as exc:
                 problems = {exc.field: str(exc)}
             else:
@@ -284,17 +351,24 @@ def profile():
 def admin_home():
     session = get_session()
     search = AdminProviderSearch(request.args)
-    page = max(1, request.args.get("pagina", 1, type=int))
+    try:
+        number = parse_page(request.args.get("pagina"))
+    except BadNumber as exc:
+        return render_template("errors/error.html", title="Ongeldige invoer", text=str(exc)), 400
     stmt = select(Provider)
     q = (search.q.data or "").strip()
     if q:
         stmt = stmt.where(or_(Provider.name.ilike(f"%{q}%"), Provider.kvk == q))
     total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
-    providers = session.exec(stmt.order_by(Provider.name).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
+    page = page_of(number, PAGE_SIZE, total)
+    if page.beyond_last:
+        return render_template("errors/error.html", title="Pagina bestaat niet",
+                               text=f"Pagina {number} bestaat niet; er zijn {page.pages} pagina's."), 404
+    providers = session.exec(stmt.order_by(Provider.name).offset(page.offset).limit(PAGE_SIZE)).all()
     counts = dict(session.exec(select(Offering.provider_id, func.count()).where(
         Offering.provider_id.in_([p.id for p in providers])).group_by(Offering.provider_id)).all()) if providers else {}
     return render_template("providers/admin_home.html", providers=providers, counts=counts, search=search,
-                           page=page, pages=max(1, -(-total // PAGE_SIZE)), total=total, q=q)
+                           page=page.number, pages=page.pages, total=total, q=q)
 
 
 @bp.route("/beheer/aanbieders/nieuw", methods=["GET", "POST"])
@@ -315,6 +389,37 @@ def admin_provider_new():
                 return redirect(url_for("providers.admin_provider", provider_id=provider.id))
         apply_errors(form, problems)
     return render_template("providers/admin_provider_form.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/beheer/aanbieders/<int:provider_id>/bewerken", methods=["GET", "POST"])
+@role_required("admin")
+def admin_provider_edit(provider_id: int):
+    """The admin edits a provider's details, including the KvK number (audit-logged with old and new)."""
+    session = get_session()
+    provider = session.get(Provider, provider_id)
+    if provider is None:
+        abort(404)
+    form = ProviderForm(obj=provider)
+    if request.method == "GET":
+        form.version.data = str(provider.row_version)
+    if form.validate_on_submit():
+        data, problems = validate(ProviderInput, form.data)
+        if data is not None:
+            try:
+                catalogue.save_provider(session, data, provider, user=current_user,
+                                        expected_version=form.expected_version())
+            except StaleEdit as exc:
+                return _stale(exc, form, ProviderForm(formdata=None, obj=provider),
+                              "providers/admin_provider_form.html", provider=provider)
+            except RuleError as exc:
+                problems = {exc.field: str(exc)}
+            else:
+                session.commit()
+                flash(f"Zorgaanbieder '{provider.name}' is opgeslagen.", "ok")
+                return redirect(url_for("providers.admin_provider", provider_id=provider.id))
+        apply_errors(form, problems)
+    return render_template("providers/admin_provider_form.html", form=form, provider=provider), \
+        400 if form.errors else 200
 
 
 @bp.route("/beheer/aanbieders/<int:provider_id>", methods=["GET", "POST"])

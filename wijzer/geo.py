@@ -115,3 +115,17 @@ def fast_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 def geodesic_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return geodesic((lat1, lon1), (lat2, lon2)).km
+
+
+@lru_cache(maxsize=1)
+def known_region_codes() -> frozenset[str]:
+    """The jeugdregio codes of the shipped reference data (the same rows ``flask setup`` loads)."""
+    with open(DATA_DIR / "jeugdregios.csv", encoding="utf-8", newline="") as fh:
+        return frozenset(row["jeugdregio_code"] for row in csv.DictReader(fh))
+
+
+@lru_cache(maxsize=1)
+def known_gemeente_codes() -> frozenset[str]:
+    """The CBS gemeente codes of the shipped reference data."""
+    with open(DATA_DIR / "gemeenten.csv", encoding="utf-8", newline="") as fh:
+        return frozenset(row["gemeente_code"] for row in csv.DictReader(fh))

@@ -7,13 +7,13 @@ Messages are Dutch; ``errors_by_field`` turns a ValidationError into {field: mes
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from wijzer import domain
-from wijzer.geo import PostcodeError, normalise_postcode
+from wijzer.geo import PostcodeError, known_gemeente_codes, known_region_codes, normalise_postcode
 from wijzer.timeutil import to_utc, today_local, utcnow
 
 KVK_RE = re.compile(r"^\d{8}$")
@@ -93,28 +93,43 @@ class _Base(BaseModel):
     model_config = ConfigDict(str_strip_whitespace=True, extra="ignore")
 
 
+MAX_FUTURE_DAYS = 2 * 366  # an end date or next free place more than two years ahead is a typo
+EARLIEST_REPORT = datetime(2000, 1, 1, tzinfo=UTC)
+
+
 class CapacityInput(_Base):
-    """One capacity report (portal form, capacity file row, API record)."""
+    """One capacity report (portal form row, capacity file row, API record): format and range rules.
+
+    Every field is optional: on partial paths (file without a column, API record without a key) an
+    absent field keeps the offering's current value, while an explicit empty value means "unknown"
+    (``model_fields_set`` tells them apart). The rules on the resulting state — an intake status is
+    needed, an expired temporary status must be answered, free places may not exceed total places —
+    live in ``services.availability.state_problems``, shared by every path.
+    """
+
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
 
     free_places: int | None = None
+    total_places: int | None = None
     wait_intake: int | None = None
     wait_treatment: int | None = None
     waitlist_length: int | None = None
-    intake_status: str = Field(default=None, validate_default=True)
+    intake_status: str | None = None
     status_until: date | None = None
     next_free_date: date | None = None
     note: str | None = Field(default=None, max_length=500)
 
     _blank = field_validator(
-        "free_places", "wait_intake", "wait_treatment", "waitlist_length", "status_until",
+        "free_places", "total_places", "wait_intake", "wait_treatment", "waitlist_length", "status_until",
         "next_free_date", "note", "intake_status", mode="before",
     )(_blank_to_none)
 
-    @field_validator("free_places")
+    @field_validator("free_places", "total_places")
     @classmethod
-    def _places(cls, v):
+    def _places(cls, v, info):
         if v is not None and not 0 <= v <= domain.MAX_PLACES:
-            raise ValueError(f"Het aantal vrije plekken moet tussen 0 en {domain.MAX_PLACES} liggen.")
+            what = "vrije plekken" if info.field_name == "free_places" else "plekken in totaal"
+            raise ValueError(f"Het aantal {what} moet tussen 0 en {domain.MAX_PLACES} liggen.")
         return v
 
     @field_validator("wait_intake", "wait_treatment")
@@ -128,12 +143,13 @@ class CapacityInput(_Base):
     @classmethod
     def _waitlist(cls, v):
         if v is not None and not 0 <= v <= domain.MAX_WAITLIST:
-            raise ValueError("De wachtlijst moet 0 of meer wachtenden hebben.")
+            raise ValueError(f"De wachtlijst moet tussen 0 en {domain.MAX_WAITLIST} wachtenden hebben.")
         return v
 
     @field_validator("intake_status", mode="before")
     @classmethod
     def _status(cls, v):
+        v = _blank_to_none(v)
         if v is None:
             raise ValueError("Kies een intakestatus.")
         v = str(v).strip().lower()
@@ -141,30 +157,16 @@ class CapacityInput(_Base):
             raise ValueError(f"Onbekende intakestatus '{v}'. Kies uit: {', '.join(domain.INTAKE_STATUSES)}.")
         return v
 
-    @field_validator("status_until")
+    @field_validator("status_until", "next_free_date")
     @classmethod
-    def _until(cls, v):
-        if v is not None and v < today_local():
-            raise ValueError("De einddatum van de status ligt in het verleden.")
+    def _not_far_ahead(cls, v):
+        if v is not None and (v - today_local()).days > MAX_FUTURE_DAYS:
+            raise ValueError("Deze datum ligt meer dan twee jaar in de toekomst.")
         return v
-
-    @field_validator("next_free_date")
-    @classmethod
-    def _next_free(cls, v):
-        if v is not None and v < today_local():
-            raise ValueError("De verwachte datum van de volgende vrije plek ligt in het verleden.")
-        return v
-
-
-    @model_validator(mode="after")
-    def _consistent(self):
-        if self.status_until is not None and self.intake_status == "open":
-            raise ValueError("Een einddatum hoort bij een tijdelijke status (opnamestop, wachtlijst of alleen crisis).")
-        return self
 
 
 class ReportedAt(_Base):
-    """Optional report time of an imported/API capacity record: ISO 8601, not in the future.
+    """Optional report time of an imported/API capacity record: ISO 8601, from 2000 on, not in the future.
 
     Without a UTC offset the time is read as Dutch local time.
     """
@@ -175,10 +177,15 @@ class ReportedAt(_Base):
 
     @field_validator("reported_at")
     @classmethod
-    def _not_future(cls, v):
+    def _in_range(cls, v):
         if v is None:
             return v
-        v = to_utc(v)
+        try:
+            v = to_utc(v)
+        except (OverflowError, ValueError):
+            raise ValueError("Het meldmoment (reported_at) ligt buiten het geldige bereik.") from None
+        if v < EARLIEST_REPORT:
+            raise ValueError("Het meldmoment (reported_at) ligt voor 2000.")
         if (v - utcnow()).total_seconds() > 300:  # 5 minutes clock skew
             raise ValueError("Het meldmoment (reported_at) ligt in de toekomst.")
         return v
@@ -320,9 +327,9 @@ class OfferingInput(_Base):
     @classmethod
     def _regions(cls, v):
         values = [x.upper() for x in _split_list(v)]
-        bad = [x for x in values if not re.match(r"^JZ\d{2}$", x)]
+        bad = [x for x in values if x not in known_region_codes()]
         if bad:
-            raise ValueError(f"Onbekende jeugdregio: {', '.join(bad)} (gebruik codes als JZ22).")
+            raise ValueError(f"Onbekende jeugdregio: {', '.join(bad)} (gebruik een bestaande code zoals JZ22).")
         return list(dict.fromkeys(values))
 
     @field_validator("min_age", "max_age", mode="before")
@@ -437,7 +444,7 @@ class SearchFilters(_Base):
     @field_validator("radius_km")
     @classmethod
     def _radius(cls, v):
-        if not (v == v) or not 0 < v <= 250:  # NaN fails the first test
+        if not (v == v) or not 1 <= v <= 250:  # NaN fails the first test
             raise ValueError("De straal ligt tussen 1 en 250 km.")
         return v
 
@@ -450,6 +457,10 @@ class SearchFilters(_Base):
             v = v.upper()
             if not re.match(pattern, v):
                 raise ValueError(f"Gebruik {example}.")
+            known = known_region_codes() if info.field_name == "region" else known_gemeente_codes()
+            if v not in known:
+                what = "jeugdregio" if info.field_name == "region" else "gemeente"
+                raise ValueError(f"Onbekende {what} '{v}'. Gebruik {example}.")
         return v
 
     @field_validator("max_wait_weeks")

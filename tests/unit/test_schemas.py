@@ -15,12 +15,11 @@ def test_capacity_valid_and_blank_fields():
     ({"free_places": -1, "intake_status": "open"}, "free_places", "tussen 0 en"),
     ({"wait_intake": 261, "intake_status": "open"}, "wait_intake", "260 weken"),
     ({"wait_treatment": -3, "intake_status": "open"}, "wait_treatment", "260 weken"),
-    ({"waitlist_length": -1, "intake_status": "open"}, "waitlist_length", "0 of meer"),
+    ({"waitlist_length": -1, "intake_status": "open"}, "waitlist_length", "tussen 0 en"),
     ({"intake_status": "dicht"}, "intake_status", "Onbekende intakestatus"),
-    ({}, "intake_status", "Kies een intakestatus"),
+    ({"intake_status": ""}, "intake_status", "Kies een intakestatus"),
     ({"free_places": "twee", "intake_status": "open"}, "free_places", "heel getal"),
-    ({"intake_status": "opnamestop", "status_until": str(date.today() - timedelta(days=2))}, "status_until", "verleden"),
-    ({"intake_status": "open", "next_free_date": "2001-01-01"}, "next_free_date", "verleden"),
+    ({"intake_status": "opnamestop", "status_until": str(date.today() + timedelta(days=800))}, "status_until", "twee jaar"),
     ({"intake_status": "opnamestop", "status_until": "31-12-2099"}, "status_until", "geldige datum"),
     ({"intake_status": "open", "note": "x" * 501}, "note", "500 tekens"),
 ])
@@ -29,9 +28,22 @@ def test_capacity_rules_have_dutch_messages(data, field, fragment):
     assert obj is None and fragment in errors[field]
 
 
-def test_open_status_cannot_have_end_date():
-    _, errors = validate(CapacityInput, {"intake_status": "open", "status_until": str(date.today() + timedelta(days=5))})
-    assert "tijdelijke status" in errors["__all__"]
+def test_state_rules_shared_by_every_path():
+    """The rules on the resulting state live in one service function (portal, link, file and API)."""
+    from wijzer.services.availability import state_problems
+
+    today = date.today()
+    assert "tijdelijke status" in state_problems({"intake_status": "open", "status_until": today + timedelta(days=5)},
+                                                 today)["status_until"]
+    assert "verlopen" in state_problems({"intake_status": "opnamestop", "status_until": today - timedelta(days=2)},
+                                        today)["status_until"]
+    assert "voorbij" in state_problems({"intake_status": "open", "next_free_date": date(2001, 1, 1)},
+                                       today)["next_free_date"]
+    assert "Kies een intakestatus" in state_problems({"intake_status": None}, today)["intake_status"]
+    assert "meer vrije plekken" in state_problems({"intake_status": "open", "free_places": 3, "total_places": 2},
+                                                  today)["free_places"]
+    assert state_problems({"intake_status": "wachtlijst", "status_until": today, "free_places": 2,
+                           "total_places": 2}, today) == {}
 
 
 def test_reported_at_not_in_future_and_naive_is_dutch_time():

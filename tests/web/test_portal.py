@@ -73,10 +73,11 @@ def test_save_only_changes_does_not_confirm_the_rest(client, session, login, wor
     ("free_places", "-1", "tussen 0 en"),
     ("wait_intake", "261", "260 weken"),
     ("wait_treatment", "999", "260 weken"),
-    ("status_until", (date.today() - timedelta(days=3)).isoformat(), "verleden"),
+    ("status_until", (date.today() - timedelta(days=3)).isoformat(), "verlopen"),
     ("free_places", "veel", "heel getal"),
 ])
-def test_weekly_validation_keeps_input_and_saves_nothing(client, session, login, world, field, value, message):
+def test_weekly_validation_keeps_input_and_saves_the_valid_rows(client, session, login, world, field, value, message):
+    """A row with an error keeps what was typed and is not saved; the other rows of the submission are."""
     login(world["staff_a"])
     before = session.exec(select(func.count()).select_from(CapacityReport)).one()
     overrides = {field: value}
@@ -85,11 +86,14 @@ def test_weekly_validation_keeps_input_and_saves_nothing(client, session, login,
     data = {"action": "confirm_all", **_form(world["oa1"], **overrides), **_form(world["oa2"], free_places=7, intake_status="open")}
     response = client.post("/portaal/", data=data)
     html = response.get_data(as_text=True)
-    assert response.status_code == 400 and message in html and "Er is niets opgeslagen" in html
+    assert response.status_code == 400 and message in html and "Deze rijen zijn niet opgeslagen" in html
     assert f'name="o{world["oa1"].id}-{field}" value="{value}"' in html  # what was typed is kept
     assert f'name="o{world["oa2"].id}-free_places" value="7"' in html
     assert 'aria-invalid="true"' in html
-    assert session.exec(select(func.count()).select_from(CapacityReport)).one() == before
+    assert session.exec(select(func.count()).select_from(CapacityReport)).one() == before + 1  # oa2 only
+    session.expire_all()
+    assert session.get(Offering, world["oa2"].id).cur_free_places == 7
+    assert session.get(Offering, world["oa1"].id).last_report_id == world["oa1"].last_report_id
 
 
 def test_history_shows_updates_and_confirmations(client, login, world, report):
@@ -144,7 +148,7 @@ def test_profile_edit(client, session, login, world):
     bad = client.post("/portaal/profiel", data={"name": "Aanbieder A", "kvk": "12ab", "email": "fout"})
     assert bad.status_code == 400 and "8 cijfers" in bad.get_data(as_text=True)
     taken = client.post("/portaal/profiel", data={"name": "Aanbieder A", "kvk": world["b"].kvk})
-    assert taken.status_code == 400 and "al een zorgaanbieder" in taken.get_data(as_text=True)
+    assert taken.status_code == 400 and "niet zelf wijzigen" in taken.get_data(as_text=True)
     ok = client.post("/portaal/profiel", data={"name": "Aanbieder A BV", "kvk": world["a"].kvk, "phone": "030-1234567"})
     assert ok.status_code == 302
     session.expire_all()

@@ -109,7 +109,7 @@ def test_phone_layout_folds_all_but_the_five_most_changed_fields(client, login, 
     assert {"waitlist_length", "next_free_date"} <= shown
 
 
-def test_errors_stay_in_the_row_with_the_dutch_message_and_the_rest_is_kept(client, login, world):
+def test_errors_stay_in_the_row_with_the_dutch_message_and_the_rest_is_kept(client, session, login, world):
     login(world["staff"])
     o1, o2, o3 = world["o1"], world["o2"], world["o3"]
 
@@ -123,15 +123,18 @@ def test_errors_stay_in_the_row_with_the_dutch_message_and_the_rest_is_kept(clie
     data = {"action": "confirm_all", **row(o1, wait_intake="300"), **row(o2, free_places="5"), **row(o3)}
     response = client.post("/portaal/", data=data)
     html = response.get_data(as_text=True)
-    assert response.status_code == 400 and "Er is niets opgeslagen" in html
+    assert response.status_code == 400 and "Deze rijen zijn niet opgeslagen" in html
     row1 = html[html.index(f'<tr id="o{o1.id}"'):]
     row1 = row1[:row1.index("</tr>")]
     assert "has-errors" in row1 and f'id="o{o1.id}-wait_intake-error">Een wachttijd moet tussen 0 en 260' in row1
     assert f'aria-describedby="o{o1.id}-wait_intake-error"' in row1 and 'aria-invalid="true"' in row1
     assert f'value="300" data-orig="{o1.cur_wait_intake}"' in row1  # typed value kept, marked as changed
-    assert f'name="o{o2.id}-free_places" value="5" data-orig="0"' in html
+    # the other rows of the submission were saved and show their new values (no longer a change)
+    assert f'name="o{o2.id}-free_places" value="5" data-orig="5"' in html
+    session.expire_all()
+    assert session.get(Offering, o2.id).cur_free_places == 5
     row2 = html[html.index(f'<tr id="o{o2.id}"'):]
-    assert 'cell cell--number is-changed' in row2[:row2.index("</tr>")]
+    assert "is-changed" not in row2[:row2.index("</tr>")]
 
 
 def _render(app, world, session, **extra):
@@ -157,21 +160,23 @@ def test_conflict_row_shows_the_colleagues_values_next_to_what_was_typed(app, se
                    conflicts={o1.id: {"by": "collega@aanbieder.nl", "at": utcnow(), "values": theirs}})
     row = html[html.index(f'<tr id="o{o1.id}"'):]
     row = row[:row.index("</tr>")]
-    assert "has-conflict" in row and "intussen gewijzigd door collega@aanbieder.nl" in row
+    assert "has-conflict" in row and "inmiddels gewijzigd door collega@aanbieder.nl" in row
     assert f'name="o{o1.id}-free_places" value="7" data-orig="1"' in row  # the user's input, the colleague's as base
-    assert "collega: 1" in row and "collega: Wachtlijst" in row and "collega: 3" not in row
+    assert 'collega: <span class="conflict-value">1</span>' in row and "collega: <span class=\"conflict-value\">Wachtlijst" in row
+    assert 'conflict-value">3<' not in row  # the same as typed: no hint
     assert f'aria-describedby="o{o1.id}-free_places-theirs"' in row
     assert f'name="o{o1.id}-version" value="5"' in row
-    assert "1 aanbod is intussen door een collega gewijzigd" in html
+    assert "1 aanbod is inmiddels gewijzigd door een collega" in html
 
 
 def test_expired_rows_ask_for_a_new_status_or_end_date(app, session, world):
     o2 = world["o2"]
-    html = _render(app, world, session, expired={o2.id})
+    html = _render(app, world, session, expired={o2.id: {"status_until": "De tijdelijke status liep af op 01-11-2026."}})
     row = html[html.index(f'<tr id="o{o2.id}"'):]
     row = row[:row.index("</tr>")]
-    assert "is-expired" in row and "Tijdelijke status verlopen" in row and "kies een nieuwe intakestatus of einddatum" in row
-    assert row.count("is-required") == 2
+    assert "is-expired" in row and "kies een nieuwe intakestatus of einddatum" in row
+    assert "De tijdelijke status liep af op 01-11-2026." in row
+    assert re.findall(r'data-field="(\w+)"', row) and row.count("is-required") == 2
 
 
 def test_preview_shows_the_referrers_result_card(client, session, login, world):

@@ -50,9 +50,13 @@ def post_capacity():
     return jsonify({"written": 0 if dry_run else result.created.get("report", 0), "dry_run": dry_run})
 
 
-RECORD = {"type": "object", "required": ["kvk", "offering_ref", "intake_status"], "properties": {
+RECORD = {"type": "object", "required": ["kvk", "offering_ref"], "additionalProperties": False,
+          "description": "Een veld dat ontbreekt houdt zijn huidige waarde; null betekent 'onbekend'. Een eerste "
+                         "melding voor een aanbod heeft een intake_status nodig. Onbekende velden geven 422.",
+          "properties": {
     "kvk": {"type": "string"}, "offering_ref": {"type": "string"},
     "free_places": {"type": ["integer", "null"], "minimum": 0},
+    "total_places": {"type": ["integer", "null"], "minimum": 0},
     "waiting_weeks_intake": {"type": ["integer", "null"], "minimum": 0, "maximum": 260},
     "waiting_weeks_treatment": {"type": ["integer", "null"], "minimum": 0, "maximum": 260},
     "waitlist_length": {"type": ["integer", "null"], "minimum": 0},

@@ -9,6 +9,7 @@ from sqlmodel import select
 
 from importers.hsds import iter_services
 from wijzer.db import get_session
+from wijzer.pagination import MAX_PAGE
 from wijzer.models import Offering
 
 bp = Blueprint("hsds", __name__, url_prefix="/hsds")
@@ -31,7 +32,7 @@ def services():
         per_page = int(request.args.get("per_page", 50))
     except ValueError:
         return _error(400, "invalid_parameter", "page en per_page zijn hele getallen.", "page")
-    if page < 1 or not 1 <= per_page <= 200:
+    if not 1 <= page <= MAX_PAGE or not 1 <= per_page <= 200:
         return _error(400, "invalid_parameter", "page ≥ 1 en per_page tussen 1 en 200.", "per_page")
     session = get_session()
     total = session.exec(select(func.count()).select_from(Offering)).one()

@@ -9,6 +9,7 @@ from sqlmodel import select
 
 from wijzer.auth import role_required, safe_next
 from wijzer.db import get_session
+from wijzer.pagination import BadNumber, parse_ids
 from wijzer.geo import PostcodeError
 from wijzer.models import CapacityReport, Gemeente, Jeugdregio, NoPlaceReport, Offering
 from wijzer.schemas import SearchFilters, validate
@@ -114,9 +115,9 @@ def shortlist():
 @bp.route("/lijst/delen")
 def shared():
     try:
-        ids = [int(x) for x in request.args.get("ids", "").split(",") if x.strip()][:SHORTLIST_MAX]
-    except ValueError:
-        abort(400)
+        ids = parse_ids(request.args.get("ids"), limit=SHORTLIST_MAX)
+    except BadNumber as exc:
+        return render_template("errors/error.html", title="Ongeldige invoer", text=str(exc)), 400
     return render_template("search/shortlist.html", hits=_hits(ids), share_url=None, shared=True, now=utcnow())
 
 

@@ -6,17 +6,22 @@ nothing. The offering's ``cur_*`` columns mirror the newest report so reads neve
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 
+from sqlalchemy import update
 from sqlmodel import Session, select
 
-from wijzer.models import CapacityReport, FreshnessTransition, Jeugdregio, Offering
+from wijzer.models import CapacityReport, FreshnessTransition, Jeugdregio, Offering, User
 from wijzer.schemas import CapacityInput
-from wijzer.timeutil import utcnow
+from wijzer.timeutil import AMS, today_local, utcnow
 
-CAPACITY_FIELDS = ("free_places", "wait_intake", "wait_treatment", "waitlist_length", "intake_status",
-                   "status_until", "next_free_date", "note")
+CAPACITY_FIELDS = ("free_places", "total_places", "wait_intake", "wait_treatment", "waitlist_length",
+                   "intake_status", "status_until", "next_free_date", "note")
+EXPIRED_STATUS = ("De tijdelijke status is verlopen (einddatum {until:%d-%m-%Y}). Kies een nieuwe intakestatus of "
+                  "een nieuwe einddatum.")
+EXPIRED_NEXT_FREE = ("De verwachte datum van de volgende vrije plek ({when:%d-%m-%Y}) is voorbij. Vul een nieuwe "
+                     "datum in of maak het veld leeg.")
 
 
 @dataclass(frozen=True)
@@ -58,20 +63,68 @@ def current_values(offering: Offering) -> dict:
     return {f: getattr(offering, "cur_" + f) for f in CAPACITY_FIELDS}
 
 
+def merged_values(offering: Offering, data: CapacityInput) -> dict:
+    """The offering's capacity values after applying ``data`` (JSON merge-patch semantics, RFC 7396).
+
+    A field that is absent from ``data`` keeps its current value; a field given as ``None`` (an explicit
+    ``null`` or an empty cell) becomes unknown. A new intake status without its own end date drops the
+    end date of the old status (the end date belongs to the status it was given with).
+    """
+    current = current_values(offering) if offering.last_reported_at is not None else dict.fromkeys(CAPACITY_FIELDS)
+    given = data.model_fields_set & set(CAPACITY_FIELDS)
+    values = current | data.model_dump(include=given)
+    if "intake_status" in given and "status_until" not in given and values["intake_status"] != current["intake_status"]:
+        values["status_until"] = None
+    return values
+
+
+def state_problems(values: dict, today: date | None = None) -> dict[str, str]:
+    """The rules on the state an offering would be in: one rule set for the portal, the e-mail link,
+    file uploads and the API. Returns {field: Dutch message}; empty when the state may be stored."""
+    today = today or today_local()
+    problems: dict[str, str] = {}
+    if values.get("intake_status") is None:
+        problems["intake_status"] = "Kies een intakestatus."
+    until = values.get("status_until")
+    if until is not None:
+        if values.get("intake_status") == "open":
+            problems["status_until"] = ("Een einddatum hoort bij een tijdelijke status (opnamestop, wachtlijst of "
+                                        "alleen crisis).")
+        elif until < today:
+            problems["status_until"] = EXPIRED_STATUS.format(until=until)
+    when = values.get("next_free_date")
+    if when is not None and when < today:
+        problems["next_free_date"] = EXPIRED_NEXT_FREE.format(when=when)
+    free, total = values.get("free_places"), values.get("total_places")
+    if free is not None and total is not None and free > total:
+        problems["free_places"] = f"Er zijn meer vrije plekken ({free}) dan plekken in totaal ({total})."
+    return problems
+
+
+def needs_answer(offering: Offering, today: date | None = None) -> dict[str, str]:
+    """Why the offering's current values can no longer simply be confirmed (an expired temporary status,
+    a passed next-free date). Empty when "Alles klopt nog" may confirm them."""
+    if offering.last_reported_at is None:
+        return {}
+    problems = state_problems(current_values(offering), today)
+    return {k: v for k, v in problems.items() if k in ("status_until", "next_free_date")}
+
+
 def record_report(session: Session, offering: Offering, data: CapacityInput | None, *, kind: str,
                   source: str, user=None, reported_at: datetime | None = None,
                   now: datetime | None = None, fresh_days: int = 7, stale_days: int = 14) -> CapacityReport:
     """Append a capacity report and bring the offering's current state up to date.
 
-    ``kind='confirm'`` repeats the current values ("still correct"); ``kind='update'`` stores
-    ``data``. A report older than the newest one (a back-dated import row) is kept in the history
-    and confirms as of its time, but does not overwrite newer current values.
+    ``kind='confirm'`` repeats the current values ("still correct"); ``kind='update'`` applies ``data``
+    with merge semantics (see ``merged_values``). A report older than the newest one (a back-dated
+    import row) is kept in the history and confirms as of its time, but does not overwrite newer current
+    values. Callers check ``state_problems`` first (``weekly_update``, the importers and the link do).
     """
     if kind not in ("update", "confirm"):
         raise ValueError(f"unknown report kind {kind!r}")
     now = now or utcnow()
     at = reported_at or now
-    values = current_values(offering) if kind == "confirm" else data.model_dump(include=set(CAPACITY_FIELDS))
+    values = current_values(offering) if kind == "confirm" else merged_values(offering, data)
     report = CapacityReport(offering_id=offering.id, reported_at=at, kind=kind, source=source,
                             user_id=getattr(user, "id", None), **values)
     session.add(report)
@@ -84,6 +137,8 @@ def _apply_report(session: Session, offering: Offering, values: dict, at: dateti
                   fresh_days: int, stale_days: int) -> None:
     """Bring the offering's current state up to date with a report made at ``at`` (newest wins)."""
     if offering.last_reported_at is None or at >= offering.last_reported_at:
+        if offering.last_reported_at is None or any(values[f] != getattr(offering, "cur_" + f) for f in CAPACITY_FIELDS):
+            offering.capacity_version = (offering.capacity_version or 0) + 1
         for f in CAPACITY_FIELDS:
             setattr(offering, "cur_" + f, values[f])
         offering.last_reported_at, offering.last_report_id, offering.needs_update = at, report_id, False
@@ -99,8 +154,10 @@ def _apply_report(session: Session, offering: Offering, values: dict, at: dateti
 
 def differs(offering: Offering, data: CapacityInput) -> bool:
     """True when ``data`` changes any current value (so it is an edit, not a confirmation)."""
-    new = data.model_dump(include=set(CAPACITY_FIELDS))
-    return offering.last_reported_at is None or any(new[f] != getattr(offering, "cur_" + f) for f in CAPACITY_FIELDS)
+    if offering.last_reported_at is None:
+        return True
+    new = merged_values(offering, data)
+    return any(new[f] != getattr(offering, "cur_" + f) for f in CAPACITY_FIELDS)
 
 
 def history(session: Session, offering_id: int, since: datetime | None = None, limit: int | None = None):
@@ -113,42 +170,114 @@ def history(session: Session, offering_id: int, since: datetime | None = None, l
     return session.exec(stmt).all()
 
 
+@dataclass
+class Conflict:
+    """A row that was not saved because its values changed since the form was loaded."""
+
+    offering_id: int
+    values: dict
+    by: str | None
+    at: datetime | None
+
+
+@dataclass
+class WeeklyResult:
+    updated: int = 0
+    confirmed: int = 0
+    conflicts: dict[int, Conflict] = field(default_factory=dict)
+    problems: dict[int, dict[str, str]] = field(default_factory=dict)
+
+
+def claim_version(session: Session, offering: Offering, expected: int) -> bool:
+    """Atomically check that the offering's capacity values are still at version ``expected`` and hold
+    the row until the transaction ends (a conditional UPDATE: a concurrent save waits, then finds the
+    version moved on). False when a colleague changed the values in the meantime."""
+    result = session.execute(update(Offering).where(Offering.id == offering.id,
+                                                    Offering.capacity_version == expected)
+                             .values(capacity_version=expected).execution_options(synchronize_session=False))
+    return result.rowcount == 1
+
+
+def last_change(session: Session, offering: Offering) -> tuple[str | None, datetime | None]:
+    """Who made the newest change to the offering's values, and when (for a conflict message)."""
+    row = session.exec(select(CapacityReport, User).join(User, User.id == CapacityReport.user_id, isouter=True)
+                       .where(CapacityReport.offering_id == offering.id, CapacityReport.kind == "update")
+                       .order_by(CapacityReport.reported_at.desc(), CapacityReport.id.desc()).limit(1)).first()
+    if row is None:
+        return None, None
+    report, user = row
+    who = f"{user.name} ({user.email})" if user is not None and user.name else getattr(user, "email", None)
+    return who or {"import": "een bestandsimport", "api": "de API", "email_link": "de bevestigingslink"}.get(
+        report.source, report.source), report.reported_at
+
+
+def _conflict(session: Session, off: Offering) -> Conflict:
+    session.refresh(off)
+    by, at = last_change(session, off)
+    return Conflict(off.id, current_values(off), by, at)
+
+
 def weekly_update(session: Session, offerings: list[Offering], rows: dict[int, CapacityInput | None], *,
-                  confirm_unchanged: bool, user=None, source: str = "portal", now: datetime | None = None,
-                  fresh_days: int = 7, stale_days: int = 14) -> tuple[int, int]:
-    """The provider's weekly round: a changed row becomes an ``update`` report; an unchanged one a
-    ``confirm`` report when ``confirm_unchanged`` ("Alles klopt nog"), else nothing. Rows that are
-    ``None`` (never reported and left empty) are skipped. Returns (updated, confirmed)."""
+                  confirm_unchanged: bool, versions: dict[int, int | None] | None = None, user=None,
+                  source: str = "portal", now: datetime | None = None, fresh_days: int = 7,
+                  stale_days: int = 14) -> WeeklyResult:
+    """The provider's weekly round, row by row.
+
+    A row based on an older version of the offering's values (``versions``: what the form was loaded
+    with) is not saved when the values changed meanwhile: it becomes a conflict with the current values
+    and who changed them. A row whose resulting state breaks a rule (an expired temporary status, more
+    free than total places) is not saved either and gets its problems. Every other row is saved: a
+    changed row as an ``update`` report; an unchanged one as a ``confirm`` report when
+    ``confirm_unchanged`` ("Alles klopt nog"), which confirms only values that are still current. Rows
+    that are ``None`` (never reported and left empty) are skipped.
+    """
     now = now or utcnow()
-    updated = confirmed = 0
+    result = WeeklyResult()
     for off in offerings:
         data = rows.get(off.id)
         if data is None:
             continue
-        if differs(off, data):
+        expected = (versions or {}).get(off.id, off.capacity_version)
+        if expected is None:
+            expected = off.capacity_version
+        values = merged_values(off, data)
+        changed = off.last_reported_at is None or any(values[f] != getattr(off, "cur_" + f) for f in CAPACITY_FIELDS)
+        if not changed and not confirm_unchanged:
+            continue
+        if expected != off.capacity_version and changed:
+            result.conflicts[off.id] = _conflict(session, off)
+            continue
+        problems = state_problems(values, now.astimezone(AMS).date())
+        if problems:
+            result.problems[off.id] = problems
+            continue
+        if not claim_version(session, off, off.capacity_version):
+            result.conflicts[off.id] = _conflict(session, off)
+            continue
+        if changed:
             record_report(session, off, data, kind="update", source=source, user=user, now=now,
                           fresh_days=fresh_days, stale_days=stale_days)
-            updated += 1
-        elif confirm_unchanged:
+            result.updated += 1
+        else:
             record_report(session, off, None, kind="confirm", source=source, user=user, now=now,
                           fresh_days=fresh_days, stale_days=stale_days)
-            confirmed += 1
-    return updated, confirmed
+            result.confirmed += 1
+    return result
 
 
 def record_reports_bulk(session: Session, items: list[tuple[Offering, CapacityInput, datetime | None]], *,
                         source: str, user=None, now: datetime | None = None, fresh_days: int = 7,
                         stale_days: int = 14) -> int:
     """Many ``update`` reports at once (files, API): the same result as ``record_report`` per item, in
-    a few statements. Items for one offering may come in any order; the newest decides the state."""
+    a few statements (each item merged onto the offering's values as they were before the batch).
+    Items for one offering may come in any order; the newest decides the state."""
     from sqlalchemy import insert
 
     now = now or utcnow()
     rows = []
     for off, data, at in items:
         rows.append({"offering_id": off.id, "reported_at": at or now, "kind": "update", "source": source,
-                     "user_id": getattr(user, "id", None), "created_at": now,
-                     **data.model_dump(include=set(CAPACITY_FIELDS))})
+                     "user_id": getattr(user, "id", None), "created_at": now, **merged_values(off, data)})
     if not rows:
         return 0
     ids = []

@@ -5,14 +5,15 @@ never confirms capacity (see services.availability).
 """
 from __future__ import annotations
 
+from sqlalchemy import update as sa_update
 from sqlmodel import Session, select
 
 from wijzer.domain import pack
 from wijzer.geo import PostcodeError, lookup_postcode
-from wijzer.models import Location, Offering, Provider
+from wijzer.models import AuditLog, Location, Offering, Provider
 from wijzer.schemas import LocationInput, OfferingInput, ProviderInput
 from wijzer.services import auditlog
-from wijzer.timeutil import utcnow
+from wijzer.timeutil import local, utcnow
 
 
 class RuleError(ValueError):
@@ -21,6 +22,37 @@ class RuleError(ValueError):
     def __init__(self, message: str, field: str = "__all__"):
         super().__init__(message)
         self.field = field
+
+
+class StaleEdit(RuleError):
+    """The form was based on an older version of the object: someone saved it in the meantime.
+    Nothing was written; ``by``/``at`` say who changed it last and when."""
+
+    def __init__(self, by: str | None, at):
+        when = f" op {local(at):%d-%m-%Y om %H:%M}" if at else ""
+        super().__init__(f"Dit is inmiddels gewijzigd door {by or 'iemand anders'}{when}. Uw wijzigingen zijn niet "
+                         "opgeslagen; hieronder staan de nieuwe gegevens. Voer uw wijziging opnieuw in.")
+        self.by, self.at = by, at
+
+
+def last_editor(session: Session, entity: str, entity_id: int) -> tuple[str | None, object]:
+    entry = session.exec(select(AuditLog).where(AuditLog.entity == entity, AuditLog.entity_id == str(entity_id))
+                         .order_by(AuditLog.at.desc(), AuditLog.id.desc()).limit(1)).first()
+    return (entry.actor, entry.at) if entry else (None, None)
+
+
+def _claim(session: Session, obj, entity: str, expected: int | None) -> None:
+    """Compare-and-set on the object's row version: raise StaleEdit when the form was based on an older
+    version, and bump the version otherwise (the conditional UPDATE also holds the row until commit)."""
+    model = type(obj)
+    if expected is None:
+        expected = obj.row_version
+    result = session.execute(sa_update(model).where(model.id == obj.id, model.row_version == expected)
+                             .values(row_version=expected + 1).execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        session.refresh(obj)
+        raise StaleEdit(*last_editor(session, entity, obj.id))
+    obj.row_version = expected + 1
 
 
 def _changes(obj, values: dict) -> dict:
@@ -32,8 +64,14 @@ def provider_by_kvk(session: Session, kvk: str) -> Provider | None:
 
 
 def save_provider(session: Session, data: ProviderInput, provider: Provider | None = None, *, user=None,
-                  actor: str | None = None) -> Provider:
+                  actor: str | None = None, expected_version: int | None = None,
+                  may_change_kvk: bool = True) -> Provider:
+    """Create or update a provider. The KvK number is the key of imports, the API and HSDS ids: only an
+    admin changes it (``may_change_kvk``), and the change is in the audit log like every other."""
     values = data.model_dump()
+    if provider is not None and not may_change_kvk and data.kvk != provider.kvk:
+        raise RuleError("Het KvK-nummer kunt u niet zelf wijzigen; het is de sleutel van uw gegevens. "
+                        "Vraag de beheerder om het te wijzigen.", "kvk")
     other = provider_by_kvk(session, data.kvk)
     if other is not None and (provider is None or other.id != provider.id):
         raise RuleError(f"Er is al een zorgaanbieder met KvK-nummer {data.kvk}.", "kvk")
@@ -45,6 +83,8 @@ def save_provider(session: Session, data: ProviderInput, provider: Provider | No
                         actor=actor, detail=values)
         return provider
     changes = _changes(provider, values)
+    if changes or expected_version is not None:
+        _claim(session, provider, "provider", expected_version)
     if changes:
         for k, v in values.items():
             setattr(provider, k, v)
@@ -65,7 +105,7 @@ def _geo_values(postcode: str) -> dict:
 
 
 def save_location(session: Session, provider: Provider, data: LocationInput, location: Location | None = None,
-                  *, user=None, actor: str | None = None) -> Location:
+                  *, user=None, actor: str | None = None, expected_version: int | None = None) -> Location:
     values = data.model_dump() | _geo_values(data.postcode)
     if data.city is None:
         values["city"] = lookup_postcode(data.postcode).place
@@ -79,6 +119,8 @@ def save_location(session: Session, provider: Provider, data: LocationInput, loc
     if location.provider_id != provider.id:
         raise RuleError("Deze locatie hoort niet bij deze zorgaanbieder.")
     changes = _changes(location, values)
+    if changes or expected_version is not None:
+        _claim(session, location, "location", expected_version)
     if changes:
         for k, v in values.items():
             setattr(location, k, v)
@@ -91,10 +133,17 @@ def save_location(session: Session, provider: Provider, data: LocationInput, loc
 
 
 def _copy_location_to_offerings(session: Session, location: Location) -> None:
-    for off in session.exec(select(Offering).where(Offering.location_id == location.id)).all():
-        off.lat, off.lon = location.lat, location.lon
-        off.gemeente_code, off.region_code = location.gemeente_code, location.region_code
-        session.add(off)
+    move_offerings(session, {location.id: location})
+
+
+def move_offerings(session: Session, locations: dict[int, Location | dict]) -> None:
+    """Copy each location's coordinates and areas to ALL its offerings (the search reads them from the
+    offering), whatever path moved the location: form, file import or API."""
+    for location_id, loc in locations.items():
+        get = loc.get if isinstance(loc, dict) else lambda k, _loc=loc: getattr(_loc, k)
+        session.execute(sa_update(Offering).where(Offering.location_id == location_id).values(
+            lat=get("lat"), lon=get("lon"), gemeente_code=get("gemeente_code"), region_code=get("region_code"))
+            .execution_options(synchronize_session="fetch"))
 
 
 def offering_values(data: OfferingInput) -> dict:
@@ -105,7 +154,8 @@ def offering_values(data: OfferingInput) -> dict:
 
 
 def save_offering(session: Session, provider: Provider, location: Location, data: OfferingInput,
-                  offering: Offering | None = None, *, user=None, actor: str | None = None) -> Offering:
+                  offering: Offering | None = None, *, user=None, actor: str | None = None,
+                  expected_version: int | None = None) -> Offering:
     if location.provider_id != provider.id:
         raise RuleError("Deze locatie hoort niet bij deze zorgaanbieder.", "location_id")
     values = offering_values(data) | {
@@ -126,6 +176,8 @@ def save_offering(session: Session, provider: Provider, location: Location, data
     if offering.provider_id != provider.id:
         raise RuleError("Dit aanbod hoort niet bij deze zorgaanbieder.")
     changes = _changes(offering, values)
+    if changes or expected_version is not None:
+        _claim(session, offering, "offering", expected_version)
     if changes:
         for k, v in values.items():
             setattr(offering, k, v)
