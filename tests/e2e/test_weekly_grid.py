@@ -330,3 +330,51 @@ def test_preview_of_the_referrers_card(page, demo_server):
     assert "Zonder nieuwe bevestiging is het aanbod vanaf" in page.locator("main").inner_text()
     axe_check(page)
     screenshot(page, "weekly-preview")
+
+
+def test_conflict_row_shows_the_colleagues_values_and_is_not_overwritten(page, browser, demo_server):
+    """Two sessions open the weekly page; B saves a new number of free places; A, whose page still shows
+    the old values, changes the same row and clicks "Alles klopt nog": that row is not saved, it shows
+    B's value in the row, and A can take it over by keyboard."""
+    keyboard_login(page, demo_server)
+    row = rows(page)[4]
+    old = _offering(demo_server.app, int(row))
+    theirs = str((old.cur_free_places or 0) + 2)
+    colleague = browser.new_context(locale="nl-NL", viewport={"width": 1280, "height": 900})
+    try:
+        other = colleague.new_page()
+        keyboard_login(other, demo_server)
+        tab_to(other, f"#o{row}-free_places")
+        replace_value(other, theirs)
+        tab_to(other, "button[value=save]")
+        other.keyboard.press("Enter")
+        with other.expect_navigation():
+            other.keyboard.press("Enter")
+    finally:
+        colleague.close()
+    assert str(_offering(demo_server.app, int(row)).cur_free_places) == theirs
+    # A, on the old page, changes the waiting time of that row.
+    tab_to(page, f"#o{row}-wait_intake")
+    replace_value(page, "11")
+    tab_to(page, "button[value=confirm_all]")
+    page.keyboard.press("Enter")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert str(_offering(demo_server.app, int(row)).cur_free_places) == theirs  # not overwritten
+    conflict = page.locator(f"#o{row}")
+    assert "has-conflict" in conflict.get_attribute("class")
+    text = conflict.inner_text()
+    assert "inmiddels gewijzigd door aanbieder@demo.wijzer.nl" in text and f"collega: {theirs}" in text
+    assert page.locator(f"#o{row}-wait_intake").input_value() == "11"  # what A typed is kept
+    assert page.locator(f"#o{row}-free_places").input_value() == str(old.cur_free_places)
+    axe_check(page)
+    screenshot(page, "weekly-grid-1280-conflict")
+    # Take over the colleague's values (keyboard), then save: only what A still changes is stored.
+    tab_to(page, f"#o{row} .take-theirs")
+    page.keyboard.press("Enter")
+    assert page.locator(f"#o{row}-free_places").input_value() == theirs
+    assert page.locator(f"#o{row}-wait_intake").input_value() == str(old.cur_wait_intake)
+    tab_to(page, "button[value=save]")
+    page.keyboard.press("Enter")
+    assert page.locator("#weekly-summary-counts").inner_text().startswith("0 wijzigingen, ")
+    page.keyboard.press("Escape")
