@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 
 from importers.tabular import Table, read_table
 from importers.validation import ImportRejected, ImportResult, RowError, schema_errors
+from wijzer import hsds_ids
 from wijzer.geo import PostcodeError, lookup_postcode
 from wijzer.models import Location, Offering, Provider
 from wijzer.schemas import LocationInput, OfferingInput, ProviderInput, validate
@@ -179,7 +180,10 @@ def import_providers(session: Session, source, filename: str | None = None, *, d
             apply(current, values, "offering")
         else:
             new_offerings.append(values | {"provider_id": pid, "created_at": now, "updated_at": now,
-                                           "freshness": "unknown", "active": True, "needs_update": False})
+                                           "freshness": "unknown", "active": True, "needs_update": False,
+                                           # the column defaults would look these up per row
+                                           "hsds_id": hsds_ids.service_id(kvk, ref),
+                                           "hsds_sal_id": hsds_ids.service_at_location_id(kvk, ref, loc_name)})
     session.flush()
     move_offerings(session, moved)
     counts["offering"][0] = len(new_offerings)

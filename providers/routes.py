@@ -24,7 +24,7 @@ from providers.forms import (
 from wijzer import domain
 from wijzer.auth import role_required
 from wijzer.db import get_session
-from wijzer.pagination import BadNumber, page_of, parse_page
+from wijzer.links import external_url
 from wijzer.models import (
     CapacityReport,
     Invitation,
@@ -35,9 +35,11 @@ from wijzer.models import (
     Provider,
     User,
 )
+from wijzer.pagination import BadNumber, page_of, parse_page
 from wijzer.schemas import CapacityInput, LocationInput, OfferingInput, ProviderInput, validate
 from wijzer.services import accounts, availability, catalogue, feedback
 from wijzer.services.catalogue import RuleError, StaleEdit
+from wijzer.services.mail import send_invitation
 from wijzer.timeutil import utcnow
 
 WEEKLY_FIELDS = availability.CAPACITY_FIELDS
@@ -303,17 +305,18 @@ def _offering_form_data(off: Offering) -> dict:
 @bp.route("/aanbod/<int:offering_id>/actief", methods=["POST"])
 @role_required("provider")
 def offering_toggle(offering_id: int):
-    from wijzer.services import auditlog
-
+    """Activate or deactivate. The form says which state it wants (not "toggle"), so a page loaded before a
+    colleague's change cannot flip it back."""
     session = get_session()
     off = _own(Offering, offering_id)
-    off.active = not off.active
-    off.updated_at = utcnow()
-    session.add(off)
-    auditlog.record(session, action="activate" if off.active else "deactivate", entity="offering",
-                    entity_id=off.id, user=current_user)
+    wanted = request.form.get("active")
+    if wanted not in ("0", "1"):
+        return render_template("errors/error.html", title="Ongeldige invoer",
+                               text="Kies activeren of deactiveren."), 400
+    changed = catalogue.set_active(session, off, wanted == "1", user=current_user)
     session.commit()
-    flash(f"Aanbod '{off.offering_ref}' is {'weer actief' if off.active else 'gedeactiveerd'}.", "ok")
+    state = "actief" if off.active else "gedeactiveerd"
+    flash(f"Aanbod '{off.offering_ref}' is {'nu ' + state if changed else 'al ' + state}.", "ok" if changed else "info")
     return redirect(url_for("providers.offerings"))
 
 
@@ -439,13 +442,9 @@ def admin_provider(provider_id: int):
         except RuleError as exc:
             form.email.errors = [str(exc)]
         else:
-            session.commit()
-            invite_link = url_for("auth.accept_invite", token=token, _external=True)
-            # The admin sees the link on screen; the log keeps it too, so it is never lost when mail fails.
-            current_app.logger.info("Uitnodiging voor %s (%s, door %s): %s", form.email.data.strip().lower(),
-                                    provider.name, current_user.email, invite_link)
-            from wijzer.services.mail import send_invitation
-
+            # From BASE_URL, never the Host header; the admin sees the link on screen, the mail is queued in
+            # this transaction and sent after the commit (no live token in the log).
+            invite_link = external_url("auth.accept_invite", token=token)
             send_invitation(session, form.email.data.strip().lower(), invite_link, provider.name)
             session.commit()
             flash(f"Uitnodiging verstuurd naar {form.email.data}.", "ok")

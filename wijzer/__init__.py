@@ -21,6 +21,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from wijzer import db
 
     db.init_app(app)
+    from wijzer import observability
+
+    observability.init_app(app)  # first, so the request timer starts before any other hook
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
@@ -41,6 +44,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(hsds_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(operator_bp)
+
+    from wijzer import vocabulary
+
+    vocabulary.init_app(app)
 
     from wijzer import cli
 

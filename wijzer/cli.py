@@ -30,13 +30,16 @@ def run_migrations() -> None:
 @click.command("setup", help="Maak of upgrade het databaseschema en laad de referentiegegevens.")
 @with_appcontext
 def setup_command():
+    from wijzer.services import vocabulary
     from wijzer.services.reference import load_reference_data
 
     run_migrations()
     with session_scope() as session:
         result = load_reference_data(session)
+        terms = vocabulary.seed(session)
     for table, (created, updated) in result.items():
         click.echo(f"{table}: {created} nieuw, {updated} bijgewerkt")
+    click.echo(f"vocabulary_term: {terms} nieuw")
 
 
 @users_cli.command("create", help="Maak een account (ook de eerste beheerder).")
@@ -193,7 +196,7 @@ def jobs_list():
         click.echo(f"{name:18} {SCHEDULE_TEXT[name]}")
 
 
-@jobs_cli.command("run", help="Voer een taak één keer uit (freshness, reminders, expire_statuses, region_snapshots).")
+@jobs_cli.command("run", help="Voer een taak één keer uit (freshness, reminders, expire_statuses, region_snapshots, mail).")
 @click.argument("name")
 def jobs_run(name):
     from wijzer.jobs import JOBS, run_job

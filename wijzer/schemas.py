@@ -93,7 +93,7 @@ class _Base(BaseModel):
     model_config = ConfigDict(str_strip_whitespace=True, extra="ignore")
 
 
-MAX_FUTURE_DAYS = 2 * 366  # an end date or next free place more than two years ahead is a typo
+MAX_FUTURE_DAYS = 5 * 366  # an end date or next free place more than five years ahead is a typo
 EARLIEST_REPORT = datetime(2000, 1, 1, tzinfo=UTC)
 
 
@@ -161,7 +161,7 @@ class CapacityInput(_Base):
     @classmethod
     def _not_far_ahead(cls, v):
         if v is not None and (v - today_local()).days > MAX_FUTURE_DAYS:
-            raise ValueError("Deze datum ligt meer dan twee jaar in de toekomst.")
+            raise ValueError("Deze datum ligt meer dan vijf jaar in de toekomst.")
         return v
 
 

@@ -143,7 +143,8 @@ def test_delivery_over_real_smtp(app, session, run, two_providers, smtp):
         assert run("reminders").status == "ok"
     assert sorted(m["To"] for m in smtp.messages) == ["info@b.nl", "staf@a.nl"]
     msg = next(m for m in smtp.messages if m["To"] == "staf@a.nl")
-    assert msg["Subject"] == "Herinnering: bevestig uw beschikbaarheid" and "A-1" in msg.get_payload()
+    assert msg["Subject"] == "Herinnering: bevestig uw beschikbaarheid" and "A-1" in msg.get_payload()[0].get_payload()
+    assert "http://localhost/portaal/bevestigen/" in msg.get_payload()[0].get_payload()  # from BASE_URL
     assert all(m.status == "sent" for m in _mails(session))
 
 
@@ -266,7 +267,7 @@ def test_scheduler_registers_all_jobs(app):
 
     scheduler = build_scheduler(app)
     jobs = {j.id: j for j in scheduler.get_jobs()}
-    assert set(jobs) == {"freshness", "reminders", "expire_statuses", "region_snapshots"}
+    assert set(jobs) == {"freshness", "reminders", "expire_statuses", "region_snapshots", "mail"}
     assert str(scheduler.timezone) == "Europe/Amsterdam"
     assert "hour='8'" in str(jobs["reminders"].trigger)
 

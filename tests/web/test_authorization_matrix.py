@@ -45,9 +45,21 @@ MATRIX = {
     ("/api/v1/regions/<code>/audit", "GET"): ("/api/v1/regions/JZ22/audit", REGION_X),
     ("/api/v1/search", "GET"): ("/api/v1/search?postcode=3511", PUBLIC),
     ("/beheer/taken/", "GET"): ("/beheer/taken/", ADMIN),
+    ("/beheer/vocabulaires/", "GET"): ("/beheer/vocabulaires/", ADMIN),
+    ("/beheer/vocabulaires/", "POST"): ("/beheer/vocabulaires/", ADMIN),
+    ("/healthz", "GET"): ("/healthz", PUBLIC),
+    ("/readyz", "GET"): ("/readyz", PUBLIC),
     ("/hsds/", "GET"): ("/hsds/", PUBLIC),
     ("/hsds/services", "GET"): ("/hsds/services", PUBLIC),
     ("/hsds/services/<service_id>", "GET"): ("/hsds/services/{service_id}", PUBLIC),
+    ("/hsds/organizations", "GET"): ("/hsds/organizations", PUBLIC),
+    ("/hsds/organizations/<organization_id>", "GET"): ("/hsds/organizations/{organization_id}", PUBLIC),
+    ("/hsds/service_at_locations", "GET"): ("/hsds/service_at_locations", PUBLIC),
+    ("/hsds/service_at_locations/<sal_id>", "GET"): ("/hsds/service_at_locations/{sal_id}", PUBLIC),
+    ("/hsds/taxonomies", "GET"): ("/hsds/taxonomies", PUBLIC),
+    ("/hsds/taxonomies/<taxonomy_id>", "GET"): ("/hsds/taxonomies/{taxonomy_id}", PUBLIC),
+    ("/hsds/taxonomy_terms", "GET"): ("/hsds/taxonomy_terms", PUBLIC),
+    ("/hsds/taxonomy_terms/<term_id>", "GET"): ("/hsds/taxonomy_terms/{term_id}", PUBLIC),
     ("/inloggen", "GET"): ("/inloggen", PUBLIC),
     ("/inloggen", "POST"): ("/inloggen", PUBLIC),
     ("/lijst", "GET"): ("/lijst", PUBLIC),
@@ -118,7 +130,8 @@ def test_every_route_has_an_entry(app):
 
 @pytest.fixture
 def world(session, make_provider, make_location, make_offering, make_user, report):
-    from importers.hsds import uid
+    from wijzer import hsds_ids
+    from wijzer.hsds_ids import uid
     from wijzer.models import Reminder
 
     pa, pb = make_provider(name="A", kvk="11111111"), make_provider(name="B", kvk="22222222")
@@ -138,7 +151,10 @@ def world(session, make_provider, make_location, make_offering, make_user, repor
     session.commit()
     return {"users": users, "tokens": tokens, "ids": {
         "oa": oa.id, "oa_toggle": oa_toggle.id, "la": la.id, "pa": pa.id, "admin_spare_token": spare.id,
-        "service_id": uid("offering", "11111111", "OA"), "reminder": reminder}}
+        "service_id": uid("offering", "11111111", "OA"), "reminder": reminder,
+        "organization_id": hsds_ids.provider_id("11111111"),
+        "sal_id": hsds_ids.service_at_location_id("11111111", "OA", la.name),
+        "taxonomy_id": uid("taxonomy", "wijzer:doelgroep"), "term_id": uid("term", "wijzer:doelgroep", "ggz")}}
 
 
 def outcome(response) -> str:

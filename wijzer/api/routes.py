@@ -90,4 +90,4 @@ def offering(offering_id: int):
 
 @bp.get("/openapi.json")
 def openapi():
-    return jsonify(openapi_document(request.host_url.rstrip("/")))
+    return jsonify(openapi_document(current_app.config["BASE_URL"].rstrip("/")))  # never the Host header

@@ -18,11 +18,10 @@ class User(SQLModel, table=True):
     role: str = Field(max_length=10)  # admin | provider | referrer | auditor
     provider_id: int | None = Field(default=None, foreign_key="provider.id", index=True)
     region_code: str | None = Field(default=None, foreign_key="jeugdregio.code", max_length=4)
-    active: bool = True
-    # Bumped on password change so that existing sessions end.
+    active: bool = True  # False while disabled (see accounts.set_user_disabled)
+    disabled_at: datetime | None = None
+    # Bumped on password change, reset and disabling so that every existing session ends.
     session_version: int = 1
-    failed_logins: int = 0
-    locked_until: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
     last_login_at: datetime | None = None
 
@@ -79,3 +78,27 @@ class PasswordReset(SQLModel, table=True):
     expires_at: datetime
     used_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class LoginSession(SQLModel, table=True):
+    """One browser login. The cookie carries a random id whose hash is stored here; logout, a password
+    reset or disabling the account ends the row, so a copied cookie stops working server-side."""
+
+    __tablename__ = "login_session"
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True)  # sha256 hex of the id in the cookie
+    created_at: datetime = Field(default_factory=utcnow)
+    ended_at: datetime | None = None
+
+
+class LoginThrottle(SQLModel, table=True):
+    """Failed logins per (e-mail address, client address), hashed together: the lock-out of one client
+    never locks the owner out from elsewhere, and unknown addresses are counted exactly like known ones."""
+
+    __tablename__ = "login_throttle"
+    id: int | None = Field(default=None, primary_key=True)
+    key_hash: str = Field(max_length=64, unique=True)  # sha256 of e-mail + client address
+    failures: int = 0
+    locked_until: datetime | None = None
+    updated_at: datetime = Field(default_factory=utcnow, index=True)
