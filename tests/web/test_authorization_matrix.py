@@ -83,6 +83,7 @@ MATRIX = {
     ("/portaal/aanbod/<int:offering_id>", "POST"): ("/portaal/aanbod/{oa}", PROVIDER_A_OBJECT),
     ("/portaal/aanbod/<int:offering_id>/actief", "POST"): ("/portaal/aanbod/{oa_toggle}/actief", PROVIDER_A_OBJECT),
     ("/portaal/aanbod/<int:offering_id>/historie", "GET"): ("/portaal/aanbod/{oa}/historie", PROVIDER_A_OBJECT),
+    ("/portaal/aanbod/<int:offering_id>/voorbeeld", "GET"): ("/portaal/aanbod/{oa}/voorbeeld", PROVIDER_A_OBJECT),
     ("/portaal/aanbod/nieuw", "GET"): ("/portaal/aanbod/nieuw", PROVIDER),
     ("/portaal/aanbod/nieuw", "POST"): ("/portaal/aanbod/nieuw", PROVIDER),
     ("/portaal/geen-plek/gezien", "POST"): ("/portaal/geen-plek/gezien", PROVIDER),
