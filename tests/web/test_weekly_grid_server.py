@@ -1,6 +1,7 @@
 """The weekly update grid (issue 17), server side: what the page renders without JavaScript.
 
-The browser behaviour (keyboard, summary, phone layout, height) is in tests/e2e/test_weekly_grid.py.
+The browser behaviour (keyboard, summary, phone layout, height) is in tests/e2e/test_weekly_grid.py
+(this file has another name: two test modules with one basename cannot be collected together).
 """
 import re
 from datetime import timedelta
