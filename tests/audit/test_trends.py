@@ -186,6 +186,7 @@ def test_trends_api(app, session, history, make_user, login, client):
     for bad, field in (("from=gisteren", "from"), ("from=2026-10-18&to=2026-10-05", "to"), ("from=2020-01-01", "from")):
         r = client.get(f"/api/v1/regions/JZ03/trends?{bad}", headers=auth)
         assert r.status_code == 400 and r.get_json()["error"]["message"], bad
+        assert r.get_json()["error"]["field"] == field, bad
     r = client.get("/api/v1/regions/JZ03/trends?basis=elders", headers=auth)
     assert r.status_code == 400 and r.get_json()["error"]["field"] == "basis"
     assert client.get("/api/v1/regions/JZ22/trends", headers=auth).status_code == 403
@@ -227,4 +228,4 @@ def test_trend_exports_dutch_csv_raw_and_xlsx(app, session, history, make_user):
     assert wb["Over deze export"]["B4"].number_format == "dd-mm-yyyy" or any(
         c.number_format == "dd-mm-yyyy" for c in wb["Over deze export"]["B"])
     assert "Bezetting" in about and isinstance(about["Gemaakt op"], datetime)
-    assert client.get(f"/regio/JZ03/export/trends.csv?van=morgen").status_code == 400
+    assert client.get("/regio/JZ03/export/trends.csv?van=morgen").status_code == 400

@@ -49,7 +49,7 @@ def region_trends_api(code: str):
         start, end = parse_period(request.args.get("from"), request.args.get("to"), local(now).date())
     except PeriodError as exc:
         message = str(exc).replace("'van'", "'from'").replace("'tot'", "'to'")
-        return api_error(400, "invalid_period", message, field="from" if "'from'" in message else "to")
+        return api_error(400, "invalid_period", message, field={"van": "from", "tot": "to"}[exc.field])
     weeks = region_trends(get_session(), region, start, end, now, current_app.config, basis)
     return jsonify({"region": region.code, "basis": basis, "from": start.isoformat(), "to": end.isoformat(),
                     "weeks": weeks})

@@ -61,7 +61,11 @@ def week_label(monday: date) -> str:
 
 
 class PeriodError(ValueError):
-    """A period that cannot be used (Dutch message)."""
+    """A period that cannot be used (Dutch message); ``field`` is 'van' or 'tot'."""
+
+    def __init__(self, message: str, field: str = "van"):
+        super().__init__(message)
+        self.field = field
 
 
 def parse_date(value: str | None, name: str) -> date | None:
@@ -70,7 +74,7 @@ def parse_date(value: str | None, name: str) -> date | None:
     try:
         return date.fromisoformat(value.strip())
     except ValueError:
-        raise PeriodError(f"'{name}' moet een datum zijn als JJJJ-MM-DD (bijvoorbeeld 2026-10-01).") from None
+        raise PeriodError(f"'{name}' moet een datum zijn als JJJJ-MM-DD (bijvoorbeeld 2026-10-01).", name) from None
 
 
 def parse_period(van: str | None, tot: str | None, today: date, default_weeks: int = 13) -> tuple[date, date]:
@@ -78,7 +82,7 @@ def parse_period(van: str | None, tot: str | None, today: date, default_weeks: i
     end = parse_date(tot, "tot") or today
     start = parse_date(van, "van") or monday_of(end) - timedelta(weeks=default_weeks - 1)
     if start > end:
-        raise PeriodError("De begindatum ligt na de einddatum.")
+        raise PeriodError("De begindatum ligt na de einddatum.", "tot")
     if end > today:
         end = today
         if start > end:
