@@ -43,6 +43,8 @@ class Defaults:
     # The public address. Every link in every e-mail (and the share link) is built from it, never from
     # the request's Host header. Required in production.
     BASE_URL = "http://127.0.0.1:5000"
+    # Escalations for a region without a contact address go here (empty: recorded as "geen adres").
+    ADMIN_EMAIL = ""
     # Behind a reverse proxy: how many proxies to trust for each X-Forwarded-* header (werkzeug ProxyFix).
     # 0 (default) = ignore the header; never set these without a proxy that overwrites the headers.
     PROXY_FIX_X_FOR = 0
@@ -53,6 +55,15 @@ class Defaults:
     # Uploads
     MAX_CONTENT_LENGTH = 60 * 1024 * 1024
     MAX_IMPORT_BYTES = 50 * 1024 * 1024
+    # Limits on every import path (importers/limits.py, docs/importeren.md).
+    MAX_IMPORT_ROWS = 100_000
+    MAX_IMPORT_COLUMNS = 50
+    MAX_IMPORT_CELL_CHARS = 10_000
+    MAX_IMPORT_SECONDS = 25
+    MAX_IMPORT_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
+    MAX_IMPORT_ZIP_RATIO = 100
+    MAX_IMPORT_ZIP_MEMBERS = 1000
+    MAX_API_BODY_BYTES = 5 * 1024 * 1024  # POST /api/v1/capacity
     # Sessions
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -66,6 +77,12 @@ class Defaults:
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = "10 per minute"
     API_RATE_LIMIT = "600 per minute"
+    # Plaatsingsverzoek (working days exclude weekends and Dutch public holidays)
+    PLACEMENT_ANSWER_DAYS = 2
+    PLACEMENT_REMIND_DAYS = 1
+    PLACEMENT_MAX_HOLD_DAYS = 10
+    PLACEMENT_COUNTER_DAYS = 10
+    PLACEMENT_RETENTION_DAYS = 90
 
 
 def _is_base_url(value) -> bool:

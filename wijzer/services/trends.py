@@ -61,9 +61,9 @@ def week_label(monday: date) -> str:
 
 
 class PeriodError(ValueError):
-    """A period that cannot be used (Dutch message); ``field`` is 'van' or 'tot'."""
+    """A period that cannot be used (Dutch message); ``field`` is the bound to correct ('van' or 'tot')."""
 
-    def __init__(self, message: str, field: str = "van"):
+    def __init__(self, message: str, field: str = "tot"):
         super().__init__(message)
         self.field = field
 
@@ -82,13 +82,13 @@ def parse_period(van: str | None, tot: str | None, today: date, default_weeks: i
     end = parse_date(tot, "tot") or today
     start = parse_date(van, "van") or monday_of(end) - timedelta(weeks=default_weeks - 1)
     if start > end:
-        raise PeriodError("De begindatum ligt na de einddatum.", "tot")
+        raise PeriodError("De begindatum ligt na de einddatum.")
     if end > today:
         end = today
         if start > end:
             raise PeriodError("De periode ligt helemaal in de toekomst.")
     if (monday_of(end) - monday_of(start)).days // 7 + 1 > MAX_WEEKS:
-        raise PeriodError(f"Kies een periode van hoogstens {MAX_WEEKS} weken.")
+        raise PeriodError(f"Kies een periode van hoogstens {MAX_WEEKS} weken.", "van")
     return start, end
 
 
