@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import and_, or_, update
 from sqlmodel import Session, select
 
 from wijzer.models import CapacityReport, FreshnessTransition, Jeugdregio, Offering, User
@@ -188,16 +188,6 @@ class WeeklyResult:
     problems: dict[int, dict[str, str]] = field(default_factory=dict)
 
 
-def claim_version(session: Session, offering: Offering, expected: int) -> bool:
-    """Atomically check that the offering's capacity values are still at version ``expected`` and hold
-    the row until the transaction ends (a conditional UPDATE: a concurrent save waits, then finds the
-    version moved on). False when a colleague changed the values in the meantime."""
-    result = session.execute(update(Offering).where(Offering.id == offering.id,
-                                                    Offering.capacity_version == expected)
-                             .values(capacity_version=expected).execution_options(synchronize_session=False))
-    return result.rowcount == 1
-
-
 def last_change(session: Session, offering: Offering) -> tuple[str | None, datetime | None]:
     """Who made the newest change to the offering's values, and when (for a conflict message)."""
     row = session.exec(select(CapacityReport, User).join(User, User.id == CapacityReport.user_id, isouter=True)
@@ -233,6 +223,8 @@ def weekly_update(session: Session, offerings: list[Offering], rows: dict[int, C
     """
     now = now or utcnow()
     result = WeeklyResult()
+    today = now.astimezone(AMS).date()
+    candidates: list[tuple[Offering, dict, bool]] = []  # (offering, resulting values, changed)
     for off in offerings:
         data = rows.get(off.id)
         if data is None:
@@ -247,22 +239,61 @@ def weekly_update(session: Session, offerings: list[Offering], rows: dict[int, C
         if expected != off.capacity_version and changed:
             result.conflicts[off.id] = _conflict(session, off)
             continue
-        problems = state_problems(values, now.astimezone(AMS).date())
+        problems = state_problems(values, today)
         if problems:
             result.problems[off.id] = problems
             continue
-        if not claim_version(session, off, off.capacity_version):
+        candidates.append((off, values if changed else current_values(off), changed))
+    claimed = claim_versions(session, {off.id: off.capacity_version for off, _, _ in candidates})
+    items = []
+    for off, values, changed in candidates:
+        if off.id not in claimed:
             result.conflicts[off.id] = _conflict(session, off)
             continue
+        items.append((off, values, "update" if changed else "confirm"))
         if changed:
-            record_report(session, off, data, kind="update", source=source, user=user, now=now,
-                          fresh_days=fresh_days, stale_days=stale_days)
             result.updated += 1
         else:
-            record_report(session, off, None, kind="confirm", source=source, user=user, now=now,
-                          fresh_days=fresh_days, stale_days=stale_days)
             result.confirmed += 1
+    _insert_reports(session, items, source=source, user=user, now=now, fresh_days=fresh_days,
+                    stale_days=stale_days)
     return result
+
+
+def claim_versions(session: Session, expected: dict[int, int]) -> set[int]:
+    """Atomically check that each offering's capacity values are still at the expected version and hold
+    those rows until the transaction ends: a conditional UPDATE … RETURNING per 500 offerings (a concurrent
+    save waits, then finds the version moved on). Returns the ids that were still at their version; the
+    others were changed by a colleague in the meantime."""
+    claimed: set[int] = set()
+    pairs = list(expected.items())
+    for start in range(0, len(pairs), 500):
+        chunk = pairs[start:start + 500]
+        stmt = (update(Offering)
+                .where(or_(*[and_(Offering.id == oid, Offering.capacity_version == version) for oid, version in chunk]))
+                .values(capacity_version=Offering.capacity_version)
+                .returning(Offering.id).execution_options(synchronize_session=False))
+        claimed.update(session.execute(stmt).scalars().all())
+    return claimed
+
+
+def _insert_reports(session: Session, items: list[tuple[Offering, dict, str]], *, source: str, user=None,
+                    now: datetime, fresh_days: int, stale_days: int) -> None:
+    """Append one report per (offering, full values, kind) in a few statements and bring each offering's
+    current state up to date (the batch form of ``record_report`` for reports made now)."""
+    from sqlalchemy import insert
+
+    if not items:
+        return
+    rows = [{"offering_id": off.id, "reported_at": now, "kind": kind, "source": source,
+             "user_id": getattr(user, "id", None), "created_at": now, **values} for off, values, kind in items]
+    ids = []
+    for start in range(0, len(rows), 5000):
+        ids += session.execute(insert(CapacityReport).returning(CapacityReport.id, sort_by_parameter_order=True),
+                               rows[start:start + 5000]).scalars().all()
+    for (off, values, _kind), rid in zip(items, ids, strict=True):
+        _apply_report(session, off, values, now, rid, now, fresh_days, stale_days)
+    session.flush()
 
 
 def record_reports_bulk(session: Session, items: list[tuple[Offering, CapacityInput, datetime | None]], *,
