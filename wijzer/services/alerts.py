@@ -281,6 +281,10 @@ def claim_alert_mails(session: Session, now: datetime, config) -> tuple[int, int
     if alerts:
         oldest = min(_as_utc(a.checked_until) for a in alerts)
         fresh = sorted(oid for oid, s in state.items() if _as_utc(s) > oldest)
+        if not fresh:  # nothing became a place now since any alert was checked: no alert has news
+            alerts_to_check = []
+        else:
+            alerts_to_check = alerts
         by_type: dict[str | None, list[tuple[Light, datetime]]] = {None: []}
         for i in range(0, len(fresh), CHUNK):
             for row in session.exec(select(*LIGHT_COLUMNS).where(Offering.id.in_(fresh[i:i + CHUNK]))):
@@ -291,8 +295,8 @@ def claim_alert_mails(session: Session, now: datetime, config) -> tuple[int, int
         already = set(session.exec(select(AlertMail.alert_id).where(AlertMail.kind == "places",
                                                                     AlertMail.window == window)).all())
         parsed: dict[str, tuple[SearchFilters, PostcodePoint | None] | None] = {}
-        checked = []
-        for a in alerts:
+        checked = [] if alerts_to_check else [a.id for a in alerts]
+        for a in alerts_to_check:
             if a.filters not in parsed:
                 try:
                     f = parse_filters(a.filters)
@@ -329,7 +333,7 @@ def _fmt_weeks(n: int | None) -> str:
     return "onbekend" if n is None else ("1 week" if n == 1 else f"{n} weken")
 
 
-def compose(session: Session, am: AlertMail, alert: Alert, config) -> tuple[str, str]:
+def compose(session: Session, am: AlertMail, alert: Alert, config, offerings: dict | None = None) -> tuple[str, str]:
     stop = link(config, f"/meldingen/afmelden/{make_token(config, alert, 'stop')}")
     search_url = link(config, "/?" + alert.filters)
     account = link(config, "/account")
@@ -342,10 +346,8 @@ def compose(session: Session, am: AlertMail, alert: Alert, config) -> tuple[str,
                 f"Geen e-mail meer over deze zoekopdracht? Meld u af:\n{stop}\n\n"
                 f"Uw meldingen beheren: {account}\n\nMet vriendelijke groet,\nBeschikbaarheidswijzer")
         return subject, body
-    ids = [int(i) for i in unpack(am.offering_ids)]
-    rows = session.exec(select(Offering, Provider, Location).join(Provider, Provider.id == Offering.provider_id)
-                        .join(Location, Location.id == Offering.location_id).where(Offering.id.in_(ids))
-                        .order_by(Offering.id)).all()
+    offerings = offerings if offerings is not None else _offerings_for(session, [am])
+    rows = [offerings[int(i)] for i in sorted(unpack(am.offering_ids), key=int) if int(i) in offerings]
     lines = []
     for o, p, loc in rows:
         contact = " · ".join(x for x in (p.phone, p.email) if x) or "geen contactgegevens bekend"
@@ -362,45 +364,69 @@ def compose(session: Session, am: AlertMail, alert: Alert, config) -> tuple[str,
     return subject, body
 
 
+SEND_BATCH = 200
+
+
 def send_alert_mails(session: Session, now: datetime, config) -> tuple[int, list[str]]:
-    """Lease each unsent alert mail, send it, mark it sent (commit per mail)."""
+    """Lease unsent alert mails in batches, send each, mark it sent.
+
+    With an SMTP server every mail is committed as sent right after it went out (a crash in between
+    resends at most that one, as the reminders do). Without one, mail goes to the outbox table in the
+    same transaction as "sent", so a whole batch is committed at once and exactly once."""
     owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    per_mail = bool(config.get("MAIL_SERVER"))
     pending = session.exec(select(AlertMail.id).where(AlertMail.sent_at.is_(None),
                                                       AlertMail.attempts < MAX_SEND_ATTEMPTS)
                            .order_by(AlertMail.id)).all()
     sent, failed = 0, []
-    for mid in pending:
-        leased = session.execute(update(AlertMail).where(
-            AlertMail.id == mid, AlertMail.sent_at.is_(None),
+    for i in range(0, len(pending), SEND_BATCH):
+        batch = pending[i:i + SEND_BATCH]
+        session.execute(update(AlertMail).where(
+            AlertMail.id.in_(batch), AlertMail.sent_at.is_(None),
             or_(AlertMail.lease_until.is_(None), AlertMail.lease_until < now))
             .values(lease_owner=owner, lease_until=now + LEASE, attempts=AlertMail.attempts + 1)
             .execution_options(synchronize_session=False))
         session.commit()
-        if leased.rowcount != 1:
-            continue  # another sender has it
-        am = session.get(AlertMail, mid)
-        session.refresh(am)
-        alert = session.get(Alert, am.alert_id)
-        user = session.get(User, alert.user_id) if alert is not None else None
-        if alert is None or alert.ended_at is not None or alert.paused or user is None or not user.active:
-            am.sent_at, am.last_error, am.lease_until = utcnow(), "niet verstuurd: melding beëindigd", None
+        mine = session.exec(select(AlertMail).where(AlertMail.id.in_(batch), AlertMail.lease_owner == owner,
+                                                    AlertMail.sent_at.is_(None)).order_by(AlertMail.id)).all()
+        alerts = {a.id: a for a in session.exec(select(Alert).where(Alert.id.in_({m.alert_id for m in mine}))).all()}
+        users = {u.id: u for u in session.exec(select(User).where(User.id.in_({a.user_id for a in alerts.values()}))).all()}
+        offerings = _offerings_for(session, mine)
+        for am in mine:
+            alert = alerts.get(am.alert_id)
+            user = users.get(alert.user_id) if alert is not None else None
+            if alert is None or alert.ended_at is not None or alert.paused or user is None or not user.active:
+                am.sent_at, am.last_error, am.lease_until = utcnow(), "niet verstuurd: melding beëindigd", None
+                session.add(am)
+                continue
+            subject, body = compose(session, am, alert, config, offerings)
+            try:
+                mail.send_mail(session, [user.email], subject, body, kind=f"alert:{am.kind}", config=config)
+            except mail.MailError as exc:
+                am.last_error, am.lease_until = str(exc)[:1000], None
+                session.add(am)
+                session.commit()  # keeps the failed outbox row and the error; the next run retries
+                failed.append(f"melding {am.id}: {exc}")
+                continue
+            am.sent_at, am.last_error = utcnow(), None
             session.add(am)
-            session.commit()
-            continue
-        subject, body = compose(session, am, alert, config)
-        try:
-            mail.send_mail(session, [user.email], subject, body, kind=f"alert:{am.kind}", config=config)
-        except mail.MailError as exc:
-            am.last_error, am.lease_until = str(exc)[:1000], None
-            session.add(am)
-            session.commit()
-            failed.append(f"melding {mid}: {exc}")
-            continue
-        am.sent_at, am.last_error = utcnow(), None
-        session.add(am)
+            sent += 1
+            if per_mail:
+                session.commit()
         session.commit()
-        sent += 1
     return sent, failed
+
+
+def _offerings_for(session: Session, mails) -> dict[int, tuple]:
+    ids = sorted({int(i) for m in mails for i in unpack(m.offering_ids)})
+    out = {}
+    for i in range(0, len(ids), CHUNK):
+        for o, p, loc in session.exec(select(Offering, Provider, Location)
+                                      .join(Provider, Provider.id == Offering.provider_id)
+                                      .join(Location, Location.id == Offering.location_id)
+                                      .where(Offering.id.in_(ids[i:i + CHUNK]))).all():
+            out[o.id] = (o, p, loc)
+    return out
 
 
 def run_alerts(session: Session, now: datetime, config) -> tuple[str, list[str]]:
