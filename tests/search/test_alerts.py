@@ -308,3 +308,13 @@ def test_job_is_registered_every_15_minutes(runner, session, world):
     result = runner.invoke(args=["jobs", "run", "alerts"])
     assert result.exit_code == 0, result.output
     assert session.exec(select(OutboxMail)).all() == []
+
+
+def test_bulk_claim_falls_back_when_another_run_claimed_first(session, world):
+    alert = make_alert(session, world["user"])
+    claim = {"alert_id": alert.id, "kind": "places", "window": "w", "offering_ids": "|1|"}
+    assert svc._claim_all(session, [claim]) == [alert.id]
+    session.commit()
+    assert svc._claim_all(session, [dict(claim)]) == []  # the unique key holds; no error
+    session.commit()
+    assert len(session.exec(select(AlertMail)).all()) == 1

@@ -265,6 +265,21 @@ def _claim(session: Session, alert_id: int, kind: str, window: str, offering_ids
         return False
 
 
+def _claim_all(session: Session, claims: list[dict]) -> list[int]:
+    """Insert the claims in bulk; when another run claimed some of them first, one by one. Returns the
+    alert ids whose claim is ours."""
+    if not claims:
+        return []
+    try:
+        with session.begin_nested():
+            for i in range(0, len(claims), CHUNK):
+                session.execute(insert(AlertMail), [dict(c, created_at=utcnow(), attempts=0) for c in claims[i:i + CHUNK]])
+        return [c["alert_id"] for c in claims]
+    except IntegrityError:
+        return [c["alert_id"] for c in claims
+                if _claim(session, c["alert_id"], c["kind"], c["window"], [int(x) for x in unpack(c["offering_ids"])])]
+
+
 def _as_utc(dt: datetime) -> datetime:
     return dt if dt.tzinfo is not None else dt.replace(tzinfo=UTC)
 
@@ -296,6 +311,7 @@ def claim_alert_mails(session: Session, now: datetime, config) -> tuple[int, int
                                                                     AlertMail.window == window)).all())
         parsed: dict[str, tuple[SearchFilters, PostcodePoint | None] | None] = {}
         checked = [] if alerts_to_check else [a.id for a in alerts]
+        claims: list[dict] = []
         for a in alerts_to_check:
             if a.filters not in parsed:
                 try:
@@ -311,10 +327,13 @@ def claim_alert_mails(session: Session, now: datetime, config) -> tuple[int, int
             hits = [o.id for o, s in by_type.get(f.care_type, []) if s > after and matches(f, origin, o)]
             if not hits:
                 checked.append(a.id)
-            elif a.id not in already and _claim(session, a.id, "places", window, hits):
-                claimed += 1
-                checked.append(a.id)
+            elif a.id not in already:
+                claims.append({"alert_id": a.id, "kind": "places", "window": window,
+                               "offering_ids": pack([str(i) for i in hits])})
             # else: this window's mail exists already; these places are picked up in the next window
+        claimed_ids = _claim_all(session, claims)
+        claimed += len(claimed_ids)
+        checked += claimed_ids
         for i in range(0, len(checked), CHUNK):
             session.execute(update(Alert).where(Alert.id.in_(checked[i:i + CHUNK])).values(checked_until=now)
                             .execution_options(synchronize_session=False))
