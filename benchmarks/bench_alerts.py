@@ -51,6 +51,8 @@ def main() -> None:
     args = parser.parse_args()
     national_app()  # make sure the dataset exists
     copy = DATASET.with_name("alerts-bench.db")
+    for suffix in ("", "-wal", "-shm"):  # a stale WAL of an interrupted run would corrupt the copy
+        copy.with_name(copy.name + suffix).unlink(missing_ok=True)
     shutil.copyfile(DATASET, copy)
     from wijzer import create_app
     from wijzer.db import get_engine, metadata, new_session

@@ -29,7 +29,7 @@ from sqlmodel import Session, select
 
 from wijzer import domain
 from wijzer.domain import pack, unpack
-from wijzer.geo import PostcodeError, PostcodePoint, fast_km, geodesic_km, lookup_postcode
+from wijzer.geo import PostcodeError, PostcodePoint, bounding_box, fast_km, geodesic_km, lookup_postcode
 from wijzer.models import Alert, AlertMail, AlertPlaceState, JobRun, Location, Offering, Provider, User
 from wijzer.schemas import SearchFilters, validate
 from wijzer.services import mail
@@ -265,6 +265,13 @@ def _claim(session: Session, alert_id: int, kind: str, window: str, offering_ids
         return False
 
 
+GRID_DEGREES = 0.2
+
+
+def _cell(lat: float, lon: float) -> tuple[int, int]:
+    return int(lat // GRID_DEGREES), int(lon // GRID_DEGREES)
+
+
 def _claim_all(session: Session, claims: list[dict]) -> list[int]:
     """Insert the claims in bulk; when another run claimed some of them first, one by one. Returns the
     alert ids whose claim is ours."""
@@ -300,6 +307,9 @@ def claim_alert_mails(session: Session, now: datetime, config) -> tuple[int, int
             alerts_to_check = []
         else:
             alerts_to_check = alerts
+        # News candidates by care type (None: all) and by grid cell, so an alert with a postcode looks only
+        # at the cells its radius touches.
+        grid: dict[tuple, list[tuple[Light, datetime]]] = {}
         by_type: dict[str | None, list[tuple[Light, datetime]]] = {None: []}
         for i in range(0, len(fresh), CHUNK):
             for row in session.exec(select(*LIGHT_COLUMNS).where(Offering.id.in_(fresh[i:i + CHUNK]))):
@@ -307,6 +317,9 @@ def claim_alert_mails(session: Session, now: datetime, config) -> tuple[int, int
                 item = (light, _as_utc(state[light.id]))
                 by_type[None].append(item)
                 by_type.setdefault(light.care_type, []).append(item)
+                cell = _cell(light.lat, light.lon)
+                grid.setdefault((None, *cell), []).append(item)
+                grid.setdefault((light.care_type, *cell), []).append(item)
         already = set(session.exec(select(AlertMail.alert_id).where(AlertMail.kind == "places",
                                                                     AlertMail.window == window)).all())
         parsed: dict[str, tuple[SearchFilters, PostcodePoint | None] | None] = {}
@@ -324,7 +337,14 @@ def claim_alert_mails(session: Session, now: datetime, config) -> tuple[int, int
                 continue
             f, origin = p
             after = _as_utc(a.checked_until)
-            hits = [o.id for o, s in by_type.get(f.care_type, []) if s > after and matches(f, origin, o)]
+            if origin is not None:
+                min_lat, max_lat, min_lon, max_lon = bounding_box(origin.lat, origin.lon, f.radius_km)
+                (la0, lo0), (la1, lo1) = _cell(min_lat, min_lon), _cell(max_lat, max_lon)
+                candidates = [item for la in range(la0, la1 + 1) for lo in range(lo0, lo1 + 1)
+                              for item in grid.get((f.care_type, la, lo), ())]
+            else:
+                candidates = by_type.get(f.care_type, [])
+            hits = sorted(o.id for o, s in candidates if s > after and matches(f, origin, o))
             if not hits:
                 checked.append(a.id)
             elif a.id not in already:
