@@ -80,10 +80,12 @@ def main() -> None:
 
         def timed(label, at):
             start = time.perf_counter()
-            detail, failed = svc.run_alerts(s, at, app.config)
-            ms = (time.perf_counter() - start) * 1000
-            print(f"- {label}: **{ms / 1000:.2f} s** ({detail}{'; failures: ' + str(len(failed)) if failed else ''})")
-            return ms
+            claimed, warned = svc.claim_alert_mails(s, at, app.config)
+            mid = time.perf_counter()
+            sent, failed = svc.send_alert_mails(s, at, app.config)
+            end = time.perf_counter()
+            print(f"- {label}: **{end - start:.2f} s** (matching and claiming {mid - start:.2f} s: {claimed} alerts "
+                  f"with news; sending {end - mid:.2f} s: {sent} mails{'; failures: ' + str(len(failed)) if failed else ''})")
 
         print(f"# Alerts job benchmark — {machine()}")
         n_places = len(place_now_ids(s, now, app.config))
