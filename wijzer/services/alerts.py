@@ -431,6 +431,7 @@ def send_alert_mails(session: Session, now: datetime, config) -> tuple[int, list
         alerts = {a.id: a for a in session.exec(select(Alert).where(Alert.id.in_({m.alert_id for m in mine}))).all()}
         users = {u.id: u for u in session.exec(select(User).where(User.id.in_({a.user_id for a in alerts.values()}))).all()}
         offerings = _offerings_for(session, mine)
+        done: list[int] = []
         for am in mine:
             alert = alerts.get(am.alert_id)
             user = users.get(alert.user_id) if alert is not None else None
@@ -447,13 +448,22 @@ def send_alert_mails(session: Session, now: datetime, config) -> tuple[int, list
                 session.commit()  # keeps the failed outbox row and the error; the next run retries
                 failed.append(f"melding {am.id}: {exc}")
                 continue
-            am.sent_at, am.last_error = utcnow(), None
-            session.add(am)
             sent += 1
             if per_mail:
+                _mark_sent(session, [am.id])
                 session.commit()
+            else:
+                done.append(am.id)
+        _mark_sent(session, done)
         session.commit()
     return sent, failed
+
+
+def _mark_sent(session: Session, ids: list[int]) -> None:
+    if ids:
+        session.execute(update(AlertMail).where(AlertMail.id.in_(ids))
+                        .values(sent_at=utcnow(), last_error=None, lease_until=None)
+                        .execution_options(synchronize_session=False))
 
 
 def _offerings_for(session: Session, mails) -> dict[int, tuple]:
