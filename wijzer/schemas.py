@@ -10,6 +10,7 @@ import re
 from datetime import UTC, date, datetime
 from typing import Any
 
+from email_validator import EmailNotValidError, validate_email
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from wijzer import domain
@@ -55,6 +56,22 @@ def errors_by_field(exc: ValidationError) -> dict[str, str]:
     return out
 
 
+def normalise_email(value: Any) -> str:
+    """One e-mail address, validated as an address by email-validator (no ``mailto:``, ``?bcc=``, ``body=``,
+    display names or lists; no special-use domains such as localhost), lower-cased. ValueError otherwise.
+
+    Used by every place that accepts an address: the provider contact, invitations and accounts.
+    """
+    v = str(value or "").strip()
+    if not v or len(v) > 254:
+        raise ValueError("Vul een geldig e-mailadres in.")
+    try:
+        info = validate_email(v, check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError:
+        raise ValueError("Vul een geldig e-mailadres in.") from None
+    return info.normalized.lower()
+
+
 def _blank_to_none(value: Any) -> Any:
     if isinstance(value, str):
         value = value.strip()
@@ -75,6 +92,7 @@ def _split_list(value: Any) -> list[str]:
 
 
 def _check_codes(values: list[str], allowed: dict[str, str], what: str) -> list[str]:
+    values = [domain.code_for(allowed, v) or v for v in values]  # Dutch labels as well as codes
     unknown = [v for v in values if v not in allowed]
     if unknown:
         raise ValueError(f"Onbekende {what}: {', '.join(unknown)}. Kies uit: {', '.join(allowed)}.")
@@ -83,7 +101,7 @@ def _check_codes(values: list[str], allowed: dict[str, str], what: str) -> list[
 
 def _care_type_code(value: Any) -> str:
     """'Specialistische jeugdhulp', 'specialistische-jeugdhulp' ... -> 'specialistische_jeugdhulp'."""
-    v = str(value or "").strip().lower().replace("-", "_").replace(" ", "_")
+    v = domain.code_for(domain.CARE_TYPES, value) or str(value or "").strip().lower().replace("-", "_").replace(" ", "_")
     if v not in domain.CARE_TYPES:
         raise ValueError(f"Onbekende zorgsoort '{v}'. Kies uit: {', '.join(domain.CARE_TYPES)}.")
     return v
@@ -93,7 +111,7 @@ class _Base(BaseModel):
     model_config = ConfigDict(str_strip_whitespace=True, extra="ignore")
 
 
-MAX_FUTURE_DAYS = 2 * 366  # an end date or next free place more than two years ahead is a typo
+MAX_FUTURE_DAYS = 5 * 366  # an end date or next free place more than five years ahead is a typo
 EARLIEST_REPORT = datetime(2000, 1, 1, tzinfo=UTC)
 
 
@@ -152,7 +170,7 @@ class CapacityInput(_Base):
         v = _blank_to_none(v)
         if v is None:
             raise ValueError("Kies een intakestatus.")
-        v = str(v).strip().lower()
+        v = domain.code_for(domain.INTAKE_STATUSES, v) or str(v).strip().lower()  # 'Alleen crisis' too
         if v not in domain.INTAKE_STATUSES:
             raise ValueError(f"Onbekende intakestatus '{v}'. Kies uit: {', '.join(domain.INTAKE_STATUSES)}.")
         return v
@@ -161,7 +179,7 @@ class CapacityInput(_Base):
     @classmethod
     def _not_far_ahead(cls, v):
         if v is not None and (v - today_local()).days > MAX_FUTURE_DAYS:
-            raise ValueError("Deze datum ligt meer dan twee jaar in de toekomst.")
+            raise ValueError("Deze datum ligt meer dan vijf jaar in de toekomst.")
         return v
 
 
@@ -246,11 +264,7 @@ class ProviderInput(_Base):
     @field_validator("email")
     @classmethod
     def _email(cls, v):
-        if v is not None:
-            v = v.lower()
-            if not EMAIL_RE.match(v) or len(v) > 254:
-                raise ValueError("Vul een geldig e-mailadres in.")
-        return v
+        return None if v is None else normalise_email(v)
 
 
 class LocationInput(_Base):

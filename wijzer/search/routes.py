@@ -15,6 +15,7 @@ from wijzer.auth import role_required, safe_next
 from wijzer.db import get_session
 from wijzer.extensions import limiter
 from wijzer.geo import DATA_DIR, PostcodeError, lookup_postcode
+from wijzer.links import external_url
 from wijzer.models import CapacityReport, Gemeente, Jeugdregio, NoPlaceReport, Offering
 from wijzer.pagination import BadNumber, parse_ids
 from wijzer.schemas import SEARCH_SORTS, SearchFilters, validate
@@ -213,7 +214,7 @@ def _hits(ids: list[int]):
 @bp.route("/lijst")
 def shortlist():
     ids = _shortlist()
-    share_url = url_for("search.shared", ids=",".join(map(str, ids)), _external=True) if ids else None
+    share_url = external_url("search.shared", ids=",".join(map(str, ids))) if ids else None  # BASE_URL, not Host
     return render_template("search/shortlist.html", hits=_hits(ids), share_url=share_url, shared=False, now=utcnow())
 
 
