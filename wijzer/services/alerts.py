@@ -9,7 +9,9 @@
   one that loses its place leaves the state table, so when it gets a place again it is news again, and
   never twice otherwise.
 - Idempotent like the reminders: one ``alert_mail`` row per alert × kind × 15-minute window under a
-  unique key (a rerun or a second scheduler cannot create it twice), leased before it is sent.
+  unique key (a rerun or a second scheduler cannot create it twice), leased before it is queued; the mail
+  is queued (``mail.send_mail`` with a key) in the transaction that marks it sent, and the ``mail`` job
+  delivers it.
 - Every link in the mails is built from ``BASE_URL``; unsubscribe and extend links are signed
   (GET shows what will happen, POST does it).
 """
@@ -407,13 +409,10 @@ SEND_BATCH = 200
 
 
 def send_alert_mails(session: Session, now: datetime, config) -> tuple[int, list[str]]:
-    """Lease unsent alert mails in batches, send each, mark it sent.
-
-    With an SMTP server every mail is committed as sent right after it went out (a crash in between
-    resends at most that one, as the reminders do). Without one, mail goes to the outbox table in the
-    same transaction as "sent", so a whole batch is committed at once and exactly once."""
+    """Lease unsent alert mails in batches and queue each one (``mail.send_mail`` with the key
+    ``alert-mail:<id>``) in the same transaction that marks it sent, so each is queued exactly once; the
+    ``mail`` job delivers the queue (lease, retries) after the commit."""
     owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-    per_mail = bool(config.get("MAIL_SERVER"))
     pending = session.exec(select(AlertMail.id).where(AlertMail.sent_at.is_(None),
                                                       AlertMail.attempts < MAX_SEND_ATTEMPTS)
                            .order_by(AlertMail.id)).all()
@@ -440,20 +439,10 @@ def send_alert_mails(session: Session, now: datetime, config) -> tuple[int, list
                 session.add(am)
                 continue
             subject, body = compose(session, am, alert, config, offerings)
-            try:
-                mail.send_mail(session, [user.email], subject, body, kind=f"alert:{am.kind}", config=config)
-            except mail.MailError as exc:
-                am.last_error, am.lease_until = str(exc)[:1000], None
-                session.add(am)
-                session.commit()  # keeps the failed outbox row and the error; the next run retries
-                failed.append(f"melding {am.id}: {exc}")
-                continue
+            mail.send_mail(session, [user.email], subject, body, kind=f"alert:{am.kind}", config=config,
+                           key=f"alert-mail:{am.id}")
+            done.append(am.id)
             sent += 1
-            if per_mail:
-                _mark_sent(session, [am.id])
-                session.commit()
-            else:
-                done.append(am.id)
         _mark_sent(session, done)
         session.commit()
     return sent, failed
