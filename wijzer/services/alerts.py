@@ -10,7 +10,7 @@
   never twice otherwise.
 - Idempotent like the reminders: one ``alert_mail`` row per alert × kind × 15-minute window under a
   unique key (a rerun or a second scheduler cannot create it twice), leased before it is queued; the mail
-  is queued (``mail.send_mail`` with a key) in the transaction that marks it sent, and the ``mail`` job
+  is queued (``mail.send_mail``) in the transaction that marks it sent, and the ``mail`` job
   delivers it.
 - Every link in the mails is built from ``BASE_URL``; unsubscribe and extend links are signed
   (GET shows what will happen, POST does it).
@@ -409,9 +409,9 @@ SEND_BATCH = 200
 
 
 def send_alert_mails(session: Session, now: datetime, config) -> tuple[int, list[str]]:
-    """Lease unsent alert mails in batches and queue each one (``mail.send_mail`` with the key
-    ``alert-mail:<id>``) in the same transaction that marks it sent, so each is queued exactly once; the
-    ``mail`` job delivers the queue (lease, retries) after the commit."""
+    """Lease unsent alert mails in batches and queue each one (``mail.send_mail``) in the same transaction
+    that marks it sent, so each is queued exactly once; the ``mail`` job delivers the queue (lease,
+    retries) after the commit."""
     owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
     pending = session.exec(select(AlertMail.id).where(AlertMail.sent_at.is_(None),
                                                       AlertMail.attempts < MAX_SEND_ATTEMPTS)
@@ -439,8 +439,8 @@ def send_alert_mails(session: Session, now: datetime, config) -> tuple[int, list
                 session.add(am)
                 continue
             subject, body = compose(session, am, alert, config, offerings)
-            mail.send_mail(session, [user.email], subject, body, kind=f"alert:{am.kind}", config=config,
-                           key=f"alert-mail:{am.id}")
+            # No key needed: the row is queued in the same transaction that marks the alert mail sent.
+            mail.send_mail(session, [user.email], subject, body, kind=f"alert:{am.kind}", config=config)
             done.append(am.id)
             sent += 1
         _mark_sent(session, done)
