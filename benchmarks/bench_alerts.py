@@ -61,6 +61,13 @@ def main() -> None:
                       "BASE_URL": "https://wijzer.example"})
     rng = random.Random(7)
     pcs = sorted(_pc4_table())
+    import subprocess
+    import sys
+
+    # bring the copy to the current schema (the dataset may have been built by an older version)
+    subprocess.run([sys.executable, "-m", "alembic", "-c", "alembic.ini", "upgrade", "head"], check=True,
+                   capture_output=True,
+                   env={**__import__("os").environ, "WIJZER_DATABASE_URL": f"sqlite:///{copy}"})
     with app.app_context():
         metadata.create_all(get_engine())
         s = new_session()
