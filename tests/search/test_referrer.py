@@ -275,3 +275,13 @@ def test_wide_searches_with_a_token_are_not_throttled(limited, session, make_use
     statuses = [client.get("/api/v1/search?age=10", headers={"Authorization": f"Bearer {token}"}).status_code
                 for _ in range(4)]
     assert statuses == [200] * 4
+
+
+def test_weeks_singular_and_wekelijkse_spelling(app):
+    from pathlib import Path
+
+    from wijzer.search import weeks_nl
+
+    assert (weeks_nl(1), weeks_nl(0), weeks_nl(3), weeks_nl(None)) == ("1 week", "0 weken", "3 weken", "onbekend")
+    root = Path(__file__).resolve().parents[2] / "templates"
+    assert not [p for p in root.rglob("*.html") if "Weekelijks" in p.read_text(encoding="utf-8")]

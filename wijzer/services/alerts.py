@@ -9,7 +9,9 @@
   one that loses its place leaves the state table, so when it gets a place again it is news again, and
   never twice otherwise.
 - Idempotent like the reminders: one ``alert_mail`` row per alert × kind × 15-minute window under a
-  unique key (a rerun or a second scheduler cannot create it twice), leased before it is sent.
+  unique key (a rerun or a second scheduler cannot create it twice), leased before it is queued; the mail
+  is queued (``mail.send_mail``) in the transaction that marks it sent, and the ``mail`` job
+  delivers it.
 - Every link in the mails is built from ``BASE_URL``; unsubscribe and extend links are signed
   (GET shows what will happen, POST does it).
 """
@@ -29,7 +31,7 @@ from sqlmodel import Session, select
 
 from wijzer import domain
 from wijzer.domain import pack, unpack
-from wijzer.geo import PostcodeError, PostcodePoint, fast_km, geodesic_km, lookup_postcode
+from wijzer.geo import PostcodeError, PostcodePoint, bounding_box, fast_km, geodesic_km, lookup_postcode
 from wijzer.models import Alert, AlertMail, AlertPlaceState, JobRun, Location, Offering, Provider, User
 from wijzer.schemas import SearchFilters, validate
 from wijzer.services import mail
@@ -265,6 +267,28 @@ def _claim(session: Session, alert_id: int, kind: str, window: str, offering_ids
         return False
 
 
+GRID_DEGREES = 0.2
+
+
+def _cell(lat: float, lon: float) -> tuple[int, int]:
+    return int(lat // GRID_DEGREES), int(lon // GRID_DEGREES)
+
+
+def _claim_all(session: Session, claims: list[dict]) -> list[int]:
+    """Insert the claims in bulk; when another run claimed some of them first, one by one. Returns the
+    alert ids whose claim is ours."""
+    if not claims:
+        return []
+    try:
+        with session.begin_nested():
+            for i in range(0, len(claims), CHUNK):
+                session.execute(insert(AlertMail), [dict(c, created_at=utcnow(), attempts=0) for c in claims[i:i + CHUNK]])
+        return [c["alert_id"] for c in claims]
+    except IntegrityError:
+        return [c["alert_id"] for c in claims
+                if _claim(session, c["alert_id"], c["kind"], c["window"], [int(x) for x in unpack(c["offering_ids"])])]
+
+
 def _as_utc(dt: datetime) -> datetime:
     return dt if dt.tzinfo is not None else dt.replace(tzinfo=UTC)
 
@@ -281,6 +305,13 @@ def claim_alert_mails(session: Session, now: datetime, config) -> tuple[int, int
     if alerts:
         oldest = min(_as_utc(a.checked_until) for a in alerts)
         fresh = sorted(oid for oid, s in state.items() if _as_utc(s) > oldest)
+        if not fresh:  # nothing became a place now since any alert was checked: no alert has news
+            alerts_to_check = []
+        else:
+            alerts_to_check = alerts
+        # News candidates by care type (None: all) and by grid cell, so an alert with a postcode looks only
+        # at the cells its radius touches.
+        grid: dict[tuple, list[tuple[Light, datetime]]] = {}
         by_type: dict[str | None, list[tuple[Light, datetime]]] = {None: []}
         for i in range(0, len(fresh), CHUNK):
             for row in session.exec(select(*LIGHT_COLUMNS).where(Offering.id.in_(fresh[i:i + CHUNK]))):
@@ -288,11 +319,15 @@ def claim_alert_mails(session: Session, now: datetime, config) -> tuple[int, int
                 item = (light, _as_utc(state[light.id]))
                 by_type[None].append(item)
                 by_type.setdefault(light.care_type, []).append(item)
+                cell = _cell(light.lat, light.lon)
+                grid.setdefault((None, *cell), []).append(item)
+                grid.setdefault((light.care_type, *cell), []).append(item)
         already = set(session.exec(select(AlertMail.alert_id).where(AlertMail.kind == "places",
                                                                     AlertMail.window == window)).all())
         parsed: dict[str, tuple[SearchFilters, PostcodePoint | None] | None] = {}
-        checked = []
-        for a in alerts:
+        checked = [] if alerts_to_check else [a.id for a in alerts]
+        claims: list[dict] = []
+        for a in alerts_to_check:
             if a.filters not in parsed:
                 try:
                     f = parse_filters(a.filters)
@@ -304,13 +339,23 @@ def claim_alert_mails(session: Session, now: datetime, config) -> tuple[int, int
                 continue
             f, origin = p
             after = _as_utc(a.checked_until)
-            hits = [o.id for o, s in by_type.get(f.care_type, []) if s > after and matches(f, origin, o)]
+            if origin is not None:
+                min_lat, max_lat, min_lon, max_lon = bounding_box(origin.lat, origin.lon, f.radius_km)
+                (la0, lo0), (la1, lo1) = _cell(min_lat, min_lon), _cell(max_lat, max_lon)
+                candidates = [item for la in range(la0, la1 + 1) for lo in range(lo0, lo1 + 1)
+                              for item in grid.get((f.care_type, la, lo), ())]
+            else:
+                candidates = by_type.get(f.care_type, [])
+            hits = sorted(o.id for o, s in candidates if s > after and matches(f, origin, o))
             if not hits:
                 checked.append(a.id)
-            elif a.id not in already and _claim(session, a.id, "places", window, hits):
-                claimed += 1
-                checked.append(a.id)
+            elif a.id not in already:
+                claims.append({"alert_id": a.id, "kind": "places", "window": window,
+                               "offering_ids": pack([str(i) for i in hits])})
             # else: this window's mail exists already; these places are picked up in the next window
+        claimed_ids = _claim_all(session, claims)
+        claimed += len(claimed_ids)
+        checked += claimed_ids
         for i in range(0, len(checked), CHUNK):
             session.execute(update(Alert).where(Alert.id.in_(checked[i:i + CHUNK])).values(checked_until=now)
                             .execution_options(synchronize_session=False))
@@ -329,7 +374,7 @@ def _fmt_weeks(n: int | None) -> str:
     return "onbekend" if n is None else ("1 week" if n == 1 else f"{n} weken")
 
 
-def compose(session: Session, am: AlertMail, alert: Alert, config) -> tuple[str, str]:
+def compose(session: Session, am: AlertMail, alert: Alert, config, offerings: dict | None = None) -> tuple[str, str]:
     stop = link(config, f"/meldingen/afmelden/{make_token(config, alert, 'stop')}")
     search_url = link(config, "/?" + alert.filters)
     account = link(config, "/account")
@@ -342,10 +387,8 @@ def compose(session: Session, am: AlertMail, alert: Alert, config) -> tuple[str,
                 f"Geen e-mail meer over deze zoekopdracht? Meld u af:\n{stop}\n\n"
                 f"Uw meldingen beheren: {account}\n\nMet vriendelijke groet,\nBeschikbaarheidswijzer")
         return subject, body
-    ids = [int(i) for i in unpack(am.offering_ids)]
-    rows = session.exec(select(Offering, Provider, Location).join(Provider, Provider.id == Offering.provider_id)
-                        .join(Location, Location.id == Offering.location_id).where(Offering.id.in_(ids))
-                        .order_by(Offering.id)).all()
+    offerings = offerings if offerings is not None else _offerings_for(session, [am])
+    rows = [offerings[int(i)] for i in sorted(unpack(am.offering_ids), key=int) if int(i) in offerings]
     lines = []
     for o, p, loc in rows:
         contact = " · ".join(x for x in (p.phone, p.email) if x) or "geen contactgegevens bekend"
@@ -362,52 +405,66 @@ def compose(session: Session, am: AlertMail, alert: Alert, config) -> tuple[str,
     return subject, body
 
 
+SEND_BATCH = 200
+
+
 def send_alert_mails(session: Session, now: datetime, config) -> tuple[int, list[str]]:
-    """Lease each unsent alert mail, send it, mark it sent (commit per mail)."""
+    """Lease unsent alert mails in batches and queue each one (``mail.send_mail``) in the same transaction
+    that marks it sent, so each is queued exactly once; the ``mail`` job delivers the queue (lease,
+    retries) after the commit."""
     owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
     pending = session.exec(select(AlertMail.id).where(AlertMail.sent_at.is_(None),
                                                       AlertMail.attempts < MAX_SEND_ATTEMPTS)
                            .order_by(AlertMail.id)).all()
     sent, failed = 0, []
-    for mid in pending:
-        leased = session.execute(update(AlertMail).where(
-            AlertMail.id == mid, AlertMail.sent_at.is_(None),
+    for i in range(0, len(pending), SEND_BATCH):
+        batch = pending[i:i + SEND_BATCH]
+        session.execute(update(AlertMail).where(
+            AlertMail.id.in_(batch), AlertMail.sent_at.is_(None),
             or_(AlertMail.lease_until.is_(None), AlertMail.lease_until < now))
             .values(lease_owner=owner, lease_until=now + LEASE, attempts=AlertMail.attempts + 1)
             .execution_options(synchronize_session=False))
         session.commit()
-        if leased.rowcount != 1:
-            continue  # another sender has it
-        am = session.get(AlertMail, mid)
-        session.refresh(am)
-        alert = session.get(Alert, am.alert_id)
-        user = session.get(User, alert.user_id) if alert is not None else None
-        if alert is None or alert.ended_at is not None or alert.paused or user is None or not user.active:
-            am.sent_at, am.last_error, am.lease_until = utcnow(), "niet verstuurd: melding beëindigd", None
-            session.add(am)
-            session.commit()
-            continue
-        subject, body = compose(session, am, alert, config)
-        # Queued once under the alert mail's key (a rerun finds the same row), then sent right away like
-        # the reminders; what cannot be sent now stays queued for the mail job and the next run.
-        row = mail.send_mail(session, [user.email], subject, body, kind=f"alert:{am.kind}", config=config,
-                             key=f"alert-mail:{am.id}")
+        mine = session.exec(select(AlertMail).where(AlertMail.id.in_(batch), AlertMail.lease_owner == owner,
+                                                    AlertMail.sent_at.is_(None)).order_by(AlertMail.id)).all()
+        alerts = {a.id: a for a in session.exec(select(Alert).where(Alert.id.in_({m.alert_id for m in mine}))).all()}
+        users = {u.id: u for u in session.exec(select(User).where(User.id.in_({a.user_id for a in alerts.values()}))).all()}
+        offerings = _offerings_for(session, mine)
+        done: list[int] = []
+        for am in mine:
+            alert = alerts.get(am.alert_id)
+            user = users.get(alert.user_id) if alert is not None else None
+            if alert is None or alert.ended_at is not None or alert.paused or user is None or not user.active:
+                am.sent_at, am.last_error, am.lease_until = utcnow(), "niet verstuurd: melding beëindigd", None
+                session.add(am)
+                continue
+            subject, body = compose(session, am, alert, config, offerings)
+            # No key needed: the row is queued in the same transaction that marks the alert mail sent.
+            mail.send_mail(session, [user.email], subject, body, kind=f"alert:{am.kind}", config=config)
+            done.append(am.id)
+            sent += 1
+        _mark_sent(session, done)
         session.commit()
-        if config.get("MAIL_SERVER") and row.status == "outbox":
-            mail.deliver(session, config, now, ids=[row.id])
-            session.refresh(row)
-            session.refresh(am)
-        if config.get("MAIL_SERVER") and row.status != "sent":
-            am.last_error, am.lease_until = (row.error or "De e-mail wacht op verzending.")[:1000], None
-            session.add(am)
-            session.commit()
-            failed.append(f"melding {mid}: {am.last_error}")
-            continue
-        am.sent_at, am.last_error = utcnow(), None
-        session.add(am)
-        session.commit()
-        sent += 1
     return sent, failed
+
+
+def _mark_sent(session: Session, ids: list[int]) -> None:
+    if ids:
+        session.execute(update(AlertMail).where(AlertMail.id.in_(ids))
+                        .values(sent_at=utcnow(), last_error=None, lease_until=None)
+                        .execution_options(synchronize_session=False))
+
+
+def _offerings_for(session: Session, mails) -> dict[int, tuple]:
+    ids = sorted({int(i) for m in mails for i in unpack(m.offering_ids)})
+    out = {}
+    for i in range(0, len(ids), CHUNK):
+        for o, p, loc in session.exec(select(Offering, Provider, Location)
+                                      .join(Provider, Provider.id == Offering.provider_id)
+                                      .join(Location, Location.id == Offering.location_id)
+                                      .where(Offering.id.in_(ids[i:i + CHUNK]))).all():
+            out[o.id] = (o, p, loc)
+    return out
 
 
 def run_alerts(session: Session, now: datetime, config) -> tuple[str, list[str]]:
