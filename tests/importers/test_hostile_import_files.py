@@ -152,6 +152,18 @@ def test_portal_upload_uses_configured_limits(app, client, login, two):  # noqa:
     assert resp.status_code == 400 and "te veel rijen" in resp.get_data(as_text=True)
 
 
+def test_cli_wall_time_has_its_own_key(app, runner, tmp_path):
+    from importers.limits import limits_from_config
+
+    app.config.update(MAX_IMPORT_SECONDS=25, MAX_IMPORT_SECONDS_CLI=0)
+    assert limits_from_config(app.config).max_seconds == 25
+    assert limits_from_config(app.config, cli=True).max_seconds == 0
+    path = tmp_path / "c.csv"
+    path.write_text(CAP_HEADER + "\n" + "41234567,RZ-THUIS,1,,,,open,,,,\n" * 200, encoding="utf-8")
+    result = runner.invoke(args=["import", "capacity", str(path)])
+    assert result.exit_code != 0 and "duurt te lang" in result.output
+
+
 def test_cli_uses_configured_limits(app, runner, tmp_path):
     app.config.update(MAX_IMPORT_COLUMNS=5)
     path = tmp_path / "c.csv"
