@@ -1,123 +1,21 @@
-"""Open Referral HSDS 3.1: export (JSON per service + tabular CSV datapackage) and import.
+"""Open Referral HSDS 3.1 exchange files: export (JSON per service + tabular CSV datapackage) and import.
 
-Mapping: provider → organization (KvK and AGB as organization_identifiers), location → location with a
-physical address, offering → service (+ service_at_location), the current capacity → service_capacity
-(unit "plaatsen"), the last confirmation → ``assured_date``. Dutch youth-care specifics (care type,
-target groups, modalities, funding, contracted jeugdregio's, iJw JZ020 category, the provider's own
-reference, intake status and waits) travel as ``attributes`` whose taxonomy terms belong to the
-"wijzer:*" taxonomies. Identifiers are stable UUIDv5 values derived from KvK and references, so an
-export → import into an empty database → export gives the same services.
+The serialiser and the mapping live in the core (``wijzer.services.hsds``), shared with the read API; this
+module writes and reads the files. The export holds every offering, deactivated ones as ``status:
+inactive`` (the import restores them as such); the public read API serves active offerings only.
 """
 from __future__ import annotations
 
 import csv
 import json
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 from sqlmodel import Session, select
 
 from importers.validation import ImportRejected, ImportResult, RowError
-from wijzer.domain import CARE_TYPES, FUNDING, INTAKE_STATUSES, JZ020_CATEGORIES, MODALITIES, TAGS
-from wijzer.models import Gemeente, Location, Offering, Provider
-from wijzer.timeutil import iso
-
-NS = uuid.UUID("6f1d6c1e-5d4b-4e0a-9a51-9a3c5e2b7a10")
-UNIT = {"id": str(uuid.uuid5(NS, "unit:plaatsen")), "name": "plaatsen", "scheme": "wijzer",
-        "identifier": "plaatsen"}
-TAXONOMIES = {
-    "wijzer:zorgsoort": CARE_TYPES, "wijzer:doelgroep": TAGS, "wijzer:vorm": MODALITIES,
-    "wijzer:financiering": FUNDING, "wijzer:intakestatus": INTAKE_STATUSES, "iJw:JZ020": JZ020_CATEGORIES,
-}
-
-
-def uid(*parts) -> str:
-    return str(uuid.uuid5(NS, ":".join(str(p) for p in parts)))
-
-
-def _term(taxonomy: str, code: str) -> dict:
-    name = TAXONOMIES.get(taxonomy, {}).get(code, code)
-    return {"id": uid("term", taxonomy, code), "code": code, "name": name, "description": name, "taxonomy": taxonomy}
-
-
-def _attribute(service_id: str, taxonomy: str, code: str, value: str | None = None) -> dict:
-    term = _term(taxonomy, code)
-    return {"id": uid("attr", service_id, taxonomy, code), "link_id": service_id, "link_type": "service",
-            "link_entity": "service", "taxonomy_term_id": term["id"], "taxonomy_term": term,
-            "value": value if value is not None else code, "label": term["name"]}
-
-
-def service_json(off: Offering, prov: Provider, loc: Location, province: str) -> dict:
-    sid = uid("offering", prov.kvk, off.offering_ref)
-    oid = uid("provider", prov.kvk)
-    lid = uid("location", prov.kvk, loc.name)
-    identifiers = [{"id": uid("kvk", prov.kvk), "organization_id": oid, "identifier_scheme": "NL-KVK",
-                    "identifier_type": "KvK-nummer", "identifier": prov.kvk}]
-    if prov.agb:
-        identifiers.append({"id": uid("agb", prov.kvk), "organization_id": oid, "identifier_scheme": "NL-AGB",
-                            "identifier_type": "AGB-code", "identifier": prov.agb})
-    attrs = [_attribute(sid, "wijzer:zorgsoort", off.care_type), _attribute(sid, "wijzer:kenmerk", "kenmerk", off.offering_ref),
-             _attribute(sid, "wijzer:locatie", "locatie", loc.name)]
-    attrs += [_attribute(sid, "wijzer:doelgroep", t) for t in off.tag_list]
-    attrs += [_attribute(sid, "wijzer:vorm", m) for m in off.modality_list]
-    attrs += [_attribute(sid, "wijzer:financiering", f) for f in off.funding_list]
-    attrs += [_attribute(sid, "wijzer:jeugdregio", r) for r in off.contract_region_list]
-    if off.category:
-        attrs.append(_attribute(sid, "iJw:JZ020", off.category))
-    if off.crisis_intake:
-        attrs.append(_attribute(sid, "wijzer:crisisopname", "ja", "true"))
-    if off.cur_intake_status:
-        attrs.append(_attribute(sid, "wijzer:intakestatus", off.cur_intake_status))
-    for taxonomy, value in (("wijzer:aanmeldingswachttijd", off.cur_wait_intake),
-                            ("wijzer:behandelingswachttijd", off.cur_wait_treatment),
-                            ("wijzer:wachtlijst", off.cur_waitlist_length)):
-        if value is not None:
-            attrs.append(_attribute(sid, taxonomy, taxonomy.split(":")[1], str(value)))
-    waits = []
-    if off.cur_wait_intake is not None:
-        waits.append(f"aanmeldingswachttijd {off.cur_wait_intake} weken")
-    if off.cur_wait_treatment is not None:
-        waits.append(f"behandelingswachttijd {off.cur_wait_treatment} weken")
-    service = {
-        "id": sid, "organization_id": oid, "name": off.name or CARE_TYPES[off.care_type],
-        "alternate_name": off.offering_ref, "description": off.description or CARE_TYPES[off.care_type],
-        "url": prov.website, "email": prov.email, "status": "active" if off.active else "inactive",
-        "wait_time": ", ".join(waits) or None, "minimum_age": off.min_age, "maximum_age": off.max_age,
-        "assured_date": off.last_confirmed_at.date().isoformat() if off.last_confirmed_at else None,
-        "organization": {"id": oid, "name": prov.name, "description": prov.name, "email": prov.email,
-                         "website": prov.website, "organization_identifiers": identifiers,
-                         "phones": [{"id": uid("phone", prov.kvk), "organization_id": oid, "number": prov.phone}]
-                         if prov.phone else []},
-        "service_at_locations": [{
-            "id": uid("sal", sid, lid), "service_id": sid, "location_id": lid,
-            "location": {"id": lid, "location_type": "physical", "organization_id": oid, "name": loc.name,
-                         "latitude": loc.lat, "longitude": loc.lon,
-                         "addresses": [{"id": uid("address", lid), "location_id": lid,
-                                        "address_1": " ".join(p for p in (loc.street, loc.house_number) if p) or loc.name,
-                                        "city": loc.city or "", "state_province": province,
-                                        "postal_code": loc.postcode, "country": "NL", "address_type": "physical"}]}}],
-        "capacities": [] if off.last_reported_at is None or off.cur_free_places is None else [{
-            "id": uid("capacity", sid), "service_id": sid, "unit": UNIT, "unit_id": UNIT["id"],
-            "available": off.cur_free_places, "description": "Vrije plekken",
-            "updated": iso(off.last_reported_at)}],
-        "attributes": attrs,
-    }
-    return {k: v for k, v in service.items() if v is not None}
-
-
-def iter_services(session: Session, *, offset: int = 0, limit: int | None = None,
-                  service_id: str | None = None) -> Iterator[dict]:
-    provinces = dict(session.exec(select(Gemeente.code, Gemeente.province_name)).all())
-    stmt = (select(Offering, Provider, Location).join(Provider, Provider.id == Offering.provider_id)
-            .join(Location, Location.id == Offering.location_id).order_by(Offering.id))
-    if limit is not None:
-        stmt = stmt.offset(offset).limit(limit)
-    for off, prov, loc in session.exec(stmt):
-        data = service_json(off, prov, loc, provinces.get(loc.gemeente_code, ""))
-        if service_id is None or data["id"] == service_id:
-            yield data
-
+from wijzer.models import Offering, Provider
+from wijzer.services.hsds import iter_services
+from wijzer.services.spreadsheet import neutralise_cell
 
 TABLES = {
     "organizations": ["id", "name", "alternate_name", "description", "email", "website"],
@@ -128,10 +26,10 @@ TABLES = {
     "addresses": ["id", "location_id", "address_1", "city", "state_province", "postal_code", "country", "address_type"],
     "service_at_locations": ["id", "service_id", "location_id"],
     "phones": ["id", "organization_id", "number"],
-    "service_capacity": ["id", "service_id", "unit_id", "available", "description", "updated"],
+    "service_capacity": ["id", "service_id", "unit_id", "available", "maximum", "description", "updated"],
     "units": ["id", "name", "scheme", "identifier"],
     "attributes": ["id", "link_id", "taxonomy_term_id", "link_type", "link_entity", "value", "label"],
-    "taxonomy_terms": ["id", "code", "name", "description", "taxonomy"],
+    "taxonomy_terms": ["id", "code", "name", "description", "taxonomy", "taxonomy_id"],
 }
 
 
@@ -141,7 +39,7 @@ def export_hsds(session: Session, outdir: str | Path) -> int:
     (out / "csv").mkdir(parents=True, exist_ok=True)
     rows: dict[str, dict[str, dict]] = {name: {} for name in TABLES}
     n = 0
-    for svc in iter_services(session):
+    for svc in iter_services(session, include_inactive=True):
         (out / "services" / f"{svc['id']}.json").write_text(json.dumps(svc, ensure_ascii=False, indent=1), encoding="utf-8")
         n += 1
         org = svc["organization"]
@@ -169,7 +67,7 @@ def export_hsds(session: Session, outdir: str | Path) -> int:
             writer = csv.DictWriter(fh, fieldnames=columns, extrasaction="ignore")
             writer.writeheader()
             for _, row in sorted(rows[name].items()):  # by id: the same export whatever the database order
-                writer.writerow({k: row.get(k) for k in columns})
+                writer.writerow({k: neutralise_cell(row.get(k)) for k in columns})  # OWASP CSV injection
         resources.append({"name": name, "path": f"{name}.csv", "profile": "tabular-data-resource",
                           "format": "csv", "mediatype": "text/csv", "encoding": "utf-8",
                           "schema": {"fields": [{"name": c} for c in columns]}})
@@ -222,6 +120,7 @@ def service_to_rows(svc: dict) -> tuple[dict, dict | None]:
     capacity = None
     if caps and first("wijzer:intakestatus")[0]:
         capacity = {"kvk": row["kvk"], "offering_ref": row["offering_ref"], "free_places": caps[0].get("available"),
+                    "total_places": caps[0].get("maximum"),
                     "waiting_weeks_intake": first("wijzer:aanmeldingswachttijd")[1] or None,
                     "waiting_weeks_treatment": first("wijzer:behandelingswachttijd")[1] or None,
                     "waitlist_length": first("wijzer:wachtlijst")[1] or None,
@@ -249,7 +148,7 @@ def import_hsds(session: Session, folder: str | Path, *, dry_run: bool = False, 
             errors.append(RowError(n, path.name, "geen HSDS-service (id ontbreekt)"))
             continue
         row, cap = service_to_rows(svc)
-        rows.append((n, {c: row[c] for c in COLUMNS}))
+        rows.append((n, {c: row.get(c, "") for c in COLUMNS}))
         extras[(row["kvk"], row["offering_ref"])] = row
         if cap:
             capacities.append((n, cap))

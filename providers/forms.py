@@ -4,7 +4,15 @@ fields with ``apply_errors``."""
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -82,9 +90,19 @@ class OfferingForm(VersionedForm):
     description = TextAreaField("Omschrijving voor verwijzers")
     crisis_intake = BooleanField("Crisisopname mogelijk", validators=[Optional()])
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The vocabularies can be extended by an admin (wijzer.services.vocabulary): read them per form.
+        self.care_type.choices = [("", "Kies een zorgsoort")] + list(domain.CARE_TYPES.items())
+        self.tags.choices = list(domain.TAGS.items())
+        self.modalities.choices = list(domain.MODALITIES.items())
+        self.funding.choices = list(domain.FUNDING.items())
+
 
 class InviteForm(FlaskForm):
     email = EmailField("Werk-e-mailadres van de medewerker")
+    provider_admin = BooleanField("Mag collega's uitnodigen en verwijderen (beheerder van de aanbieder)",
+                                  validators=[Optional()])
 
 
 class AdminProviderSearch(FlaskForm):

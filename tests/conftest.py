@@ -37,6 +37,13 @@ def database_url(tmp_path_factory) -> str:
     with engine.begin() as conn:
         conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
     metadata.create_all(engine)
+    with engine.begin() as conn:  # the models are the migrations' head (tests/unit/test_migrations.py): say so
+        from alembic.migration import MigrationContext
+        from alembic.script import ScriptDirectory
+
+        from wijzer.config import PROJECT_ROOT
+
+        MigrationContext.configure(conn).stamp(ScriptDirectory(str(PROJECT_ROOT / "migrations")), "head")
     from sqlmodel import Session
 
     with Session(engine) as session:
@@ -79,7 +86,7 @@ def _reset(engine) -> None:
                 conn.execute(t.delete())
         conn.execute(Jeugdregio.__table__.update().values(
             contact_email=None, fresh_days=None, stale_days=None, norm_intake_weeks=None,
-            norm_treatment_weeks=None, travel_km=None))
+            norm_treatment_weeks=None, travel_km=None, referrer_domains=""))
 
 
 @pytest.fixture

@@ -21,6 +21,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from wijzer import db
 
     db.init_app(app)
+    from wijzer import observability
+
+    observability.init_app(app)  # first, so the request timer starts before any other hook
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
@@ -30,7 +33,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from wijzer.api import bp as api_bp
     from wijzer.api.hsds import bp as hsds_bp
     from wijzer.audit import bp as audit_bp
+    from wijzer.beheer import bp as beheer_bp
     from wijzer.operator import bp as operator_bp
+    from wijzer.placement import bp as placement_bp
     from wijzer.search import bp as search_bp
 
     web.init_app(app)
@@ -41,6 +46,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(hsds_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(operator_bp)
+    app.register_blueprint(beheer_bp)
+    app.register_blueprint(placement_bp)
+
+    from wijzer import vocabulary
+
+    vocabulary.init_app(app)
 
     from wijzer import cli
 

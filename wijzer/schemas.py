@@ -391,6 +391,10 @@ def _csv(value: Any) -> list[str]:
     return [str(v).strip().lower() for v in value if str(v).strip()]
 
 
+# Orders a search can be shown in besides the ranking (the table view's sortable columns).
+SEARCH_SORTS = {"start": "verwachte start", "afstand": "afstand", "plekken": "vrije plekken"}
+
+
 class SearchFilters(_Base):
     """Search parameters, shared by the finder pages, the JSON API and the region audit."""
 
@@ -399,7 +403,7 @@ class SearchFilters(_Base):
     care_type: str | None = None
     tags: list[str] = []
     age: int | None = None
-    modality: str | None = None
+    modality: list[str] = []  # any of them
     funding: str | None = None
     postcode: str | None = None
     radius_km: float = 25
@@ -407,11 +411,14 @@ class SearchFilters(_Base):
     municipality: str | None = None
     available_now: bool = False
     max_wait_weeks: int | None = None
+    contract_region: str | None = None  # offerings contracted by this jeugdregio
+    contracted: bool = False  # offerings contracted by the family's jeugdregio (needs postcode)
+    sort: str | None = None  # None: the ranking; see SEARCH_SORTS
     limit: int = 20
     offset: int = 0
 
-    _blank = field_validator("care_type", "modality", "funding", "postcode", "region", "municipality", "age",
-                             "max_wait_weeks", mode="before")(_blank_to_none)
+    _blank = field_validator("care_type", "funding", "postcode", "region", "municipality", "age",
+                             "max_wait_weeks", "contract_region", "sort", mode="before")(_blank_to_none)
 
     @field_validator("care_type", mode="before")
     @classmethod
@@ -426,7 +433,20 @@ class SearchFilters(_Base):
     @field_validator("modality", mode="before")
     @classmethod
     def _modality(cls, v):
-        return None if v is None else _check_codes([str(v).lower()], domain.MODALITIES, "vorm")[0]
+        return _check_codes(_csv(v), domain.MODALITIES, "vorm")
+
+    @field_validator("sort")
+    @classmethod
+    def _sort(cls, v):
+        if v is not None and v not in SEARCH_SORTS:
+            raise ValueError(f"Onbekende volgorde '{v}'. Kies uit: {', '.join(SEARCH_SORTS)}.")
+        return v
+
+    @model_validator(mode="after")
+    def _contracted_needs_postcode(self):
+        if self.contracted and not self.postcode:
+            raise ValueError("'Alleen gecontracteerd voor dit gezin' heeft de postcode van het gezin nodig.")
+        return self
 
     @field_validator("funding", mode="before")
     @classmethod
@@ -462,18 +482,20 @@ class SearchFilters(_Base):
             raise ValueError("De straal ligt tussen 1 en 250 km.")
         return v
 
-    @field_validator("region", "municipality")
+    @field_validator("region", "municipality", "contract_region")
     @classmethod
     def _area_code(cls, v, info):
         pattern, example = {"region": (r"^JZ\d{2}$", "een jeugdregiocode zoals JZ22"),
+                            "contract_region": (r"^JZ\d{2}$", "een jeugdregiocode zoals JZ22"),
                             "municipality": (r"^GM\d{4}$", "een CBS-gemeentecode zoals GM0344")}[info.field_name]
         if v is not None:
             v = v.upper()
             if not re.match(pattern, v):
                 raise ValueError(f"Gebruik {example}.")
-            known = known_region_codes() if info.field_name == "region" else known_gemeente_codes()
+            is_region = info.field_name in ("region", "contract_region")
+            known = known_region_codes() if is_region else known_gemeente_codes()
             if v not in known:
-                what = "jeugdregio" if info.field_name == "region" else "gemeente"
+                what = "jeugdregio" if is_region else "gemeente"
                 raise ValueError(f"Onbekende {what} '{v}'. Gebruik {example}.")
         return v
 

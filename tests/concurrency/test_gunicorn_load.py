@@ -67,7 +67,7 @@ def gunicorn(scratch_database_url):
         try:
             urllib.request.urlopen(base + "/api/v1/health", timeout=2)
             break
-        except (urllib.error.URLError, ConnectionError, TimeoutError):  # TimeoutError: a busy machine
+        except (urllib.error.URLError, ConnectionError, TimeoutError):  # a busy machine: the first answer can take > 2 s
             time.sleep(0.2)
     else:
         proc.kill()

@@ -2,11 +2,40 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint, select
 from sqlmodel import Field, SQLModel
 
+from wijzer import hsds_ids
 from wijzer.domain import unpack
 from wijzer.timeutil import utcnow
+
+
+def _provider_hsds_id(context) -> str:
+    return hsds_ids.provider_id(context.get_current_parameters()["kvk"])
+
+
+def _offering_keys(context) -> tuple[str, str, str]:
+    """(kvk, offering_ref, location name) of the offering being inserted; one query per provider/location
+    pair and statement (a bulk insert of many offerings at a few locations asks a few times)."""
+    params = context.get_current_parameters()
+    cache = context.__dict__.setdefault("_wijzer_hsds_keys", {})
+    key = (params["provider_id"], params["location_id"])
+    if key not in cache:
+        provider, location = Provider.__table__.c, Location.__table__.c
+        cache[key] = context.connection.execute(select(
+            select(provider.kvk).where(provider.id == key[0]).scalar_subquery(),
+            select(location.name).where(location.id == key[1]).scalar_subquery())).one()
+    kvk, location_name = cache[key]
+    return kvk, params["offering_ref"], location_name
+
+
+def _service_hsds_id(context) -> str:
+    kvk, ref, _ = _offering_keys(context)
+    return hsds_ids.service_id(kvk, ref)
+
+
+def _service_at_location_hsds_id(context) -> str:
+    return hsds_ids.service_at_location_id(*_offering_keys(context))
 
 
 class Provider(SQLModel, table=True):
@@ -18,6 +47,9 @@ class Provider(SQLModel, table=True):
     website: str | None = Field(default=None, max_length=300)
     phone: str | None = Field(default=None, max_length=30)
     email: str | None = Field(default=None, max_length=254)
+    # Persistent HSDS organization id (wijzer.hsds_ids), set when the row is created (column default).
+    hsds_id: str | None = Field(default=None, max_length=36, unique=True, index=True,
+                                sa_column_kwargs={"default": _provider_hsds_id})
     # Bumped by every edit of the provider's details; an edit form carries the version it was based on.
     row_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = Field(default_factory=utcnow)
@@ -74,6 +106,11 @@ class Offering(SQLModel, table=True):
     description: str | None = Field(default=None, max_length=4000)
     crisis_intake: bool = False
     active: bool = True
+    # Persistent HSDS service and service_at_location ids (wijzer.hsds_ids), set when the row is created.
+    hsds_id: str | None = Field(default=None, max_length=36, unique=True, index=True,
+                                sa_column_kwargs={"default": _service_hsds_id})
+    hsds_sal_id: str | None = Field(default=None, max_length=36, unique=True, index=True,
+                                    sa_column_kwargs={"default": _service_at_location_hsds_id})
     # Denormalised from location (kept in step by services.providers).
     lat: float
     lon: float

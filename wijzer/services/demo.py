@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, func, insert, update
 from sqlmodel import Session, select
 
+from wijzer import hsds_ids
 from wijzer.domain import CARE_TYPES, pack
 from wijzer.geo import _pc4_table
 from wijzer.models import CapacityReport, Location, Offering, Provider
@@ -162,10 +163,10 @@ def seed(session: Session, *, providers: int, seed_value: int = 1, weeks: int = 
                 "gemeente_code": pc.gemeente_code, "region_code": pc.region_code,
                 "created_at": now - timedelta(weeks=weeks + 1), "updated_at": now,
             })
-            locs.append((lid, pc))
+            locs.append((lid, pc, location_rows[-1]["name"]))
             lid += 1
         for k in range(n_offerings):
-            loc_id, pc = locs[k % len(locs)]
+            loc_id, pc, loc_name = locs[k % len(locs)]
             ct = care_types[k % 4] if i == 0 else rng.choices(care_types, weights)[0]
             tags = rng.sample(TAGS_BY_TYPE[ct], rng.randint(1, 3))
             mods = rng.sample(MODALITIES_BY_TYPE[ct], rng.randint(1, min(3, len(MODALITIES_BY_TYPE[ct]))))
@@ -191,6 +192,8 @@ def seed(session: Session, *, providers: int, seed_value: int = 1, weeks: int = 
                 "last_confirmed_at": last_at, "last_report_id": None, "needs_update": False,
                 "freshness": freshness_of(last_at, now, fresh_days, stale_days),
                 "created_at": now - timedelta(weeks=weeks + 1), "updated_at": now,
+                "hsds_id": hsds_ids.service_id(provider_rows[-1]["kvk"], f"AB-{k + 1:03d}"),
+                "hsds_sal_id": hsds_ids.service_at_location_id(provider_rows[-1]["kvk"], f"AB-{k + 1:03d}", loc_name),
             })
             histories.append((oid, history))
             oid += 1
