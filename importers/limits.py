@@ -40,11 +40,15 @@ CONFIG_KEYS = {
 }
 
 
-def limits_from_config(config: Mapping) -> ImportLimits:
-    """The limits from a Flask config (keys in CONFIG_KEYS); a missing key keeps its default."""
+def limits_from_config(config: Mapping, *, cli: bool = False) -> ImportLimits:
+    """The limits from a Flask config (keys in CONFIG_KEYS); a missing key keeps its default.
+
+    ``cli``: the wall time is MAX_IMPORT_SECONDS_CLI (no web worker is waiting on the command line)."""
     values = {}
     for f in fields(ImportLimits):
         key = CONFIG_KEYS[f.name]
+        if cli and f.name == "max_seconds" and config.get("MAX_IMPORT_SECONDS_CLI") is not None:
+            key = "MAX_IMPORT_SECONDS_CLI"
         if config.get(key) is not None:
             values[f.name] = float(config[key]) if f.name == "max_seconds" else int(config[key])
     return ImportLimits(**values)

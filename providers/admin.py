@@ -20,6 +20,8 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_login import current_user
 
 import importers.providers as provider_importer
+from importers.limits import Deadline, limits_from_config
+from importers.tabular import read_for
 from importers.validation import ImportRejected, RowError
 from providers import bp
 from wijzer.auth import role_required
@@ -62,9 +64,11 @@ def _scope() -> str | None:
 
 
 def _plan(data: bytes, filename: str, digest: str):
-    return provider_importer.plan_import(get_session(), data, filename,
-                                         max_bytes=current_app.config["MAX_IMPORT_BYTES"], only_region=_scope(),
-                                         file_hash=digest)
+    limits = limits_from_config(current_app.config)  # bytes, rows, columns, cells, wall time (issue 11)
+    deadline = Deadline(limits.max_seconds)
+    table = read_for(provider_importer, data, filename, limits=limits, deadline=deadline)
+    return provider_importer.plan_import(get_session(), table, filename, only_region=_scope(), file_hash=digest,
+                                         progress=deadline.progress)
 
 
 def _safe_name(name: str) -> str:

@@ -205,7 +205,7 @@ def _run_import(kind: str, path: str, dry_run: bool):
     from importers.validation import ImportRejected
 
     module = provider_importer if kind == "providers" else capacity_importer
-    limits = limits_from_config(current_app.config)
+    limits = limits_from_config(current_app.config, cli=True)
     deadline = Deadline(limits.max_seconds)
     table = None
     try:

@@ -91,7 +91,7 @@ def test_portal_upload_of_broken_sheet_is_400(client, login, two):  # noqa: F811
     login(two["staff_a"])
     name, data = h.broken_row()
     resp = client.post("/portaal/upload", data={"file": (io.BytesIO(data), name)}, content_type="multipart/form-data")
-    assert resp.status_code == 400 and "Excel-bestand" in resp.get_data(as_text=True)
+    assert resp.status_code == 400 and "Excel-bestand is beschadigd" in resp.get_data(as_text=True)
 
 
 # --- item 11: many columns, linear header check -----------------------------------------------------
@@ -152,6 +152,18 @@ def test_portal_upload_uses_configured_limits(app, client, login, two):  # noqa:
     assert resp.status_code == 400 and "te veel rijen" in resp.get_data(as_text=True)
 
 
+def test_cli_wall_time_has_its_own_key(app, runner, tmp_path):
+    from importers.limits import limits_from_config
+
+    app.config.update(MAX_IMPORT_SECONDS=25, MAX_IMPORT_SECONDS_CLI=0)
+    assert limits_from_config(app.config).max_seconds == 25
+    assert limits_from_config(app.config, cli=True).max_seconds == 0
+    path = tmp_path / "c.csv"
+    path.write_text(CAP_HEADER + "\n" + "41234567,RZ-THUIS,1,,,,open,,,,\n" * 200, encoding="utf-8")
+    result = runner.invoke(args=["import", "capacity", str(path)])
+    assert result.exit_code != 0 and "duurt te lang" in result.output
+
+
 def test_cli_uses_configured_limits(app, runner, tmp_path):
     app.config.update(MAX_IMPORT_COLUMNS=5)
     path = tmp_path / "c.csv"
@@ -190,3 +202,21 @@ def test_api_capacity_limits(app, client, login, two):  # noqa: F811
     app.config.update(MAX_IMPORT_COLUMNS=50, MAX_API_BODY_BYTES=1000)
     resp = client.post("/api/v1/capacity", json={"records": [record | {"note": "x" * 400}] * 5}, headers=auth)
     assert resp.status_code == 413 and "te groot" in resp.get_json()["error"]["message"]
+
+
+def test_admin_provider_upload_uses_configured_limits(app, client, login, make_user):
+    """The admin's provider-list upload (issue 12) reads with the same limits; a broken sheet is a 400."""
+    app.config.update(MAX_IMPORT_COLUMNS=5)
+    login(make_user("admin"))
+    name, data = h.many_columns_csv(6)
+    resp = client.post("/portaal/beheer/importeren", data={"file": (io.BytesIO(data), name)},
+                       content_type="multipart/form-data")
+    assert resp.status_code == 400 and "te veel kolommen" in resp.get_data(as_text=True)
+    app.config.update(MAX_IMPORT_COLUMNS=50)
+    from importers.providers import COLUMNS as P_COLUMNS
+
+    data = h.xlsx([P_COLUMNS, ["A"] * len(P_COLUMNS)], dimension="A1:Z3",
+                  tail='<row r="3"><c r="A3" t="inlineStr"><is><t>oeps</is></c>')
+    resp = client.post("/portaal/beheer/importeren", data={"file": (io.BytesIO(data), "kapot.xlsx")},
+                       content_type="multipart/form-data")
+    assert resp.status_code == 400 and "Excel-bestand is beschadigd" in resp.get_data(as_text=True)
