@@ -109,8 +109,7 @@ def import_capacity_records(session: Session, records: list[tuple[int, dict]], *
         raise ImportRejected(errors)
     result = ImportResult(rows=len(records), dry_run=dry_run, created={"report": len(items)})
     if dry_run:
-        session.rollback()
-        return result
+        return result  # nothing was written; the caller's session and transaction are left alone
     record_reports_bulk(session, items, source=source, user=user, now=now or utcnow(),
                         fresh_days=config["FRESH_DAYS"] if config else 7, stale_days=config["STALE_DAYS"] if config else 14)
     auditlog.record(session, action="import", entity="capacity", entity_id=label, user=user, actor=actor,

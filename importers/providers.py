@@ -266,8 +266,7 @@ def import_providers(session: Session, source, filename: str | None = None, *, d
     if config is not None and plan.count("invitation", "new"):
         result.created["invitation"] = plan.count("invitation", "new")
     if dry_run:
-        session.rollback()
-        return result
+        return result  # nothing was written; the caller's session and transaction are left alone
 
     def apply(obj, values: dict) -> bool:
         if any(getattr(obj, k) != v for k, v in values.items()):

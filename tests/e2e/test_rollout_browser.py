@@ -11,7 +11,7 @@ import pytest
 import time_machine
 from werkzeug.serving import make_server
 
-from tests.e2e.conftest import PASSWORD, axe_check, screenshot
+from tests.e2e.conftest import PASSWORD, axe_check, screenshot, submit_weekly
 from tests.web.test_rollout_path import DUTCH_LIST
 
 pytestmark = pytest.mark.e2e
@@ -140,11 +140,10 @@ def test_rollout_in_the_browser(browser, rollout_server, tmp_path):
     planner = _accept(browser, app, "planner@linde.nl", "Planner", shot="rollout-6-staff-weekly")
     _accept(browser, app, "collega@linde.nl", "Collega")
     planner.goto(url + "/portaal/")
-    row = planner.locator("fieldset", has_text="LIN-1")
+    row = planner.locator("tr.weekly-row", has_text="LIN-1")
     row.get_by_label(re.compile("Vrije plekken")).fill("2")
     row.get_by_label(re.compile("Intakestatus")).select_option("open")
-    planner.get_by_role("button", name="Alleen wijzigingen opslaan").first.click()
-    planner.wait_for_load_state()
+    submit_weekly(planner, "Wijzigingen opslaan")
     assert "Opgeslagen: 1 gewijzigd" in planner.content()
     planner.goto(url + "/beheer/gebruikers")
     assert "collega@linde.nl" in planner.content()
@@ -161,8 +160,7 @@ def test_rollout_in_the_browser(browser, rollout_server, tmp_path):
 
     with time_machine.travel(utcnow() + timedelta(days=22), tick=True):
         planner.goto(url + "/portaal/")
-        planner.get_by_role("button", name="Alles klopt nog").first.click()
-        planner.wait_for_load_state()
+        submit_weekly(planner)  # the weekly page shows its summary first
         with app.app_context():
             run = run_job("reminders")
     assert run.status == "ok", run.detail

@@ -1,6 +1,6 @@
 """The weekly update grid (issue 17), server side: what the page renders without JavaScript.
 
-The browser behaviour (keyboard, summary, phone layout, height) is in tests/e2e/test_weekly_grid.py.
+The browser behaviour (keyboard, summary, phone layout, height) is in tests/e2e/test_weekly_grid_browser.py.
 """
 import re
 from datetime import timedelta

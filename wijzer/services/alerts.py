@@ -388,13 +388,20 @@ def send_alert_mails(session: Session, now: datetime, config) -> tuple[int, list
             session.commit()
             continue
         subject, body = compose(session, am, alert, config)
-        try:
-            mail.send_mail(session, [user.email], subject, body, kind=f"alert:{am.kind}", config=config)
-        except mail.MailError as exc:
-            am.last_error, am.lease_until = str(exc)[:1000], None
+        # Queued once under the alert mail's key (a rerun finds the same row), then sent right away like
+        # the reminders; what cannot be sent now stays queued for the mail job and the next run.
+        row = mail.send_mail(session, [user.email], subject, body, kind=f"alert:{am.kind}", config=config,
+                             key=f"alert-mail:{am.id}")
+        session.commit()
+        if config.get("MAIL_SERVER") and row.status == "outbox":
+            mail.deliver(session, config, now, ids=[row.id])
+            session.refresh(row)
+            session.refresh(am)
+        if config.get("MAIL_SERVER") and row.status != "sent":
+            am.last_error, am.lease_until = (row.error or "De e-mail wacht op verzending.")[:1000], None
             session.add(am)
             session.commit()
-            failed.append(f"melding {mid}: {exc}")
+            failed.append(f"melding {mid}: {am.last_error}")
             continue
         am.sent_at, am.last_error = utcnow(), None
         session.add(am)
