@@ -32,7 +32,7 @@ def body(pworld, **over):
             "start_to": (today + timedelta(days=30)).isoformat(), "note": None, "reference": "API-1"} | over
 
 
-def test_api_flow(client, pworld, tokens):
+def test_api_flow(client, session, pworld, tokens):
     r = call(client, "POST", "/api/v1/requests", tokens["r0"], json=body(pworld))
     assert r.status_code == 201, r.get_json()
     created = r.get_json()
@@ -52,6 +52,11 @@ def test_api_flow(client, pworld, tokens):
     assert again.status_code == 409 and again.get_json()["error"]["code"] == "conflict"
     off = call(client, "GET", f"/api/v1/offerings/{a['offering_id']}").get_json()
     assert (off["free_places"], off["held_places"]) == (1, 1)
+    from wijzer.models import Offering
+
+    sid = session.get(Offering, a["offering_id"]).hsds_id
+    hsds = call(client, "GET", f"/hsds/services/{sid}").get_json()
+    assert hsds["capacities"][0]["available"] == 1  # the HSDS API shows free places minus the hold too
     search = call(client, "GET", "/api/v1/search?care_type=logeeropvang&postcode=3511").get_json()
     hit = next(h for h in search["results"] if h["offering_id"] == a["offering_id"])
     assert (hit["free_places"], hit["held_places"]) == (1, 1)

@@ -31,6 +31,7 @@ from wijzer.geo import bounding_box, fast_km, lookup_postcode
 from wijzer.hsds_ids import location_id, uid
 from wijzer.models import Gemeente, Jeugdregio, Location, Offering, Provider
 from wijzer.pagination import PageRequest
+from wijzer.services.placement import held_places, shown_free
 from wijzer.services.regions import free_places
 from wijzer.timeutil import iso
 
@@ -112,7 +113,7 @@ def location_json(prov: Provider, loc: Location, province: str) -> dict:
                            "postal_code": loc.postcode, "country": "NL", "address_type": "physical"}]}
 
 
-def service_json(off: Offering, prov: Provider, loc: Location, province: str) -> dict:
+def service_json(off: Offering, prov: Provider, loc: Location, province: str, held: int = 0) -> dict:
     sid = off.hsds_id
     care_label = domain.CARE_TYPES.get(off.care_type, off.care_type)
     attrs = [_attribute(sid, "wijzer:zorgsoort", off.care_type),
@@ -150,7 +151,7 @@ def service_json(off: Offering, prov: Provider, loc: Location, province: str) ->
                                   "location": location}],
         "capacities": [] if off.last_reported_at is None or off.cur_free_places is None else [{
             "id": uid("capacity", sid), "service_id": sid, "unit": UNIT, "unit_id": UNIT["id"],
-            "available": free_places(off.cur_free_places), "description": "Vrije plekken",
+            "available": shown_free(free_places(off.cur_free_places), held), "description": "Vrije plekken",
             **({"maximum": off.cur_total_places} if off.cur_total_places is not None else {}),
             "updated": iso(off.last_reported_at)}],
         "attributes": attrs,
@@ -236,7 +237,9 @@ def _provinces(session: Session, codes: set[str]) -> dict[str, str]:
 
 def _serialise(session: Session, rows) -> list[dict]:
     provinces = _provinces(session, {loc.gemeente_code for _, _, loc in rows})
-    return [service_json(off, prov, loc, provinces.get(loc.gemeente_code, "")) for off, prov, loc in rows]
+    held = held_places(session, [off.id for off, _, _ in rows])  # places held for plaatsingsverzoeken
+    return [service_json(off, prov, loc, provinces.get(loc.gemeente_code, ""), held.get(off.id, 0))
+            for off, prov, loc in rows]
 
 
 def _near(session: Session, stmt, filters: ServiceFilters):
