@@ -8,7 +8,7 @@ helper (``page`` 1..100,000, ``per_page`` 1..200); errors are ``{"error": {"code
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from flask import Blueprint, jsonify, request, url_for
 
@@ -76,13 +76,12 @@ def _service_filters() -> hsds.ServiceFilters:
     if raw is not None:
         try:
             modified_after = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-        except ValueError:
+            if modified_after.tzinfo is None:  # no offset given: UTC
+                modified_after = modified_after.replace(tzinfo=UTC)
+            modified_after = modified_after.astimezone(UTC)  # OverflowError at the ends of the calendar
+        except (ValueError, OverflowError):
             raise BadParameter("modified_after", "modified_after is een datum en tijd, bijv. "
                                                  "2026-11-30T12:00:00Z.") from None
-        if modified_after.tzinfo is not None:
-            from datetime import UTC
-
-            modified_after = modified_after.astimezone(UTC).replace(tzinfo=None)
     proximity = None
     raw = _text("proximity", 10)
     if raw is not None:

@@ -191,13 +191,21 @@ def _rows_stmt():
             .join(Location, Location.id == Offering.location_id))
 
 
-def _term_index() -> dict[str, tuple[str, str]]:
-    """term id -> (taxonomy, code) for every term whose taxonomy is a vocabulary."""
-    return {uid("term", taxonomy, code): (taxonomy, code)
-            for taxonomy in VOCABULARY_TAXONOMIES for code in _vocabulary(taxonomy)}
+# Taxonomies a service can be filtered on: taxonomy -> (Offering column, packed '|a|b|'?).
+FILTER_COLUMNS: dict[str, tuple[str, bool]] = {t: (v[2], v[3]) for t, v in VOCABULARY_TAXONOMIES.items() if v[2]}
+FILTER_COLUMNS[REGION_TAXONOMY[0]] = ("contract_regions", True)
 
 
-def _where(stmt, filters: ServiceFilters):
+def _term_index(session: Session) -> dict[str, tuple[str, str]]:
+    """term id -> (taxonomy, code) for every term a service can be filtered on."""
+    index = {uid("term", taxonomy, code): (taxonomy, code)
+             for taxonomy in VOCABULARY_TAXONOMIES for code in _vocabulary(taxonomy)}
+    for code in session.exec(select(Jeugdregio.code)).all():
+        index[uid("term", REGION_TAXONOMY[0], code)] = (REGION_TAXONOMY[0], code)
+    return index
+
+
+def _where(stmt, filters: ServiceFilters, session: Session):
     if not filters.include_inactive:
         stmt = stmt.where(Offering.active)
     if filters.search:
@@ -207,19 +215,18 @@ def _where(stmt, filters: ServiceFilters):
     if filters.organization_id:
         stmt = stmt.where(Provider.hsds_id == filters.organization_id)
     if filters.taxonomy_term_id:
-        found = _term_index().get(filters.taxonomy_term_id)
+        found = _term_index(session).get(filters.taxonomy_term_id)
         if found is None:
             return stmt.where(False)
         taxonomy, code = found
-        _, _, column, packed = VOCABULARY_TAXONOMIES[taxonomy]
+        column, packed = FILTER_COLUMNS[taxonomy]
         col = getattr(Offering, column)
         stmt = stmt.where(col.contains(f"|{code}|") if packed else col == code)
     if filters.taxonomy_id:
-        by_id = {taxonomy_id(t): t for t in VOCABULARY_TAXONOMIES}
-        taxonomy = by_id.get(filters.taxonomy_id)
+        taxonomy = {taxonomy_id(t): t for t in FILTER_COLUMNS}.get(filters.taxonomy_id)
         if taxonomy is None:
             return stmt.where(False)
-        col = getattr(Offering, VOCABULARY_TAXONOMIES[taxonomy][2])
+        col = getattr(Offering, FILTER_COLUMNS[taxonomy][0])
         stmt = stmt.where(col.is_not(None), col != "")
     if filters.modified_after is not None:
         stmt = stmt.where(Offering.updated_at >= filters.modified_after)
@@ -250,12 +257,12 @@ def _near(session: Session, stmt, filters: ServiceFilters):
 def list_services(session: Session, request: PageRequest, filters: ServiceFilters | None = None) -> dict:
     """One page of services as an HSDS ``Page`` (PostcodeError when ``filters.postcode`` is unknown)."""
     filters = filters or ServiceFilters()
-    stmt = _where(_rows_stmt(), filters)
+    stmt = _where(_rows_stmt(), filters, session)
     if filters.postcode:
         rows = _near(session, stmt, filters)
         return request.of(len(rows)).hsds(_serialise(session, rows[request.offset:request.offset + request.size]))
     total = session.exec(select(func.count()).select_from(_where(
-        select(Offering.id).join(Provider, Provider.id == Offering.provider_id), filters).subquery())).one()
+        select(Offering.id).join(Provider, Provider.id == Offering.provider_id), filters, session).subquery())).one()
     rows = session.exec(stmt.order_by(Offering.id).offset(request.offset).limit(request.size)).all()
     return request.of(total).hsds(_serialise(session, rows))
 
@@ -265,7 +272,7 @@ def iter_services(session: Session, *, include_inactive: bool = False, batch: in
     last = 0
     filters = ServiceFilters(include_inactive=include_inactive)
     while True:
-        rows = session.exec(_where(_rows_stmt(), filters).where(Offering.id > last)
+        rows = session.exec(_where(_rows_stmt(), filters, session).where(Offering.id > last)
                             .order_by(Offering.id).limit(batch)).all()
         if not rows:
             return
