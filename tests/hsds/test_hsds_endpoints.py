@@ -90,3 +90,11 @@ def test_taxonomies_and_terms(client, world):
         assert term.status_code == 200 and term.get_json() == attribute["taxonomy_term"]
     assert client.get("/hsds/taxonomy_terms?parent_id=x").get_json()["empty"] is True
     assert client.get("/hsds/taxonomies/onbekend").status_code == 404
+
+
+def test_info_links_the_official_api_description(client):
+    info = client.get("/hsds/").get_json()
+    assert info["version"] == "3.1" and info["openapi_url"] == "http://localhost/hsds/openapi.json"
+    document = client.get("/hsds/openapi.json").get_json()
+    assert document["servers"] == [{"url": "http://localhost/hsds"}]
+    assert {"/services", "/services/{id}", "/organizations", "/taxonomy_terms/{id}"} <= set(document["paths"])

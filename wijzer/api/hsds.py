@@ -8,7 +8,9 @@ helper (``page`` 1..100,000, ``per_page`` 1..200); errors are ``{"error": {"code
 """
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from flask import Blueprint, jsonify, request, url_for
 
@@ -102,7 +104,22 @@ def _found(item: dict | None, what: str):
 @bp.get("/")
 def info():
     return jsonify({"version": "3.1", "profile": "https://docs.openreferral.org/en/v3.1/",
-                    "openapi_url": url_for("api.openapi", _external=True)})
+                    "openapi_url": url_for("hsds.openapi", _external=True)})
+
+
+@lru_cache(maxsize=1)
+def _official_document() -> str:
+    from wijzer.config import PROJECT_ROOT
+
+    return (PROJECT_ROOT / "wijzer/data/hsds/openapi.json").read_text(encoding="utf-8")
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """The official HSDS 3.1 API description this API implements (GET operations), pointed at this site."""
+    document = json.loads(_official_document())
+    document["servers"] = [{"url": url_for("hsds.info", _external=True).rstrip("/")}]
+    return jsonify(document)
 
 
 @bp.get("/services")
