@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import func, or_
@@ -58,6 +59,7 @@ REGION_TAXONOMY = ("wijzer:jeugdregio", "Jeugdregio's waarvoor het aanbod gecont
 TAXONOMY_URI = "https://beschikbaarheidswijzer.nl/hsds/taxonomies/"
 
 
+@lru_cache(maxsize=64)
 def taxonomy_id(taxonomy: str) -> str:
     return uid("taxonomy", taxonomy)
 
@@ -68,7 +70,13 @@ def _vocabulary(taxonomy: str) -> Mapping[str, str]:
 
 
 def term_json(taxonomy: str, code: str) -> dict:
-    name = _vocabulary(taxonomy).get(code, code)
+    return dict(_term(taxonomy, code, _vocabulary(taxonomy).get(code, code)))
+
+
+@lru_cache(maxsize=4096)
+def _term(taxonomy: str, code: str, name: str) -> dict:
+    """Cached: the ids are UUIDv5 hashes, the same for every service that carries the term (the label is
+    part of the key, so a vocabulary change is never served stale). Callers get a copy."""
     return {"id": uid("term", taxonomy, code), "code": code, "name": name, "description": name,
             "taxonomy": taxonomy, "taxonomy_id": taxonomy_id(taxonomy)}
 
@@ -187,8 +195,11 @@ class ServiceFilters:
 
 
 def _rows_stmt():
-    return (select(Offering, Provider, Location).join(Provider, Provider.id == Offering.provider_id)
-            .join(Location, Location.id == Offering.location_id))
+    """offering, provider, location and the location's province name, in one query."""
+    return (select(Offering, Provider, Location, Gemeente.province_name)
+            .join(Provider, Provider.id == Offering.provider_id)
+            .join(Location, Location.id == Offering.location_id)
+            .outerjoin(Gemeente, Gemeente.code == Location.gemeente_code))
 
 
 # Taxonomies a service can be filtered on: taxonomy -> (Offering column, packed '|a|b|'?).
@@ -233,15 +244,8 @@ def _where(stmt, filters: ServiceFilters, session: Session):
     return stmt
 
 
-def _provinces(session: Session, codes: set[str]) -> dict[str, str]:
-    if not codes:
-        return {}
-    return dict(session.exec(select(Gemeente.code, Gemeente.province_name).where(Gemeente.code.in_(codes))).all())
-
-
-def _serialise(session: Session, rows) -> list[dict]:
-    provinces = _provinces(session, {loc.gemeente_code for _, _, loc in rows})
-    return [service_json(off, prov, loc, provinces.get(loc.gemeente_code, "")) for off, prov, loc in rows]
+def _serialise(rows) -> list[dict]:
+    return [service_json(off, prov, loc, province or "") for off, prov, loc, province in rows]
 
 
 def _near(session: Session, stmt, filters: ServiceFilters):
@@ -260,11 +264,11 @@ def list_services(session: Session, request: PageRequest, filters: ServiceFilter
     stmt = _where(_rows_stmt(), filters, session)
     if filters.postcode:
         rows = _near(session, stmt, filters)
-        return request.of(len(rows)).hsds(_serialise(session, rows[request.offset:request.offset + request.size]))
+        return request.of(len(rows)).hsds(_serialise(rows[request.offset:request.offset + request.size]))
     total = session.exec(select(func.count()).select_from(_where(
         select(Offering.id).join(Provider, Provider.id == Offering.provider_id), filters, session).subquery())).one()
     rows = session.exec(stmt.order_by(Offering.id).offset(request.offset).limit(request.size)).all()
-    return request.of(total).hsds(_serialise(session, rows))
+    return request.of(total).hsds(_serialise(rows))
 
 
 def iter_services(session: Session, *, include_inactive: bool = False, batch: int = 500) -> Iterator[dict]:
@@ -276,19 +280,19 @@ def iter_services(session: Session, *, include_inactive: bool = False, batch: in
                             .order_by(Offering.id).limit(batch)).all()
         if not rows:
             return
-        yield from _serialise(session, rows)
+        yield from _serialise(rows)
         last = rows[-1][0].id
 
 
 def get_service(session: Session, service_id: str) -> dict | None:
     """One public service, looked up by its stored HSDS id (an indexed key, not a scan)."""
     row = session.exec(_rows_stmt().where(Offering.hsds_id == service_id, Offering.active)).first()
-    return _serialise(session, [row])[0] if row else None
+    return _serialise([row])[0] if row else None
 
 
 def get_service_at_location(session: Session, sal_id: str) -> dict | None:
     row = session.exec(_rows_stmt().where(Offering.hsds_sal_id == sal_id, Offering.active)).first()
-    return service_at_location_json(_serialise(session, [row])[0]) if row else None
+    return service_at_location_json(_serialise([row])[0]) if row else None
 
 
 def list_service_at_locations(session: Session, request: PageRequest, filters: ServiceFilters | None = None,
@@ -327,7 +331,7 @@ def get_organization(session: Session, organization_id: str, *, full_service: bo
 def _organization_with_services(session: Session, prov: Provider, full_service: bool) -> dict:
     rows = session.exec(_rows_stmt().where(Offering.provider_id == prov.id, Offering.active)
                         .order_by(Offering.id)).all()
-    services = _serialise(session, rows)
+    services = _serialise(rows)
     org = organization_json(prov)
     org["services"] = services if full_service else [
         {k: s[k] for k in ("id", "organization_id", "name", "alternate_name", "description", "status") if k in s}
