@@ -4,7 +4,10 @@ Times 1,000 realistic queries server-side in one process (the whole request thro
 client: parsing, search, JSON), the bare indexed bounding-box SQL for the same filters (the floor),
 and a naive variant that computes geopy's geodesic to every offering of the care type.
 
-    python benchmarks/bench_search.py [--queries 1000] [--naive 30]
+    python benchmarks/bench_search.py [--queries 1000] [--naive 30] [--wide-only]
+
+``--wide-only`` times just the expensive anonymous searches of issue 11 item 20 (radius 250 km without a
+care type, age alone), 30 requests each, as an anonymous client.
 """
 from __future__ import annotations
 
@@ -62,13 +65,36 @@ def naive(session, q: dict) -> int:
     return sum(1 for _, lat, lon in rows if geodesic_km(p.lat, p.lon, lat, lon) <= float(q["radius_km"]))
 
 
+WIDE = {"radius 250 km, no care type": {"postcode": "3511", "radius_km": 250},
+        "age alone": {"age": 10},
+        "no filter at all": {"postcode": "3511", "radius_km": 250, "age": 10}}
+
+
+def wide(client, rounds: int = 30) -> None:
+    for label, q in WIDE.items():
+        url = "/api/v1/search?" + urlencode(q)
+        client.get(url)
+        ms, statuses = [], set()
+        for _ in range(rounds):
+            start = time.perf_counter()
+            response = client.get(url)
+            ms.append((time.perf_counter() - start) * 1000)
+            statuses.add(response.status_code)
+        print(f"- wide anonymous search, {label} ({urlencode(q)}): {fmt(percentiles(ms))}; statuses {sorted(statuses)}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--queries", type=int, default=1000)
     parser.add_argument("--naive", type=int, default=30)
+    parser.add_argument("--wide-only", action="store_true")
     args = parser.parse_args()
     app = national_app()
     client = app.test_client()
+    if args.wide_only:
+        print(f"# Wide anonymous searches — {machine()}")
+        wide(client)
+        return
     queries = make_queries(args.queries)
     for q in queries[:50]:  # warm up caches (PC4 table, SQLite pages)
         client.get("/api/v1/search?" + urlencode(q))
@@ -99,6 +125,7 @@ def main() -> None:
     print(f"- search API (server-side, full request): {fmt(api)}")
     print(f"- bare indexed bounding-box SQL (floor):  {fmt(floor)}  -> API p95 / floor p95 = {api['p95'] / floor['p95']:.1f}x")
     print(f"- naive geodesic to every offering of the care type: {fmt(slow)} -> {slow['p50'] / api['p50']:.0f}x slower (p50)")
+    wide(client)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 from importers.validation import ImportRejected, ImportResult, RowError
 from wijzer.models import Offering, Provider
 from wijzer.services.hsds import iter_services
+from wijzer.services.spreadsheet import neutralise_cell
 
 TABLES = {
     "organizations": ["id", "name", "alternate_name", "description", "email", "website"],
@@ -25,7 +26,7 @@ TABLES = {
     "addresses": ["id", "location_id", "address_1", "city", "state_province", "postal_code", "country", "address_type"],
     "service_at_locations": ["id", "service_id", "location_id"],
     "phones": ["id", "organization_id", "number"],
-    "service_capacity": ["id", "service_id", "unit_id", "available", "description", "updated"],
+    "service_capacity": ["id", "service_id", "unit_id", "available", "maximum", "description", "updated"],
     "units": ["id", "name", "scheme", "identifier"],
     "attributes": ["id", "link_id", "taxonomy_term_id", "link_type", "link_entity", "value", "label"],
     "taxonomy_terms": ["id", "code", "name", "description", "taxonomy", "taxonomy_id"],
@@ -66,7 +67,7 @@ def export_hsds(session: Session, outdir: str | Path) -> int:
             writer = csv.DictWriter(fh, fieldnames=columns, extrasaction="ignore")
             writer.writeheader()
             for _, row in sorted(rows[name].items()):  # by id: the same export whatever the database order
-                writer.writerow({k: row.get(k) for k in columns})
+                writer.writerow({k: neutralise_cell(row.get(k)) for k in columns})  # OWASP CSV injection
         resources.append({"name": name, "path": f"{name}.csv", "profile": "tabular-data-resource",
                           "format": "csv", "mediatype": "text/csv", "encoding": "utf-8",
                           "schema": {"fields": [{"name": c} for c in columns]}})
@@ -119,6 +120,7 @@ def service_to_rows(svc: dict) -> tuple[dict, dict | None]:
     capacity = None
     if caps and first("wijzer:intakestatus")[0]:
         capacity = {"kvk": row["kvk"], "offering_ref": row["offering_ref"], "free_places": caps[0].get("available"),
+                    "total_places": caps[0].get("maximum"),
                     "waiting_weeks_intake": first("wijzer:aanmeldingswachttijd")[1] or None,
                     "waiting_weeks_treatment": first("wijzer:behandelingswachttijd")[1] or None,
                     "waitlist_length": first("wijzer:wachtlijst")[1] or None,
@@ -146,7 +148,7 @@ def import_hsds(session: Session, folder: str | Path, *, dry_run: bool = False, 
             errors.append(RowError(n, path.name, "geen HSDS-service (id ontbreekt)"))
             continue
         row, cap = service_to_rows(svc)
-        rows.append((n, {c: row[c] for c in COLUMNS}))
+        rows.append((n, {c: row.get(c, "") for c in COLUMNS}))
         extras[(row["kvk"], row["offering_ref"])] = row
         if cap:
             capacities.append((n, cap))

@@ -4,7 +4,15 @@ fields with ``apply_errors``."""
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -93,6 +101,8 @@ class OfferingForm(VersionedForm):
 
 class InviteForm(FlaskForm):
     email = EmailField("Werk-e-mailadres van de medewerker")
+    provider_admin = BooleanField("Mag collega's uitnodigen en verwijderen (beheerder van de aanbieder)",
+                                  validators=[Optional()])
 
 
 class AdminProviderSearch(FlaskForm):

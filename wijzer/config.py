@@ -37,10 +37,33 @@ class Defaults:
     MAIL_PASSWORD = ""
     MAIL_USE_TLS = False
     MAIL_SENDER = "Beschikbaarheidswijzer <noreply@beschikbaarheidswijzer.local>"
+    # After a web request commits, its queued mail is sent by a background thread at once; the `mail`
+    # job (every minute) sends whatever is left. False: only the job sends.
+    MAIL_SEND_AFTER_COMMIT = True
+    # The public address. Every link in every e-mail (and the share link) is built from it, never from
+    # the request's Host header. Required in production.
     BASE_URL = "http://127.0.0.1:5000"
+    # Escalations for a region without a contact address go here (empty: recorded as "geen adres").
+    ADMIN_EMAIL = ""
+    # Behind a reverse proxy: how many proxies to trust for each X-Forwarded-* header (werkzeug ProxyFix).
+    # 0 (default) = ignore the header; never set these without a proxy that overwrites the headers.
+    PROXY_FIX_X_FOR = 0
+    PROXY_FIX_X_PROTO = 0
+    PROXY_FIX_X_HOST = 0
+    PROXY_FIX_X_PORT = 0
+    PROXY_FIX_X_PREFIX = 0
     # Uploads
     MAX_CONTENT_LENGTH = 60 * 1024 * 1024
     MAX_IMPORT_BYTES = 50 * 1024 * 1024
+    # Limits on every import path (importers/limits.py, docs/importeren.md).
+    MAX_IMPORT_ROWS = 100_000
+    MAX_IMPORT_COLUMNS = 50
+    MAX_IMPORT_CELL_CHARS = 10_000
+    MAX_IMPORT_SECONDS = 25
+    MAX_IMPORT_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
+    MAX_IMPORT_ZIP_RATIO = 100
+    MAX_IMPORT_ZIP_MEMBERS = 1000
+    MAX_API_BODY_BYTES = 5 * 1024 * 1024  # POST /api/v1/capacity
     # Sessions
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -54,6 +77,19 @@ class Defaults:
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = "10 per minute"
     API_RATE_LIMIT = "600 per minute"
+    # Plaatsingsverzoek (working days exclude weekends and Dutch public holidays)
+    PLACEMENT_ANSWER_DAYS = 2
+    PLACEMENT_REMIND_DAYS = 1
+    PLACEMENT_MAX_HOLD_DAYS = 10
+    PLACEMENT_COUNTER_DAYS = 10
+    PLACEMENT_RETENTION_DAYS = 90
+
+
+def _is_base_url(value) -> bool:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(str(value))
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and not parts.query and not parts.fragment
 
 
 def load_config(app, test_config: dict | None = None) -> None:
@@ -67,5 +103,9 @@ def load_config(app, test_config: dict | None = None) -> None:
     if app.config["WIJZER_ENV"] == "production":
         if app.config["SECRET_KEY"] == Defaults.SECRET_KEY:
             raise RuntimeError("WIJZER_SECRET_KEY moet gezet zijn in productie (WIJZER_ENV=production).")
+        if app.config["BASE_URL"] == Defaults.BASE_URL or not _is_base_url(app.config["BASE_URL"]):
+            raise RuntimeError("WIJZER_BASE_URL moet in productie (WIJZER_ENV=production) de publieke adres van de "
+                               "app zijn, bijvoorbeeld https://beschikbaarheidswijzer.example.nl: links in e-mails "
+                               "worden daarmee gemaakt, nooit met de Host-kop van een verzoek.")
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["REMEMBER_COOKIE_SECURE"] = True

@@ -1,6 +1,9 @@
 """Domain vocabularies (codes and Dutch labels). See docs in README, 'Domein'."""
 from __future__ import annotations
 
+import re
+import unicodedata
+
 CARE_TYPES: dict[str, str] = {
     "respijtzorg": "Respijtzorg",
     "logeeropvang": "Logeeropvang",
@@ -66,7 +69,10 @@ ROLES: dict[str, str] = {
     "provider": "Medewerker zorgaanbieder",
     "referrer": "Verwijzer",
     "auditor": "Regio-auditor",
+    "region_admin": "Regiobeheerder",
 }
+# Roles bound to one jeugdregio that see its audit pages.
+REGION_ROLES = ("auditor", "region_admin")
 
 FRESHNESS: dict[str, str] = {
     "fresh": "Actueel",
@@ -85,6 +91,7 @@ REPORT_SOURCES: dict[str, str] = {
     "import": "Bestand",
     "api": "API",
     "email_link": "Link in e-mail",
+    "plaatsing": "Plaatsing (bevestigd plaatsingsverzoek)",
 }
 
 MIN_AGE, MAX_AGE = 0, 27
@@ -101,3 +108,29 @@ def pack(values) -> str:
 
 def unpack(packed: str | None) -> list[str]:
     return [v for v in (packed or "").split("|") if v]
+
+
+def match_key(text: object) -> str:
+    """Text as it is matched against codes, labels and column names: lower case, without accents,
+    spaces, hyphens, underscores or apostrophes ('Regio’s' == 'regios', 'Alleen crisis' == 'alleen_crisis')."""
+    decomposed = unicodedata.normalize("NFKD", str(text or ""))
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return re.sub(r"[\s\-_'’‘`]+", "", plain).lower()
+
+
+_CODE_LOOKUPS: dict[int, tuple[dict[str, str], dict[str, str]]] = {}
+
+
+def code_for(vocabulary: dict[str, str], value: object) -> str | None:
+    """The code of ``value`` in a vocabulary above, given as its code or its Dutch label (with or without
+    the abbreviation in brackets: 'Zorg in natura (ZIN)', 'Zorg in natura', 'ZIN', 'zin'), or None."""
+    cached = _CODE_LOOKUPS.get(id(vocabulary))
+    if cached is None or cached[0] is not vocabulary:
+        lookup: dict[str, str] = {}
+        for code in vocabulary:
+            lookup.setdefault(match_key(code), code)
+        for code, label in vocabulary.items():
+            lookup.setdefault(match_key(label), code)
+            lookup.setdefault(match_key(re.sub(r"\s*\([^)]*\)\s*$", "", label)), code)
+        cached = _CODE_LOOKUPS[id(vocabulary)] = (vocabulary, lookup)
+    return cached[1].get(match_key(value))

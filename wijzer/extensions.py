@@ -1,5 +1,4 @@
 """Flask extensions, created here and bound in create_app with init_app."""
-from flask import request
 from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_wtf import CSRFProtect
@@ -14,13 +13,10 @@ csrf = CSRFProtect()
 
 
 def _rate_key() -> str:
-    """Per API token when one is sent (each integration has its own budget), else per client address."""
-    auth = request.headers.get("Authorization", "")
-    if auth.startswith("Bearer "):
-        import hashlib
+    """Per verified API token owner, else per client address (see ``wijzer.auth.sessions.rate_limit_key``)."""
+    from wijzer.auth.sessions import rate_limit_key
 
-        return "token:" + hashlib.sha256(auth[7:].strip().encode()).hexdigest()[:16]
-    return "ip:" + (request.remote_addr or "unknown")
+    return rate_limit_key()
 
 
 # Limits and storage come from config (RATELIMIT_*, LOGIN_RATE_LIMIT, API_RATE_LIMIT).

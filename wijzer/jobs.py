@@ -7,9 +7,16 @@ job once with ``flask --app wsgi jobs run NAME``. Every job is idempotent:
   change (a rerun finds nothing to change).
 - ``reminders``: one Reminder row per provider × kind × window under a unique key (a rerun or a second
   scheduler cannot create it twice), then each unsent reminder is leased before it is sent, so two
-  senders never send the same one; a failed send keeps the reminder unsent and the next run retries it.
+  senders never send the same one. Its mail is queued under the key ``reminder:<id>`` (one outbox row
+  however often it runs) and sent at once; a failed send keeps the reminder unsent and the next run (or the
+  ``mail`` job) retries it.
+- ``mail``: every minute, sends queued e-mail (``wijzer.services.mail``: lease, retries with back-off).
 - ``expire_statuses``: flags offerings whose temporary status end date has passed (once).
-- ``region_snapshots``: upserts today's figures per jeugdregio × care type.
+- ``region_snapshots``: upserts today's figures per jeugdregio × care type (as of now; the same figures
+  ``services.trends`` reconstructs from the report history, plus occupancy and the week's no-place reports).
+- ``placement_answers``, ``placement_holds``, ``placement_retention``: the plaatsingsverzoek's reminder
+  and expiry, hold release and 90-day anonymisation (``services.placement``; each item is claimed by a
+  conditional UPDATE, so a rerun sends nothing twice).
 
 On PostgreSQL each run also takes an advisory lock per job, so two schedulers do not run the same job at
 the same time (the second run is recorded as ``skipped``).
@@ -33,9 +40,10 @@ from sqlmodel import Session, select
 from wijzer.db import get_engine, new_session
 from wijzer.domain import CARE_TYPES, pack, unpack
 from wijzer.models import FreshnessTransition, Jeugdregio, JobRun, Offering, Provider, Reminder, User
-from wijzer.services import mail
+from wijzer.services import mail, placement
 from wijzer.services.availability import freshness_of
 from wijzer.services.regions import take_snapshots
+from wijzer.services.regions_admin import NO_ADDRESS
 from wijzer.services.search import region_thresholds
 from wijzer.timeutil import AMS, utcnow
 
@@ -120,10 +128,13 @@ def _claim(session: Session, provider_id: int, kind: str, window: str, offering_
         return False
 
 
-def _recipients(session: Session, reminder: Reminder) -> list[str]:
+def _recipients(session: Session, reminder: Reminder, config=None) -> list[str]:
     if reminder.kind == "escalation":
         region = session.get(Jeugdregio, reminder.region_code) if reminder.region_code else None
-        return [region.contact_email] if region and region.contact_email else []
+        if region is not None and region.contact_list:
+            return region.contact_list
+        admin = ((config or {}).get("ADMIN_EMAIL") or "").strip()
+        return [admin] if admin else []
     staff = session.exec(select(User.email).where(User.provider_id == reminder.provider_id, User.active,
                                                   User.role == "provider")).all()
     if staff:
@@ -132,31 +143,26 @@ def _recipients(session: Session, reminder: Reminder) -> list[str]:
     return [provider.email] if provider and provider.email else []
 
 
-def _message(session: Session, reminder: Reminder, config, now: datetime) -> tuple[str, str]:
+def _queue_message(session: Session, reminder: Reminder, recipients: list[str], config):
+    """Queue the reminder's mail (templates ``email/reminder`` / ``email/escalation``) under the key
+    ``reminder:<id>``: however often this runs, the reminder has one outbox row, sent once."""
+    from wijzer.links import external_url
+
     provider = session.get(Provider, reminder.provider_id)
     ids = [int(i) for i in unpack(reminder.offering_ids)]
-    offerings = session.exec(select(Offering).where(Offering.id.in_(ids)).order_by(Offering.offering_ref)).all()
-    lines = []
-    for o in offerings:
-        when = "nog nooit" if o.last_confirmed_at is None else o.last_confirmed_at.astimezone(AMS).strftime("%d-%m-%Y")
-        lines.append(f"- {o.offering_ref} {o.name or CARE_TYPES.get(o.care_type, o.care_type)} (laatst bevestigd: {when})")
-    listing = "\n".join(lines)
+    offerings = [{"ref": o.offering_ref, "name": o.name or CARE_TYPES.get(o.care_type, o.care_type),
+                  "when": "nog nooit" if o.last_confirmed_at is None
+                  else o.last_confirmed_at.astimezone(AMS).strftime("%d-%m-%Y")}
+                 for o in session.exec(select(Offering).where(Offering.id.in_(ids)).order_by(Offering.offering_ref)).all()]
+    common = {"kind": f"reminder:{reminder.kind}", "key": f"reminder:{reminder.id}",
+              "provider_name": provider.name, "offerings": offerings}
     if reminder.kind == "escalation":
-        subject = f"Escalatie: {provider.name} bevestigt al {config['ESCALATE_DAYS']} dagen geen beschikbaarheid"
-        body = (f"Beste contractmanager,\n\n{provider.name} (KvK {provider.kvk}) heeft de beschikbaarheid van dit aanbod "
-                f"in uw regio al meer dan {config['ESCALATE_DAYS']} dagen niet bevestigd:\n\n{listing}\n\n"
-                "Verwijzers zien dit aanbod als onbetrouwbaar. U vindt de naleving per aanbieder in de regio-audit.\n\n"
-                "Met vriendelijke groet,\nBeschikbaarheidswijzer")
-        return subject, body
-    link = f"{config['BASE_URL'].rstrip('/')}/portaal/bevestigen/{make_confirm_token(config, reminder)}"
-    state = "verouderd en wordt als onbetrouwbaar getoond" if reminder.kind == "stale" else "bijna verouderd"
-    subject = ("Herinnering: uw beschikbaarheid is verouderd" if reminder.kind == "stale"
-               else "Herinnering: bevestig uw beschikbaarheid")
-    body = (f"Beste collega van {provider.name},\n\nDe beschikbaarheid van dit aanbod is {state}:\n\n{listing}\n\n"
-            f"Klopt alles nog? Bevestig het met één klik (link {config['CONFIRM_LINK_TTL_DAYS']} dagen geldig, "
-            f"eenmalig te gebruiken):\n{link}\n\nIs er iets veranderd? Werk het bij in het portaal: "
-            f"{config['BASE_URL'].rstrip('/')}/portaal/\n\nMet vriendelijke groet,\nBeschikbaarheidswijzer")
-    return subject, body
+        return mail.queue(session, recipients, "escalation", kvk=provider.kvk, days=config["ESCALATE_DAYS"], **common)
+    return mail.queue(session, recipients, "reminder", stale=reminder.kind == "stale",
+                      link=external_url("providers.confirm_link", config=config,
+                                        token=make_confirm_token(config, reminder)),
+                      portal_link=external_url("providers.weekly", config=config),
+                      ttl_days=config["CONFIRM_LINK_TTL_DAYS"], **common)
 
 
 def job_reminders(session: Session, now: datetime, config) -> str:
@@ -187,7 +193,7 @@ def job_reminders(session: Session, now: datetime, config) -> str:
     session.commit()  # the claims are durable before anything is sent
 
     owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-    sent, failed = 0, []
+    sent, no_address, failed = 0, 0, []
     pending = session.exec(select(Reminder.id).where(Reminder.sent_at.is_(None),
                                                      Reminder.attempts < MAX_SEND_ATTEMPTS).order_by(Reminder.id)).all()
     for rid in pending:
@@ -201,7 +207,17 @@ def job_reminders(session: Session, now: datetime, config) -> str:
             continue  # another sender has it
         reminder = session.get(Reminder, rid)
         session.refresh(reminder)
-        recipients = _recipients(session, reminder)
+        recipients = _recipients(session, reminder, config)
+        if not recipients and reminder.kind == "escalation":
+            # Nobody to escalate to: recorded once as "geen adres" (shown on the operator page and the
+            # region's settings page), not retried every run, and not a failure of the job.
+            reminder.sent_at, reminder.recipients = utcnow(), NO_ADDRESS
+            reminder.last_error = "Geen contactadres van de regio en geen WIJZER_ADMIN_EMAIL bekend"
+            reminder.lease_until = None
+            session.add(reminder)
+            session.commit()
+            no_address += 1
+            continue
         if not recipients:
             reminder.last_error = ("Geen contactadres van de regio bekend" if reminder.kind == "escalation"
                                    else "Geen e-mailadres van de aanbieder bekend")
@@ -210,35 +226,51 @@ def job_reminders(session: Session, now: datetime, config) -> str:
             session.commit()
             failed.append(f"herinnering {rid}: {reminder.last_error}")
             continue
-        subject, body = _message(session, reminder, config, now)
-        try:
-            mail.send_mail(session, recipients, subject, body, kind=f"reminder:{reminder.kind}", config=config)
-        except mail.MailError as exc:
-            reminder.last_error = str(exc)[:1000]
+        row = _queue_message(session, reminder, recipients, config)
+        session.commit()  # queued (once, under the reminder's key) before anything is sent
+        if config.get("MAIL_SERVER") and row.status == "outbox":
+            mail.deliver(session, config, now, ids=[row.id])
+            session.refresh(row)
+            session.refresh(reminder)
+        # Without an SMTP server the outbox is where mail goes (see wijzer.services.mail).
+        if config.get("MAIL_SERVER") and row.status != "sent":
+            reminder.last_error = (row.error or "De e-mail wacht op verzending.")[:1000]
             reminder.lease_until = None
             session.add(reminder)
-            session.commit()  # keeps the failed outbox row and the error; the next run retries
-            failed.append(f"herinnering {rid}: {exc}")
+            session.commit()  # keeps the queued row and the error; the mail job and the next run retry
+            failed.append(f"herinnering {rid}: {reminder.last_error}")
             continue
         reminder.sent_at, reminder.recipients, reminder.last_error = utcnow(), ", ".join(recipients)[:2000], None
         session.add(reminder)
         session.commit()
         sent += 1
     detail = f"{claimed} nieuwe herinneringen, {sent} verstuurd"
+    if no_address:
+        detail += f", {no_address} escalatie(s) vastgelegd zonder ontvanger ({NO_ADDRESS})"
     if failed:
         raise JobFailed(detail + f", {len(failed)} niet verstuurd: " + "; ".join(failed[:10]))
     return detail
 
 
 # ---------------------------------------------------------------- registry and runner
+from wijzer.services.alerts import job_alerts  # noqa: E402  (alerts: "Houd me op de hoogte", services/alerts.py)
+
 JOBS: dict[str, tuple[Callable, dict]] = {
     "freshness": (job_freshness, {"trigger": "cron", "minute": 5}),
     "reminders": (job_reminders, {"trigger": "cron", "hour": 8, "minute": 0}),
     "expire_statuses": (job_expire_statuses, {"trigger": "cron", "minute": 10}),
     "region_snapshots": (job_region_snapshots, {"trigger": "cron", "hour": 2, "minute": 30}),
+    "mail": (mail.job_mail, {"trigger": "interval", "minutes": 1}),
+    "alerts": (job_alerts, {"trigger": "cron", "minute": "*/15"}),
+    "placement_answers": (placement.remind_and_expire, {"trigger": "cron", "minute": "*/15"}),
+    "placement_holds": (placement.release_expired_holds, {"trigger": "cron", "minute": 2}),
+    "placement_retention": (placement.anonymise_closed, {"trigger": "cron", "hour": 3, "minute": 15}),
 }
 SCHEDULE_TEXT = {"freshness": "elk uur (:05)", "reminders": "dagelijks 08:00", "expire_statuses": "elk uur (:10)",
-                 "region_snapshots": "elke nacht 02:30"}
+                 "region_snapshots": "elke nacht 02:30",
+                 "mail": "elke minuut (en direct na elk webverzoek)", "alerts": "elk kwartier",
+                 "placement_answers": "elk kwartier", "placement_holds": "elk uur (:02)",
+                 "placement_retention": "elke nacht 03:15"}
 
 
 def _pg_lock(name: str):

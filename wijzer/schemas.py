@@ -10,6 +10,7 @@ import re
 from datetime import UTC, date, datetime
 from typing import Any
 
+from email_validator import EmailNotValidError, validate_email
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from wijzer import domain
@@ -55,6 +56,22 @@ def errors_by_field(exc: ValidationError) -> dict[str, str]:
     return out
 
 
+def normalise_email(value: Any) -> str:
+    """One e-mail address, validated as an address by email-validator (no ``mailto:``, ``?bcc=``, ``body=``,
+    display names or lists; no special-use domains such as localhost), lower-cased. ValueError otherwise.
+
+    Used by every place that accepts an address: the provider contact, invitations and accounts.
+    """
+    v = str(value or "").strip()
+    if not v or len(v) > 254:
+        raise ValueError("Vul een geldig e-mailadres in.")
+    try:
+        info = validate_email(v, check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError:
+        raise ValueError("Vul een geldig e-mailadres in.") from None
+    return info.normalized.lower()
+
+
 def _blank_to_none(value: Any) -> Any:
     if isinstance(value, str):
         value = value.strip()
@@ -75,6 +92,7 @@ def _split_list(value: Any) -> list[str]:
 
 
 def _check_codes(values: list[str], allowed: dict[str, str], what: str) -> list[str]:
+    values = [domain.code_for(allowed, v) or v for v in values]  # Dutch labels as well as codes
     unknown = [v for v in values if v not in allowed]
     if unknown:
         raise ValueError(f"Onbekende {what}: {', '.join(unknown)}. Kies uit: {', '.join(allowed)}.")
@@ -83,7 +101,7 @@ def _check_codes(values: list[str], allowed: dict[str, str], what: str) -> list[
 
 def _care_type_code(value: Any) -> str:
     """'Specialistische jeugdhulp', 'specialistische-jeugdhulp' ... -> 'specialistische_jeugdhulp'."""
-    v = str(value or "").strip().lower().replace("-", "_").replace(" ", "_")
+    v = domain.code_for(domain.CARE_TYPES, value) or str(value or "").strip().lower().replace("-", "_").replace(" ", "_")
     if v not in domain.CARE_TYPES:
         raise ValueError(f"Onbekende zorgsoort '{v}'. Kies uit: {', '.join(domain.CARE_TYPES)}.")
     return v
@@ -93,7 +111,7 @@ class _Base(BaseModel):
     model_config = ConfigDict(str_strip_whitespace=True, extra="ignore")
 
 
-MAX_FUTURE_DAYS = 2 * 366  # an end date or next free place more than two years ahead is a typo
+MAX_FUTURE_DAYS = 5 * 366  # an end date or next free place more than five years ahead is a typo
 EARLIEST_REPORT = datetime(2000, 1, 1, tzinfo=UTC)
 
 
@@ -152,7 +170,7 @@ class CapacityInput(_Base):
         v = _blank_to_none(v)
         if v is None:
             raise ValueError("Kies een intakestatus.")
-        v = str(v).strip().lower()
+        v = domain.code_for(domain.INTAKE_STATUSES, v) or str(v).strip().lower()  # 'Alleen crisis' too
         if v not in domain.INTAKE_STATUSES:
             raise ValueError(f"Onbekende intakestatus '{v}'. Kies uit: {', '.join(domain.INTAKE_STATUSES)}.")
         return v
@@ -161,7 +179,7 @@ class CapacityInput(_Base):
     @classmethod
     def _not_far_ahead(cls, v):
         if v is not None and (v - today_local()).days > MAX_FUTURE_DAYS:
-            raise ValueError("Deze datum ligt meer dan twee jaar in de toekomst.")
+            raise ValueError("Deze datum ligt meer dan vijf jaar in de toekomst.")
         return v
 
 
@@ -246,11 +264,7 @@ class ProviderInput(_Base):
     @field_validator("email")
     @classmethod
     def _email(cls, v):
-        if v is not None:
-            v = v.lower()
-            if not EMAIL_RE.match(v) or len(v) > 254:
-                raise ValueError("Vul een geldig e-mailadres in.")
-        return v
+        return None if v is None else normalise_email(v)
 
 
 class LocationInput(_Base):
@@ -377,6 +391,10 @@ def _csv(value: Any) -> list[str]:
     return [str(v).strip().lower() for v in value if str(v).strip()]
 
 
+# Orders a search can be shown in besides the ranking (the table view's sortable columns).
+SEARCH_SORTS = {"start": "verwachte start", "afstand": "afstand", "plekken": "vrije plekken"}
+
+
 class SearchFilters(_Base):
     """Search parameters, shared by the finder pages, the JSON API and the region audit."""
 
@@ -385,7 +403,7 @@ class SearchFilters(_Base):
     care_type: str | None = None
     tags: list[str] = []
     age: int | None = None
-    modality: str | None = None
+    modality: list[str] = []  # any of them
     funding: str | None = None
     postcode: str | None = None
     radius_km: float = 25
@@ -393,11 +411,14 @@ class SearchFilters(_Base):
     municipality: str | None = None
     available_now: bool = False
     max_wait_weeks: int | None = None
+    contract_region: str | None = None  # offerings contracted by this jeugdregio
+    contracted: bool = False  # offerings contracted by the family's jeugdregio (needs postcode)
+    sort: str | None = None  # None: the ranking; see SEARCH_SORTS
     limit: int = 20
     offset: int = 0
 
-    _blank = field_validator("care_type", "modality", "funding", "postcode", "region", "municipality", "age",
-                             "max_wait_weeks", mode="before")(_blank_to_none)
+    _blank = field_validator("care_type", "funding", "postcode", "region", "municipality", "age",
+                             "max_wait_weeks", "contract_region", "sort", mode="before")(_blank_to_none)
 
     @field_validator("care_type", mode="before")
     @classmethod
@@ -412,7 +433,20 @@ class SearchFilters(_Base):
     @field_validator("modality", mode="before")
     @classmethod
     def _modality(cls, v):
-        return None if v is None else _check_codes([str(v).lower()], domain.MODALITIES, "vorm")[0]
+        return _check_codes(_csv(v), domain.MODALITIES, "vorm")
+
+    @field_validator("sort")
+    @classmethod
+    def _sort(cls, v):
+        if v is not None and v not in SEARCH_SORTS:
+            raise ValueError(f"Onbekende volgorde '{v}'. Kies uit: {', '.join(SEARCH_SORTS)}.")
+        return v
+
+    @model_validator(mode="after")
+    def _contracted_needs_postcode(self):
+        if self.contracted and not self.postcode:
+            raise ValueError("'Alleen gecontracteerd voor dit gezin' heeft de postcode van het gezin nodig.")
+        return self
 
     @field_validator("funding", mode="before")
     @classmethod
@@ -448,18 +482,20 @@ class SearchFilters(_Base):
             raise ValueError("De straal ligt tussen 1 en 250 km.")
         return v
 
-    @field_validator("region", "municipality")
+    @field_validator("region", "municipality", "contract_region")
     @classmethod
     def _area_code(cls, v, info):
         pattern, example = {"region": (r"^JZ\d{2}$", "een jeugdregiocode zoals JZ22"),
+                            "contract_region": (r"^JZ\d{2}$", "een jeugdregiocode zoals JZ22"),
                             "municipality": (r"^GM\d{4}$", "een CBS-gemeentecode zoals GM0344")}[info.field_name]
         if v is not None:
             v = v.upper()
             if not re.match(pattern, v):
                 raise ValueError(f"Gebruik {example}.")
-            known = known_region_codes() if info.field_name == "region" else known_gemeente_codes()
+            is_region = info.field_name in ("region", "contract_region")
+            known = known_region_codes() if is_region else known_gemeente_codes()
             if v not in known:
-                what = "jeugdregio" if info.field_name == "region" else "gemeente"
+                what = "jeugdregio" if is_region else "gemeente"
                 raise ValueError(f"Onbekende {what} '{v}'. Gebruik {example}.")
         return v
 

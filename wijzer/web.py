@@ -2,15 +2,15 @@
 from __future__ import annotations
 
 from flask import Flask, g, jsonify, make_response, render_template, request
+from flask import session as flask_session
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
 from wijzer import domain
-from wijzer.db import get_session
+from wijzer.auth import sessions
 from wijzer.extensions import login_manager
-from wijzer.models import User
 from wijzer.timeutil import ago_nl, local
 
 ERROR_TEXT = {
@@ -45,28 +45,21 @@ def error_response(status: int, message: str | None = None):
 
 @login_manager.user_loader
 def _load_user(user_id: str):
-    try:
-        uid, version = (int(p) for p in user_id.split(":"))
-    except ValueError:
-        return None
-    user = get_session().get(User, uid)
-    if user is None or not user.active or user.session_version != version:
-        return None  # password changed or account disabled: the session ends
-    return user
+    # A live server-side session (ended by logout, password change or reset, disabling); never on the API.
+    return sessions.load_from_cookie(user_id)
 
 
 @login_manager.request_loader
-def _load_user_from_bearer(req):
-    header = req.headers.get("Authorization", "")
-    if not header.startswith("Bearer "):
-        return None
-    from wijzer.services.accounts import user_for_token
+def _load_user_from_bearer(req):  # noqa: ARG001
+    return sessions.token_user()
 
-    session = get_session()
-    user = user_for_token(session, header[7:].strip())
-    if session.dirty:
-        session.commit()  # last_used_at moved on
-    return user
+
+def _invalid_token():
+    response = jsonify({"error": {"code": "unauthorized", "message": "Deze API-sleutel is ongeldig of ingetrokken. "
+                                  "Stuur een geldige sleutel: 'Authorization: Bearer <sleutel>'.", "field": None}})
+    response.status_code = 401
+    response.headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+    return response
 
 
 @login_manager.unauthorized_handler
@@ -88,7 +81,21 @@ class DatabaseId(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
+def _proxy_fix(app: Flask) -> None:
+    """Trust X-Forwarded-* only as configured (WIJZER_PROXY_FIX_X_FOR etc.; all 0 by default)."""
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    counts = {name: int(app.config.get(f"PROXY_FIX_{name.upper()}", 0) or 0)
+              for name in ("x_for", "x_proto", "x_host", "x_port", "x_prefix")}
+    if any(counts.values()):
+        app.wsgi_app = ProxyFix(app.wsgi_app, **counts)
+
+
 def init_app(app: Flask) -> None:
+    from wijzer.services import mail
+
+    _proxy_fix(app)
+    mail.init_app(app)
     app.url_map.converters["int"] = DatabaseId
     app.jinja_env.globals.update(domain=domain)
     app.jinja_env.filters["ago"] = ago_nl
@@ -126,6 +133,28 @@ def init_app(app: Flask) -> None:
         response.headers["Retry-After"] = "30"
         return response
 
+    @app.before_request
+    def _api_token_only():
+        # The API is authenticated by a valid token only; a header that does not verify is refused even
+        # when a cookie session is present (the cookie never counts on the API).
+        if sessions.is_api_request() and "Authorization" in request.headers and sessions.token_user() is None:
+            return _invalid_token()
+        return None
+
+    @app.after_request
+    def _no_store(response):
+        # Logged-in pages, API answers to a token and the account pages are never cached anywhere.
+        if request.endpoint != "static" and (
+                "_user_id" in flask_session or "Authorization" in request.headers or request.blueprint == "auth"):
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+    # Images only from this site and the map tile host (not any https: host), issue 11 item 13.
+    from urllib.parse import urlsplit
+
+    _tiles = urlsplit(app.config.get("TILE_URL") or "")
+    tile_origin = f"{_tiles.scheme}://{_tiles.netloc}" if _tiles.scheme in ("http", "https") and _tiles.netloc else ""
+
     @app.after_request
     def _security_headers(response):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -133,7 +162,7 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault(
             "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data: https:; style-src 'self'; script-src 'self'; "
+            f"default-src 'self'; img-src 'self' data: {tile_origin}; style-src 'self'; script-src 'self'; "
             "object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'",
         )
         return response

@@ -11,7 +11,10 @@
     if (mapEl.dataset.tiles) {
       window.L.tileLayer(mapEl.dataset.tiles, { maxZoom: 18, attribution: mapEl.dataset.attribution || "" }).addTo(map);
     }
-    window.L.marker([lat, lon], { alt: mapEl.dataset.label || "Locatie" }).addTo(map).bindPopup(mapEl.dataset.label || "");
+    // Text, never HTML: a string popup would be parsed as HTML by Leaflet, so the name goes in as a text node.
+    var popup = document.createElement("span");
+    popup.textContent = mapEl.dataset.label || "";
+    window.L.marker([lat, lon], { alt: mapEl.dataset.label || "Locatie" }).addTo(map).bindPopup(popup);
   }
   var canvas = document.getElementById("capacity-chart");
   var rows = document.querySelectorAll("#capacity-table tbody tr[data-date]");

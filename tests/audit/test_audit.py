@@ -16,7 +16,7 @@ from datetime import date, timedelta
 import pytest
 from openpyxl import load_workbook
 
-from wijzer.models import NoPlaceReport, RegionSnapshot, Reminder
+from wijzer.models import NoPlaceReport, Reminder
 from wijzer.services.regions import all_region_figures, coverage_gaps, percentile
 from wijzer.timeutil import utcnow
 
@@ -77,7 +77,7 @@ def test_figures_computed_by_hand(app, session, region):
     assert empty == {"care_type": "onderwijs_zorgarrangement", "offerings": 0, "providers": 0, "free_places": 0,
                      "median_wait_intake": None, "p90_wait_intake": None, "median_wait_treatment": None,
                      "p90_wait_treatment": None, "share_over_norm_intake": None, "share_over_norm_treatment": None,
-                     "share_stale": None, "no_place_reports_4w": 0}
+                     "share_stale": None, "occupancy": None, "no_place_reports_4w": 0}
     assert figures["respijtzorg"]["offerings"] == 0  # R1 lies in Alkmaar (JZ06)
 
 
@@ -142,24 +142,22 @@ def test_compliance_list_sortable(app, region):
 def test_exports_csv_and_xlsx(app, region):
     client = _client_for(app, region["auditor"])
     csv_text = client.get("/regio/JZ03/export/cijfers.csv").get_data(as_text=True)
-    assert csv_text.startswith("\ufeffZorgsoort;Aanbod") and "specialistische_jeugdhulp;5;3;3;6.0;9.2;10.0;11.6;0.6666666666666666;0.5;0.4;2" in csv_text
+    assert csv_text.startswith("\ufeffZorgsoort;Aanbod")
+    assert "Specialistische jeugdhulp;5;3;3;6;9,2;10;11,6;66,7;50;40;;2" in csv_text
     gaps = client.get("/regio/JZ03/export/gaten.xlsx")
-    sheet = load_workbook(io.BytesIO(gaps.data)).active
+    sheet = load_workbook(io.BytesIO(gaps.data))["Gaten"]
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][0] == "Gemeentecode" and len(rows) == 17
-    assert ("GM0441", "Schagen", "logeeropvang", "nee", 30.4) in rows
+    assert ("GM0441", "Schagen", "Logeeropvang", "nee", 30.4) in rows
     naleving = client.get("/regio/JZ03/export/naleving.csv").get_data(as_text=True)
     assert "Aanbieder Drie" in naleving and ";ja" in naleving
     assert client.get("/regio/JZ03/export/iets.csv").status_code == 404
 
 
-def test_trends_from_snapshots(app, session, region):
-    for i, (free, wait) in enumerate(((5, 4.0), (3, 6.0), (1, 8.0))):
-        session.add(RegionSnapshot(region_code="JZ03", care_type="logeeropvang", taken_on=date.today() - timedelta(weeks=2 - i),
-                                   free_places=free, median_wait_intake=wait, share_stale=0.25 * i))
-    session.commit()
-    html = _client_for(app, region["auditor"]).get("/regio/JZ03").get_data(as_text=True)
-    assert html.count('data-free="') == 3 and 'data-wait="8.0"' in html and "js/trends.js" in html
+def test_trends_on_the_dashboard_come_from_the_report_history(app, session, region):
+    html = _client_for(app, region["auditor"]).get("/regio/JZ03?van=" + (date.today() - timedelta(weeks=3)).isoformat()).get_data(as_text=True)
+    # 4 weeks (3 back + the current one) for each care type with offerings in the period
+    assert html.count('data-week="') == 4 * 2 and "js/trends.js" in html and "Nog geen momentopnamen" not in html
 
 
 def test_api_region_audit(app, client, region, login):
@@ -185,7 +183,8 @@ def test_api_region_audit(app, client, region, login):
 
 @pytest.mark.parametrize("url", ["/regio/JZ03", "/regio/JZ03/naleving", "/regio/JZ03/export/cijfers.csv",
                                  "/regio/JZ03/export/gaten.xlsx", "/regio/JZ03/export/naleving.csv",
-                                 "/regio/JZ03/export/naleving.xlsx", "/regio/landelijk", "/regio/landelijk/export.csv"])
+                                 "/regio/JZ03/export/naleving.xlsx", "/regio/JZ03/export/trends.csv",
+                                 "/regio/JZ03/rapport", "/regio/JZ03/rapport.xlsx"])
 def test_other_region_auditor_and_other_roles_are_refused(app, region, url):
     assert _client_for(app, region["other_auditor"]).get(url).status_code == 403
     assert _client_for(app, region["referrer"]).get(url).status_code == 403
@@ -198,8 +197,8 @@ def test_national_overview_for_admin(app, region):
     client = _client_for(app, region["admin"])
     assert client.get("/regio/").headers["Location"].endswith("/regio/landelijk")
     html = client.get("/regio/landelijk").get_data(as_text=True)
-    assert html.count("/regio/JZ") >= 42 and "Kop van Noord-Holland" in html
-    xlsx = load_workbook(io.BytesIO(client.get("/regio/landelijk/export.xlsx").data)).active
+    assert html.count("/regio/JZ") >= 42 and "Kop van Noord-Holland" in html and "(uw regio)" not in html
+    xlsx = load_workbook(io.BytesIO(client.get("/regio/landelijk/export.xlsx").data))["Landelijk"]
     assert xlsx.max_row == 1 + 42 * 4
 
 

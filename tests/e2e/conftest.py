@@ -75,6 +75,7 @@ def live_server(tmp_path_factory):
                       "BASE_URL": "http://127.0.0.1"})
     users, ids = _seed(app)
     server = make_server("127.0.0.1", 0, app, threaded=True)
+    app.config["BASE_URL"] = f"http://127.0.0.1:{server.server_port}"  # links are built from BASE_URL only
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", app=app, users=users, ids=ids)

@@ -142,7 +142,7 @@ BAD_CAPACITY = {
     "negative numbers": ("41234567,LO-WEEKEND,-2,,,,open,,,,", "free_places", "tussen 0 en"),
     "wait too long": ("41234567,LO-WEEKEND,0,300,,,wachtlijst,,,,", "waiting_weeks_intake", "260"),
     "future report time": ("41234567,LO-WEEKEND,1,,,,open,,,,2099-01-01T10:00:00", "reported_at", "toekomst"),
-    "past end date": ("41234567,LO-WEEKEND,0,,,,opnamestop,2001-01-01,,,", "status_until", "verleden"),
+    "past end date": ("41234567,LO-WEEKEND,0,,,,opnamestop,2001-01-01,,,", "status_until", "verlopen"),
     "unknown offering": ("41234567,BESTAAT-NIET,1,,,,open,,,,", "offering_ref", "geen aanbod"),
     "unknown status": ("41234567,LO-WEEKEND,1,,,,dicht,,,,", "intake_status", "Onbekende intakestatus"),
     "bad date": ("41234567,LO-WEEKEND,1,,,,opnamestop,31-12-2099,,,", "status_until", "geldige datum"),

@@ -95,7 +95,7 @@ def test_distance_breaks_ties(app, session, data, make_provider, make_location, 
     p = make_provider(name="Aanbieder A2")
     far_twin = make_offering(p, make_location(p, postcode="3701"), care_type="logeeropvang", ref="A2",
                              tags=["vg", "ass"], min_age=6, max_age=18)
-    report(far_twin, days_ago=1, free_places=2, wait_intake=0, intake_status="open")
+    report(far_twin, days_ago=1, free_places=2, wait_intake=0, wait_treatment=2, intake_status="open")
     data[far_twin.id] = "A2"
     keys, _ = run(app, session, data, care_type="logeeropvang", postcode="3511", available_now=True)
     assert keys == ["A", "A2"]
@@ -130,7 +130,8 @@ def test_region_thresholds_override(app, session, data):
     session.commit()
     keys, result = run(app, session, data, available_now=True)
     assert set(keys) == {"A", "C", "D", "G"}
-    assert keys == ["A", "D", "G", "C"]  # waits 0, 0, 1, 2; A before D by id (no postcode given)
+    # expected start (intake + treatment weeks): D 0+1, A 0+2, G 1+1, C 2+3; A before G by id (no postcode given)
+    assert keys == ["D", "A", "G", "C"]
 
 
 def test_expired_temporary_status_is_flagged(app, session, make_provider, make_location, make_offering, report):

@@ -19,7 +19,7 @@ def test_search_page_results_and_labels(client, data):  # noqa: F811
     assert "4 resultaten binnen 25 km van 3511 Utrecht" in html
     assert html.index("Aanbieder A") < html.index("Aanbieder H") < html.index("Aanbieder B") < html.index("Aanbieder D")
     assert "Direct plek" in html and "Verouderd – onbetrouwbaar" in html and "Niet recent bevestigd" in html
-    assert "0,5 km" in html and "boven norm (4 wk)" in html  # B waits 6 weeks > norm 4
+    assert "0,5 km" in html and "boven norm (4 weken)" in html  # B waits 6 weeks > norm 4
     assert 'value="3511"' in html and 'id="tag-vg" name="tags" value="vg" checked' in html
 
 

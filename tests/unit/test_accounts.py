@@ -1,7 +1,9 @@
 from datetime import timedelta
 
 import pytest
+from sqlmodel import select
 
+from wijzer.models import AuditLog, LoginThrottle
 from wijzer.services import accounts
 from wijzer.services.catalogue import RuleError
 from wijzer.timeutil import utcnow
@@ -23,15 +25,51 @@ def test_create_user_rules(session, make_provider):
         accounts.create_user(session, email="a@example.nl", password=PW, role="referrer")
 
 
-def test_authenticate_and_lockout(session, make_user):
+def test_authenticate_and_lockout_per_address_and_client(session, make_user):
     user = make_user("referrer", email="r@example.nl")
-    assert accounts.authenticate(session, "R@example.nl", PW)[0].id == user.id
-    assert accounts.authenticate(session, "nobody@example.nl", PW) == (None, "invalid")
-    for _ in range(accounts.MAX_FAILED_LOGINS):
-        assert accounts.authenticate(session, "r@example.nl", "wrong") == (None, "invalid")
-    assert accounts.authenticate(session, "r@example.nl", PW) == (None, "locked")
-    user.locked_until = utcnow() - timedelta(seconds=1)
-    assert accounts.authenticate(session, "r@example.nl", PW)[0] is not None
+    assert accounts.authenticate(session, "R@example.nl", PW, client="10.0.0.1")[0].id == user.id
+    assert accounts.authenticate(session, "nobody@example.nl", PW, client="10.0.0.1") == (None, "invalid")
+    for email in ("r@example.nl", "nobody@example.nl"):  # known and unknown addresses alike
+        for _ in range(accounts.MAX_FAILED_LOGINS - (email == "nobody@example.nl")):
+            assert accounts.authenticate(session, email, "wrong", client="10.0.0.1") == (None, "invalid")
+        assert accounts.authenticate(session, email, PW, client="10.0.0.1") == (None, "locked")
+    assert accounts.authenticate(session, "r@example.nl", PW, client="10.0.0.2")[0].id == user.id  # elsewhere
+    key = accounts._throttle_key("r@example.nl", "10.0.0.1")
+    throttle = session.exec(select(LoginThrottle).where(LoginThrottle.key_hash == key)).one()
+    throttle.locked_until = utcnow() - timedelta(seconds=1)  # the lock-out has run out
+    session.commit()
+    assert accounts.authenticate(session, "r@example.nl", PW, client="10.0.0.1")[0].id == user.id
+    assert accounts.authenticate(session, "nobody@example.nl", PW, client="10.0.0.1") == (None, "locked")
+
+
+def test_set_user_disabled_ends_sessions_and_tokens(session, make_user):
+    user, admin = make_user("referrer"), make_user("admin")
+    _, plain = accounts.create_api_token(session, user, "t")
+    sid = accounts.start_login_session(session, user)
+    session.commit()
+    version = user.session_version
+    assert accounts.user_for_login_session(session, user.id, version, sid).id == user.id
+    accounts.set_user_disabled(session, user, True, by=admin)
+    session.commit()
+    assert accounts.user_for_token(session, plain) is None
+    assert accounts.user_for_login_session(session, user.id, user.session_version, sid) is None
+    assert accounts.authenticate(session, user.email, PW) == (None, "invalid")
+    accounts.set_user_disabled(session, user, False, by=admin)
+    session.commit()
+    assert accounts.user_for_token(session, plain).id == user.id  # enabled again: tokens work again
+    assert accounts.user_for_login_session(session, user.id, user.session_version, sid) is None  # sessions stay ended
+    actions = session.exec(select(AuditLog.action).where(AuditLog.entity == "user", AuditLog.entity_id == str(user.id))).all()
+    assert "disable" in actions and "enable" in actions
+
+
+def test_logout_ends_only_that_login_session(session, make_user):
+    user = make_user()
+    a, b = accounts.start_login_session(session, user), accounts.start_login_session(session, user)
+    accounts.end_login_session(session, a)
+    session.commit()
+    assert accounts.user_for_login_session(session, user.id, user.session_version, a) is None
+    assert accounts.user_for_login_session(session, user.id, user.session_version, b).id == user.id
+    assert accounts.user_for_login_session(session, user.id, user.session_version, None) is None
 
 
 def test_tokens_hashed_and_revocable(session, make_user):

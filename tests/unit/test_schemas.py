@@ -19,7 +19,7 @@ def test_capacity_valid_and_blank_fields():
     ({"intake_status": "dicht"}, "intake_status", "Onbekende intakestatus"),
     ({"intake_status": ""}, "intake_status", "Kies een intakestatus"),
     ({"free_places": "twee", "intake_status": "open"}, "free_places", "heel getal"),
-    ({"intake_status": "opnamestop", "status_until": str(date.today() + timedelta(days=800))}, "status_until", "twee jaar"),
+    ({"intake_status": "opnamestop", "status_until": str(date.today() + timedelta(days=2000))}, "status_until", "vijf jaar"),
     ({"intake_status": "opnamestop", "status_until": "31-12-2099"}, "status_until", "geldige datum"),
     ({"intake_status": "open", "note": "x" * 501}, "note", "500 tekens"),
 ])

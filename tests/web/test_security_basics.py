@@ -38,5 +38,6 @@ def test_production_requires_secret_and_secure_cookies(monkeypatch, database_url
     with pytest.raises(RuntimeError, match="WIJZER_SECRET_KEY"):
         create_app({"DATABASE_URL": database_url})
     monkeypatch.setenv("WIJZER_SECRET_KEY", "a-long-random-production-secret")
+    monkeypatch.setenv("WIJZER_BASE_URL", "https://wijzer.example.nl")
     app = create_app({"DATABASE_URL": database_url})
     assert app.config["SESSION_COOKIE_SECURE"] is True and app.config["WIJZER_ENV"] == "production"

@@ -1,7 +1,8 @@
-"""GET /api/v1/regions/{code}/audit: the region audit figures as JSON (auditor: own region; admin: all)."""
+"""GET /api/v1/regions/{code}/audit and /trends: the region audit figures and the weekly figures as JSON
+(auditor: own region; admin: all). Both take ``?basis=location|contract``."""
 from __future__ import annotations
 
-from flask import current_app, jsonify
+from flask import current_app, jsonify, request
 from flask_login import current_user
 
 from wijzer.api import bp
@@ -9,46 +10,111 @@ from wijzer.api.openapi import COMPONENTS, PATHS, _error_responses
 from wijzer.api.routes import api_error
 from wijzer.db import get_session
 from wijzer.models import Jeugdregio
-from wijzer.services.regions import region_audit
-from wijzer.timeutil import utcnow
+from wijzer.services.regions import parse_basis, region_audit
+from wijzer.services.trends import PeriodError, parse_period, region_trends
+from wijzer.timeutil import local, utcnow
+
+
+def _authorised_region(code: str):
+    """(region, None) or (None, error response) with the audit endpoint's authorisation."""
+    if not current_user.is_authenticated:
+        return None, api_error(401, "unauthorized", "Stuur een API-sleutel: 'Authorization: Bearer <sleutel>'.")
+    if current_user.role not in ("auditor", "region_admin", "admin"):
+        return None, api_error(403, "forbidden", "Alleen regio-auditors en beheerders zien de regio-audit.")
+    region = get_session().get(Jeugdregio, code.upper())
+    if region is None:
+        return None, api_error(404, "not_found", f"Onbekende jeugdregio '{code}'.")
+    if current_user.role in ("auditor", "region_admin") and current_user.region_code != region.code:
+        return None, api_error(403, "forbidden", "U ziet alleen de audit van uw eigen regio.")
+    return region, None
+
+
+def _basis():
+    basis = parse_basis(request.args.get("basis"))
+    if basis is None:
+        return None, api_error(400, "invalid_basis", "basis moet 'location' of 'contract' zijn.", field="basis")
+    return basis, None
+
+
+@bp.get("/regions/<code>/trends")
+def region_trends_api(code: str):
+    region, error = _authorised_region(code)
+    if error:
+        return error
+    basis, error = _basis()
+    if error:
+        return error
+    now = utcnow()
+    try:
+        start, end = parse_period(request.args.get("from"), request.args.get("to"), local(now).date())
+    except PeriodError as exc:
+        message = str(exc).replace("'van'", "'from'").replace("'tot'", "'to'")
+        return api_error(400, "invalid_period", message, field={"van": "from", "tot": "to"}[exc.field])
+    weeks = region_trends(get_session(), region, start, end, now, current_app.config, basis)
+    return jsonify({"region": region.code, "basis": basis, "from": start.isoformat(), "to": end.isoformat(),
+                    "weeks": weeks})
 
 
 @bp.get("/regions/<code>/audit")
 def region_audit_api(code: str):
-    if not current_user.is_authenticated:
-        return api_error(401, "unauthorized", "Stuur een API-sleutel: 'Authorization: Bearer <sleutel>'.")
-    if current_user.role not in ("auditor", "admin"):
-        return api_error(403, "forbidden", "Alleen regio-auditors en beheerders zien de regio-audit.")
-    region = get_session().get(Jeugdregio, code.upper())
-    if region is None:
-        return api_error(404, "not_found", f"Onbekende jeugdregio '{code}'.")
-    if current_user.role == "auditor" and current_user.region_code != region.code:
-        return api_error(403, "forbidden", "U ziet alleen de audit van uw eigen regio.")
-    audit = region_audit(get_session(), region, utcnow(), current_app.config)
+    region, error = _authorised_region(code)
+    if error:
+        return error
+    basis, error = _basis()
+    if error:
+        return error
+    audit = region_audit(get_session(), region, utcnow(), current_app.config, basis)
     audit.pop("_gaps_named")
     return jsonify(audit)
 
 
 NUM = {"type": ["number", "null"]}
+BASIS_PARAM = {"name": "basis", "in": "query", "required": False,
+               "schema": {"type": "string", "enum": ["location", "contract"], "default": "location"}}
 COMPONENTS["schemas"]["RegionAudit"] = {
     "type": "object", "required": ["region", "care_types", "gaps"],
     "properties": {
         "region": {"type": "object", "required": ["code", "name"],
                    "properties": {"code": {"type": "string"}, "name": {"type": "string"}}},
+        "basis": {"type": "string", "enum": ["location", "contract"]},
         "care_types": {"type": "array", "items": {"type": "object", "required": [
             "care_type", "offerings", "providers", "free_places", "median_wait_intake", "p90_wait_intake",
             "median_wait_treatment", "p90_wait_treatment", "share_over_norm_intake", "share_over_norm_treatment",
-            "share_stale", "no_place_reports_4w"], "properties": {
+            "share_stale", "occupancy", "no_place_reports_4w"], "properties": {
             "care_type": {"type": "string"}, "offerings": {"type": "integer"}, "providers": {"type": "integer"},
             "free_places": {"type": "integer"}, "median_wait_intake": NUM, "p90_wait_intake": NUM,
             "median_wait_treatment": NUM, "p90_wait_treatment": NUM, "share_over_norm_intake": NUM,
-            "share_over_norm_treatment": NUM, "share_stale": NUM, "no_place_reports_4w": {"type": "integer"}}}},
+            "share_over_norm_treatment": NUM, "share_stale": NUM, "occupancy": NUM,
+            "no_place_reports_4w": {"type": "integer"}}}},
         "gaps": {"type": "array", "items": {"type": "object", "required": ["municipality_code", "care_type", "covered", "nearest_km"],
                  "properties": {"municipality_code": {"type": "string"}, "care_type": {"type": "string"},
                                 "covered": {"type": "boolean"}, "nearest_km": NUM}}}}}
 PATHS["/api/v1/regions/{code}/audit"] = {"get": {
     "summary": "Regio-audit: cijfers per zorgsoort en dekkingsgaten", "operationId": "regionAudit",
     "security": [{"bearer": []}],
-    "parameters": [{"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}],
+    "parameters": [{"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}, BASIS_PARAM],
     "responses": {"200": {"description": "Audit", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RegionAudit"}}}},
-                  **_error_responses(401, 403, 404, 429)}}}
+                  **_error_responses(400, 401, 403, 404, 429)}}}
+COMPONENTS["schemas"]["RegionTrends"] = {
+    "type": "object", "required": ["region", "basis", "from", "to", "weeks"],
+    "properties": {
+        "region": {"type": "string"}, "basis": {"type": "string", "enum": ["location", "contract"]},
+        "from": {"type": "string", "format": "date"}, "to": {"type": "string", "format": "date"},
+        "weeks": {"type": "array", "items": {"type": "object", "required": [
+            "week", "care_type", "offerings", "free_places", "median_wait_intake", "p90_wait_intake",
+            "median_wait_treatment", "p90_wait_treatment", "share_over_norm_intake", "share_stale", "occupancy",
+            "no_place_reports"], "properties": {
+            "week": {"type": "string", "pattern": "^[0-9]{4}-W[0-9]{2}$"}, "care_type": {"type": "string"},
+            "offerings": {"type": "integer"}, "free_places": {"type": "integer"}, "median_wait_intake": NUM,
+            "p90_wait_intake": NUM, "median_wait_treatment": NUM, "p90_wait_treatment": NUM,
+            "share_over_norm_intake": NUM, "share_stale": NUM, "occupancy": NUM,
+            "no_place_reports": {"type": "integer"}}}}}}
+PATHS["/api/v1/regions/{code}/trends"] = {"get": {
+    "summary": "Regio-trends: cijfers per ISO-week en zorgsoort, herleid uit de meldingshistorie",
+    "operationId": "regionTrends", "security": [{"bearer": []}],
+    "parameters": [{"name": "code", "in": "path", "required": True, "schema": {"type": "string"}},
+                   {"name": "from", "in": "query", "required": False, "schema": {"type": "string", "format": "date"}},
+                   {"name": "to", "in": "query", "required": False, "schema": {"type": "string", "format": "date"}},
+                   BASIS_PARAM],
+    "responses": {"200": {"description": "Trends", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RegionTrends"}}}},
+                  **_error_responses(400, 401, 403, 404, 429)}}}

@@ -5,6 +5,7 @@ from flask import current_app, jsonify, request
 from flask_login import current_user
 
 from importers.capacity import import_capacity_records
+from importers.limits import Deadline, check_records, limits_from_config
 from importers.validation import ImportRejected
 from wijzer.api import bp
 from wijzer.api.openapi import COMPONENTS, PATHS, _error_responses
@@ -20,23 +21,36 @@ def post_capacity():
         return api_error(401, "unauthorized", "Stuur een API-sleutel: 'Authorization: Bearer <sleutel>'.")
     if current_user.role not in ("provider", "admin"):
         return api_error(403, "forbidden", "Alleen medewerkers van zorgaanbieders (of beheerders) kunnen capaciteit melden.")
+    limits = limits_from_config(current_app.config)
+    body_limit = current_app.config.get("MAX_API_BODY_BYTES", 5 * 1024 * 1024)
+    if request.content_length is not None and request.content_length > body_limit:
+        return api_error(413, "too_large", f"Het verzoek is te groot (hoogstens {body_limit // 1024} kB); "
+                                           "stuur de records in delen.")
+    request.max_content_length = body_limit  # also without a Content-Length header (chunked)
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("records"), list):
         return api_error(400, "invalid_body", "Stuur JSON: {\"records\": [ {...}, ... ]}.", "records")
     records = body["records"]
     if not records:
         return api_error(400, "invalid_body", "De lijst records is leeg.", "records")
-    if len(records) > MAX_RECORDS:
-        return api_error(413, "too_large", f"Hoogstens {MAX_RECORDS} records per verzoek.", "records")
+    max_records = min(MAX_RECORDS, limits.max_rows)
+    if len(records) > max_records:
+        return api_error(413, "too_large", f"Hoogstens {max_records} records per verzoek.", "records")
     if not all(isinstance(r, dict) for r in records):
         return api_error(400, "invalid_body", "Elk record is een JSON-object.", "records")
+    too_long = check_records(records, limits)
+    if too_long:
+        return api_error(422, "invalid_records", f"Niets opgeslagen: {too_long[0].message}", too_long[0].column or None,
+                         errors=[{"index": e.row, "field": e.column or None, "message": e.message} for e in too_long])
+    deadline = Deadline(limits.max_seconds)
     session = get_session()
     only = current_user.provider_id if current_user.role == "provider" else None
     dry_run = request.args.get("dry_run", "false").lower() in ("1", "true", "ja")
     try:
         result = import_capacity_records(session, [(i, r) for i, r in enumerate(records)], source="api",
                                          dry_run=dry_run, only_provider_id=only, user=current_user,
-                                         actor=current_user.email, config=current_app.config, label="api")
+                                         actor=current_user.email, config=current_app.config, label="api",
+                                         progress=deadline.progress)
     except ImportRejected as exc:
         session.rollback()
         forbidden = [e for e in exc.errors if "hoort niet bij uw organisatie" in e.message]

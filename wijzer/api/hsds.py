@@ -12,11 +12,12 @@ import json
 from datetime import UTC, datetime
 from functools import lru_cache
 
-from flask import Blueprint, jsonify, request, url_for
+from flask import Blueprint, jsonify, request
 
 from wijzer.api.routes import api_error
 from wijzer.db import get_session
 from wijzer.geo import PostcodeError
+from wijzer.links import external_url
 from wijzer.pagination import BadNumber, parse_paging
 from wijzer.services import hsds
 
@@ -104,7 +105,7 @@ def _found(item: dict | None, what: str):
 @bp.get("/")
 def info():
     return jsonify({"version": "3.1", "profile": "https://docs.openreferral.org/en/v3.1/",
-                    "openapi_url": url_for("hsds.openapi", _external=True)})
+                    "openapi_url": external_url("hsds.openapi")})
 
 
 @lru_cache(maxsize=1)
@@ -118,7 +119,7 @@ def _official_document() -> str:
 def openapi():
     """The official HSDS 3.1 API description this API implements (GET operations), pointed at this site."""
     document = json.loads(_official_document())
-    document["servers"] = [{"url": url_for("hsds.info", _external=True).rstrip("/")}]
+    document["servers"] = [{"url": external_url("hsds.info").rstrip("/")}]
     return jsonify(document)
 
 

@@ -78,4 +78,6 @@ class RegionSnapshot(SQLModel, table=True):
     share_over_norm_intake: float | None = None
     share_over_norm_treatment: float | None = None
     share_stale: float | None = None
+    occupancy: float | None = None
+    no_place_reports: int = Field(default=0, sa_column_kwargs={"server_default": "0"})  # in the ISO week so far
     created_at: datetime = Field(default_factory=utcnow)

@@ -1,74 +1,180 @@
-"""Public finder pages: search, offering detail, shortlist, "gebeld: geen plek"."""
+"""Public finder pages: search (cards, table, map), offering detail, shortlist, help pages, "gebeld: geen plek"."""
 from __future__ import annotations
 
+import json
 from datetime import timedelta
+from functools import lru_cache
+from urllib.parse import urlencode
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from sqlmodel import select
 
+from wijzer import domain
 from wijzer.auth import role_required, safe_next
 from wijzer.db import get_session
-from wijzer.pagination import BadNumber, parse_ids
-from wijzer.geo import PostcodeError
+from wijzer.extensions import limiter
+from wijzer.geo import DATA_DIR, PostcodeError, lookup_postcode
+from wijzer.links import external_url
 from wijzer.models import CapacityReport, Gemeente, Jeugdregio, NoPlaceReport, Offering
-from wijzer.schemas import SearchFilters, validate
+from wijzer.pagination import BadNumber, parse_ids
+from wijzer.schemas import SEARCH_SORTS, SearchFilters, validate
 from wijzer.search import bp
-from wijzer.services.search import offering_detail, search_offerings
+from wijzer.services.search import is_wide, offering_detail, search_offerings, search_summary, suggestions
 from wijzer.timeutil import utcnow
 
 SEARCH_KEYS = ("care_type", "tags", "age", "modality", "funding", "postcode", "radius_km", "region",
-               "municipality", "available_now", "max_wait_weeks")
+               "municipality", "available_now", "max_wait_weeks", "contract_region", "contracted", "sort")
+LIST_KEYS = ("tags", "modality")  # repeated checkboxes in the form, comma-separated in the API
+BOOL_KEYS = ("available_now", "contracted")
+VIEWS = ("kaarten", "tabel")
 PAGE_SIZE = 20
 SHORTLIST_MAX = 30
+FEW_RESULTS = 5
 
 
-def _args_to_filters(args) -> tuple[dict, SearchFilters | None, dict[str, str]]:
-    raw = {k: args.get(k, "") for k in SEARCH_KEYS}
-    raw["tags"] = ",".join(args.getlist("tags"))
-    data = {k: v for k, v in raw.items() if v not in ("", None)}
-    if "available_now" in data:
-        data["available_now"] = data["available_now"] in ("1", "on", "true", "ja")
-    page = max(1, args.get("pagina", 1, type=int) or 1)
-    data["limit"], data["offset"] = PAGE_SIZE, (page - 1) * PAGE_SIZE
-    filters, errors = validate(SearchFilters, data)
-    return raw, filters, errors
+def search_args(args) -> dict[str, str]:
+    """The search parameters of a request, as a flat dict of non-empty strings (for links and alerts)."""
+    out = {}
+    for k in SEARCH_KEYS:
+        if k in LIST_KEYS:
+            values = [v for raw in args.getlist(k) for v in str(raw).split(",") if v.strip()]
+            if values:
+                out[k] = ",".join(dict.fromkeys(v.strip() for v in values))
+        else:
+            v = str(args.get(k, "")).strip()
+            if v:
+                out[k] = v
+    return out
+
+
+def filters_from(flat: dict[str, str], *, limit: int = PAGE_SIZE, offset: int = 0):
+    data: dict = dict(flat)
+    for k in BOOL_KEYS:
+        if k in data:
+            data[k] = data[k] in ("1", "on", "true", "ja")
+    data["limit"], data["offset"] = limit, offset
+    return validate(SearchFilters, data)
+
+
+def wide_anonymous() -> bool:
+    """An anonymous search over a large part of the country (issue 11 item 20): stricter rate limit."""
+    if current_user.is_authenticated:
+        return False
+    filters, errors = filters_from(search_args(request.args))
+    return not errors and is_wide(filters)
+
+
+def wide_limit() -> str:
+    return current_app.config.get("WIDE_SEARCH_RATE_LIMIT", "20 per minute")
+
+
+def _ip_key() -> str:
+    return "wide:" + (request.remote_addr or "unknown")
+
+
+@lru_cache(maxsize=1)
+def _region_shapes() -> dict[str, dict]:
+    with open(DATA_DIR / "jeugdregios.geojson", encoding="utf-8") as fh:
+        return {f["id"]: f for f in json.load(fh)["features"]}
+
+
+def map_data(result, family_region: str | None, first: int = 1) -> dict:
+    """The numbered markers of the page and the outlines of their regions (shown when tiles are not)."""
+    markers = [{"n": i, "lat": h.location.lat, "lon": h.location.lon, "id": h.offering.id,
+                "title": f"{h.offering.name or domain.CARE_TYPES.get(h.offering.care_type, '')} – {h.provider.name}",
+                "place": f"{h.location.postcode} {h.location.city or ''}".strip(),
+                "url": url_for("search.detail", offering_id=h.offering.id)}
+               for i, h in enumerate(result.results, start=first)]
+    codes = {h.location.region_code for h in result.results} | ({family_region} if family_region else set())
+    shapes = _region_shapes()
+    return {"markers": markers, "regions": {"type": "FeatureCollection",
+                                            "features": [shapes[c] for c in sorted(codes) if c in shapes]}}
 
 
 @bp.route("/")
+@limiter.limit(wide_limit, key_func=_ip_key, exempt_when=lambda: not wide_anonymous(), override_defaults=False,
+               error_message="Deze zoekopdracht beslaat een groot deel van het land. Kies een zorgsoort of een "
+                             "kleinere afstand, of probeer het over een minuut opnieuw.")
 def home():
     db = get_session()
-    raw, filters, errors = _args_to_filters(request.args)
-    searched = any(raw.get(k) for k in SEARCH_KEYS)
-    result = None
+    flat = search_args(request.args)
+    page = max(1, request.args.get("pagina", 1, type=int) or 1)
+    view = request.args.get("weergave") if request.args.get("weergave") in VIEWS else "kaarten"
+    show_map = request.args.get("kaart") == "1"
+    filters, errors = filters_from(flat, offset=(page - 1) * PAGE_SIZE)
+    searched = bool(flat)
+    result, hints, origin = None, [], None
+    now = utcnow()
     if searched and filters is not None:
         try:
-            result = search_offerings(db, filters, utcnow(), current_app.config)
+            result = search_offerings(db, filters, now, current_app.config)
+            origin = result.origin
         except PostcodeError as exc:
             errors = {"postcode": str(exc)}
+            result = None
+        if result is not None and result.total < FEW_RESULTS:
+            hints = [(label, url_for("search.home", **_with(flat, change)), n)
+                     for label, change, n in suggestions(db, filters, now, current_app.config, result.total)]
     regions = db.exec(select(Jeugdregio.code, Jeugdregio.name).order_by(Jeugdregio.name)).all()
     gemeenten = db.exec(select(Gemeente.code, Gemeente.name).order_by(Gemeente.name)).all()
-    page = max(1, request.args.get("pagina", 1, type=int) or 1)
-    args = request.args.to_dict(flat=False)
-    args.pop("pagina", None)
-    return render_template("search/home.html", raw=raw, errors=errors, result=result, searched=searched,
-                           regions=regions, gemeenten=gemeenten, page=page, page_size=PAGE_SIZE,
-                           query_args=args, shortlist=set(session.get("shortlist", [])), now=utcnow()), \
-        400 if errors else 200
+    keep = dict(flat, weergave=view if view != "kaarten" else None, kaart="1" if show_map else None)
+    return render_template(
+        "search/home.html", raw=flat, errors=errors, result=result, searched=searched, regions=regions,
+        region_names=dict(regions), gemeenten=gemeenten, page=page, page_size=PAGE_SIZE, view=view,
+        show_map=show_map, sorts=SEARCH_SORTS, hints=hints, origin=origin,
+        summary=search_summary(filters, origin) if filters is not None else "",
+        query=urlencode(flat), link=lambda **change: url_for("search.home", **_with(keep, change)),
+        map_data=map_data(result, origin.region_code if origin else None, (page - 1) * PAGE_SIZE + 1)
+        if result is not None and result.results and show_map else None,
+        shortlist=set(session.get("shortlist", [])), now=now,
+    ), 400 if errors else 200
+
+
+def _with(flat: dict, change: dict) -> dict:
+    out = {k: v for k, v in flat.items() if v not in (None, "")}
+    for k, v in change.items():
+        if v in (None, ""):
+            out.pop(k, None)
+        else:
+            out[k] = v
+    return out
 
 
 @bp.route("/aanbod/<int:offering_id>")
 def detail(offering_id: int):
     db = get_session()
-    hit = offering_detail(db, offering_id, utcnow(), current_app.config)
+    flat = search_args(request.args)
+    filters, errors = filters_from(flat)
+    back = url_for("search.home", **flat) if flat and not errors else url_for("search.home")
+    origin = None
+    if filters is not None and filters.postcode:
+        try:
+            origin = lookup_postcode(filters.postcode)
+        except PostcodeError:
+            origin = None
+    hit = offering_detail(db, offering_id, utcnow(), current_app.config, origin=origin)
     if hit is None:
         abort(404)
     since = utcnow() - timedelta(weeks=12)
     reports = db.exec(select(CapacityReport).where(CapacityReport.offering_id == offering_id,
                                                    CapacityReport.reported_at >= since)
                       .order_by(CapacityReport.reported_at)).all()
-    return render_template("search/detail.html", hit=hit, reports=reports, now=utcnow(),
+    regions = dict(db.exec(select(Jeugdregio.code, Jeugdregio.name)).all())
+    return render_template("search/detail.html", hit=hit, reports=reports, now=utcnow(), back_url=back,
+                           query=urlencode(flat) if not errors else "", region_names=regions,
                            in_shortlist=offering_id in session.get("shortlist", []))
+
+
+# ---------------------------------------------------------------- help pages
+@bp.route("/uitleg")
+def help_page():
+    return render_template("search/uitleg.html")
+
+
+@bp.route("/toegankelijkheid")
+def accessibility_statement():
+    return render_template("search/toegankelijkheid.html")
 
 
 # ---------------------------------------------------------------- shortlist (offering ids only)
@@ -108,7 +214,7 @@ def _hits(ids: list[int]):
 @bp.route("/lijst")
 def shortlist():
     ids = _shortlist()
-    share_url = url_for("search.shared", ids=",".join(map(str, ids)), _external=True) if ids else None
+    share_url = external_url("search.shared", ids=",".join(map(str, ids))) if ids else None  # BASE_URL, not Host
     return render_template("search/shortlist.html", hits=_hits(ids), share_url=share_url, shared=False, now=utcnow())
 
 
@@ -140,5 +246,3 @@ def no_place(offering_id: int):
     else:
         flash("U heeft vandaag al 'gebeld: geen plek' gemeld voor dit aanbod.", "info")
     return redirect(url_for("search.detail", offering_id=off.id))
-
-

@@ -1,23 +1,40 @@
-"""Accounts, passwords, API tokens and invitations."""
+"""Accounts, passwords, login sessions, lock-out, API tokens, invitations and password resets."""
 from __future__ import annotations
 
 import hashlib
 import secrets
 from datetime import timedelta
 
+from sqlalchemy import delete, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from wijzer.domain import ROLES
-from wijzer.models import ApiToken, Invitation, Jeugdregio, PasswordReset, Provider, User
+from wijzer.models import (
+    ApiToken,
+    Invitation,
+    Jeugdregio,
+    LoginSession,
+    LoginThrottle,
+    PasswordReset,
+    Provider,
+    User,
+)
+from wijzer.schemas import normalise_email
 from wijzer.services import auditlog
 from wijzer.services.catalogue import RuleError
 from wijzer.timeutil import utcnow
 
 MIN_PASSWORD_LENGTH = 12
 TOKEN_USE_RESOLUTION = timedelta(minutes=5)  # how precisely "last used" of an API token is kept
+# Lock-out per (e-mail address, client address): after MAX_FAILED_LOGINS wrong passwords from one client,
+# that client is refused for LOCKOUT_MINUTES for that address, whether or not it has an account. The
+# owner, from another address, is not locked out by a stranger.
 MAX_FAILED_LOGINS = 5
 LOCKOUT_MINUTES = 15
+THROTTLE_KEEP = timedelta(days=1)  # forgotten afterwards
+LOGIN_SESSION_MAX_AGE = timedelta(days=30)  # a browser login lasts at most this long
 # werkzeug's default (scrypt). Tests lower the cost through this module attribute.
 HASH_METHOD = "scrypt"
 _DUMMY_HASH = generate_password_hash("timing-equaliser-not-a-password")
@@ -43,23 +60,27 @@ def user_by_email(session: Session, email: str) -> User | None:
 
 def create_user(session: Session, *, email: str, password: str | None, role: str, name: str = "",
                 provider_id: int | None = None, region_code: str | None = None, actor: str = "cli",
-                user=None) -> User:
-    email = email.strip().lower()
-    if "@" not in email:
-        raise RuleError("Vul een geldig e-mailadres in.", "email")
+                user=None, provider_admin: bool = False) -> User:
+    try:
+        email = normalise_email(email)
+    except ValueError as exc:
+        raise RuleError(str(exc), "email") from None
     if role not in ROLES:
         raise RuleError(f"Onbekende rol '{role}'. Kies uit: {', '.join(ROLES)}.", "role")
     if role == "provider" and (provider_id is None or session.get(Provider, provider_id) is None):
         raise RuleError("Een medewerker van een zorgaanbieder hoort bij een bestaande zorgaanbieder.", "provider")
-    if role == "auditor" and (region_code is None or session.get(Jeugdregio, region_code) is None):
-        raise RuleError("Een regio-auditor hoort bij een bestaande jeugdregio.", "region")
+    if role in ("auditor", "region_admin") and (region_code is None or session.get(Jeugdregio, region_code) is None):
+        raise RuleError(f"Een {ROLES[role].lower()} hoort bij een bestaande jeugdregio.", "region")
+    if role == "referrer" and region_code is not None and session.get(Jeugdregio, region_code) is None:
+        raise RuleError(f"Onbekende jeugdregio '{region_code}'.", "region")
     if user_by_email(session, email) is not None:
         raise RuleError(f"Er is al een account voor {email}.", "email")
     if password is not None:
         check_password_policy(password, email)
     new = User(email=email, name=name, role=role,
                provider_id=provider_id if role == "provider" else None,
-               region_code=region_code if role == "auditor" else None,
+               region_code=region_code if role in ("auditor", "region_admin", "referrer") else None,
+               provider_admin=bool(provider_admin) and role == "provider",
                password_hash=generate_password_hash(password, method=HASH_METHOD) if password else "")
     session.add(new)
     session.flush()
@@ -68,42 +89,128 @@ def create_user(session: Session, *, email: str, password: str | None, role: str
     return new
 
 
-def set_password(session: Session, user: User, password: str, *, actor=None) -> None:
+def set_password(session: Session, user: User, password: str, *, actor=None, keep_session: str | None = None) -> None:
+    """Set a new password; every session of the user ends except ``keep_session`` (the plain id of the
+    session that made the change, if any)."""
     check_password_policy(password, user.email)
     user.password_hash = generate_password_hash(password, method=HASH_METHOD)
-    user.session_version += 1  # ends every other session
-    user.failed_logins = 0
-    user.locked_until = None
+    user.session_version += 1  # ends every other session (their cookies carry the old version)
     session.add(user)
+    end_login_sessions(session, user, keep=keep_session)
     auditlog.record(session, action="password", entity="user", entity_id=user.id, user=actor or user)
 
 
-def authenticate(session: Session, email: str, password: str) -> tuple[User | None, str | None]:
+def _throttle_key(email: str, client: str) -> str:
+    return sha256(f"{(email or '').strip().lower()}\n{client or ''}")
+
+
+def _record_failure(session: Session, throttle: LoginThrottle | None, key: str, now, user: User | None) -> None:
+    if throttle is None:
+        session.execute(delete(LoginThrottle).where(LoginThrottle.updated_at < now - THROTTLE_KEEP))
+        throttle = LoginThrottle(key_hash=key, updated_at=now)
+        try:
+            with session.begin_nested():
+                session.add(throttle)
+        except IntegrityError:  # a concurrent attempt created it
+            throttle = session.exec(select(LoginThrottle).where(LoginThrottle.key_hash == key)).one()
+    if throttle.locked_until is not None and throttle.locked_until <= now:
+        throttle.failures, throttle.locked_until = 0, None  # an ended lock-out starts again from zero
+    throttle.failures += 1
+    throttle.updated_at = now
+    if throttle.failures >= MAX_FAILED_LOGINS:
+        throttle.failures, throttle.locked_until = 0, now + timedelta(minutes=LOCKOUT_MINUTES)
+        if user is not None:
+            auditlog.record(session, action="lockout", entity="user", entity_id=user.id, actor=user.email)
+    session.add(throttle)
+
+
+def authenticate(session: Session, email: str, password: str, client: str = "") -> tuple[User | None, str | None]:
     """(user, None) on success, else (None, reason) with reason 'invalid' or 'locked'.
 
-    Unknown e-mail and wrong password take the same time and give the same answer.
+    ``client`` is the client address. Failures count per (e-mail, client): unknown and known addresses,
+    wrong password and lock-out take the same time and give the same answers, and a stranger's
+    failures never lock the owner out from another address. Disabled accounts cannot log in.
     """
-    user = user_by_email(session, email or "")
     now = utcnow()
-    if user is None or not user.password_hash or not user.active:
-        check_password_hash(_DUMMY_HASH, password or "")
-        return None, "invalid"
-    if user.locked_until and user.locked_until > now:
+    key = _throttle_key(email, client)
+    throttle = session.exec(select(LoginThrottle).where(LoginThrottle.key_hash == key)).first()
+    if throttle is not None and throttle.locked_until is not None and throttle.locked_until > now:
         check_password_hash(_DUMMY_HASH, password or "")
         return None, "locked"
-    if not check_password_hash(user.password_hash, password or ""):
-        user.failed_logins += 1
-        if user.failed_logins >= MAX_FAILED_LOGINS:
-            user.locked_until = now + timedelta(minutes=LOCKOUT_MINUTES)
-            user.failed_logins = 0
-            auditlog.record(session, action="lockout", entity="user", entity_id=user.id, actor=user.email)
-        session.add(user)
+    user = user_by_email(session, email or "")
+    if user is None or not user.password_hash or not user.active:
+        check_password_hash(_DUMMY_HASH, password or "")
+        ok = False
+    else:
+        ok = check_password_hash(user.password_hash, password or "")
+    if not ok:
+        _record_failure(session, throttle, key, now, user)
         return None, "invalid"
-    user.failed_logins = 0
-    user.locked_until = None
+    if throttle is not None:
+        session.delete(throttle)
     user.last_login_at = now
     session.add(user)
     return user, None
+
+
+# ---------------------------------------------------------------- login sessions (server side)
+def start_login_session(session: Session, user: User) -> str:
+    """A new server-side session for a browser login; returns the plain id the cookie carries."""
+    now = utcnow()
+    session.execute(delete(LoginSession).where(
+        LoginSession.user_id == user.id,
+        (LoginSession.ended_at.is_not(None)) | (LoginSession.created_at < now - LOGIN_SESSION_MAX_AGE)))
+    plain = secrets.token_urlsafe(32)
+    session.add(LoginSession(user_id=user.id, token_hash=sha256(plain), created_at=now))
+    session.flush()
+    return plain
+
+
+def user_for_login_session(session: Session, user_id: int, version: int, plain: str | None) -> User | None:
+    """The user of a live browser session: the session row exists and has not ended, the account is
+    active and the password has not changed since (version)."""
+    if not plain:
+        return None
+    row = session.exec(select(User, LoginSession.created_at).join(LoginSession, LoginSession.user_id == User.id)
+                       .where(User.id == user_id, LoginSession.token_hash == sha256(plain),
+                              LoginSession.ended_at.is_(None))).first()
+    if row is None:
+        return None
+    user, created_at = row
+    if not user.active or user.session_version != version or created_at < utcnow() - LOGIN_SESSION_MAX_AGE:
+        return None
+    return user
+
+
+def end_login_session(session: Session, plain: str | None) -> None:
+    """Logout: this session ends server-side (a copy of the cookie no longer works)."""
+    if plain:
+        session.execute(update(LoginSession).where(LoginSession.token_hash == sha256(plain),
+                                                   LoginSession.ended_at.is_(None))
+                        .values(ended_at=utcnow()).execution_options(synchronize_session=False))
+
+
+def end_login_sessions(session: Session, user: User, *, keep: str | None = None) -> None:
+    """End every browser session of ``user`` (except the one with plain id ``keep``)."""
+    stmt = update(LoginSession).where(LoginSession.user_id == user.id, LoginSession.ended_at.is_(None))
+    if keep:
+        stmt = stmt.where(LoginSession.token_hash != sha256(keep))
+    session.execute(stmt.values(ended_at=utcnow()).execution_options(synchronize_session=False))
+
+
+def set_user_disabled(session: Session, user: User, disabled: bool, by=None) -> None:
+    """Disable (or enable again) an account. A disabled user cannot log in, every session ends at once
+    and API tokens stop working (they work again after enabling; revoke them to end them for good)."""
+    if disabled == (not user.active):
+        return
+    user.active = not disabled
+    user.disabled_at = utcnow() if disabled else None
+    if disabled:
+        user.session_version += 1
+        end_login_sessions(session, user)
+    session.add(user)
+    auditlog.record(session, action="disable" if disabled else "enable", entity="user", entity_id=user.id,
+                    user=by, actor=None if by is not None else "system")
 
 
 def create_api_token(session: Session, user: User, name: str = "") -> tuple[ApiToken, str]:
@@ -132,6 +239,22 @@ def user_for_token(session: Session, plain: str) -> User | None:
     return user
 
 
+def revoke_all_api_tokens(session: Session, user: User, *, actor=None) -> int:
+    """Revoke every live API token of ``user``; returns how many."""
+    tokens = session.exec(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))).all()
+    now = utcnow()
+    for token in tokens:
+        token.revoked_at = now
+        session.add(token)
+        auditlog.record(session, action="revoke", entity="api_token", entity_id=token.id, user=actor or user)
+    return len(tokens)
+
+
+def api_tokens(session: Session, user: User) -> list[ApiToken]:
+    return list(session.exec(select(ApiToken).where(ApiToken.user_id == user.id)
+                             .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())).all())
+
+
 def revoke_api_token(session: Session, user: User, token_id: int) -> bool:
     token = session.get(ApiToken, token_id)
     if token is None or token.user_id != user.id or token.revoked_at is not None:
@@ -143,10 +266,12 @@ def revoke_api_token(session: Session, user: User, token_id: int) -> bool:
 
 
 def create_invitation(session: Session, *, email: str, role: str, provider_id: int | None = None,
-                      region_code: str | None = None, ttl_hours: int = 72, by=None) -> tuple[Invitation, str]:
-    email = email.strip().lower()
-    if "@" not in email or len(email) > 254 or " " in email:
-        raise RuleError("Vul een geldig e-mailadres in.", "email")
+                      region_code: str | None = None, ttl_hours: int = 72, by=None, provider_admin: bool = False,
+                      kind: str = "invitation") -> tuple[Invitation, str]:
+    try:
+        email = normalise_email(email)
+    except ValueError as exc:
+        raise RuleError(str(exc), "email") from None
     if user_by_email(session, email) is not None:
         raise RuleError(f"Er is al een account voor {email}.", "email")
     if role not in ROLES:
@@ -154,11 +279,14 @@ def create_invitation(session: Session, *, email: str, role: str, provider_id: i
     plain = secrets.token_urlsafe(32)
     inv = Invitation(email=email, role=role, provider_id=provider_id, region_code=region_code,
                      token_hash=sha256(plain), expires_at=utcnow() + timedelta(hours=ttl_hours),
-                     created_by=getattr(by, "id", None))
+                     created_by=getattr(by, "id", None), provider_admin=bool(provider_admin) and role == "provider",
+                     kind=kind)
     session.add(inv)
     session.flush()
     auditlog.record(session, action="invite", entity="invitation", entity_id=inv.id, user=by,
-                    detail={"email": email, "role": role, "provider_id": provider_id})
+                    actor=None if by is not None else (email if kind == "registration" else "cli"),
+                    detail={"email": email, "role": role, "provider_id": provider_id, "region_code": region_code,
+                            "provider_admin": bool(provider_admin), "kind": kind})
     return inv, plain
 
 
@@ -172,8 +300,10 @@ def invitation_for(session: Session, plain: str) -> Invitation | None:
 
 def accept_invitation(session: Session, inv: Invitation, *, name: str, password: str) -> User:
     user = create_user(session, email=inv.email, password=password, role=inv.role, name=name,
-                       provider_id=inv.provider_id, region_code=inv.region_code, actor=inv.email)
+                       provider_id=inv.provider_id, region_code=inv.region_code, actor=inv.email,
+                       provider_admin=inv.provider_admin)
     inv.used_at = utcnow()
+    user.last_login_at = inv.used_at  # accepting logs the new user in
     session.add(inv)
     return user
 
@@ -200,9 +330,34 @@ def password_reset_for(session: Session, plain: str) -> PasswordReset | None:
     return reset
 
 
-def complete_password_reset(session: Session, reset: PasswordReset, password: str) -> User:
+def send_password_reset(session: Session, email: str) -> None:
+    """'Wachtwoord vergeten': queue a reset mail when the address has an active account, else nothing.
+    The caller answers the same either way. The link is built from BASE_URL, never from the request."""
+    from wijzer.links import external_url
+    from wijzer.services import mail
+
+    found = request_password_reset(session, email)
+    if found is not None:
+        user, plain = found
+        mail.queue(session, user.email, "password_reset", kind="password_reset", name=user.name,
+                   link=external_url("auth.reset_password", token=plain))
+
+
+def complete_password_reset(session: Session, reset: PasswordReset, password: str) -> tuple[User, int]:
+    """Set the new password from a reset link. The link is used up, and so is every other open reset
+    link of the user; every session ends and every API token is revoked (whoever could reset the
+    password may have made them). Returns (user, number of revoked API tokens); the user gets a mail."""
+    from wijzer.links import external_url
+    from wijzer.services import mail
+
     user = session.get(User, reset.user_id)
     set_password(session, user, password)  # raises RuleError on a weak password; ends all sessions
-    reset.used_at = utcnow()
+    now = utcnow()
+    session.execute(update(PasswordReset).where(PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None))
+                    .values(used_at=now).execution_options(synchronize_session=False))
+    reset.used_at = now
     session.add(reset)
-    return user
+    revoked = revoke_all_api_tokens(session, user)
+    mail.queue(session, user.email, "password_changed", kind="password_changed", name=user.name, email=user.email,
+               revoked_tokens=revoked, login_link=external_url("auth.login"))
+    return user, revoked

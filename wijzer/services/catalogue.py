@@ -186,3 +186,16 @@ def save_offering(session: Session, provider: Provider, location: Location, data
         auditlog.record(session, action="update", entity="offering", entity_id=offering.id, user=user,
                         actor=actor, detail=changes)
     return offering
+
+
+def set_active(session: Session, offering: Offering, active: bool, *, user=None, actor: str | None = None) -> bool:
+    """Put the offering in the wanted state (idempotent: a second click, or a page loaded before a
+    colleague's change, changes nothing). Returns whether anything changed."""
+    if offering.active == active:
+        return False
+    offering.active = active
+    offering.updated_at = utcnow()
+    session.add(offering)
+    auditlog.record(session, action="activate" if active else "deactivate", entity="offering",
+                    entity_id=offering.id, user=user, actor=actor)
+    return True

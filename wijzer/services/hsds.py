@@ -32,6 +32,7 @@ from wijzer.geo import bounding_box, fast_km, lookup_postcode
 from wijzer.hsds_ids import location_id, uid
 from wijzer.models import Gemeente, Jeugdregio, Location, Offering, Provider
 from wijzer.pagination import PageRequest
+from wijzer.services.regions import free_places
 from wijzer.timeutil import iso
 
 UNIT = {"id": uid("unit:plaatsen"), "name": "plaatsen", "scheme": "wijzer", "identifier": "plaatsen"}
@@ -157,7 +158,8 @@ def service_json(off: Offering, prov: Provider, loc: Location, province: str) ->
                                   "location": location}],
         "capacities": [] if off.last_reported_at is None or off.cur_free_places is None else [{
             "id": uid("capacity", sid), "service_id": sid, "unit": UNIT, "unit_id": UNIT["id"],
-            "available": off.cur_free_places, "description": "Vrije plekken",
+            "available": free_places(off.cur_free_places), "description": "Vrije plekken",
+            **({"maximum": off.cur_total_places} if off.cur_total_places is not None else {}),
             "updated": iso(off.last_reported_at)}],
         "attributes": attrs,
     }

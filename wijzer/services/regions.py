@@ -2,7 +2,8 @@
 
 Definitions (issue "Region audit"):
 - An offering belongs to a region when its location lies in one of the region's gemeenten.
-- Counts and free places cover all the region's active offerings; waits, percentiles and shares over
+- Counts and free places cover all the region's active offerings (free places minus places held for a
+  plaatsingsverzoek, never below zero per offering); waits, percentiles and shares over
   norm cover those that are not stale (fresh or aging) and have a known value; ``share_stale`` is over
   all offerings and counts never-confirmed offerings (freshness unknown) as stale.
 - Percentiles interpolate linearly, as ``statistics.quantiles(..., method="inclusive")``.
@@ -15,14 +16,16 @@ import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import case, func
+from sqlalchemy import case, func, or_
 from sqlmodel import Session, select
 
-from wijzer.domain import CARE_TYPES
+from wijzer.domain import CARE_TYPES, unpack
 from wijzer.geo import fast_km, geodesic_km
 from wijzer.models import Gemeente, Jeugdregio, NoPlaceReport, Offering, RegionSnapshot
 from wijzer.services.availability import Thresholds, freshness_of
+from wijzer.services.placement import held_places, shown_free
 from wijzer.services.search import region_thresholds
+from wijzer.timeutil import AMS
 
 
 def percentile(values: list[float], p: float) -> float | None:
@@ -38,6 +41,13 @@ def percentile(values: list[float], p: float) -> float | None:
     return data[lo] + (data[hi] - data[lo]) * (pos - lo)
 
 
+def free_places(reported: int | None) -> int | None:
+    """The free places of an offering as the figures count them: what was reported. Every figure (audit,
+    trends, occupancy, trust signals) goes through this one function, so a later rule (e.g. minus active
+    holds) changes them all at once."""
+    return reported
+
+
 @dataclass
 class CareTypeFigures:
     care_type: str
@@ -48,6 +58,26 @@ class CareTypeFigures:
     waits_treatment: list = field(default_factory=list)
     stale: int = 0
     no_place_reports_4w: int = 0
+    no_place_reports: int = 0  # in one ISO week (trends)
+    occ_free: int = 0  # free places of offerings that report both free and total places
+    occ_total: int = 0
+
+    def add(self, t: Thresholds, as_of: datetime, provider_id, free, total, wi, wt, confirmed) -> None:
+        """Count one active offering with its state as of ``as_of``."""
+        free = free_places(free)
+        self.offerings += 1
+        self.providers.add(provider_id)
+        self.free_places += free or 0
+        if free is not None and total:
+            self.occ_free += min(free, total)
+            self.occ_total += total
+        if freshness_of(confirmed, as_of, t.fresh_days, t.stale_days) in ("stale", "unknown"):
+            self.stale += 1
+            return
+        if wi is not None:
+            self.waits_intake.append(wi)
+        if wt is not None:
+            self.waits_treatment.append(wt)
 
     def as_dict(self, t: Thresholds) -> dict:
         wi, wt = self.waits_intake, self.waits_treatment
@@ -59,43 +89,66 @@ class CareTypeFigures:
             "share_over_norm_intake": (sum(1 for w in wi if w > t.norm_intake_weeks) / len(wi)) if wi else None,
             "share_over_norm_treatment": (sum(1 for w in wt if w > t.norm_treatment_weeks) / len(wt)) if wt else None,
             "share_stale": (self.stale / self.offerings) if self.offerings else None,
+            "occupancy": (1 - self.occ_free / self.occ_total) if self.occ_total else None,
             "no_place_reports_4w": self.no_place_reports_4w,
         }
 
 
-def all_region_figures(session: Session, now: datetime, config, regions: list[str] | None = None) -> dict:
-    """{region_code: [figures dict per care type]} for the given regions (default: all), in one pass."""
+BASES = {"location": "Aanbod in de regio (locatie)", "contract": "Aanbod dat de regio contracteert"}
+
+
+def parse_basis(value: str | None) -> str | None:
+    """'location' (default, also for an absent value), 'contract', or None for anything else."""
+    value = (value or "location").strip().lower()
+    return value if value in BASES else None
+
+
+def region_filter(basis: str, codes: list[str] | None):
+    """SQL condition selecting the offerings of the given regions under ``basis`` (None: no condition)."""
+    if not codes:
+        return None
+    if basis == "contract":
+        return or_(*[Offering.contract_regions.like(f"%|{c}|%") for c in codes])
+    return Offering.region_code.in_(codes)
+
+
+def regions_of(basis: str, region_code: str, contract_regions: str | None) -> list[str]:
+    """The regions an offering counts for under ``basis``."""
+    return unpack(contract_regions) if basis == "contract" else [region_code]
+
+
+def all_region_figures(session: Session, now: datetime, config, regions: list[str] | None = None,
+                       basis: str = "location") -> dict:
+    """{region_code: [figures dict per care type]} for the given regions (default: all), in one pass.
+
+    ``basis`` 'location': the offerings located in the region; 'contract': those the region contracts.
+    Every offering is judged by the thresholds of the region it is counted for."""
     thresholds = region_thresholds(session, config)
     codes = regions or [r for r in thresholds if r is not None]
     figures = {code: {ct: CareTypeFigures(ct) for ct in CARE_TYPES} for code in codes}
-    stmt = select(Offering.region_code, Offering.care_type, Offering.provider_id, Offering.cur_free_places,
-                  Offering.cur_wait_intake, Offering.cur_wait_treatment, Offering.last_confirmed_at).where(Offering.active)
-    if regions:
-        stmt = stmt.where(Offering.region_code.in_(regions))
-    for region, ct, provider_id, free, wi, wt, confirmed in session.exec(stmt):
-        f = figures.get(region, {}).get(ct)
-        if f is None:
-            continue
-        t = thresholds.get(region, thresholds[None])
-        f.offerings += 1
-        f.providers.add(provider_id)
-        f.free_places += free or 0
-        if freshness_of(confirmed, now, t.fresh_days, t.stale_days) in ("stale", "unknown"):
-            f.stale += 1
-            continue
-        if wi is not None:
-            f.waits_intake.append(wi)
-        if wt is not None:
-            f.waits_treatment.append(wt)
+    held = held_places(session, None, now.astimezone(AMS).date())  # places held for plaatsingsverzoeken
+    stmt = select(Offering.id, Offering.region_code, Offering.contract_regions, Offering.care_type, Offering.provider_id,
+                  Offering.cur_free_places, Offering.cur_total_places, Offering.cur_wait_intake,
+                  Offering.cur_wait_treatment, Offering.last_confirmed_at).where(Offering.active)
+    cond = region_filter(basis, regions)
+    if cond is not None:
+        stmt = stmt.where(cond)
+    for oid, region, contracts, ct, provider_id, free, total, wi, wt, confirmed in session.exec(stmt):
+        free = shown_free(free, held.get(oid, 0))
+        for code in regions_of(basis, region, contracts):
+            f = figures.get(code, {}).get(ct)
+            if f is not None:
+                f.add(thresholds.get(code, thresholds[None]), now, provider_id, free, total, wi, wt, confirmed)
     since = now - timedelta(weeks=4)
-    npr = (select(NoPlaceReport.region_code, Offering.care_type, func.count())
-           .join(Offering, Offering.id == NoPlaceReport.offering_id)
-           .where(NoPlaceReport.at >= since).group_by(NoPlaceReport.region_code, Offering.care_type))
+    npr = (select(NoPlaceReport.region_code, Offering.contract_regions, Offering.care_type, func.count())
+           .join(Offering, Offering.id == NoPlaceReport.offering_id).where(NoPlaceReport.at >= since)
+           .group_by(NoPlaceReport.region_code, Offering.contract_regions, Offering.care_type))
     if regions:
-        npr = npr.where(NoPlaceReport.region_code.in_(regions))
-    for region, ct, n in session.exec(npr):
-        if region in figures and ct in figures[region]:
-            figures[region][ct].no_place_reports_4w = n
+        npr = npr.where(NoPlaceReport.region_code.in_(regions) if basis == "location" else region_filter(basis, regions))
+    for region, contracts, ct, n in session.exec(npr):
+        for code in regions_of(basis, region, contracts):
+            if code in figures and ct in figures[code]:
+                figures[code][ct].no_place_reports_4w += n
     return {code: [f.as_dict(thresholds.get(code, thresholds[None])) for f in per.values()]
             for code, per in figures.items()}
 
@@ -136,18 +189,23 @@ class PointGrid:
         return min(geodesic_km(lat, lon, plat, plon) for d, plat, plon in found if d <= best * 1.01 + 0.01)
 
 
-def coverage_gaps(session: Session, region_code: str, now: datetime, config) -> list[dict]:
-    """Per gemeente of the region and care type: covered?, and the distance to the nearest qualifying offering."""
+def coverage_gaps(session: Session, region_code: str, now: datetime, config, basis: str = "location") -> list[dict]:
+    """Per gemeente of the region and care type: covered?, and the distance to the nearest qualifying offering.
+
+    'location' basis: qualifying offerings anywhere (also across the region border), each judged by its own
+    region's thresholds; 'contract' basis: only the offerings the region contracts, judged by its thresholds."""
     thresholds = region_thresholds(session, config)
     t_region = thresholds.get(region_code, thresholds[None])
     travel = t_region.travel_km
     gemeenten = session.exec(select(Gemeente).where(Gemeente.region_code == region_code).order_by(Gemeente.name)).all()
-    rows = session.exec(select(Offering.care_type, Offering.lat, Offering.lon, Offering.region_code,
-                               Offering.last_confirmed_at)
-                        .where(Offering.active, Offering.cur_intake_status.in_(["open", "wachtlijst"]))).all()
+    stmt = (select(Offering.care_type, Offering.lat, Offering.lon, Offering.region_code, Offering.last_confirmed_at)
+            .where(Offering.active, Offering.cur_intake_status.in_(["open", "wachtlijst"])))
+    if basis == "contract":
+        stmt = stmt.where(region_filter("contract", [region_code]))
+    rows = session.exec(stmt).all()
     by_type: dict[str, list[tuple[float, float]]] = {ct: [] for ct in CARE_TYPES}
     for ct, lat, lon, region, confirmed in rows:
-        t = thresholds.get(region, thresholds[None])
+        t = t_region if basis == "contract" else thresholds.get(region, thresholds[None])
         if freshness_of(confirmed, now, t.fresh_days, t.stale_days) in ("fresh", "aging") and ct in by_type:
             by_type[ct].append((lat, lon))
     grids = {ct: PointGrid(points) for ct, points in by_type.items()}
@@ -161,17 +219,27 @@ def coverage_gaps(session: Session, region_code: str, now: datetime, config) -> 
     return out
 
 
+SNAPSHOT_MEASURES = ("offerings", "providers", "free_places", "median_wait_intake", "p90_wait_intake",
+                     "median_wait_treatment", "p90_wait_treatment", "share_over_norm_intake",
+                     "share_over_norm_treatment", "share_stale", "occupancy", "no_place_reports")
+
+
 def take_snapshots(session: Session, today: date, now: datetime, config) -> int:
-    """Store today's figures per jeugdregio × care type (a rerun updates the same rows)."""
+    """Store the figures as of ``now`` per jeugdregio × care type (location basis) under ``today``; a rerun
+    updates the same rows. ``no_place_reports`` counts the reports of the ISO week of ``now`` so far, so a
+    snapshot taken at the end of a week holds that week's figures as ``services.trends`` reconstructs them."""
+    from wijzer.services.trends import no_place_counts, week_bounds
+
     figures = all_region_figures(session, now, config)
+    start, _end = week_bounds(now)
+    npr = no_place_counts(session, list(figures), "location", start, now, inclusive=True)
     existing = {(s.region_code, s.care_type): s for s in
                 session.exec(select(RegionSnapshot).where(RegionSnapshot.taken_on == today)).all()}
     n = 0
     for region, per_type in figures.items():
         for f in per_type:
-            values = {k: f[k] for k in ("offerings", "providers", "free_places", "median_wait_intake",
-                                        "p90_wait_intake", "median_wait_treatment", "p90_wait_treatment",
-                                        "share_over_norm_intake", "share_over_norm_treatment", "share_stale")}
+            values = {k: f[k] for k in SNAPSHOT_MEASURES if k != "no_place_reports"}
+            values["no_place_reports"] = npr.get((region, f["care_type"]), 0)
             snap = existing.get((region, f["care_type"]))
             if snap is None:
                 snap = RegionSnapshot(region_code=region, care_type=f["care_type"], taken_on=today)
@@ -183,25 +251,26 @@ def take_snapshots(session: Session, today: date, now: datetime, config) -> int:
     return n
 
 
-
-
-def region_audit(session: Session, region: Jeugdregio, now: datetime, config) -> dict:
+def region_audit(session: Session, region: Jeugdregio, now: datetime, config, basis: str = "location") -> dict:
     """The audit document of one region (the JSON API shape; pages and exports use the same)."""
-    figures = all_region_figures(session, now, config, regions=[region.code])[region.code]
-    gaps = coverage_gaps(session, region.code, now, config)
-    return {"region": {"code": region.code, "name": region.name}, "care_types": figures,
+    figures = all_region_figures(session, now, config, regions=[region.code], basis=basis)[region.code]
+    gaps = coverage_gaps(session, region.code, now, config, basis)
+    return {"region": {"code": region.code, "name": region.name}, "basis": basis, "care_types": figures,
             "gaps": [{k: g[k] for k in ("municipality_code", "care_type", "covered", "nearest_km")} for g in gaps],
             "_gaps_named": gaps}
 
 
-def compliance(session: Session, region_code: str, now: datetime, sort: str = "age") -> list[dict]:
-    """Each provider with active offerings in the region: confirmation ages, reminders, escalation."""
+def compliance(session: Session, region_code: str, now: datetime, sort: str = "age", *, basis: str = "location",
+               config=None) -> list[dict]:
+    """Each provider with active offerings in the region (under ``basis``): confirmation ages, reminders,
+    escalation, and (with ``config``) the trust signals over 13 weeks from ``services.trends``."""
     from wijzer.models import Provider, Reminder
 
+    cond = region_filter(basis, [region_code])
     rows = session.exec(select(Offering.provider_id, func.count(), func.min(Offering.last_confirmed_at),
                                func.max(Offering.last_confirmed_at),
                                func.sum(case((Offering.last_confirmed_at.is_(None), 1), else_=0)))
-                        .where(Offering.region_code == region_code, Offering.active)
+                        .where(cond, Offering.active)
                         .group_by(Offering.provider_id)).all()
     ids = [r[0] for r in rows]
     names = dict(session.exec(select(Provider.id, Provider.name).where(Provider.id.in_(ids))).all()) if ids else {}
@@ -219,12 +288,24 @@ def compliance(session: Session, region_code: str, now: datetime, sort: str = "a
                     "oldest_confirmation": oldest, "newest_confirmation": newest,
                     "age_days": None if never or oldest is None else round((now - oldest).total_seconds() / 86400, 1),
                     "reminders_sent": sent.get(pid, 0), "escalated": pid in escalated})
+    if config is not None and ids:
+        from wijzer.services.trends import trust_signals
+
+        signals = trust_signals(session, now, config, provider_ids=ids, cond=cond)
+        empty = {"weeks_counted": 0, "weeks_on_time": 0, "share_on_time": None, "no_place_reports": 0,
+                 "no_place_while_place_now": 0, "reminders": 0, "changed_after_reminder": 0}
+        for r in out:
+            r.update({k: v for k, v in signals.get(r["provider_id"], empty).items() if k != "provider_id"})
     keys = {
         "age": lambda r: (-(r["age_days"] if r["age_days"] is not None else 10**6), r["provider"]),
         "name": lambda r: r["provider"].lower(),
         "reminders": lambda r: (-r["reminders_sent"], r["provider"]),
         "escalated": lambda r: (not r["escalated"], r["provider"]),
         "offerings": lambda r: (-r["offerings"], r["provider"]),
+        # least trustworthy first
+        "on_time": lambda r: (r.get("share_on_time") if r.get("share_on_time") is not None else 2, r["provider"]),
+        "no_place": lambda r: (-r.get("no_place_while_place_now", 0), -r.get("no_place_reports", 0), r["provider"]),
+        "after_reminder": lambda r: (-r.get("changed_after_reminder", 0), r["provider"]),
     }
     return sorted(out, key=keys.get(sort, keys["age"]))
 
@@ -236,17 +317,3 @@ def as_aware(dt):
     if isinstance(dt, str):
         dt = datetime.fromisoformat(dt)
     return as_utc(dt)
-
-
-def trends(session: Session, region_code: str, weeks: int = 26, today: date | None = None) -> dict[str, list]:
-    """Weekly series per care type from the nightly snapshots (the last snapshot of each ISO week)."""
-    stmt = select(RegionSnapshot).where(RegionSnapshot.region_code == region_code).order_by(RegionSnapshot.taken_on)
-    if today is not None:
-        stmt = stmt.where(RegionSnapshot.taken_on >= today - timedelta(weeks=weeks))
-    series: dict[str, dict[tuple[int, int], RegionSnapshot]] = {ct: {} for ct in CARE_TYPES}
-    for snap in session.exec(stmt):
-        iso = snap.taken_on.isocalendar()
-        series.setdefault(snap.care_type, {})[(iso.year, iso.week)] = snap
-    return {ct: [{"week": f"{y}-W{w:02d}", "taken_on": s.taken_on.isoformat(), "free_places": s.free_places,
-                  "median_wait_intake": s.median_wait_intake, "share_stale": s.share_stale}
-                 for (y, w), s in sorted(per.items())][-weeks:] for ct, per in series.items()}

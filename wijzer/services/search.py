@@ -1,29 +1,50 @@
-"""Search for offerings: the one search used by the finder pages, the JSON API and the region audit.
+"""Search for offerings: the one search used by the finder pages, the JSON API, the alerts and the region audit.
 
 1. SQL selects the candidate rows with every filter that an index or a cheap predicate can answer,
-   including an indexed bounding box around the family's postcode; only a few light columns are read.
+   including an indexed bounding box around the family's postcode. SQL also computes, per row, the
+   freshness state (with each region's own thresholds), whether a temporary status has expired,
+   whether it is a place now, and the expected start in days, so Python reads only ints and floats
+   (no date parsing) for every candidate.
 2. Python computes, per candidate, the approximate distance (equirectangular; exact geodesic only
-   where the approximation is within 0.1 % of the radius edge), freshness at ``now`` with the
-   region's own thresholds, and the rank key; it filters "available now" and maximum wait.
+   where the approximation is within 0.1 % of the radius edge) and the rank key, and keeps the page.
 3. Only the page that is shown is loaded in full (offering, provider, location) in one query,
    with exact geodesic distances.
 
-Ranking: places now first, then by aanmeldingswachttijd (unknown last), then distance; stale and
-never-confirmed offerings always after fresh and aging ones.
+Ranking: trusted (fresh or aging) offerings first, stale and never-confirmed ones always after them;
+within each: places now first, then by **expected start** (the expected next free place where the
+provider gave one, else aanmeldingswachttijd + behandelingswachttijd, a missing treatment wait
+counting as 0; unknown last), then distance.
+
+Free places are computed in exactly one place, :func:`free_places_column` (reported free places minus the
+places held for plaatsingsverzoeken, never below zero); everything (the rank, "place now", the cards, the
+API, the alerts) reads them from there.
 """
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from sqlalchemy import Integer, and_, case, cast, func, literal, or_
 from sqlmodel import Session, select
 
-from wijzer.geo import bounding_box, fast_km, geodesic_km, lookup_postcode
+from wijzer.geo import PostcodePoint, bounding_box, fast_km, geodesic_km, lookup_postcode
 from wijzer.models import Jeugdregio, Location, Offering, Provider
 from wijzer.schemas import SearchFilters
-from wijzer.services.availability import Thresholds, freshness_of, thresholds_for
+from wijzer.services.availability import Thresholds, thresholds_for
+from wijzer.services.placement import held_places, held_places_column
 
 EDGE_MARGIN = 0.001  # within 0.1 % of the radius the exact geodesic decides (fast_km is within 0.05 %)
+UNKNOWN_START = 10_000_000  # days; sorts unknown expected starts last
+FRESHNESS = ("fresh", "aging", "stale", "unknown")
+
+
+def free_places_column(today: date):
+    """The free places a search shows, ranks by and counts as "place now" (the one place to change):
+    the reported free places minus the places held for plaatsingsverzoeken on ``today``, never below
+    zero; unknown stays unknown."""
+    net = Offering.cur_free_places - held_places_column(today)
+    return case((Offering.cur_free_places.is_(None), None), (net < 0, 0), else_=net)
 
 
 @dataclass
@@ -36,6 +57,10 @@ class Hit:
     available_now: bool
     status_expired: bool
     thresholds: Thresholds
+    free_places: int | None = None
+    expected_start_days: int | None = None
+    contracted_for_family: bool | None = None  # None without the family's postcode
+    held_places: int = 0  # places held for accepted plaatsingsverzoeken (already subtracted from free_places)
 
     @property
     def reliable(self) -> bool:
@@ -51,12 +76,26 @@ class Hit:
         w = self.offering.cur_wait_treatment
         return w is not None and w > self.thresholds.norm_treatment_weeks
 
+    @property
+    def place_now(self) -> bool:
+        return self.available_now
+
+    @property
+    def contract_regions(self) -> list[str]:
+        return self.offering.contract_region_list
+
+    @property
+    def expected_start_weeks(self) -> int | None:
+        """Expected start in whole weeks (rounded up), for display."""
+        d = self.expected_start_days
+        return None if d is None else -(-d // 7)
+
 
 @dataclass
 class SearchResult:
     total: int
     results: list[Hit] = field(default_factory=list)
-    origin: object | None = None  # PostcodePoint of the family's postcode
+    origin: PostcodePoint | None = None  # the family's postcode
 
 
 def region_thresholds(session: Session, config) -> dict[str | None, Thresholds]:
@@ -71,19 +110,48 @@ def status_expired(status_until: date | None, today: date) -> bool:
     return status_until is not None and status_until < today
 
 
-def search_offerings(session: Session, filters: SearchFilters, now: datetime, config,
-                     thresholds: dict | None = None) -> SearchResult:
-    from wijzer.timeutil import AMS
+def _per_region(thresholds: dict, now: datetime, days_attr: str):
+    """A SQL expression: the confirmation time cut-off for each offering's region."""
+    typ = Offering.__table__.c.last_confirmed_at.type
+    default = literal(now - timedelta(days=getattr(thresholds[None], days_attr)), type_=typ)
+    groups: dict[int, list[str]] = {}
+    for code, t in thresholds.items():
+        if code is not None and getattr(t, days_attr) != getattr(thresholds[None], days_attr):
+            groups.setdefault(getattr(t, days_attr), []).append(code)
+    if not groups:
+        return default
+    return case(*[(Offering.region_code.in_(codes), literal(now - timedelta(days=days), type_=typ))
+                  for days, codes in groups.items()], else_=default)
 
-    today = now.astimezone(AMS).date()
-    thresholds = thresholds or region_thresholds(session, config)
-    default = thresholds[None]
-    origin = lookup_postcode(filters.postcode) if filters.postcode else None  # PostcodeError -> caller
 
-    cols = (Offering.id, Offering.lat, Offering.lon, Offering.region_code, Offering.last_confirmed_at,
-            Offering.cur_free_places, Offering.cur_intake_status, Offering.cur_wait_intake,
-            Offering.cur_status_until)
-    stmt = select(*cols).where(Offering.active)
+def _days_until(column, today: date, dialect: str):
+    if dialect == "postgresql":
+        return column - literal(today)
+    return cast(func.julianday(column) - func.julianday(literal(today.isoformat())), Integer)
+
+
+def state_columns(session: Session, now: datetime, today: date, thresholds: dict):
+    """SQL expressions: freshness index (0 fresh, 1 aging, 2 stale, 3 unknown), expired (0/1), place now
+    (0/1), expected start in days (NULL when unknown), free places."""
+    dialect = session.get_bind().dialect.name
+    confirmed = Offering.last_confirmed_at
+    fresh = case((confirmed.is_(None), 3), (confirmed >= _per_region(thresholds, now, "fresh_days"), 0),
+                 (confirmed >= _per_region(thresholds, now, "stale_days"), 1), else_=2)
+    expired_cond = and_(Offering.cur_status_until.is_not(None), Offering.cur_status_until < today)
+    expired = case((expired_cond, 1), else_=0)
+    free = free_places_column(today)
+    place_now = case((and_(confirmed.is_not(None), confirmed >= _per_region(thresholds, now, "stale_days"),
+                           ~expired_cond, Offering.cur_intake_status == "open", free > 0), 1), else_=0)
+    start = case((and_(Offering.cur_next_free_date.is_not(None), Offering.cur_next_free_date >= today),
+                  _days_until(Offering.cur_next_free_date, today, dialect)),
+                 (Offering.cur_wait_intake.is_not(None),
+                  (Offering.cur_wait_intake + func.coalesce(Offering.cur_wait_treatment, 0)) * 7),
+                 else_=None)
+    return fresh, expired, place_now, start, free
+
+
+def _filtered(stmt, filters: SearchFilters, origin: PostcodePoint | None):
+    stmt = stmt.where(Offering.active)
     if filters.care_type:
         stmt = stmt.where(Offering.care_type == filters.care_type)
     for tag in filters.tags:
@@ -91,7 +159,7 @@ def search_offerings(session: Session, filters: SearchFilters, now: datetime, co
     if filters.age is not None:
         stmt = stmt.where(Offering.min_age <= filters.age, Offering.max_age >= filters.age)
     if filters.modality:
-        stmt = stmt.where(Offering.modalities.contains(f"|{filters.modality}|"))
+        stmt = stmt.where(or_(*[Offering.modalities.contains(f"|{m}|") for m in filters.modality]))
     if filters.funding:
         stmt = stmt.where(Offering.funding.contains(f"|{filters.funding}|"))
     if filters.region:
@@ -100,20 +168,51 @@ def search_offerings(session: Session, filters: SearchFilters, now: datetime, co
         stmt = stmt.where(Offering.gemeente_code == filters.municipality)
     if filters.max_wait_weeks is not None:
         stmt = stmt.where(Offering.cur_wait_intake <= filters.max_wait_weeks)
+    if filters.contract_region:
+        stmt = stmt.where(Offering.contract_regions.contains(f"|{filters.contract_region}|"))
+    if filters.contracted and origin is not None:
+        stmt = stmt.where(Offering.contract_regions.contains(f"|{origin.region_code}|"))
     if origin is not None:
         min_lat, max_lat, min_lon, max_lon = bounding_box(origin.lat, origin.lon, filters.radius_km)
         stmt = stmt.where(Offering.lat.between(min_lat, max_lat), Offering.lon.between(min_lon, max_lon))
+    return stmt
+
+
+def _rank_key(sort: str | None, fresh: int, place_now: int, start, dist: float, free, oid: int) -> tuple:
+    unreliable = 0 if fresh < 2 else 1
+    start_key = UNKNOWN_START if start is None else start
+    if sort == "start":
+        return (unreliable, start_key, dist, oid)
+    if sort == "afstand":
+        return (unreliable, dist, oid)
+    if sort == "plekken":
+        return (unreliable, -(free if free is not None else -1), dist, oid)
+    return (unreliable, 1 - place_now, start_key, dist, oid)
+
+
+def search_offerings(session: Session, filters: SearchFilters, now: datetime, config,
+                     thresholds: dict | None = None, count_only: bool = False) -> SearchResult:
+    from wijzer.timeutil import AMS
+
+    today = now.astimezone(AMS).date()
+    thresholds = thresholds or region_thresholds(session, config)
+    default = thresholds[None]
+    origin = lookup_postcode(filters.postcode) if filters.postcode else None  # PostcodeError -> caller
+
+    fresh_c, expired_c, place_c, start_c, free_c = state_columns(session, now, today, thresholds)
+    stmt = _filtered(select(Offering.id, Offering.lat, Offering.lon, fresh_c, place_c, expired_c, start_c, free_c),
+                     filters, origin)
+    if filters.available_now:
+        stmt = stmt.where(place_c == 1)
 
     radius = filters.radius_km
-    # Per region: the confirmation times that separate fresh / aging / stale (what freshness_of computes).
-    cutoffs = {code: (now - timedelta(days=t.fresh_days), now - timedelta(days=t.stale_days))
-               for code, t in thresholds.items()}
-    default_cut = cutoffs[None]
     olat, olon = (origin.lat, origin.lon) if origin is not None else (0.0, 0.0)
     outer, inner = radius * (1 + EDGE_MARGIN), radius * (1 - EDGE_MARGIN)
+    sort = filters.sort
     ranked = []
-    for oid, lat, lon, region, confirmed, free, status, wait, until in session.exec(stmt):
-        dist = None
+    append = ranked.append
+    for oid, lat, lon, fresh, place_now, expired, start, free in session.execute(stmt):
+        dist = 0.0
         if origin is not None:
             dist = fast_km(olat, olon, lat, lon)
             if dist > outer:
@@ -122,25 +221,12 @@ def search_offerings(session: Session, filters: SearchFilters, now: datetime, co
                 dist = geodesic_km(olat, olon, lat, lon)
                 if dist > radius:
                     continue
-        fresh_cut, stale_cut = cutoffs.get(region, default_cut)
-        if confirmed is None:
-            fresh = "unknown"
-        elif confirmed >= fresh_cut:
-            fresh = "fresh"
-        elif confirmed >= stale_cut:
-            fresh = "aging"
-        else:
-            fresh = "stale"
-        reliable = fresh in ("fresh", "aging")
-        expired = status_expired(until, today)
-        place_now = reliable and not expired and status == "open" and (free or 0) > 0
-        if filters.available_now and not place_now:
-            continue
-        key = (0 if reliable else 1, 0 if place_now else 1, wait if wait is not None else 10_000,
-               dist if dist is not None else 0.0, oid)
-        ranked.append((key, oid, dist, fresh, place_now, expired, region))
-    ranked.sort()
-    page = ranked[filters.offset:filters.offset + filters.limit]
+        append((_rank_key(sort, fresh, place_now, start, dist, free, oid), oid, fresh, place_now, expired,
+                start, free))
+    if count_only:
+        return SearchResult(total=len(ranked), origin=origin)
+    end = filters.offset + filters.limit
+    page = heapq.nsmallest(end, ranked)[filters.offset:end] if end < len(ranked) else sorted(ranked)[filters.offset:]
     result = SearchResult(total=len(ranked), origin=origin)
     if not page:
         return result
@@ -149,27 +235,130 @@ def search_offerings(session: Session, filters: SearchFilters, now: datetime, co
                         .join(Location, Location.id == Offering.location_id)
                         .where(Offering.id.in_([r[1] for r in page]))).all()
     by_id = {o.id: (o, p, loc) for o, p, loc in rows}
-    for _key, oid, dist, fresh, place_now, expired, region in page:
+    held = held_places(session, list(by_id), today)
+    for _key, oid, fresh, place_now, expired, start, free in page:
         off, prov, loc = by_id[oid]
-        if origin is not None:
-            dist = geodesic_km(origin.lat, origin.lon, off.lat, off.lon)
-        result.results.append(Hit(off, prov, loc, dist, fresh, place_now, expired,
-                                  thresholds.get(region, default)))
+        result.results.append(_hit(off, prov, loc, origin, fresh, place_now, expired, start, free,
+                                   thresholds.get(off.region_code, default), held.get(oid, 0)))
     return result
 
 
-def offering_detail(session: Session, offering_id: int, now: datetime, config) -> Hit | None:
-    row = session.exec(select(Offering, Provider, Location)
+def _hit(off, prov, loc, origin, fresh, place_now, expired, start, free, t, held: int = 0) -> Hit:
+    dist = geodesic_km(origin.lat, origin.lon, off.lat, off.lon) if origin is not None else None
+    contracted = (origin.region_code in off.contract_region_list) if origin is not None else None
+    return Hit(off, prov, loc, dist, FRESHNESS[fresh], bool(place_now), bool(expired), t,
+               free_places=free, expected_start_days=None if start is None else int(start),
+               contracted_for_family=contracted, held_places=held)
+
+
+def offering_detail(session: Session, offering_id: int, now: datetime, config,
+                    origin: PostcodePoint | None = None) -> Hit | None:
+    from wijzer.timeutil import AMS
+
+    thresholds = region_thresholds(session, config)
+    state = state_columns(session, now, now.astimezone(AMS).date(), thresholds)
+    row = session.exec(select(Offering, Provider, Location, *state)
                        .join(Provider, Provider.id == Offering.provider_id)
                        .join(Location, Location.id == Offering.location_id)
                        .where(Offering.id == offering_id, Offering.active)).first()
     if row is None:
         return None
-    off, prov, loc = row
+    off, prov, loc, fresh, expired, place_now, start, free = row
+    return _hit(off, prov, loc, origin, fresh, place_now, expired, start, free,
+                thresholds.get(off.region_code, thresholds[None]),
+                held_places(session, [off.id], now.astimezone(AMS).date()).get(off.id, 0))
+
+
+def place_now_ids(session: Session, now: datetime, config, thresholds: dict | None = None) -> set[int]:
+    """Ids of every active offering that is a place now (what "Alleen direct plek" finds nationally)."""
     from wijzer.timeutil import AMS
 
-    t = thresholds_for(session.get(Jeugdregio, off.region_code), config)
-    fresh = freshness_of(off.last_confirmed_at, now, t.fresh_days, t.stale_days)
-    expired = status_expired(off.cur_status_until, now.astimezone(AMS).date())
-    place_now = fresh in ("fresh", "aging") and not expired and off.cur_intake_status == "open" and (off.cur_free_places or 0) > 0
-    return Hit(off, prov, loc, None, fresh, place_now, expired, t)
+    thresholds = thresholds or region_thresholds(session, config)
+    _fresh, _expired, place_c, _start, _free = state_columns(session, now, now.astimezone(AMS).date(), thresholds)
+    return set(session.exec(select(Offering.id).where(Offering.active, place_c == 1)).all())
+
+
+def count_offerings(session: Session, filters: SearchFilters, now: datetime, config,
+                    thresholds: dict | None = None) -> int:
+    """How many offerings a search finds (loads no page)."""
+    return search_offerings(session, filters, now, config, thresholds, count_only=True).total
+
+
+# ---------------------------------------------------------------- wide searches, summaries, suggestions
+WIDE_RADIUS_KM = 50
+
+
+def is_wide(filters: SearchFilters) -> bool:
+    """A search over a large part of the country: no care type, and no postcode or a radius above 50 km."""
+    return not filters.care_type and (not filters.postcode or filters.radius_km > WIDE_RADIUS_KM)
+
+
+def _weeks(n: int) -> str:
+    return "1 week" if n == 1 else f"{n} weken"
+
+
+def search_summary(filters: SearchFilters, origin: PostcodePoint | None = None) -> str:
+    """One line: 'Logeeropvang · 9 jaar · 3431 · 25 km' (the collapsed form, alert names, e-mails)."""
+    from wijzer import domain
+
+    parts = [domain.CARE_TYPES.get(filters.care_type, filters.care_type) if filters.care_type else "Alle zorgsoorten"]
+    if filters.age is not None:
+        parts.append(f"{filters.age} jaar")
+    if filters.tags:
+        parts.append(", ".join(domain.TAGS.get(t, t) for t in filters.tags))
+    if filters.modality:
+        parts.append(" of ".join(domain.MODALITIES.get(m, m).lower() for m in filters.modality))
+    if filters.funding:
+        parts.append(domain.FUNDING.get(filters.funding, filters.funding))
+    if filters.postcode:
+        parts.append(filters.postcode)
+        parts.append(f"{filters.radius_km:g} km")
+    if filters.region:
+        parts.append(filters.region)
+    if filters.municipality:
+        parts.append(filters.municipality)
+    if filters.contract_region:
+        parts.append(f"gecontracteerd door {filters.contract_region}")
+    if filters.contracted:
+        parts.append("gecontracteerd voor dit gezin")
+    if filters.max_wait_weeks is not None:
+        parts.append(f"hoogstens {_weeks(filters.max_wait_weeks)} wachten")
+    if filters.available_now:
+        parts.append("direct plek")
+    return " · ".join(parts)
+
+
+RADIUS_STEPS = (5, 10, 25, 50, 100, 250)
+_DROPS = (("available_now", False, "Zonder 'alleen direct plek'"),
+          ("contracted", False, "Ook aanbod dat niet voor dit gezin gecontracteerd is"),
+          ("contract_region", None, "Zonder contractregio"),
+          ("max_wait_weeks", None, "Zonder maximale wachttijd"),
+          ("modality", [], "Zonder vorm"),
+          ("tags", [], "Zonder doelgroep"),
+          ("funding", None, "Zonder financiering"),
+          ("municipality", None, "Zonder gemeente"),
+          ("region", None, "Zonder jeugdregio"),
+          ("age", None, "Zonder leeftijd"),
+          ("care_type", None, "Zonder zorgsoort"))
+
+
+def suggestions(session: Session, filters: SearchFilters, now: datetime, config,
+                total: int) -> list[tuple[str, dict, int]]:
+    """What would help when a search finds few results: (label, change to the parameters, count),
+    only changes that find more than ``total``. A larger radius first, then dropping one filter."""
+    thresholds = region_thresholds(session, config)
+    out = []
+    if filters.postcode:
+        for km in RADIUS_STEPS:
+            if km > filters.radius_km:
+                n = count_offerings(session, filters.model_copy(update={"radius_km": km}), now, config, thresholds)
+                if n > total:
+                    out.append((f"Met {km} km", {"radius_km": str(km)}, n))
+                    break
+    for name, empty, label in _DROPS:
+        if getattr(filters, name) in (empty, None) or getattr(filters, name) == empty:
+            continue
+        n = count_offerings(session, filters.model_copy(update={name: empty}), now, config, thresholds)
+        if n > total:
+            out.append((label, {name: ""}, n))
+    return out

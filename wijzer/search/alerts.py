@@ -1,0 +1,98 @@
+"""Alerts on the web: "Houd me op de hoogte" on the results, the list under "Mijn account", and the
+signed one-click links in the e-mails (GET shows what will happen, POST does it)."""
+from __future__ import annotations
+
+from urllib.parse import parse_qs
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from wijzer.auth import role_required
+from wijzer.db import get_session
+from wijzer.search import bp
+from wijzer.services import alerts as svc
+from wijzer.timeutil import utcnow
+
+
+@bp.app_context_processor
+def _account_alerts():
+    def account_alerts():
+        if not current_user.is_authenticated or current_user.role != "referrer":
+            return None
+        return svc.user_alerts(get_session(), current_user.id)
+    return {"account_alerts": account_alerts}
+
+
+@bp.route("/meldingen", methods=["POST"])
+@role_required("referrer")
+def alert_create():
+    query = request.form.get("q", "")[:2000]
+    params = {k: ",".join(v) for k, v in parse_qs(query).items() if k in svc.FILTER_KEYS}
+    db = get_session()
+    try:
+        alert = svc.create_alert(db, current_user, params, utcnow())
+    except svc.AlertError as exc:
+        flash(f"De melding is niet bewaard: {exc}", "error")
+        return redirect(url_for("search.home", **params))
+    db.commit()
+    flash(f"U krijgt een e-mail zodra aanbod voor \"{alert.label}\" een plek krijgt (90 dagen; beheer onder Mijn account).", "ok")
+    return redirect(url_for("search.home", **params))
+
+
+def _own(alert_id: int):
+    db = get_session()
+    alert = svc.own_alert(db, current_user.id, alert_id)
+    if alert is None:
+        abort(404)
+    return db, alert
+
+
+@bp.route("/meldingen/<int:alert_id>/pauzeren", methods=["POST"])
+@login_required
+def alert_pause(alert_id: int):
+    db, alert = _own(alert_id)
+    pause = request.form.get("pauze", "1") == "1"
+    svc.set_paused(db, alert, pause, utcnow())
+    db.commit()
+    flash("De melding is gepauzeerd." if pause else "De melding loopt weer.", "ok")
+    return redirect(url_for("auth.account") + "#meldingen")
+
+
+@bp.route("/meldingen/<int:alert_id>/verwijderen", methods=["POST"])
+@login_required
+def alert_delete(alert_id: int):
+    db, alert = _own(alert_id)
+    svc.delete_alert(db, alert)
+    db.commit()
+    flash("De melding is verwijderd.", "ok")
+    return redirect(url_for("auth.account") + "#meldingen")
+
+
+@bp.route("/meldingen/afmelden/<token>", methods=["GET", "POST"])
+def alert_unsubscribe(token: str):
+    db = get_session()
+    alert = svc.read_token(db, current_app.config, token, "stop")
+    if alert is None:
+        return render_template("search/alert_link.html", state="invalid", action="stop"), 404
+    if alert.ended_at is not None:
+        return render_template("search/alert_link.html", state="done", action="stop", alert=alert)
+    if request.method == "POST":
+        svc.end_alert(db, alert, utcnow())
+        db.commit()
+        return render_template("search/alert_link.html", state="done", action="stop", alert=alert)
+    return render_template("search/alert_link.html", state="confirm", action="stop", alert=alert)
+
+
+@bp.route("/meldingen/verlengen/<token>", methods=["GET", "POST"])
+def alert_extend(token: str):
+    db = get_session()
+    alert = svc.read_token(db, current_app.config, token, "extend")
+    if alert is None:
+        return render_template("search/alert_link.html", state="invalid", action="extend"), 404
+    if alert.ended_at is not None:
+        return render_template("search/alert_link.html", state="ended", action="extend", alert=alert)
+    if request.method == "POST":
+        svc.extend_alert(db, alert, utcnow())
+        db.commit()
+        return render_template("search/alert_link.html", state="done", action="extend", alert=alert)
+    return render_template("search/alert_link.html", state="confirm", action="extend", alert=alert)

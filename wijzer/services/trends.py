@@ -1,0 +1,418 @@
+"""Weekly region figures reconstructed from the append-only ``capacity_report`` history, and the
+providers' trust signals over the last 13 weeks. Every formula is in docs/regio-audit.md.
+
+A week is an ISO week in Europe/Amsterdam; its figures are the state "as of the end of the week"
+(the next Monday 00:00 local time): per offering the newest report made before that moment (newest by
+``reported_at``, then id, as ``services.availability`` applies reports) gives the values, and the time of
+that report is the last confirmation. An offering counts in a week when it existed (created, or first
+reported, before the end of the week) and was active then (deactivations and reactivations are read
+from the audit log; without such an entry the current flag holds). The current week is "as of now" and
+uses the live state, so it equals ``/api/v1/regions/{code}/audit``.
+"""
+from __future__ import annotations
+
+import bisect
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import DateTime, and_, literal_column, type_coerce
+from sqlmodel import Session, select
+
+from wijzer.domain import CARE_TYPES, unpack
+from wijzer.models import AuditLog, CapacityReport, Jeugdregio, NoPlaceReport, Offering, Reminder
+from wijzer.services.availability import Thresholds, freshness_of
+from wijzer.services.regions import (
+    CareTypeFigures,
+    all_region_figures,
+    free_places,
+    region_filter,
+    regions_of,
+)
+from wijzer.services.search import region_thresholds
+from wijzer.timeutil import AMS, as_utc
+
+MAX_WEEKS = 157  # three years: bounds the work of one request
+TREND_MEASURES = ("offerings", "free_places", "median_wait_intake", "p90_wait_intake", "median_wait_treatment",
+                  "p90_wait_treatment", "share_over_norm_intake", "share_stale", "occupancy", "no_place_reports")
+TRUST_WEEKS = 13
+REMINDER_RESPONSE = timedelta(days=7)
+
+
+# ---------------------------------------------------------------- weeks and periods
+def monday_of(d: date) -> date:
+    return d - timedelta(days=d.weekday())
+
+
+def local_midnight(d: date) -> datetime:
+    """Midnight at the start of ``d`` in Europe/Amsterdam, as aware UTC."""
+    return datetime.combine(d, time(0), tzinfo=AMS).astimezone(UTC)
+
+
+def week_bounds(moment: datetime) -> tuple[datetime, datetime]:
+    """[Monday 00:00, next Monday 00:00) of the ISO week holding ``moment`` in Europe/Amsterdam, in UTC."""
+    monday = monday_of(moment.astimezone(AMS).date())
+    return local_midnight(monday), local_midnight(monday + timedelta(days=7))
+
+
+def week_label(monday: date) -> str:
+    iso = monday.isocalendar()
+    return f"{iso.year}-W{iso.week:02d}"
+
+
+class PeriodError(ValueError):
+    """A period that cannot be used (Dutch message); ``field`` is the bound to correct ('van' or 'tot')."""
+
+    def __init__(self, message: str, field: str = "tot"):
+        super().__init__(message)
+        self.field = field
+
+
+def parse_date(value: str | None, name: str) -> date | None:
+    if value in (None, ""):
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise PeriodError(f"'{name}' moet een datum zijn als JJJJ-MM-DD (bijvoorbeeld 2026-10-01).", name) from None
+
+
+def parse_period(van: str | None, tot: str | None, today: date, default_weeks: int = 13) -> tuple[date, date]:
+    """(from, to) dates; default: the last ``default_weeks`` ISO weeks up to today. Raises PeriodError."""
+    end = parse_date(tot, "tot") or today
+    start = parse_date(van, "van") or monday_of(end) - timedelta(weeks=default_weeks - 1)
+    if start > end:
+        raise PeriodError("De begindatum ligt na de einddatum.")
+    if end > today:
+        end = today
+        if start > end:
+            raise PeriodError("De periode ligt helemaal in de toekomst.")
+    if (monday_of(end) - monday_of(start)).days // 7 + 1 > MAX_WEEKS:
+        raise PeriodError(f"Kies een periode van hoogstens {MAX_WEEKS} weken.", "van")
+    return start, end
+
+
+def quarter_of(d: date) -> tuple[date, date]:
+    q = (d.month - 1) // 3
+    start = date(d.year, 3 * q + 1, 1)
+    nxt = date(d.year + (q == 3), (3 * q + 3) % 12 + 1, 1)
+    return start, nxt - timedelta(days=1)
+
+
+def quarter_shortcuts(today: date, n: int = 5) -> list[dict]:
+    """The current quarter and the n-1 before it: [{'label': 'Q4 2026', 'van': date, 'tot': date}]."""
+    out, d = [], today
+    for _ in range(n):
+        start, end = quarter_of(d)
+        out.append({"label": f"Q{(start.month - 1) // 3 + 1} {start.year}", "van": start, "tot": min(end, today)})
+        d = start - timedelta(days=1)
+    return out
+
+
+def mondays(start: date, end: date) -> list[date]:
+    first, last = monday_of(start), monday_of(end)
+    return [first + timedelta(weeks=i) for i in range((last - first).days // 7 + 1)]
+
+
+# ---------------------------------------------------------------- history
+def activity_events(session: Session, offering_ids: set[int]) -> dict[int, list[tuple[datetime, bool]]]:
+    """Per offering: [(at, active after the event)] from the audit log, oldest first."""
+    events: dict[int, list[tuple[datetime, bool]]] = defaultdict(list)
+    rows = session.exec(select(AuditLog.entity_id, AuditLog.at, AuditLog.action)
+                        .where(AuditLog.entity == "offering", AuditLog.action.in_(["activate", "deactivate"]))
+                        .order_by(AuditLog.at, AuditLog.id))
+    for entity_id, at, action in rows:
+        if entity_id and entity_id.isdigit() and int(entity_id) in offering_ids:
+            events[int(entity_id)].append((as_utc(at), action == "activate"))
+    return events
+
+
+def active_at(current: bool, events: list[tuple[datetime, bool]], moment: datetime) -> bool:
+    """Active at ``moment``: the state before the first later event, or the current flag."""
+    for at, active_after in events:
+        if at >= moment:
+            return not active_after
+    return current
+
+
+@dataclass
+class _Off:
+    id: int
+    care_type: str
+    provider_id: int
+    region_code: str
+    contract_regions: str
+    active: bool
+    first_seen: datetime  # native form (see ``native``)
+    times: list  # report times in native form, ascending (ties by id)
+    values: list  # (free, total, wait_intake, wait_treatment, intake_status) per report
+    naive: bool = False
+
+
+def native(moment: datetime, naive: bool) -> datetime:
+    """A moment in the form the history rows come in: naive UTC on SQLite, aware on PostgreSQL (reading the
+    rows without the aware-UTC conversion halves the cost of loading a year of history)."""
+    return moment.astimezone(UTC).replace(tzinfo=None) if naive else moment
+
+
+def load_history(session: Session, cond, until: datetime, since: datetime | None = None,
+                 with_status: bool = False) -> list[_Off]:
+    """The offerings matching ``cond`` with their reports made before ``until`` (and from ``since``)."""
+    naive = session.get_bind().dialect.name == "sqlite"
+    offs: dict[int, _Off] = {}
+    stmt = select(Offering.id, Offering.care_type, Offering.provider_id, Offering.region_code,
+                  Offering.contract_regions, Offering.active, Offering.created_at)
+    if cond is not None:
+        stmt = stmt.where(cond)
+    conn = session.connection()  # Core rows: no ORM loading for tens of thousands of history rows
+    for oid, ct, pid, region, contracts, active, created in conn.execute(stmt):
+        offs[oid] = _Off(oid, ct, pid, region, contracts or "", active, native(as_utc(created), naive), [], [], naive)
+    if not offs:
+        return []
+    status = CapacityReport.intake_status if with_status else literal_column("NULL")
+    rstmt = (select(CapacityReport.offering_id, type_coerce(CapacityReport.reported_at, DateTime()),
+                    CapacityReport.free_places, CapacityReport.total_places, CapacityReport.wait_intake,
+                    CapacityReport.wait_treatment, status)
+             .where(CapacityReport.offering_id.in_(list(offs)), CapacityReport.reported_at < until)
+             .order_by(CapacityReport.offering_id, CapacityReport.reported_at, CapacityReport.id))
+    if since is not None:
+        rstmt = rstmt.where(CapacityReport.reported_at >= since)
+    current, times, values = None, [], []
+    for oid, at, *vals in conn.execute(rstmt):
+        if oid != current:
+            off = offs[oid]
+            current, times, values = oid, off.times, off.values
+        times.append(at)
+        values.append(vals)
+    for off in offs.values():
+        if off.times and off.times[0] < off.first_seen:
+            off.first_seen = off.times[0]
+    return list(offs.values())
+
+
+def state_before(off: _Off, moment: datetime):
+    """(values of the newest report before ``moment`` or None, its time as aware UTC or None)."""
+    i = bisect.bisect_left(off.times, native(moment, off.naive))
+    if not i:
+        return None, None
+    at = off.times[i - 1]
+    return off.values[i - 1], (at.replace(tzinfo=UTC) if off.naive else at)
+
+
+def no_place_counts(session: Session, codes: list[str], basis: str, start: datetime, end: datetime,
+                    inclusive: bool = False) -> dict[tuple[str, str], int]:
+    """{(region, care type): number of 'gebeld: geen plek' reports in [start, end)} (``inclusive``: end too)."""
+    out: dict[tuple[str, str], int] = defaultdict(int)
+    for _at, region, ct in _no_place_rows(session, codes, basis, start, end, inclusive):
+        out[(region, ct)] += 1
+    return out
+
+
+def _no_place_rows(session: Session, codes: list[str], basis: str, start: datetime, end: datetime,
+                   inclusive: bool = False):
+    stmt = (select(NoPlaceReport.at, NoPlaceReport.region_code, Offering.contract_regions, Offering.care_type)
+            .join(Offering, Offering.id == NoPlaceReport.offering_id).where(NoPlaceReport.at >= start)
+            .where(NoPlaceReport.at <= end if inclusive else NoPlaceReport.at < end))
+    if basis == "contract":
+        stmt = stmt.where(region_filter("contract", codes))
+    else:
+        stmt = stmt.where(NoPlaceReport.region_code.in_(codes))
+    wanted = set(codes)
+    for at, region, contracts, ct in session.exec(stmt):
+        for code in regions_of(basis, region, contracts):
+            if code in wanted:
+                yield as_utc(at), code, ct
+
+
+# ---------------------------------------------------------------- trends
+def _trend_row(monday: date, figures: dict, no_place: int) -> dict:
+    row = {"week": week_label(monday), "care_type": figures["care_type"]}
+    row.update({k: figures[k] for k in TREND_MEASURES if k != "no_place_reports"})
+    row["no_place_reports"] = no_place
+    return row
+
+
+def reconstruct_weeks(session: Session, region_code: str, week_mondays: list[date], thresholds: Thresholds,
+                      basis: str = "location") -> dict[date, dict[str, dict]]:
+    """{monday: {care type: figures dict}} as of the end of each given (past) week.
+
+    The same rules as ``CareTypeFigures.add`` in one pass per offering over its reports and the week ends
+    (a year of a large region is a quarter of a million reports)."""
+    if not week_mondays:
+        return {}
+    ends = [local_midnight(m + timedelta(days=7)) for m in week_mondays]
+    offs = load_history(session, region_filter(basis, [region_code]), until=max(ends))
+    events = activity_events(session, {o.id for o in offs}) if offs else {}
+    naive = offs[0].naive if offs else False
+    n_ends = [native(e, naive) for e in ends]
+    stale_td = timedelta(days=thresholds.stale_days)
+    cuts = [e - stale_td for e in n_ends]  # confirmed at or after the cut: not stale at the week end
+    figs = [{ct: CareTypeFigures(ct) for ct in CARE_TYPES} for _ in ends]
+    weeks = range(len(ends))
+    for off in offs:
+        times, values, ev = off.times, off.values, events.get(off.id)
+        if not ev and not off.active:
+            continue  # inactive and never (re)activated through the portal: not counted in any week
+        n, i = len(times), 0
+        for k in weeks:
+            end = n_ends[k]
+            if off.first_seen >= end:
+                continue
+            while i < n and times[i] < end:
+                i += 1
+            if ev and not active_at(off.active, ev, ends[k]):
+                continue
+            f = figs[k].get(off.care_type)
+            if f is None:
+                continue
+            f.offerings += 1
+            f.providers.add(off.provider_id)
+            if not i:
+                f.stale += 1
+                continue
+            free, total, wi, wt, _status = values[i - 1]
+            free = free_places(free)
+            if free is not None:
+                f.free_places += free
+                if total:
+                    f.occ_free += min(free, total)
+                    f.occ_total += total
+            if times[i - 1] < cuts[k]:
+                f.stale += 1
+                continue
+            if wi is not None:
+                f.waits_intake.append(wi)
+            if wt is not None:
+                f.waits_treatment.append(wt)
+    return {m: {ct: f.as_dict(thresholds) for ct, f in figs[k].items()} for k, m in enumerate(week_mondays)}
+
+
+def region_trends(session: Session, region: Jeugdregio, start: date, end: date, now: datetime, config,
+                  basis: str = "location") -> list[dict]:
+    """One row per ISO week × care type from the week of ``start`` to the week of ``end`` (at most the
+    current week, which is "as of now")."""
+    thresholds = region_thresholds(session, config)
+    t = thresholds.get(region.code, thresholds[None])
+    current = monday_of(now.astimezone(AMS).date())
+    weeks = [m for m in mondays(start, end) if m <= current]
+    past = [m for m in weeks if m < current]
+    figures = reconstruct_weeks(session, region.code, past, t, basis)
+    npr: dict[tuple[date, str], int] = defaultdict(int)
+    if weeks:
+        for at, _code, ct in _no_place_rows(session, [region.code], basis, local_midnight(weeks[0]),
+                                            min(now, local_midnight(weeks[-1] + timedelta(days=7))), inclusive=True):
+            npr[(monday_of(at.astimezone(AMS).date()), ct)] += 1
+    if current in weeks:
+        live = all_region_figures(session, now, config, regions=[region.code], basis=basis)[region.code]
+        figures[current] = {f["care_type"]: f for f in live}
+    return [_trend_row(m, figures[m][ct], npr.get((m, ct), 0)) for m in weeks for ct in CARE_TYPES]
+
+
+def series_by_care_type(rows: list[dict]) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = {ct: [] for ct in CARE_TYPES}
+    for r in rows:
+        out.setdefault(r["care_type"], []).append(r)
+    return out
+
+
+# ---------------------------------------------------------------- national comparison
+def national_comparison(session: Session, now: datetime, config, basis: str = "location") -> dict:
+    """Aggregates per region (no provider names) and the national median per care type and measure.
+
+    The national median of a measure is the median over the regions that have a value for it."""
+    from wijzer.services.regions import percentile
+
+    names = dict(session.exec(select(Jeugdregio.code, Jeugdregio.name)).all())
+    figures = all_region_figures(session, now, config, basis=basis)
+    rows = []
+    for code in sorted(figures, key=lambda c: names[c]):
+        for f in figures[code]:
+            rows.append({"region_code": code, "region_name": names[code]} | f)
+    medians: dict[str, dict] = {}
+    for ct in CARE_TYPES:
+        per = [r for r in rows if r["care_type"] == ct]
+        medians[ct] = {"care_type": ct} | {
+            k: percentile([r[k] for r in per if r[k] is not None], 50)
+            for k in per[0] if k not in ("care_type", "region_code", "region_name")} if per else {"care_type": ct}
+    return {"rows": rows, "medians": medians}
+
+
+# ---------------------------------------------------------------- trust signals
+def trust_signals(session: Session, now: datetime, config, *, provider_ids: list[int] | None = None,
+                  cond=None) -> dict[int, dict]:
+    """Per provider over the last 13 complete ISO weeks (see docs/regio-audit.md):
+
+    - ``weeks_on_time`` / ``weeks_counted`` / ``share_on_time``: weeks in which every active offering was
+      fresh (confirmed within its region's ``fresh_days``) at the end of the week, over weeks with at least
+      one active offering;
+    - ``no_place_reports``: 'gebeld: geen plek' reports in the 13 weeks; ``no_place_while_place_now``: those
+      made while the offering was shown as a place now (not stale, intake open, free places > 0);
+    - ``reminders`` / ``changed_after_reminder``: reminders (not escalations) sent in the 13 weeks, and how
+      many were followed within 7 days by a report on a reminded offering.
+    ``cond`` narrows the offerings (e.g. a region under a basis); ``provider_ids`` the providers.
+    """
+    thresholds = region_thresholds(session, config)
+    current = monday_of(now.astimezone(AMS).date())
+    weeks = [current - timedelta(weeks=i) for i in range(TRUST_WEEKS, 0, -1)]
+    start = local_midnight(weeks[0])
+    max_stale = max(t.stale_days for t in thresholds.values())
+    conds = [c for c in (cond, Offering.provider_id.in_(provider_ids) if provider_ids is not None else None) if c is not None]
+    offs = load_history(session, and_(*conds) if conds else None, until=now,
+                        since=start - timedelta(days=max_stale + 1), with_status=True)
+    events = activity_events(session, {o.id for o in offs}) if offs else {}
+    by_provider: dict[int, list[_Off]] = defaultdict(list)
+    for off in offs:
+        by_provider[off.provider_id].append(off)
+    out: dict[int, dict] = {}
+    for pid, own in by_provider.items():
+        on_time = counted = 0
+        for monday in weeks:
+            end = local_midnight(monday + timedelta(days=7))
+            alive = [o for o in own if o.first_seen < native(end, o.naive) and active_at(o.active, events.get(o.id, []), end)]
+            if not alive:
+                continue
+            counted += 1
+            if all(freshness_of(state_before(o, end)[1], end, _t(thresholds, o).fresh_days,
+                                _t(thresholds, o).stale_days) == "fresh" for o in alive):
+                on_time += 1
+        out[pid] = {"provider_id": pid, "weeks_counted": counted, "weeks_on_time": on_time,
+                    "share_on_time": on_time / counted if counted else None, "no_place_reports": 0,
+                    "no_place_while_place_now": 0, "reminders": 0, "changed_after_reminder": 0}
+    if not out:
+        return out
+    index = {o.id: o for o in offs}
+    for oid, at in session.exec(select(NoPlaceReport.offering_id, NoPlaceReport.at)
+                                .where(NoPlaceReport.offering_id.in_(list(index)), NoPlaceReport.at >= start,
+                                       NoPlaceReport.at <= now)):
+        off = index[oid]
+        at = as_utc(at)
+        sig = out[off.provider_id]
+        sig["no_place_reports"] += 1
+        values, confirmed = state_before(off, at + timedelta(microseconds=1))
+        t = _t(thresholds, off)
+        if (values is not None and freshness_of(confirmed, at, t.fresh_days, t.stale_days) in ("fresh", "aging")
+                and values[4] == "open" and (free_places(values[0]) or 0) > 0):
+            sig["no_place_while_place_now"] += 1
+    for pid, offering_ids, sent in session.exec(select(Reminder.provider_id, Reminder.offering_ids, Reminder.sent_at)
+                                                .where(Reminder.provider_id.in_(list(out)), Reminder.kind != "escalation",
+                                                       Reminder.sent_at.is_not(None), Reminder.sent_at >= start)):
+        sent = as_utc(sent)
+        sig = out[pid]
+        sig["reminders"] += 1
+        reminded = [index[int(i)] for i in unpack(offering_ids) if i.isdigit() and int(i) in index]
+        if any(native(sent, o.naive) < tm <= native(sent + REMINDER_RESPONSE, o.naive)
+               for o in reminded for tm in o.times[bisect.bisect_right(o.times, native(sent, o.naive)):][:1]):
+            sig["changed_after_reminder"] += 1
+    return out
+
+
+def _t(thresholds: dict, off: _Off) -> Thresholds:
+    return thresholds.get(off.region_code, thresholds[None])
+
+
+def provider_trust_hint(session: Session, provider_id: int, now: datetime, config) -> dict | None:
+    """The quiet hint in the portal: the provider's own trust signals over 13 weeks, or None without data."""
+    sig = trust_signals(session, now, config, provider_ids=[provider_id]).get(provider_id)
+    if sig is None or not sig["weeks_counted"]:
+        return None
+    return sig
