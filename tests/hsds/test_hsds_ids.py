@@ -91,7 +91,7 @@ def test_migration_backfills_the_ids_the_export_derived(scratch_database_url):
             "capacity_version, row_version, needs_update, freshness, created_at, updated_at) VALUES (1, 1, 1, 'R1', "
             "'respijtzorg', '', 0, 18, '', '', '', false, true, 52, 5, 'GM0344', 'JZ22', 0, 0, false, 'unknown', "
             "'2026-01-01', '2026-01-01')"))
-    command.upgrade(cfg, "head")
+    command.upgrade(cfg, "0009")
     with engine.connect() as conn:
         assert conn.execute(text("SELECT hsds_id FROM provider")).scalar() == hsds_ids.provider_id("12345678")
         assert tuple(conn.execute(text("SELECT hsds_id, hsds_sal_id FROM offering")).one()) == (

@@ -118,3 +118,11 @@ def test_refresh_is_throttled(app, client, session):
     session.commit()
     client.get("/healthz")
     assert "subsidie" not in domain.FUNDING  # within VOCABULARY_REFRESH_SECONDS (default 60)
+
+
+def test_a_full_list_refuses_a_term_that_would_not_fit_an_offering(session):
+    """Every selection of codes must fit the packed column (financiering: 40 characters)."""
+    vocabulary.add_term(session, "financiering", "persoonsgebonden_budget_a", "Variant A")  # |zin|pgb|…| = 35 chars
+    with pytest.raises(vocabulary.VocabularyError, match="lijst is vol"):
+        vocabulary.add_term(session, "financiering", "extra", "Extra")
+    session.rollback()

@@ -61,6 +61,7 @@ MATRIX = {
     ("/readyz", "GET"): ("/readyz", PUBLIC),
     ("/hsds/", "GET"): ("/hsds/", PUBLIC),
     ("/hsds/services", "GET"): ("/hsds/services", PUBLIC),
+    ("/hsds/openapi.json", "GET"): ("/hsds/openapi.json", PUBLIC),
     ("/hsds/services/<service_id>", "GET"): ("/hsds/services/{service_id}", PUBLIC),
     ("/hsds/organizations", "GET"): ("/hsds/organizations", PUBLIC),
     ("/hsds/organizations/<organization_id>", "GET"): ("/hsds/organizations/{organization_id}", PUBLIC),

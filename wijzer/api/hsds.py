@@ -8,7 +8,9 @@ helper (``page`` 1..100,000, ``per_page`` 1..200); errors are ``{"error": {"code
 """
 from __future__ import annotations
 
-from datetime import datetime
+import json
+from datetime import UTC, datetime
+from functools import lru_cache
 
 from flask import Blueprint, jsonify, request
 
@@ -77,13 +79,12 @@ def _service_filters() -> hsds.ServiceFilters:
     if raw is not None:
         try:
             modified_after = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-        except ValueError:
+            if modified_after.tzinfo is None:  # no offset given: UTC
+                modified_after = modified_after.replace(tzinfo=UTC)
+            modified_after = modified_after.astimezone(UTC)  # OverflowError at the ends of the calendar
+        except (ValueError, OverflowError):
             raise BadParameter("modified_after", "modified_after is een datum en tijd, bijv. "
                                                  "2026-11-30T12:00:00Z.") from None
-        if modified_after.tzinfo is not None:
-            from datetime import UTC
-
-            modified_after = modified_after.astimezone(UTC).replace(tzinfo=None)
     proximity = None
     raw = _text("proximity", 10)
     if raw is not None:
@@ -104,7 +105,22 @@ def _found(item: dict | None, what: str):
 @bp.get("/")
 def info():
     return jsonify({"version": "3.1", "profile": "https://docs.openreferral.org/en/v3.1/",
-                    "openapi_url": external_url("api.openapi")})
+                    "openapi_url": external_url("hsds.openapi")})
+
+
+@lru_cache(maxsize=1)
+def _official_document() -> str:
+    from wijzer.config import PROJECT_ROOT
+
+    return (PROJECT_ROOT / "wijzer/data/hsds/openapi.json").read_text(encoding="utf-8")
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """The official HSDS 3.1 API description this API implements (GET operations), pointed at this site."""
+    document = json.loads(_official_document())
+    document["servers"] = [{"url": external_url("hsds.info").rstrip("/")}]
+    return jsonify(document)
 
 
 @bp.get("/services")

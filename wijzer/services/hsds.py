@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import func, or_
@@ -60,6 +61,7 @@ REGION_TAXONOMY = ("wijzer:jeugdregio", "Jeugdregio's waarvoor het aanbod gecont
 TAXONOMY_URI = "https://beschikbaarheidswijzer.nl/hsds/taxonomies/"
 
 
+@lru_cache(maxsize=64)
 def taxonomy_id(taxonomy: str) -> str:
     return uid("taxonomy", taxonomy)
 
@@ -70,7 +72,13 @@ def _vocabulary(taxonomy: str) -> Mapping[str, str]:
 
 
 def term_json(taxonomy: str, code: str) -> dict:
-    name = _vocabulary(taxonomy).get(code, code)
+    return dict(_term(taxonomy, code, _vocabulary(taxonomy).get(code, code)))
+
+
+@lru_cache(maxsize=4096)
+def _term(taxonomy: str, code: str, name: str) -> dict:
+    """Cached: the ids are UUIDv5 hashes, the same for every service that carries the term (the label is
+    part of the key, so a vocabulary change is never served stale). Callers get a copy."""
     return {"id": uid("term", taxonomy, code), "code": code, "name": name, "description": name,
             "taxonomy": taxonomy, "taxonomy_id": taxonomy_id(taxonomy)}
 
@@ -190,17 +198,28 @@ class ServiceFilters:
 
 
 def _rows_stmt():
-    return (select(Offering, Provider, Location).join(Provider, Provider.id == Offering.provider_id)
-            .join(Location, Location.id == Offering.location_id))
+    """offering, provider, location and the location's province name, in one query."""
+    return (select(Offering, Provider, Location, Gemeente.province_name)
+            .join(Provider, Provider.id == Offering.provider_id)
+            .join(Location, Location.id == Offering.location_id)
+            .outerjoin(Gemeente, Gemeente.code == Location.gemeente_code))
 
 
-def _term_index() -> dict[str, tuple[str, str]]:
-    """term id -> (taxonomy, code) for every term whose taxonomy is a vocabulary."""
-    return {uid("term", taxonomy, code): (taxonomy, code)
-            for taxonomy in VOCABULARY_TAXONOMIES for code in _vocabulary(taxonomy)}
+# Taxonomies a service can be filtered on: taxonomy -> (Offering column, packed '|a|b|'?).
+FILTER_COLUMNS: dict[str, tuple[str, bool]] = {t: (v[2], v[3]) for t, v in VOCABULARY_TAXONOMIES.items() if v[2]}
+FILTER_COLUMNS[REGION_TAXONOMY[0]] = ("contract_regions", True)
 
 
-def _where(stmt, filters: ServiceFilters):
+def _term_index(session: Session) -> dict[str, tuple[str, str]]:
+    """term id -> (taxonomy, code) for every term a service can be filtered on."""
+    index = {uid("term", taxonomy, code): (taxonomy, code)
+             for taxonomy in VOCABULARY_TAXONOMIES for code in _vocabulary(taxonomy)}
+    for code in session.exec(select(Jeugdregio.code)).all():
+        index[uid("term", REGION_TAXONOMY[0], code)] = (REGION_TAXONOMY[0], code)
+    return index
+
+
+def _where(stmt, filters: ServiceFilters, session: Session):
     if not filters.include_inactive:
         stmt = stmt.where(Offering.active)
     if filters.search:
@@ -210,36 +229,27 @@ def _where(stmt, filters: ServiceFilters):
     if filters.organization_id:
         stmt = stmt.where(Provider.hsds_id == filters.organization_id)
     if filters.taxonomy_term_id:
-        found = _term_index().get(filters.taxonomy_term_id)
+        found = _term_index(session).get(filters.taxonomy_term_id)
         if found is None:
             return stmt.where(False)
         taxonomy, code = found
-        _, _, column, packed = VOCABULARY_TAXONOMIES[taxonomy]
+        column, packed = FILTER_COLUMNS[taxonomy]
         col = getattr(Offering, column)
         stmt = stmt.where(col.contains(f"|{code}|") if packed else col == code)
     if filters.taxonomy_id:
-        by_id = {taxonomy_id(t): t for t in VOCABULARY_TAXONOMIES}
-        taxonomy = by_id.get(filters.taxonomy_id)
+        taxonomy = {taxonomy_id(t): t for t in FILTER_COLUMNS}.get(filters.taxonomy_id)
         if taxonomy is None:
             return stmt.where(False)
-        col = getattr(Offering, VOCABULARY_TAXONOMIES[taxonomy][2])
+        col = getattr(Offering, FILTER_COLUMNS[taxonomy][0])
         stmt = stmt.where(col.is_not(None), col != "")
     if filters.modified_after is not None:
         stmt = stmt.where(Offering.updated_at >= filters.modified_after)
     return stmt
 
 
-def _provinces(session: Session, codes: set[str]) -> dict[str, str]:
-    if not codes:
-        return {}
-    return dict(session.exec(select(Gemeente.code, Gemeente.province_name).where(Gemeente.code.in_(codes))).all())
-
-
 def _serialise(session: Session, rows) -> list[dict]:
-    provinces = _provinces(session, {loc.gemeente_code for _, _, loc in rows})
-    held = held_places(session, [off.id for off, _, _ in rows])  # places held for plaatsingsverzoeken
-    return [service_json(off, prov, loc, provinces.get(loc.gemeente_code, ""), held.get(off.id, 0))
-            for off, prov, loc in rows]
+    held = held_places(session, [off.id for off, _, _, _ in rows])  # places held for plaatsingsverzoeken
+    return [service_json(off, prov, loc, province or "", held.get(off.id, 0)) for off, prov, loc, province in rows]
 
 
 def _near(session: Session, stmt, filters: ServiceFilters):
@@ -255,12 +265,12 @@ def _near(session: Session, stmt, filters: ServiceFilters):
 def list_services(session: Session, request: PageRequest, filters: ServiceFilters | None = None) -> dict:
     """One page of services as an HSDS ``Page`` (PostcodeError when ``filters.postcode`` is unknown)."""
     filters = filters or ServiceFilters()
-    stmt = _where(_rows_stmt(), filters)
+    stmt = _where(_rows_stmt(), filters, session)
     if filters.postcode:
         rows = _near(session, stmt, filters)
         return request.of(len(rows)).hsds(_serialise(session, rows[request.offset:request.offset + request.size]))
     total = session.exec(select(func.count()).select_from(_where(
-        select(Offering.id).join(Provider, Provider.id == Offering.provider_id), filters).subquery())).one()
+        select(Offering.id).join(Provider, Provider.id == Offering.provider_id), filters, session).subquery())).one()
     rows = session.exec(stmt.order_by(Offering.id).offset(request.offset).limit(request.size)).all()
     return request.of(total).hsds(_serialise(session, rows))
 
@@ -270,7 +280,7 @@ def iter_services(session: Session, *, include_inactive: bool = False, batch: in
     last = 0
     filters = ServiceFilters(include_inactive=include_inactive)
     while True:
-        rows = session.exec(_where(_rows_stmt(), filters).where(Offering.id > last)
+        rows = session.exec(_where(_rows_stmt(), filters, session).where(Offering.id > last)
                             .order_by(Offering.id).limit(batch)).all()
         if not rows:
             return

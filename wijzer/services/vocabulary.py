@@ -19,6 +19,8 @@ from sqlmodel import Session, select
 from wijzer import domain
 from wijzer.models import VocabularyTerm
 
+# Offering column that stores a vocabulary's codes packed as '|a|b|' (every selection must fit in it).
+PACKED_COLUMN: dict[str, str] = {"doelgroep": "tags", "vorm": "modalities", "financiering": "funding"}
 # vocabulary name (also the HSDS taxonomy "wijzer:<name>") -> (Dutch title, name of the dict in wijzer.domain)
 VOCABULARIES: dict[str, tuple[str, str]] = {
     "zorgsoort": ("Zorgsoorten", "CARE_TYPES"),
@@ -103,8 +105,17 @@ def add_term(session: Session, vocabulary: str, code: str, label: str) -> Vocabu
                               "(bijvoorbeeld eetstoornis).", "code")
     if not 2 <= len(label) <= 120:
         raise VocabularyError("Geef een omschrijving van 2 tot 120 tekens.", "label")
-    if code in load(session)[vocabulary]:
+    current = load(session)[vocabulary]
+    if code in current:
         raise VocabularyError(f"De code '{code}' bestaat al in deze lijst.", "code")
+    column = PACKED_COLUMN.get(vocabulary)
+    if column is not None:
+        from wijzer.models import Offering
+
+        room = Offering.__table__.c[column].type.length
+        if len(domain.pack([*current, code])) > room:
+            raise VocabularyError(f"Deze lijst is vol: alle codes samen moeten in {room} tekens passen (aanbod kan "
+                                  "ze allemaal kiezen). Kies een kortere code.", "code")
     term = VocabularyTerm(vocabulary=vocabulary, code=code, label=label)
     session.add(term)
     session.flush()
