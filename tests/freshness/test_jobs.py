@@ -267,7 +267,7 @@ def test_scheduler_registers_all_jobs(app):
 
     scheduler = build_scheduler(app)
     jobs = {j.id: j for j in scheduler.get_jobs()}
-    assert set(jobs) == {"freshness", "reminders", "expire_statuses", "region_snapshots", "mail"}
+    assert set(jobs) == {"freshness", "reminders", "expire_statuses", "region_snapshots", "mail", "alerts"}
     assert str(scheduler.timezone) == "Europe/Amsterdam"
     assert "hour='8'" in str(jobs["reminders"].trigger)
 

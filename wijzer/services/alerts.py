@@ -388,13 +388,14 @@ def send_alert_mails(session: Session, now: datetime, config) -> tuple[int, list
             session.commit()
             continue
         subject, body = compose(session, am, alert, config)
-        try:
-            mail.send_mail(session, [user.email], subject, body, kind=f"alert:{am.kind}", config=config)
-        except mail.MailError as exc:
-            am.last_error, am.lease_until = str(exc)[:1000], None
+        row = mail.send_mail(session, [user.email], subject, body, kind=f"alert:{am.kind}", key=f"alert:{mid}")
+        error = mail.send_queued_now(session, row, config, now)  # queued once under its key, then sent
+        session.refresh(am)
+        if error is not None:
+            am.last_error, am.lease_until = error, None
             session.add(am)
             session.commit()
-            failed.append(f"melding {mid}: {exc}")
+            failed.append(f"melding {mid}: {error}")
             continue
         am.sent_at, am.last_error = utcnow(), None
         session.add(am)
