@@ -30,6 +30,7 @@ demo: install
 	@scripts/serve-demo.sh
 
 test: install
+	@$(MAKE) --no-print-directory lint
 	@scripts/ensure-system-packages.sh
 	@$(MAKE) --no-print-directory test-sqlite
 	@$(MAKE) --no-print-directory test-postgres
@@ -49,6 +50,7 @@ test-e2e: install
 	$(BIN)/pytest -q -m e2e $(PYTEST_ARGS) $(ALLOW_EMPTY)
 
 lint: install
+	@echo "== lint"
 	$(BIN)/ruff check wijzer providers importers tests benchmarks
 
 bench: install

@@ -31,6 +31,7 @@ FIELD_TO_COLUMN = {"free_places": "free_places", "total_places": "total_places",
                    "intake_status": "intake_status", "status_until": "status_until",
                    "next_free_date": "next_free_date", "note": "note", "reported_at": "reported_at",
                    "__all__": "status_until"}
+VALUE_COLUMNS = tuple(c for c in COLUMNS if c not in ("kvk", "offering_ref", "reported_at"))
 
 
 def _offering_index(session: Session, kvks: set[str]) -> dict[tuple[str, str], Offering]:
@@ -59,6 +60,11 @@ def validate_records(session: Session, records: list[tuple[int, dict]], *, only_
     for n, (row_no, kvk, ref, rec) in enumerate(norm, start=1):
         if progress and n % 1000 == 0:
             progress(1000)
+        known = index.get((kvk, ref))
+        if (known is not None and known.last_reported_at is None
+                and (only_provider_id is None or known.provider_id == only_provider_id)
+                and not any(str(rec.get(c) or "").strip() for c in VALUE_COLUMNS)):
+            continue  # never reported and left empty (e.g. a downloaded file): nothing to record
         unknown = [k for k in rec if k not in COLUMNS]
         for key in unknown:
             errors.append(RowError(row_no, str(key)[:64], "Onbekend veld (controleer de spelling)."))
@@ -103,8 +109,7 @@ def import_capacity_records(session: Session, records: list[tuple[int, dict]], *
         raise ImportRejected(errors)
     result = ImportResult(rows=len(records), dry_run=dry_run, created={"report": len(items)})
     if dry_run:
-        session.rollback()
-        return result
+        return result  # nothing was written; the caller's session and transaction are left alone
     record_reports_bulk(session, items, source=source, user=user, now=now or utcnow(),
                         fresh_days=config["FRESH_DAYS"] if config else 7, stale_days=config["STALE_DAYS"] if config else 14)
     auditlog.record(session, action="import", entity="capacity", entity_id=label, user=user, actor=actor,

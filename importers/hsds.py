@@ -148,7 +148,7 @@ def import_hsds(session: Session, folder: str | Path, *, dry_run: bool = False, 
             errors.append(RowError(n, path.name, "geen HSDS-service (id ontbreekt)"))
             continue
         row, cap = service_to_rows(svc)
-        rows.append((n, {c: row[c] for c in COLUMNS}))
+        rows.append((n, {c: row.get(c, "") for c in COLUMNS}))
         extras[(row["kvk"], row["offering_ref"])] = row
         if cap:
             capacities.append((n, cap))

@@ -101,6 +101,8 @@ class OfferingForm(VersionedForm):
 
 class InviteForm(FlaskForm):
     email = EmailField("Werk-e-mailadres van de medewerker")
+    provider_admin = BooleanField("Mag collega's uitnodigen en verwijderen (beheerder van de aanbieder)",
+                                  validators=[Optional()])
 
 
 class AdminProviderSearch(FlaskForm):

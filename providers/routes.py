@@ -21,10 +21,8 @@ from providers.forms import (
     ProviderForm,
     apply_errors,
 )
-from wijzer import domain
 from wijzer.auth import role_required
 from wijzer.db import get_session
-from wijzer.links import external_url
 from wijzer.models import (
     CapacityReport,
     Invitation,
@@ -37,9 +35,8 @@ from wijzer.models import (
 )
 from wijzer.pagination import BadNumber, page_of, parse_page
 from wijzer.schemas import CapacityInput, LocationInput, OfferingInput, ProviderInput, validate
-from wijzer.services import accounts, availability, catalogue, feedback
+from wijzer.services import availability, catalogue, feedback
 from wijzer.services.catalogue import RuleError, StaleEdit
-from wijzer.services.mail import send_invitation
 from wijzer.timeutil import utcnow
 
 WEEKLY_FIELDS = availability.CAPACITY_FIELDS
@@ -435,20 +432,22 @@ def admin_provider(provider_id: int):
     form = InviteForm()
     invite_link = None
     if form.validate_on_submit():
+        from wijzer.services import onboarding
+
         try:
-            _, token = accounts.create_invitation(session, email=form.email.data or "", role="provider",
-                                                  provider_id=provider.id, by=current_user,
-                                                  ttl_hours=current_app.config["INVITE_TTL_HOURS"])
+            inv, invite_link = onboarding.invite(session, current_user, email=form.email.data or "", role="provider",
+                                                    config=current_app.config, provider_id=provider.id,
+                                                    provider_admin=bool(form.provider_admin.data))
         except RuleError as exc:
+            session.rollback()
             form.email.errors = [str(exc)]
         else:
+            session.commit()
             # From BASE_URL, never the Host header; the admin sees the link on screen, the mail is queued in
             # this transaction and sent after the commit (no live token in the log).
-            invite_link = external_url("auth.accept_invite", token=token)
-            send_invitation(session, form.email.data.strip().lower(), invite_link, provider.name)
-            session.commit()
-            flash(f"Uitnodiging verstuurd naar {form.email.data}.", "ok")
+            flash(f"Uitnodiging verstuurd naar {inv.email}.", "ok")
             form.email.data = ""  # ready for the next colleague
+            form.provider_admin.data = False
     pairs = _offerings_with_locations(session, provider.id, active_only=False)
     staff = session.exec(select(User).where(User.provider_id == provider.id).order_by(User.email)).all()
     invites = session.exec(select(Invitation).where(Invitation.provider_id == provider.id, Invitation.used_at.is_(None))
@@ -461,7 +460,5 @@ def admin_provider(provider_id: int):
 @bp.route("/beheer/gebruikers")
 @role_required("admin")
 def admin_users():
-    session = get_session()
-    users = session.exec(select(User, Provider.name).join(Provider, Provider.id == User.provider_id, isouter=True)
-                         .order_by(User.role, User.email)).all()
-    return render_template("providers/admin_users.html", users=users, roles=domain.ROLES)
+    """Moved: the users page with filters, blocking and invitations is /beheer/gebruikers."""
+    return redirect(url_for("beheer.users"))

@@ -86,7 +86,7 @@ def _reset(engine) -> None:
                 conn.execute(t.delete())
         conn.execute(Jeugdregio.__table__.update().values(
             contact_email=None, fresh_days=None, stale_days=None, norm_intake_weeks=None,
-            norm_treatment_weeks=None, travel_km=None))
+            norm_treatment_weeks=None, travel_km=None, referrer_domains=""))
 
 
 @pytest.fixture

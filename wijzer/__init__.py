@@ -33,7 +33,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from wijzer.api import bp as api_bp
     from wijzer.api.hsds import bp as hsds_bp
     from wijzer.audit import bp as audit_bp
+    from wijzer.beheer import bp as beheer_bp
     from wijzer.operator import bp as operator_bp
+    from wijzer.placement import bp as placement_bp
     from wijzer.search import bp as search_bp
 
     web.init_app(app)
@@ -44,6 +46,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(hsds_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(operator_bp)
+    app.register_blueprint(beheer_bp)
+    app.register_blueprint(placement_bp)
 
     from wijzer import vocabulary
 

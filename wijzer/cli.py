@@ -42,30 +42,101 @@ def setup_command():
     click.echo(f"vocabulary_term: {terms} nieuw")
 
 
-@users_cli.command("create", help="Maak een account (ook de eerste beheerder).")
+@users_cli.command("create", help="Maak een account (ook de eerste beheerder). Het wachtwoord komt uit een prompt "
+                                   "of uit --password-file, nooit alleen uit de opdrachtregel.")
 @click.option("--email", required=True)
-@click.option("--password", required=True)
-@click.option("--role", required=True, type=click.Choice(["admin", "provider", "referrer", "auditor"]))
+@click.option("--password-file", type=click.File("r"), default=None,
+              help="Bestand met het wachtwoord op de eerste regel ('-' is standaardinvoer).")
+@click.option("--role", required=True, type=click.Choice(["admin", "provider", "referrer", "auditor", "region_admin"]))
 @click.option("--name", default="")
 @click.option("--provider", "provider_kvk", default=None, help="KvK-nummer van de zorgaanbieder (rol provider).")
-@click.option("--region", "region_code", default=None, help="Jeugdregiocode, bijv. JZ22 (rol auditor).")
-def users_create(email, password, role, name, provider_kvk, region_code):
+@click.option("--provider-admin", is_flag=True, help="Medewerker mag collega's uitnodigen en verwijderen.")
+@click.option("--region", "region_code", default=None,
+              help="Jeugdregiocode, bijv. JZ22 (rollen auditor, region_admin; optioneel voor referrer).")
+def users_create(email, password_file, role, name, provider_kvk, provider_admin, region_code):
     from wijzer.services.accounts import create_user
-    from wijzer.services.catalogue import RuleError, provider_by_kvk
+    from wijzer.services.catalogue import RuleError
 
+    if password_file is not None:
+        password = password_file.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Wachtwoord", hide_input=True, confirmation_prompt="Herhaal het wachtwoord")
     try:
         with session_scope() as session:
-            provider_id = None
-            if provider_kvk:
-                provider = provider_by_kvk(session, provider_kvk.strip())
-                if provider is None:
-                    raise RuleError(f"Geen zorgaanbieder met KvK-nummer {provider_kvk}.", "provider")
-                provider_id = provider.id
             user = create_user(session, email=email, password=password, role=role, name=name,
-                               provider_id=provider_id, region_code=(region_code or "").upper() or None)
+                               provider_id=_provider_id(session, provider_kvk),
+                               region_code=(region_code or "").upper() or None, provider_admin=provider_admin)
             click.echo(f"Account aangemaakt: {user.email} ({role})")
     except RuleError as exc:
         raise click.ClickException(str(exc)) from None
+
+
+def _provider_id(session, kvk: str | None) -> int | None:
+    from wijzer.services.catalogue import RuleError, provider_by_kvk
+
+    if not kvk:
+        return None
+    provider = provider_by_kvk(session, kvk.strip())
+    if provider is None:
+        raise RuleError(f"Geen zorgaanbieder met KvK-nummer {kvk}.", "provider")
+    return provider.id
+
+
+@users_cli.command("invite", help="Nodig iemand uit: de uitnodiging gaat per e-mail (SMTP of outbox).")
+@click.option("--email", required=True)
+@click.option("--role", required=True, type=click.Choice(["admin", "provider", "referrer", "auditor", "region_admin"]))
+@click.option("--provider", "provider_kvk", default=None, help="KvK-nummer van de zorgaanbieder (rol provider).")
+@click.option("--provider-admin", is_flag=True, help="Medewerker mag collega's uitnodigen en verwijderen.")
+@click.option("--region", "region_code", default=None, help="Jeugdregiocode, bijv. JZ22.")
+def users_invite(email, role, provider_kvk, provider_admin, region_code):
+    from wijzer.services import onboarding
+    from wijzer.services.catalogue import RuleError
+
+    try:
+        with session_scope() as session:
+            inv, _ = onboarding.invite(session, None, email=email, role=role, config=current_app.config,
+                                       provider_id=_provider_id(session, provider_kvk), region_code=region_code,
+                                       provider_admin=provider_admin)
+            address = inv.email
+    except RuleError as exc:
+        raise click.ClickException(str(exc)) from None
+    if not current_app.config.get("MAIL_SERVER"):
+        click.echo(f"Uitnodiging voor {address} ({role}) staat in de outbox (geen SMTP-server ingesteld).")
+        return
+    from wijzer.services import mail
+
+    with session_scope() as session:
+        sent, problems = mail.deliver(session, current_app.config)
+    if problems:
+        raise click.ClickException(f"Uitnodiging voor {address} vastgelegd, maar nog niet verstuurd: {problems[0]} "
+                                   "(de taak 'mail' probeert het opnieuw).")
+    click.echo(f"Uitnodiging verstuurd naar {address} ({role}).")
+
+
+@users_cli.command("disable", help="Blokkeer een account: inloggen kan niet meer, sessies en API-sleutels stoppen.")
+@click.option("--email", required=True)
+def users_disable(email):
+    _set_disabled(email, True)
+
+
+@users_cli.command("enable", help="Deblokkeer een account.")
+@click.option("--email", required=True)
+def users_enable(email):
+    _set_disabled(email, False)
+
+
+def _set_disabled(email: str, disabled: bool) -> None:
+    from wijzer.services import onboarding
+    from wijzer.services.accounts import user_by_email
+
+    with session_scope() as session:
+        user = user_by_email(session, email)
+        if user is None:
+            raise click.ClickException(f"Geen account met e-mailadres {email}.")
+        changed = onboarding.set_disabled(session, None, user, disabled)
+        address = user.email
+    state = "geblokkeerd" if disabled else "weer actief"
+    click.echo(f"{address} is {state}." if changed else f"{address} was al {state}.")
 
 
 @users_cli.command("token", help="Maak een nieuwe API-sleutel voor een account en toon hem één keer.")
@@ -148,7 +219,7 @@ def _run_import(kind: str, path: str, dry_run: bool):
 
                 if kind == "providers":
                     result = provider_importer.import_providers(session, table, path, dry_run=dry_run, actor="cli",
-                                                                progress=progress)
+                                                                progress=progress, config=current_app.config)
                 else:
                     result = capacity_importer.import_capacity(session, table, path, dry_run=dry_run, actor="cli",
                                                                config=current_app.config, progress=progress)
@@ -239,3 +310,78 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(import_cli)
     app.cli.add_command(export_cli)
     app.cli.add_command(scheduler_command)
+    app.cli.add_command(regions_cli)
+
+
+regions_cli = AppGroup("regions", help="Jeugdregio's: instellingen bekijken en wijzigen.")
+
+
+def _show_region(settings) -> None:
+    click.echo(f"{settings.code} {settings.name}")
+    click.echo(f"  contactadressen:      {', '.join(settings.contact_emails) or '(geen)'}")
+    click.echo(f"  verwijzerdomeinen:    {', '.join(settings.referrer_domains) or '(geen)'}")
+    for field, value in settings.effective.items():
+        mark = "" if settings.overrides[field] is not None else " (standaard)"
+        click.echo(f"  {field:21} {value:g}{mark}")
+
+
+@regions_cli.command("show", help="Toon de instellingen van één jeugdregio, of een overzicht van alle.")
+@click.argument("code", required=False)
+def regions_show(code):
+    from sqlmodel import select
+
+    from wijzer.models import Jeugdregio
+    from wijzer.services.regions_admin import region_or_none, settings_of
+
+    with session_scope() as session:
+        if code:
+            region = region_or_none(session, code)
+            if region is None:
+                raise click.ClickException(f"Onbekende jeugdregio '{code}'.")
+            _show_region(settings_of(region, current_app.config))
+            return
+        for region in session.exec(select(Jeugdregio).order_by(Jeugdregio.code)).all():
+            contacts = ", ".join(region.contact_list) or "GEEN CONTACTADRES"
+            click.echo(f"{region.code}  {region.name:45} {contacts}")
+
+
+@regions_cli.command("set", help="Wijzig instellingen van een jeugdregio. Herhaalbare opties vervangen de hele lijst; "
+                                 "een lege waarde ('') maakt de lijst leeg of zet een getal terug naar de standaard.")
+@click.argument("code")
+@click.option("--contact-email", "contact_emails", multiple=True, help="Contactadres voor escalaties (herhaalbaar).")
+@click.option("--fresh-days", default=None)
+@click.option("--stale-days", default=None)
+@click.option("--norm-intake-weeks", default=None)
+@click.option("--norm-treatment-weeks", default=None)
+@click.option("--travel-km", default=None)
+@click.option("--referrer-domain", "referrer_domains", multiple=True,
+              help="E-maildomein voor zelf aanmelden van verwijzers (herhaalbaar).")
+def regions_set(code, contact_emails, fresh_days, stale_days, norm_intake_weeks, norm_treatment_weeks, travel_km,
+                referrer_domains):
+    from wijzer.services.regions_admin import (
+        SettingsError,
+        region_or_none,
+        settings_of,
+        update_region_settings,
+    )
+
+    changes = {k: v for k, v in {"fresh_days": fresh_days, "stale_days": stale_days,
+                                  "norm_intake_weeks": norm_intake_weeks, "norm_treatment_weeks": norm_treatment_weeks,
+                                  "travel_km": travel_km}.items() if v is not None}
+    if contact_emails:
+        changes["contact_emails"] = [e for e in contact_emails if e.strip()]
+    if referrer_domains:
+        changes["referrer_domains"] = [d for d in referrer_domains if d.strip()]
+    if not changes:
+        raise click.UsageError("Geef minstens één instelling op (zie --help).")
+    try:
+        with session_scope() as session:
+            region = region_or_none(session, code)
+            if region is None:
+                raise click.ClickException(f"Onbekende jeugdregio '{code}'.")
+            diff = update_region_settings(session, region, changes, config=current_app.config, actor="cli")
+            settings = settings_of(region, current_app.config)
+    except SettingsError as exc:
+        raise click.ClickException("Niet opgeslagen: " + str(exc)) from None
+    click.echo(f"{len(diff)} instelling(en) gewijzigd." if diff else "Er was niets gewijzigd.")
+    _show_region(settings)

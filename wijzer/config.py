@@ -43,6 +43,8 @@ class Defaults:
     # The public address. Every link in every e-mail (and the share link) is built from it, never from
     # the request's Host header. Required in production.
     BASE_URL = "http://127.0.0.1:5000"
+    # Escalations for a region without a contact address go here (empty: recorded as "geen adres").
+    ADMIN_EMAIL = ""
     # Behind a reverse proxy: how many proxies to trust for each X-Forwarded-* header (werkzeug ProxyFix).
     # 0 (default) = ignore the header; never set these without a proxy that overwrites the headers.
     PROXY_FIX_X_FOR = 0
@@ -75,6 +77,12 @@ class Defaults:
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = "10 per minute"
     API_RATE_LIMIT = "600 per minute"
+    # Plaatsingsverzoek (working days exclude weekends and Dutch public holidays)
+    PLACEMENT_ANSWER_DAYS = 2
+    PLACEMENT_REMIND_DAYS = 1
+    PLACEMENT_MAX_HOLD_DAYS = 10
+    PLACEMENT_COUNTER_DAYS = 10
+    PLACEMENT_RETENTION_DAYS = 90
 
 
 def _is_base_url(value) -> bool:

@@ -69,7 +69,10 @@ ROLES: dict[str, str] = {
     "provider": "Medewerker zorgaanbieder",
     "referrer": "Verwijzer",
     "auditor": "Regio-auditor",
+    "region_admin": "Regiobeheerder",
 }
+# Roles bound to one jeugdregio that see its audit pages.
+REGION_ROLES = ("auditor", "region_admin")
 
 FRESHNESS: dict[str, str] = {
     "fresh": "Actueel",
@@ -88,6 +91,7 @@ REPORT_SOURCES: dict[str, str] = {
     "import": "Bestand",
     "api": "API",
     "email_link": "Link in e-mail",
+    "plaatsing": "Plaatsing (bevestigd plaatsingsverzoek)",
 }
 
 MIN_AGE, MAX_AGE = 0, 27

@@ -14,6 +14,9 @@ job once with ``flask --app wsgi jobs run NAME``. Every job is idempotent:
 - ``expire_statuses``: flags offerings whose temporary status end date has passed (once).
 - ``region_snapshots``: upserts today's figures per jeugdregio × care type (as of now; the same figures
   ``services.trends`` reconstructs from the report history, plus occupancy and the week's no-place reports).
+- ``placement_answers``, ``placement_holds``, ``placement_retention``: the plaatsingsverzoek's reminder
+  and expiry, hold release and 90-day anonymisation (``services.placement``; each item is claimed by a
+  conditional UPDATE, so a rerun sends nothing twice).
 
 On PostgreSQL each run also takes an advisory lock per job, so two schedulers do not run the same job at
 the same time (the second run is recorded as ``skipped``).
@@ -37,9 +40,10 @@ from sqlmodel import Session, select
 from wijzer.db import get_engine, new_session
 from wijzer.domain import CARE_TYPES, pack, unpack
 from wijzer.models import FreshnessTransition, Jeugdregio, JobRun, Offering, Provider, Reminder, User
-from wijzer.services import mail
+from wijzer.services import mail, placement
 from wijzer.services.availability import freshness_of
 from wijzer.services.regions import take_snapshots
+from wijzer.services.regions_admin import NO_ADDRESS
 from wijzer.services.search import region_thresholds
 from wijzer.timeutil import AMS, utcnow
 
@@ -124,10 +128,13 @@ def _claim(session: Session, provider_id: int, kind: str, window: str, offering_
         return False
 
 
-def _recipients(session: Session, reminder: Reminder) -> list[str]:
+def _recipients(session: Session, reminder: Reminder, config=None) -> list[str]:
     if reminder.kind == "escalation":
         region = session.get(Jeugdregio, reminder.region_code) if reminder.region_code else None
-        return [region.contact_email] if region and region.contact_email else []
+        if region is not None and region.contact_list:
+            return region.contact_list
+        admin = ((config or {}).get("ADMIN_EMAIL") or "").strip()
+        return [admin] if admin else []
     staff = session.exec(select(User.email).where(User.provider_id == reminder.provider_id, User.active,
                                                   User.role == "provider")).all()
     if staff:
@@ -186,7 +193,7 @@ def job_reminders(session: Session, now: datetime, config) -> str:
     session.commit()  # the claims are durable before anything is sent
 
     owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-    sent, failed = 0, []
+    sent, no_address, failed = 0, 0, []
     pending = session.exec(select(Reminder.id).where(Reminder.sent_at.is_(None),
                                                      Reminder.attempts < MAX_SEND_ATTEMPTS).order_by(Reminder.id)).all()
     for rid in pending:
@@ -200,7 +207,17 @@ def job_reminders(session: Session, now: datetime, config) -> str:
             continue  # another sender has it
         reminder = session.get(Reminder, rid)
         session.refresh(reminder)
-        recipients = _recipients(session, reminder)
+        recipients = _recipients(session, reminder, config)
+        if not recipients and reminder.kind == "escalation":
+            # Nobody to escalate to: recorded once as "geen adres" (shown on the operator page and the
+            # region's settings page), not retried every run, and not a failure of the job.
+            reminder.sent_at, reminder.recipients = utcnow(), NO_ADDRESS
+            reminder.last_error = "Geen contactadres van de regio en geen WIJZER_ADMIN_EMAIL bekend"
+            reminder.lease_until = None
+            session.add(reminder)
+            session.commit()
+            no_address += 1
+            continue
         if not recipients:
             reminder.last_error = ("Geen contactadres van de regio bekend" if reminder.kind == "escalation"
                                    else "Geen e-mailadres van de aanbieder bekend")
@@ -224,6 +241,8 @@ def job_reminders(session: Session, now: datetime, config) -> str:
         session.commit()
         sent += 1
     detail = f"{claimed} nieuwe herinneringen, {sent} verstuurd"
+    if no_address:
+        detail += f", {no_address} escalatie(s) vastgelegd zonder ontvanger ({NO_ADDRESS})"
     if failed:
         raise JobFailed(detail + f", {len(failed)} niet verstuurd: " + "; ".join(failed[:10]))
     return detail
@@ -239,10 +258,15 @@ JOBS: dict[str, tuple[Callable, dict]] = {
     "region_snapshots": (job_region_snapshots, {"trigger": "cron", "hour": 2, "minute": 30}),
     "mail": (mail.job_mail, {"trigger": "interval", "minutes": 1}),
     "alerts": (job_alerts, {"trigger": "cron", "minute": "*/15"}),
+    "placement_answers": (placement.remind_and_expire, {"trigger": "cron", "minute": "*/15"}),
+    "placement_holds": (placement.release_expired_holds, {"trigger": "cron", "minute": 2}),
+    "placement_retention": (placement.anonymise_closed, {"trigger": "cron", "hour": 3, "minute": 15}),
 }
 SCHEDULE_TEXT = {"freshness": "elk uur (:05)", "reminders": "dagelijks 08:00", "expire_statuses": "elk uur (:10)",
                  "region_snapshots": "elke nacht 02:30",
-                 "mail": "elke minuut (en direct na elk webverzoek)", "alerts": "elk kwartier"}
+                 "mail": "elke minuut (en direct na elk webverzoek)", "alerts": "elk kwartier",
+                 "placement_answers": "elk kwartier", "placement_holds": "elk uur (:02)",
+                 "placement_retention": "elke nacht 03:15"}
 
 
 def _pg_lock(name: str):

@@ -129,3 +129,10 @@ def axe_check(page, *, impacts=("serious", "critical")) -> list[dict]:
                              for n in v["nodes"][:5]) for v in bad]
         pytest.fail(f"axe-core violations on {page.url}:\n" + "\n".join(lines))
     return result["violations"]
+
+
+def submit_weekly(page, button="Alles klopt nog") -> None:
+    """Click a save button of the weekly update and confirm the summary it shows first (static/js/weekly.js)."""
+    page.get_by_role("button", name=button).first.click()
+    with page.expect_navigation():
+        page.locator("#weekly-summary-ok").click()

@@ -51,6 +51,7 @@ def test_dashboard_period_choice_and_chart(page, history):
         page.locator("p.small.no-print a").first.click()  # this quarter
     assert "tot=" in page.url and page.locator("p.small.no-print a[aria-current]").count() == 1
     axe_check(page)
+    assert screenshot(page, "audit-dashboard").stat().st_size > 20_000
 
 
 def test_printed_quarterly_report(page, history):

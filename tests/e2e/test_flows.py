@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from tests.e2e.conftest import axe_check, login, screenshot
+from tests.e2e.conftest import axe_check, login, screenshot, submit_weekly
 
 pytestmark = pytest.mark.e2e
 
@@ -40,8 +40,7 @@ def test_provider_weekly_update_shows_in_search(page, live_server, browser):
     oid = live_server.ids["offering_a"]
     page.locator(f"#o{oid}-free_places").fill("5")
     page.locator(f"#o{oid}-wait_intake").fill("1")
-    page.get_by_role("button", name="Alles klopt nog").first.click()
-    page.wait_for_load_state()
+    submit_weekly(page)
     assert page.get_by_text("Opgeslagen: 1 gewijzigd, 0 bevestigd.").is_visible()
     axe_check(page)
     for path in ("/portaal/aanbod", "/portaal/aanbod/nieuw", f"/portaal/aanbod/{oid}", f"/portaal/aanbod/{oid}/historie",
@@ -51,8 +50,7 @@ def test_provider_weekly_update_shows_in_search(page, live_server, browser):
     # invalid input: Dutch message next to the field, typed value kept
     page.goto(live_server.url + "/portaal/")
     page.locator(f"#o{oid}-wait_intake").fill("300")
-    page.get_by_role("button", name="Alles klopt nog").first.click()
-    page.wait_for_load_state()
+    submit_weekly(page)
     assert page.locator(f"#o{oid}-wait_intake-error").inner_text().startswith("Een wachttijd")
     assert page.locator(f"#o{oid}-wait_intake").input_value() == "300"
     axe_check(page)
@@ -86,8 +84,7 @@ def test_auditor_sees_figures_change(page, live_server, browser):
     login(provider, live_server, "provider")
     oid = live_server.ids["offering_a"]
     provider.locator(f"#o{oid}-free_places").fill("7")
-    provider.get_by_role("button", name="Alles klopt nog").first.click()
-    provider.wait_for_load_state()
+    submit_weekly(provider)
     provider.context.close()
     page.reload()
     after = page.locator("#figures tbody tr", has_text="Logeeropvang").locator("td").all_inner_texts()

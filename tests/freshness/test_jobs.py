@@ -267,7 +267,8 @@ def test_scheduler_registers_all_jobs(app):
 
     scheduler = build_scheduler(app)
     jobs = {j.id: j for j in scheduler.get_jobs()}
-    assert set(jobs) == {"freshness", "reminders", "expire_statuses", "region_snapshots", "mail", "alerts"}
+    assert set(jobs) == {"freshness", "reminders", "expire_statuses", "region_snapshots", "mail", "alerts",
+                         "placement_answers", "placement_holds", "placement_retention"}
     assert str(scheduler.timezone) == "Europe/Amsterdam"
     assert "hour='8'" in str(jobs["reminders"].trigger)
 
@@ -295,3 +296,50 @@ def test_confirm_link_post_needs_csrf_and_skips_never_reported(app, database_url
     session.expire_all()
     assert session.get(Offering, never.id).last_confirmed_at is None  # nothing reported, nothing to confirm
     strict.extensions["wijzer_db"]["engine"].dispose()
+
+
+def _stale_offering_in_region_without_contact(make_provider, make_location, make_offering, report):
+    p = make_provider(name="Stil Zorg", email="info@stil.nl")
+    off = make_offering(p, make_location(p, postcode="3511"), ref="S-1")
+    report(off, free_places=1, intake_status="open")
+    return p, off
+
+
+def test_escalation_without_region_contact_is_recorded_once_and_the_job_succeeds(
+        app, session, run, make_provider, make_location, make_offering, report):
+    """Regression (issue 12): with no contact address for the region, the reminders job reported
+    'Mislukt' on its first run and every day after, retrying the escalation each time."""
+    _stale_offering_in_region_without_contact(make_provider, make_location, make_offering, report)
+    start = utcnow()
+    with time_machine.travel(start + timedelta(days=22), tick=False):
+        first = run("reminders")
+    assert first.status == "ok", first.detail
+    assert "geen adres" in first.detail
+    escalation = session.exec(select(Reminder).where(Reminder.kind == "escalation")).one()
+    assert escalation.recipients == "geen adres" and escalation.sent_at is not None
+    assert escalation.attempts == 1
+    with time_machine.travel(start + timedelta(days=23), tick=False):
+        second = run("reminders")
+    assert second.status == "ok", second.detail
+    session.expire_all()
+    assert session.exec(select(Reminder).where(Reminder.kind == "escalation")).one().attempts == 1  # not retried
+    assert _mails(session, "reminder:escalation") == []
+
+
+def test_escalation_without_region_contact_goes_to_the_admin_address(
+        app, session, run, make_provider, make_location, make_offering, report):
+    app.config["ADMIN_EMAIL"] = "beheer@wijzer.example"
+    _stale_offering_in_region_without_contact(make_provider, make_location, make_offering, report)
+    with time_machine.travel(utcnow() + timedelta(days=22), tick=False):
+        assert run("reminders").status == "ok"
+    assert [m.to for m in _mails(session, "reminder:escalation")] == ["beheer@wijzer.example"]
+
+
+def test_escalation_goes_to_every_region_contact(session, run, make_provider, make_location, make_offering, report):
+    region = session.get(Jeugdregio, "JZ22")
+    region.contact_email = "a@regio.nl, b@regio.nl"
+    session.commit()
+    _stale_offering_in_region_without_contact(make_provider, make_location, make_offering, report)
+    with time_machine.travel(utcnow() + timedelta(days=22), tick=False):
+        assert run("reminders").status == "ok"
+    assert [m.to for m in _mails(session, "reminder:escalation")] == ["a@regio.nl, b@regio.nl"]

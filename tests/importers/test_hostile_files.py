@@ -1,7 +1,7 @@
 """Hostile files (issue 11 items 9–12, issue 10 item 8 second half): every one gets a clear Dutch
 file-level answer from the reader, without padding, parsing a bomb, or quadratic work.
 
-The same files go through gunicorn in tests/concurrency/test_hostile_files.py.
+The same files go through gunicorn in tests/concurrency/test_hostile_uploads_under_gunicorn.py.
 """
 import io
 import zipfile

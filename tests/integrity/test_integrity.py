@@ -396,3 +396,21 @@ def test_total_places_on_every_path_and_free_cannot_exceed_it(client, session, l
     answer = client.post("/api/v1/capacity", headers=headers,
                          json={"records": [{"kvk": "11111111", "offering_ref": "A-1", "total_places": 20}]})
     assert answer.status_code == 200 and _fresh(session, Offering, o1.id).cur_total_places == 20
+
+
+def test_dry_run_imports_leave_the_callers_transaction_alone(session, world):
+    """Issue 16 item 1: importers never roll back their caller's session (a dry run used to discard the
+    caller's pending, uncommitted work)."""
+    from importers.capacity import import_capacity
+    from importers.providers import import_providers
+
+    provider = session.get(Provider, world["a"].id)
+    provider.phone = "030-7654321"  # the caller's own pending change
+    session.add(provider)
+    import_capacity(session, b"kvk,offering_ref,free_places\n11111111,A-1,4\n", "c.csv", dry_run=True)
+    header = "provider_name,kvk,location_name,postcode,offering_ref,care_type\n"
+    import_providers(session, (header + "Nieuw,33333333,L,3511AB,N-1,logeeropvang\n").encode(), "p.csv",
+                     dry_run=True)
+    session.commit()
+    assert _fresh(session, Provider, world["a"].id).phone == "030-7654321"
+    assert session.exec(select(func.count()).select_from(Provider)).one() == 1

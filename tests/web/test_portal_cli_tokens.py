@@ -11,8 +11,9 @@ def test_users_create_provider_staff_and_token_reads_own_portal(app, runner, ses
     make_offering(other, make_location(other, postcode="1012"), ref="ANDER-1")
     session.commit()
 
-    result = runner.invoke(args=["users", "create", "--email", "Staf@Eigen.nl", "--password", "Lang-Genoeg-Wachtwoord-1",
-                                 "--role", "provider", "--provider", own.kvk, "--name", "Staf"])
+    result = runner.invoke(args=["users", "create", "--email", "Staf@Eigen.nl", "--password-file", "-",
+                                 "--role", "provider", "--provider", own.kvk, "--name", "Staf"],
+                           input="Lang-Genoeg-Wachtwoord-1\n")
     assert result.exit_code == 0, result.output
     assert "Account aangemaakt: staf@eigen.nl (provider)" in result.output
     session.expire_all()
@@ -39,21 +40,25 @@ def test_users_create_provider_staff_and_token_reads_own_portal(app, runner, ses
 
 
 def test_users_create_auditor_with_region_and_errors(runner, session):
-    ok = runner.invoke(args=["users", "create", "--email", "regio@example.nl", "--password", "Lang-Genoeg-Wachtwoord-1",
-                             "--role", "auditor", "--region", "jz22"])
+    ok = runner.invoke(args=["users", "create", "--email", "regio@example.nl", "--role", "auditor", "--region", "jz22"],
+                       input="Lang-Genoeg-Wachtwoord-1\nLang-Genoeg-Wachtwoord-1\n")  # the prompt
     assert ok.exit_code == 0, ok.output
     session.expire_all()
     assert session.exec(select(User).where(User.email == "regio@example.nl")).one().region_code == "JZ22"
 
-    missing = runner.invoke(args=["users", "create", "--email", "x@example.nl", "--password", "Lang-Genoeg-Wachtwoord-1",
-                                  "--role", "provider", "--provider", "99999999"])
+    missing = runner.invoke(args=["users", "create", "--email", "x@example.nl", "--password-file", "-",
+                                  "--role", "provider", "--provider", "99999999"], input="Lang-Genoeg-Wachtwoord-1\n")
     assert missing.exit_code != 0 and "Geen zorgaanbieder met KvK-nummer 99999999" in missing.output
     assert runner.invoke(args=["users", "token", "--email", "niemand@example.nl"]).exit_code != 0
-    admin = runner.invoke(args=["users", "create", "--email", "beheer@example.nl", "--password", "Lang-Genoeg-Wachtwoord-1",
-                                "--role", "admin"])
+    admin = runner.invoke(args=["users", "create", "--email", "beheer@example.nl", "--password-file", "-",
+                                "--role", "admin"], input="Lang-Genoeg-Wachtwoord-1\n")
     assert admin.exit_code == 0, admin.output
     session.expire_all()
     assert session.exec(select(User).where(User.role == "admin")).one().email == "beheer@example.nl"
+    # the password is never taken from argv alone
+    argv = runner.invoke(args=["users", "create", "--email", "y@example.nl", "--password", "Lang-Genoeg-Wachtwoord-1",
+                               "--role", "referrer"])
+    assert argv.exit_code != 0 and "No such option" in argv.output
 
 
 def test_upload_route_is_provider_only(app, make_user, make_provider):

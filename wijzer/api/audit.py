@@ -19,12 +19,12 @@ def _authorised_region(code: str):
     """(region, None) or (None, error response) with the audit endpoint's authorisation."""
     if not current_user.is_authenticated:
         return None, api_error(401, "unauthorized", "Stuur een API-sleutel: 'Authorization: Bearer <sleutel>'.")
-    if current_user.role not in ("auditor", "admin"):
+    if current_user.role not in ("auditor", "region_admin", "admin"):
         return None, api_error(403, "forbidden", "Alleen regio-auditors en beheerders zien de regio-audit.")
     region = get_session().get(Jeugdregio, code.upper())
     if region is None:
         return None, api_error(404, "not_found", f"Onbekende jeugdregio '{code}'.")
-    if current_user.role == "auditor" and current_user.region_code != region.code:
+    if current_user.role in ("auditor", "region_admin") and current_user.region_code != region.code:
         return None, api_error(403, "forbidden", "U ziet alleen de audit van uw eigen regio.")
     return region, None
 

@@ -11,7 +11,7 @@ NULLABLE_INT = {"type": ["integer", "null"]}
 RESULT = {
     "type": "object",
     "required": ["offering_id", "offering_ref", "care_type", "tags", "min_age", "max_age", "modalities", "funding",
-                 "provider", "location", "distance_km", "free_places", "waiting_weeks_intake",
+                 "provider", "location", "distance_km", "free_places", "held_places", "waiting_weeks_intake",
                  "waiting_weeks_treatment", "intake_status", "last_confirmed_at", "freshness", "waitlist_length",
                  "next_free_date", "place_now", "expected_start_days", "contract_regions", "contracted_for_family"],
     "properties": {
@@ -32,7 +32,11 @@ RESULT = {
                                     "municipality_code": {"type": "string"}, "region_code": {"type": "string"},
                                     "lat": {"type": "number"}, "lon": {"type": "number"}}},
         "distance_km": {"type": ["number", "null"]},
-        "free_places": NULLABLE_INT, "waiting_weeks_intake": NULLABLE_INT, "waiting_weeks_treatment": NULLABLE_INT,
+        "free_places": {"type": ["integer", "null"], "minimum": 0,
+                        "description": "Gemelde vrije plekken min actief vastgehouden plekken (nooit onder nul)"},
+        "held_places": {"type": "integer", "minimum": 0,
+                        "description": "Plekken vastgehouden voor een geaccepteerd plaatsingsverzoek"},
+        "waiting_weeks_intake": NULLABLE_INT, "waiting_weeks_treatment": NULLABLE_INT,
         "intake_status": {"type": ["string", "null"], "enum": [*domain.INTAKE_STATUSES, None]},
         "last_confirmed_at": {"type": ["string", "null"], "format": "date-time"},
         "freshness": {"type": "string", "enum": ["fresh", "aging", "stale", "unknown"]},

@@ -40,7 +40,7 @@ def hit_json(hit: Hit) -> dict:
                      "municipality_code": loc.gemeente_code, "region_code": loc.region_code,
                      "lat": loc.lat, "lon": loc.lon},
         "distance_km": None if hit.distance_km is None else round(hit.distance_km, 2),
-        "free_places": hit.free_places, "total_places": o.cur_total_places,
+        "free_places": hit.free_places, "held_places": hit.held_places, "total_places": o.cur_total_places,
         "waiting_weeks_intake": o.cur_wait_intake,
         "waiting_weeks_treatment": o.cur_wait_treatment, "intake_status": o.cur_intake_status,
         "waitlist_length": o.cur_waitlist_length,

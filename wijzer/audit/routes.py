@@ -17,7 +17,7 @@ from wijzer.audit.exports import Col, Sheet, respond
 from wijzer.audit.mapsvg import COLOURS, LEGEND, region_map
 from wijzer.auth import role_required
 from wijzer.db import get_session
-from wijzer.domain import CARE_TYPES
+from wijzer.domain import CARE_TYPES, REGION_ROLES
 from wijzer.models import Gemeente, Jeugdregio
 from wijzer.services.availability import thresholds_for
 from wijzer.services.regions import BASES, compliance, parse_basis, region_audit
@@ -93,7 +93,7 @@ def _region(code: str) -> Jeugdregio:
     region = get_session().get(Jeugdregio, code.upper())
     if region is None:
         abort(404)
-    if current_user.role == "auditor" and current_user.region_code != region.code:
+    if current_user.role in REGION_ROLES and current_user.region_code != region.code:
         abort(403)
     return region
 
@@ -129,15 +129,15 @@ def _about(region: Jeugdregio | None, basis: str, now, period=None, what: str = 
 
 
 @bp.route("/")
-@role_required("auditor", "admin")
+@role_required("auditor", "region_admin", "admin")
 def index():
-    if current_user.role == "auditor":
+    if current_user.role in REGION_ROLES:
         return redirect(url_for("audit.dashboard", code=current_user.region_code))
     return redirect(url_for("audit.national"))
 
 
 @bp.route("/<code>")
-@role_required("auditor", "admin")
+@role_required("auditor", "region_admin", "admin")
 def dashboard(code: str):
     session = get_session()
     region = _region(code)
@@ -159,7 +159,7 @@ def dashboard(code: str):
 
 
 @bp.route("/<code>/naleving")
-@role_required("auditor", "admin")
+@role_required("auditor", "region_admin", "admin")
 def compliance_page(code: str):
     region = _region(code)
     basis = _basis()
@@ -172,7 +172,7 @@ def compliance_page(code: str):
 
 
 @bp.route("/<code>/export/<table>.<fmt>")
-@role_required("auditor", "admin")
+@role_required("auditor", "region_admin", "admin")
 def export(code: str, table: str, fmt: str):
     if fmt not in ("csv", "xlsx") or table not in ("cijfers", "gaten", "naleving", "trends"):
         abort(404)
@@ -205,13 +205,13 @@ def export(code: str, table: str, fmt: str):
 
 
 @bp.route("/<code>/rapport")
-@role_required("auditor", "admin")
+@role_required("auditor", "region_admin", "admin")
 def report(code: str):
     return _report(code, "html")
 
 
 @bp.route("/<code>/rapport.xlsx")
-@role_required("auditor", "admin")
+@role_required("auditor", "region_admin", "admin")
 def report_xlsx(code: str):
     return _report(code, "xlsx")
 
@@ -249,17 +249,17 @@ def _report(code: str, fmt: str):
 
 
 @bp.route("/landelijk")
-@role_required("auditor", "admin")
+@role_required("auditor", "region_admin", "admin")
 def national():
     basis = _basis()
     data = national_comparison(get_session(), utcnow(), current_app.config, basis)
-    own = current_user.region_code if current_user.role == "auditor" else None
+    own = current_user.region_code if current_user.role in ("auditor", "region_admin") else None
     return render_template("audit/national.html", rows=data["rows"], medians=data["medians"], own=own, basis=basis,
                            bases=BASES, care_types=CARE_TYPES)
 
 
 @bp.route("/landelijk/export.<fmt>")
-@role_required("auditor", "admin")
+@role_required("auditor", "region_admin", "admin")
 def national_export(fmt: str):
     if fmt not in ("csv", "xlsx"):
         abort(404)
@@ -270,7 +270,7 @@ def national_export(fmt: str):
     basis = _basis()
     now = utcnow()
     data = national_comparison(get_session(), now, current_app.config, basis)
-    own = current_user.region_code if current_user.role == "auditor" else None
+    own = current_user.region_code if current_user.role in ("auditor", "region_admin") else None
     medians = [{"region_code": "NL", "region_name": "Landelijke mediaan"} | m for m in data["medians"].values()]
     sheets = [Sheet("Landelijk", NATIONAL_COLUMNS, data["rows"],
                     highlight={i for i, r in enumerate(data["rows"]) if r["region_code"] == own}),

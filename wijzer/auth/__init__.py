@@ -36,6 +36,8 @@ def safe_next(target: str | None, default: str) -> str:
 
 
 def home_for(user) -> str:
+    if user.role == "region_admin":
+        return url_for("audit.dashboard", code=user.region_code)
     return {"provider": url_for("providers.weekly"), "admin": url_for("providers.admin_home")}.get(
         user.role, url_for("search.home"))
 

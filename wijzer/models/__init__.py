@@ -7,6 +7,7 @@ from wijzer.models.capacity import CapacityReport
 from wijzer.models.feedback import NoPlaceReport
 from wijzer.models.freshness import FreshnessTransition, JobRun, RegionSnapshot, Reminder
 from wijzer.models.mail import OutboxMail
+from wijzer.models.placement import PlacementItem, PlacementRequest
 from wijzer.models.providers import Location, Offering, Provider
 from wijzer.models.regions import Gemeente, Jeugdregio, PostcodeArea
 from wijzer.models.vocabulary import VocabularyTerm
@@ -15,6 +16,6 @@ __all__ = [
     "Alert", "AlertMail", "AlertPlaceState",
     "ApiToken", "AuditLog", "CapacityReport", "FreshnessTransition", "JobRun", "Gemeente", "Invitation", "Jeugdregio", "Location",
     "LoginSession", "LoginThrottle",
-    "NoPlaceReport", "Offering", "OutboxMail", "PasswordReset", "PostcodeArea", "Provider", "RegionSnapshot", "Reminder", "User",
+    "NoPlaceReport", "Offering", "OutboxMail", "PasswordReset", "PlacementItem", "PlacementRequest", "PostcodeArea", "Provider", "RegionSnapshot", "Reminder", "User",
     "VocabularyTerm",
 ]

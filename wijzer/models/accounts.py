@@ -15,9 +15,12 @@ class User(SQLModel, table=True):
     email: str = Field(max_length=254, unique=True)  # stored lower-case
     name: str = Field(default="", max_length=200)
     password_hash: str = Field(default="", max_length=256)
-    role: str = Field(max_length=10)  # admin | provider | referrer | auditor
+    role: str = Field(max_length=20)  # admin | provider | referrer | auditor | region_admin
     provider_id: int | None = Field(default=None, foreign_key="provider.id", index=True)
+    # The jeugdregio of an auditor, a regiobeheerder (region_admin) or a referrer (may be empty).
     region_code: str | None = Field(default=None, foreign_key="jeugdregio.code", max_length=4)
+    # Provider staff only: may invite and remove colleagues of the same provider.
+    provider_admin: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
     active: bool = True  # False while disabled (see accounts.set_user_disabled)
     disabled_at: datetime | None = None
     # Bumped on password change, reset and disabling so that every existing session ends.
@@ -58,8 +61,11 @@ class Invitation(SQLModel, table=True):
     __tablename__ = "invitation"
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(max_length=254)
-    role: str = Field(max_length=10)
+    role: str = Field(max_length=20)
     provider_id: int | None = Field(default=None, foreign_key="provider.id")
+    provider_admin: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
+    # invitation (sent by someone) | registration (self-registration of a referrer, e-mail verification)
+    kind: str = Field(default="invitation", max_length=12, sa_column_kwargs={"server_default": "invitation"})
     region_code: str | None = Field(default=None, foreign_key="jeugdregio.code", max_length=4)
     token_hash: str = Field(max_length=64, unique=True)
     expires_at: datetime

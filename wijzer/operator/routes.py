@@ -7,6 +7,7 @@ from wijzer.db import get_session
 from wijzer.jobs import JOBS, SCHEDULE_TEXT
 from wijzer.models import JobRun, OutboxMail, Reminder
 from wijzer.operator import bp
+from wijzer.services.regions_admin import NO_ADDRESS
 
 
 @bp.route("/")
@@ -19,6 +20,8 @@ def jobs():
                             .limit(20)).all()
     unsent = session.exec(select(Reminder).where(Reminder.sent_at.is_(None)).order_by(Reminder.created_at.desc())
                           .limit(50)).all()
+    no_address = session.exec(select(Reminder).where(Reminder.kind == "escalation", Reminder.recipients == NO_ADDRESS)
+                              .order_by(Reminder.created_at.desc()).limit(50)).all()
     outbox = session.exec(select(OutboxMail).order_by(OutboxMail.created_at.desc()).limit(30)).all()
     return render_template("operator/jobs.html", last=last, schedule=SCHEDULE_TEXT, failures=failures,
-                           unsent=unsent, outbox=outbox)
+                           unsent=unsent, outbox=outbox, no_address=no_address)

@@ -60,7 +60,7 @@ def user_by_email(session: Session, email: str) -> User | None:
 
 def create_user(session: Session, *, email: str, password: str | None, role: str, name: str = "",
                 provider_id: int | None = None, region_code: str | None = None, actor: str = "cli",
-                user=None) -> User:
+                user=None, provider_admin: bool = False) -> User:
     try:
         email = normalise_email(email)
     except ValueError as exc:
@@ -69,15 +69,18 @@ def create_user(session: Session, *, email: str, password: str | None, role: str
         raise RuleError(f"Onbekende rol '{role}'. Kies uit: {', '.join(ROLES)}.", "role")
     if role == "provider" and (provider_id is None or session.get(Provider, provider_id) is None):
         raise RuleError("Een medewerker van een zorgaanbieder hoort bij een bestaande zorgaanbieder.", "provider")
-    if role == "auditor" and (region_code is None or session.get(Jeugdregio, region_code) is None):
-        raise RuleError("Een regio-auditor hoort bij een bestaande jeugdregio.", "region")
+    if role in ("auditor", "region_admin") and (region_code is None or session.get(Jeugdregio, region_code) is None):
+        raise RuleError(f"Een {ROLES[role].lower()} hoort bij een bestaande jeugdregio.", "region")
+    if role == "referrer" and region_code is not None and session.get(Jeugdregio, region_code) is None:
+        raise RuleError(f"Onbekende jeugdregio '{region_code}'.", "region")
     if user_by_email(session, email) is not None:
         raise RuleError(f"Er is al een account voor {email}.", "email")
     if password is not None:
         check_password_policy(password, email)
     new = User(email=email, name=name, role=role,
                provider_id=provider_id if role == "provider" else None,
-               region_code=region_code if role == "auditor" else None,
+               region_code=region_code if role in ("auditor", "region_admin", "referrer") else None,
+               provider_admin=bool(provider_admin) and role == "provider",
                password_hash=generate_password_hash(password, method=HASH_METHOD) if password else "")
     session.add(new)
     session.flush()
@@ -263,7 +266,8 @@ def revoke_api_token(session: Session, user: User, token_id: int) -> bool:
 
 
 def create_invitation(session: Session, *, email: str, role: str, provider_id: int | None = None,
-                      region_code: str | None = None, ttl_hours: int = 72, by=None) -> tuple[Invitation, str]:
+                      region_code: str | None = None, ttl_hours: int = 72, by=None, provider_admin: bool = False,
+                      kind: str = "invitation") -> tuple[Invitation, str]:
     try:
         email = normalise_email(email)
     except ValueError as exc:
@@ -275,11 +279,14 @@ def create_invitation(session: Session, *, email: str, role: str, provider_id: i
     plain = secrets.token_urlsafe(32)
     inv = Invitation(email=email, role=role, provider_id=provider_id, region_code=region_code,
                      token_hash=sha256(plain), expires_at=utcnow() + timedelta(hours=ttl_hours),
-                     created_by=getattr(by, "id", None))
+                     created_by=getattr(by, "id", None), provider_admin=bool(provider_admin) and role == "provider",
+                     kind=kind)
     session.add(inv)
     session.flush()
     auditlog.record(session, action="invite", entity="invitation", entity_id=inv.id, user=by,
-                    detail={"email": email, "role": role, "provider_id": provider_id})
+                    actor=None if by is not None else (email if kind == "registration" else "cli"),
+                    detail={"email": email, "role": role, "provider_id": provider_id, "region_code": region_code,
+                            "provider_admin": bool(provider_admin), "kind": kind})
     return inv, plain
 
 
@@ -293,8 +300,10 @@ def invitation_for(session: Session, plain: str) -> Invitation | None:
 
 def accept_invitation(session: Session, inv: Invitation, *, name: str, password: str) -> User:
     user = create_user(session, email=inv.email, password=password, role=inv.role, name=name,
-                       provider_id=inv.provider_id, region_code=inv.region_code, actor=inv.email)
+                       provider_id=inv.provider_id, region_code=inv.region_code, actor=inv.email,
+                       provider_admin=inv.provider_admin)
     inv.used_at = utcnow()
+    user.last_login_at = inv.used_at  # accepting logs the new user in
     session.add(inv)
     return user
 

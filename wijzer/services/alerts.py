@@ -388,7 +388,7 @@ def send_alert_mails(session: Session, now: datetime, config) -> tuple[int, list
             session.commit()
             continue
         subject, body = compose(session, am, alert, config)
-        row = mail.send_mail(session, [user.email], subject, body, kind=f"alert:{am.kind}", key=f"alert:{mid}")
+        row = mail.send_mail(session, [user.email], subject, body, kind=f"alert:{am.kind}", key=f"alert-mail:{am.id}")
         error = mail.send_queued_now(session, row, config, now)  # queued once under its key, then sent
         session.refresh(am)
         if error is not None:

@@ -2,7 +2,8 @@
 
 Definitions (issue "Region audit"):
 - An offering belongs to a region when its location lies in one of the region's gemeenten.
-- Counts and free places cover all the region's active offerings; waits, percentiles and shares over
+- Counts and free places cover all the region's active offerings (free places minus places held for a
+  plaatsingsverzoek, never below zero per offering); waits, percentiles and shares over
   norm cover those that are not stale (fresh or aging) and have a known value; ``share_stale`` is over
   all offerings and counts never-confirmed offerings (freshness unknown) as stale.
 - Percentiles interpolate linearly, as ``statistics.quantiles(..., method="inclusive")``.
@@ -22,7 +23,9 @@ from wijzer.domain import CARE_TYPES, unpack
 from wijzer.geo import fast_km, geodesic_km
 from wijzer.models import Gemeente, Jeugdregio, NoPlaceReport, Offering, RegionSnapshot
 from wijzer.services.availability import Thresholds, freshness_of
+from wijzer.services.placement import held_places, shown_free
 from wijzer.services.search import region_thresholds
+from wijzer.timeutil import AMS
 
 
 def percentile(values: list[float], p: float) -> float | None:
@@ -123,13 +126,15 @@ def all_region_figures(session: Session, now: datetime, config, regions: list[st
     thresholds = region_thresholds(session, config)
     codes = regions or [r for r in thresholds if r is not None]
     figures = {code: {ct: CareTypeFigures(ct) for ct in CARE_TYPES} for code in codes}
-    stmt = select(Offering.region_code, Offering.contract_regions, Offering.care_type, Offering.provider_id,
+    held = held_places(session, None, now.astimezone(AMS).date())  # places held for plaatsingsverzoeken
+    stmt = select(Offering.id, Offering.region_code, Offering.contract_regions, Offering.care_type, Offering.provider_id,
                   Offering.cur_free_places, Offering.cur_total_places, Offering.cur_wait_intake,
                   Offering.cur_wait_treatment, Offering.last_confirmed_at).where(Offering.active)
     cond = region_filter(basis, regions)
     if cond is not None:
         stmt = stmt.where(cond)
-    for region, contracts, ct, provider_id, free, total, wi, wt, confirmed in session.exec(stmt):
+    for oid, region, contracts, ct, provider_id, free, total, wi, wt, confirmed in session.exec(stmt):
+        free = shown_free(free, held.get(oid, 0))
         for code in regions_of(basis, region, contracts):
             f = figures.get(code, {}).get(ct)
             if f is not None:

@@ -15,8 +15,9 @@ within each: places now first, then by **expected start** (the expected next fre
 provider gave one, else aanmeldingswachttijd + behandelingswachttijd, a missing treatment wait
 counting as 0; unknown last), then distance.
 
-Free places are computed in exactly one place, :func:`free_places_column`; everything (the rank, "place
-now", the cards, the API, the alerts) reads them from there.
+Free places are computed in exactly one place, :func:`free_places_column` (reported free places minus the
+places held for plaatsingsverzoeken, never below zero); everything (the rank, "place now", the cards, the
+API, the alerts) reads them from there.
 """
 from __future__ import annotations
 
@@ -31,15 +32,19 @@ from wijzer.geo import PostcodePoint, bounding_box, fast_km, geodesic_km, lookup
 from wijzer.models import Jeugdregio, Location, Offering, Provider
 from wijzer.schemas import SearchFilters
 from wijzer.services.availability import Thresholds, thresholds_for
+from wijzer.services.placement import held_places, held_places_column
 
 EDGE_MARGIN = 0.001  # within 0.1 % of the radius the exact geodesic decides (fast_km is within 0.05 %)
 UNKNOWN_START = 10_000_000  # days; sorts unknown expected starts last
 FRESHNESS = ("fresh", "aging", "stale", "unknown")
 
 
-def free_places_column():
-    """The free places a search shows, ranks by and counts as "place now" (the one place to change)."""
-    return Offering.cur_free_places
+def free_places_column(today: date):
+    """The free places a search shows, ranks by and counts as "place now" (the one place to change):
+    the reported free places minus the places held for plaatsingsverzoeken on ``today``, never below
+    zero; unknown stays unknown."""
+    net = Offering.cur_free_places - held_places_column(today)
+    return case((Offering.cur_free_places.is_(None), None), (net < 0, 0), else_=net)
 
 
 @dataclass
@@ -55,6 +60,7 @@ class Hit:
     free_places: int | None = None
     expected_start_days: int | None = None
     contracted_for_family: bool | None = None  # None without the family's postcode
+    held_places: int = 0  # places held for accepted plaatsingsverzoeken (already subtracted from free_places)
 
     @property
     def reliable(self) -> bool:
@@ -133,7 +139,7 @@ def state_columns(session: Session, now: datetime, today: date, thresholds: dict
                  (confirmed >= _per_region(thresholds, now, "stale_days"), 1), else_=2)
     expired_cond = and_(Offering.cur_status_until.is_not(None), Offering.cur_status_until < today)
     expired = case((expired_cond, 1), else_=0)
-    free = free_places_column()
+    free = free_places_column(today)
     place_now = case((and_(confirmed.is_not(None), confirmed >= _per_region(thresholds, now, "stale_days"),
                            ~expired_cond, Offering.cur_intake_status == "open", free > 0), 1), else_=0)
     start = case((and_(Offering.cur_next_free_date.is_not(None), Offering.cur_next_free_date >= today),
@@ -229,19 +235,20 @@ def search_offerings(session: Session, filters: SearchFilters, now: datetime, co
                         .join(Location, Location.id == Offering.location_id)
                         .where(Offering.id.in_([r[1] for r in page]))).all()
     by_id = {o.id: (o, p, loc) for o, p, loc in rows}
+    held = held_places(session, list(by_id), today)
     for _key, oid, fresh, place_now, expired, start, free in page:
         off, prov, loc = by_id[oid]
         result.results.append(_hit(off, prov, loc, origin, fresh, place_now, expired, start, free,
-                                   thresholds.get(off.region_code, default)))
+                                   thresholds.get(off.region_code, default), held.get(oid, 0)))
     return result
 
 
-def _hit(off, prov, loc, origin, fresh, place_now, expired, start, free, t) -> Hit:
+def _hit(off, prov, loc, origin, fresh, place_now, expired, start, free, t, held: int = 0) -> Hit:
     dist = geodesic_km(origin.lat, origin.lon, off.lat, off.lon) if origin is not None else None
     contracted = (origin.region_code in off.contract_region_list) if origin is not None else None
     return Hit(off, prov, loc, dist, FRESHNESS[fresh], bool(place_now), bool(expired), t,
                free_places=free, expected_start_days=None if start is None else int(start),
-               contracted_for_family=contracted)
+               contracted_for_family=contracted, held_places=held)
 
 
 def offering_detail(session: Session, offering_id: int, now: datetime, config,
@@ -258,7 +265,8 @@ def offering_detail(session: Session, offering_id: int, now: datetime, config,
         return None
     off, prov, loc, fresh, expired, place_now, start, free = row
     return _hit(off, prov, loc, origin, fresh, place_now, expired, start, free,
-                thresholds.get(off.region_code, thresholds[None]))
+                thresholds.get(off.region_code, thresholds[None]),
+                held_places(session, [off.id], now.astimezone(AMS).date()).get(off.id, 0))
 
 
 def place_now_ids(session: Session, now: datetime, config, thresholds: dict | None = None) -> set[int]:

@@ -1,0 +1,257 @@
+"""Input rules of the plaatsingsverzoek, shared by the web forms and the JSON API.
+
+The note and the reference are screened for obvious personal data: a number that passes the BSN
+11-proof (``stdnum.nl.bsn``), a date of birth, a postcode with a house number or a street with a house
+number. Names cannot be recognised reliably; the form warns against them.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from pydantic import ConfigDict, Field, field_validator
+from stdnum.nl import bsn
+
+from wijzer import domain
+from wijzer.schemas import _Base, _blank_to_none, _care_type_code, _check_codes, _csv
+from wijzer.timeutil import today_local
+
+MAX_ITEMS = 3
+NOTE_MAX = 500
+REFERENCE_RE = re.compile(r"^[A-Za-z0-9._\-/ ]{1,64}$")
+ANSWERS = ("accept", "decline", "counter")
+DECLINE_REASONS: dict[str, str] = {
+    "geen_plek": "Geen plek",
+    "doelgroep": "Past niet bij de doelgroep",
+    "werkgebied": "Buiten werkgebied",
+    "anders": "Anders",
+}
+
+# 9 digits, optionally grouped with spaces or dots (123456782, 123.456.782, 1234 56 782).
+_NUMBER_RE = re.compile(r"(?<![\d\-/])\d(?:[ .]?\d){8}(?![\d\-/])")
+_MONTHS = ("januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november|december|"
+           "jan|feb|mrt|apr|jun|jul|aug|sep|sept|okt|nov|dec")
+_DATE_RES = (
+    re.compile(r"(?<!\d)(?P<d>\d{1,2})[-/.](?P<m>\d{1,2})[-/.](?P<y>(?:19|20)\d{2})(?!\d)"),
+    re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})(?!\d)"),
+    re.compile(rf"(?<!\d)(?P<d>\d{{1,2}})\s+(?P<mn>{_MONTHS})\.?\s+(?P<y>(?:19|20)\d{{2}})(?!\d)", re.I),
+)
+_BIRTH_WORDS = re.compile(r"\b(geb(?:oren|\.|oortedatum|oortedag)?|geboorte|dob|d\.o\.b\.?)\b", re.I)
+_PC6_RE = re.compile(r"\b[1-9]\d{3}\s?(?!SA|SD|SS)[A-Za-z]{2}\b")
+_HOUSE_NUMBER_RE = re.compile(r"\b\d{1,5}(?:\s?[a-zA-Z]\b|-\d+)?\b")
+_STREET_RE = re.compile(
+    r"\b[A-Za-zÀ-ÿ'.\-]{2,}(?:straat|laan|weg|plein|gracht|kade|singel|dijk|hof|pad|steeg|dreef|park|"
+    r"markt|baan|ring|veld|erf|hoek|wal|haven|burg|kamp|straatweg|lei|dam)\s+\d{1,5}\b", re.I)
+_MONTH_NUM = {name: i for i, names in enumerate(
+    (("januari", "jan"), ("februari", "feb"), ("maart", "mrt"), ("april", "apr"), ("mei",), ("juni", "jun"),
+     ("juli", "jul"), ("augustus", "aug"), ("september", "sep", "sept"), ("oktober", "okt"),
+     ("november", "nov"), ("december", "dec")), start=1) for name in names}
+
+NOTE_WARNING = ("Noem geen namen, geboortedatum, BSN of adres van het kind of het gezin. Beschrijf alleen wat de "
+                "aanbieder nodig heeft om te beoordelen of de plek past.")
+
+
+def _dates(text: str):
+    for rx in _DATE_RES:
+        for m in rx.finditer(text):
+            month = int(m.group("m")) if "m" in m.groupdict() and m.group("m") else _MONTH_NUM.get(
+                m.group("mn").lower().rstrip("."), 0)
+            try:
+                yield m.start(), date(int(m.group("y")), month, int(m.group("d")))
+            except ValueError:
+                continue
+
+
+def screen_text(text: str | None, today: date | None = None) -> str | None:
+    """A Dutch message when ``text`` contains obvious personal data, else None."""
+    if not text:
+        return None
+    today = today or today_local()
+    for m in _NUMBER_RE.finditer(text):
+        digits = re.sub(r"\D", "", m.group())
+        if bsn.is_valid(digits):
+            return "Er staat een nummer in dat op een BSN lijkt. Noem geen BSN of ander persoonsnummer."
+    for start, d in _dates(text):
+        labelled = _BIRTH_WORDS.search(text[max(0, start - 25):start])
+        if labelled or d <= today - timedelta(days=365):
+            return "Er staat een datum in die op een geboortedatum lijkt. Noem geen geboortedatum; de leeftijd is genoeg."
+    if _BIRTH_WORDS.search(text) and re.search(r"\d", text):
+        for m in _BIRTH_WORDS.finditer(text):
+            if re.search(r"\d", text[m.end():m.end() + 20]):
+                return "Noem geen geboortedatum; de leeftijd is genoeg."
+    for m in _PC6_RE.finditer(text):
+        around = text[max(0, m.start() - 30):m.start()] + " " + text[m.end():m.end() + 30]
+        if _HOUSE_NUMBER_RE.search(around):
+            return "Er staat een postcode met huisnummer in. Noem geen adres; de gemeente is genoeg."
+    if _STREET_RE.search(text):
+        return "Er staat een straat met huisnummer in. Noem geen adres; de gemeente is genoeg."
+    return None
+
+
+class RequestInput(_Base):
+    """A new plaatsingsverzoek (web form and ``POST /api/v1/requests``)."""
+
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+    offering_ids: list[int]
+    age: int
+    tags: list[str] = []
+    care_type: str
+    modality: str | None = None
+    gemeente_code: str
+    start_from: date
+    start_to: date
+    note: str | None = Field(default=None, max_length=NOTE_MAX)
+    reference: str
+
+    _blank = field_validator("modality", "note", "age", "start_from", "start_to", mode="before")(_blank_to_none)
+
+    @field_validator("offering_ids", mode="before")
+    @classmethod
+    def _ids(cls, v):
+        if isinstance(v, (str, int)):
+            v = [v]
+        if not isinstance(v, (list, tuple)):
+            raise ValueError("Kies 1 tot 3 aanbiedingen.")
+        out = []
+        for x in v:
+            if isinstance(x, bool):
+                raise ValueError("Een aanbod-id is een heel getal.")
+            try:
+                out.append(int(x))
+            except (TypeError, ValueError):
+                raise ValueError("Een aanbod-id is een heel getal.") from None
+        out = list(dict.fromkeys(out))
+        if not 1 <= len(out) <= MAX_ITEMS:
+            raise ValueError(f"Kies 1 tot {MAX_ITEMS} aanbiedingen.")
+        if any(not 0 < x < 2**31 for x in out):
+            raise ValueError("Onbekend aanbod.")
+        return out
+
+    @field_validator("age")
+    @classmethod
+    def _age(cls, v):
+        if not domain.MIN_AGE <= v <= domain.MAX_AGE:
+            raise ValueError(f"Een leeftijd ligt tussen {domain.MIN_AGE} en {domain.MAX_AGE} jaar.")
+        return v
+
+    @field_validator("tags", mode="before")
+    @classmethod
+    def _tags(cls, v):
+        return _check_codes(_csv(v), domain.TAGS, "doelgroep")
+
+    @field_validator("care_type", mode="before")
+    @classmethod
+    def _care_type(cls, v):
+        return _care_type_code(v)
+
+    @field_validator("modality", mode="before")
+    @classmethod
+    def _modality(cls, v):
+        v = _blank_to_none(v)  # before-validators run last-defined first: the blank rule has not run yet
+        return None if v is None else _check_codes([str(v).strip().lower()], domain.MODALITIES, "vorm")[0]
+
+    @field_validator("gemeente_code", mode="before")
+    @classmethod
+    def _gemeente(cls, v):
+        v = str(v or "").strip().upper()
+        if not re.match(r"^GM\d{4}$", v):
+            raise ValueError("Kies de gemeente van het gezin (een CBS-code zoals GM0344).")
+        return v
+
+    @field_validator("start_from")
+    @classmethod
+    def _from(cls, v):
+        if v < today_local():
+            raise ValueError("De gewenste startdatum ligt in het verleden.")
+        return v
+
+    @field_validator("note")
+    @classmethod
+    def _note(cls, v):
+        problem = screen_text(v)
+        if problem:
+            raise ValueError(problem)
+        return v
+
+    @field_validator("reference", mode="before")
+    @classmethod
+    def _reference(cls, v):
+        v = str(v or "").strip()
+        if not REFERENCE_RE.match(v):
+            raise ValueError("Vul uw eigen kenmerk in: 1–64 tekens (letters, cijfers, spatie en . _ - /).")
+        problem = screen_text(v)
+        if problem:
+            raise ValueError(problem)
+        return v
+
+    @field_validator("start_to")
+    @classmethod
+    def _to(cls, v, info):
+        start = info.data.get("start_from")
+        if start is not None and v < start:
+            raise ValueError("De einddatum van de gewenste start ligt vóór de begindatum.")
+        return v
+
+
+class AnswerInput(_Base):
+    """A provider's answer to one item (portal form and ``POST /api/v1/request-items/{id}/answer``)."""
+
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+    answer: str
+    hold_until: date | None = Field(default=None, validate_default=True)
+    reason: str | None = Field(default=None, validate_default=True)
+    earliest_start: date | None = Field(default=None, validate_default=True)
+
+    _blank = field_validator("hold_until", "reason", "earliest_start", mode="before")(_blank_to_none)
+
+    @field_validator("answer", mode="before")
+    @classmethod
+    def _answer(cls, v):
+        v = str(v or "").strip().lower()
+        if v not in ANSWERS:
+            raise ValueError("Kies accepteren, afwijzen of een tegenvoorstel.")
+        return v
+
+    @field_validator("reason", mode="before")
+    @classmethod
+    def _reason(cls, v):
+        v = _blank_to_none(v)  # before-validators run last-defined first: the blank rule has not run yet
+        if v is None:
+            return v
+        v = str(v).strip().lower()
+        if v not in DECLINE_REASONS:
+            raise ValueError(f"Kies een reden: {', '.join(DECLINE_REASONS.values())}.")
+        return v
+
+    @field_validator("hold_until")
+    @classmethod
+    def _hold(cls, v, info):
+        if info.data.get("answer") != "accept":
+            return None
+        if v is None:
+            raise ValueError("Vul in tot wanneer u de plek vasthoudt.")
+        if v < today_local():
+            raise ValueError("De datum tot wanneer u de plek vasthoudt ligt in het verleden.")
+        return v
+
+    @field_validator("reason")
+    @classmethod
+    def _reason_needed(cls, v, info):
+        if info.data.get("answer") != "decline":
+            return None
+        if v is None:
+            raise ValueError("Kies een reden om af te wijzen.")
+        return v
+
+    @field_validator("earliest_start")
+    @classmethod
+    def _earliest(cls, v, info):
+        if info.data.get("answer") != "counter":
+            return None
+        if v is None:
+            raise ValueError("Vul de vroegst mogelijke startdatum in.")
+        if v < today_local():
+            raise ValueError("De vroegst mogelijke startdatum ligt in het verleden.")
+        return v
