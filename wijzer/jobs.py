@@ -226,15 +226,11 @@ def job_reminders(session: Session, now: datetime, config) -> str:
             session.commit()
             failed.append(f"herinnering {rid}: {reminder.last_error}")
             continue
-        row = _queue_message(session, reminder, recipients, config)
-        session.commit()  # queued (once, under the reminder's key) before anything is sent
-        if config.get("MAIL_SERVER") and row.status == "outbox":
-            mail.deliver(session, config, now, ids=[row.id])
-            session.refresh(row)
-            session.refresh(reminder)
-        # Without an SMTP server the outbox is where mail goes (see wijzer.services.mail).
-        if config.get("MAIL_SERVER") and row.status != "sent":
-            reminder.last_error = (row.error or "De e-mail wacht op verzending.")[:1000]
+        # Queued once under the reminder's key, committed, then sent now.
+        error = mail.send_queued_now(session, _queue_message(session, reminder, recipients, config), config, now)
+        session.refresh(reminder)
+        if error is not None:
+            reminder.last_error = error
             reminder.lease_until = None
             session.add(reminder)
             session.commit()  # keeps the queued row and the error; the mail job and the next run retry

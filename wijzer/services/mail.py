@@ -169,6 +169,19 @@ def deliver(session: Session, config, now: datetime | None = None, ids=None) -> 
     return sent, problems
 
 
+def send_queued_now(session: Session, row: OutboxMail, config, now: datetime | None = None) -> str | None:
+    """For jobs that own a message (reminders, alerts): commit the queued ``row`` and send it now. Returns
+    None when it is sent (or, without an SMTP server, stays in the outbox by design), else the reason it
+    is still waiting (the ``mail`` job and the job's next run retry it)."""
+    session.commit()
+    if not config.get("MAIL_SERVER"):
+        return None
+    if row.status == "outbox":
+        deliver(session, config, now, ids=[row.id])
+        session.refresh(row)
+    return None if row.status == "sent" else (row.error or "De e-mail wacht op verzending.")[:1000]
+
+
 def job_mail(session: Session, now: datetime, config) -> str:
     """The ``mail`` job: send every due queued message."""
     from wijzer.jobs import JobFailed
