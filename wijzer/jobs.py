@@ -208,23 +208,18 @@ def job_reminders(session: Session, now: datetime, config) -> str:
         reminder = session.get(Reminder, rid)
         session.refresh(reminder)
         recipients = _recipients(session, reminder, config)
-        if not recipients and reminder.kind == "escalation":
-            # Nobody to escalate to: recorded once as "geen adres" (shown on the operator page and the
-            # region's settings page), not retried every run, and not a failure of the job.
+        if not recipients:
+            # Nobody to write to (a region without contact and no WIJZER_ADMIN_EMAIL, or a provider without
+            # an e-mail address or staff): recorded once as "geen adres" (shown on the operator page and
+            # the region's settings page), not retried every run, and not a failure of the job: a run fails
+            # only for real delivery errors.
             reminder.sent_at, reminder.recipients = utcnow(), NO_ADDRESS
-            reminder.last_error = "Geen contactadres van de regio en geen WIJZER_ADMIN_EMAIL bekend"
+            reminder.last_error = ("Geen contactadres van de regio en geen WIJZER_ADMIN_EMAIL bekend"
+                                   if reminder.kind == "escalation" else "Geen e-mailadres van de aanbieder bekend")
             reminder.lease_until = None
             session.add(reminder)
             session.commit()
             no_address += 1
-            continue
-        if not recipients:
-            reminder.last_error = ("Geen contactadres van de regio bekend" if reminder.kind == "escalation"
-                                   else "Geen e-mailadres van de aanbieder bekend")
-            reminder.lease_until = None
-            session.add(reminder)
-            session.commit()
-            failed.append(f"herinnering {rid}: {reminder.last_error}")
             continue
         # Queued once under the reminder's key, committed, then sent now.
         error = mail.send_queued_now(session, _queue_message(session, reminder, recipients, config), config, now)
@@ -242,7 +237,7 @@ def job_reminders(session: Session, now: datetime, config) -> str:
         sent += 1
     detail = f"{claimed} nieuwe herinneringen, {sent} verstuurd"
     if no_address:
-        detail += f", {no_address} escalatie(s) vastgelegd zonder ontvanger ({NO_ADDRESS})"
+        detail += f", {no_address} herinnering(en)/escalatie(s) vastgelegd zonder ontvanger ({NO_ADDRESS})"
     if failed:
         raise JobFailed(detail + f", {len(failed)} niet verstuurd: " + "; ".join(failed[:10]))
     return detail
