@@ -296,4 +296,6 @@ def test_api_documents_name_base_url_not_the_host_header(app, client):
     spec = client.get("/api/v1/openapi.json", headers={"Host": "evil.example"}).get_json()
     assert spec["servers"] == [{"url": BASE}]
     info = client.get("/hsds/", headers={"Host": "evil.example"}).get_json()
-    assert info["openapi_url"] == f"{BASE}/api/v1/openapi.json"
+    assert info["openapi_url"] == f"{BASE}/hsds/openapi.json"  # the official HSDS 3.1 description
+    hsds_spec = client.get("/hsds/openapi.json", headers={"Host": "evil.example"}).get_json()
+    assert hsds_spec["servers"] == [{"url": f"{BASE}/hsds"}]
