@@ -4,26 +4,16 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.concurrency.gunicorn_server import ROOT, call, running_gunicorn
+
 pytestmark = pytest.mark.concurrency
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def seed(db_url: str) -> list[tuple[str, str, str]]:
@@ -52,43 +42,10 @@ def seed(db_url: str) -> list[tuple[str, str, str]]:
 
 
 @pytest.fixture
-def gunicorn(scratch_database_url):
-    server_db = scratch_database_url
-    providers = seed(server_db)
-    port = free_port()
-    env = dict(os.environ, WIJZER_DATABASE_URL=server_db, WIJZER_SECRET_KEY="load-test-secret",
-               WIJZER_RATELIMIT_ENABLED="false")
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "2", "--threads", "4", "-b", f"127.0.0.1:{port}",
-                             "--timeout", "60", "wsgi:app"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(base + "/api/v1/health", timeout=2)
-            break
-        except (urllib.error.URLError, ConnectionError, TimeoutError):  # a busy machine: the first answer can take > 2 s
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        pytest.fail("gunicorn did not start: " + proc.stdout.read())
-    yield base, providers, server_db
-    proc.terminate()
-    log = proc.communicate(timeout=20)[0]
-    assert "database is locked" not in log and "Traceback" not in log, log[-3000:]
-
-
-def call(method: str, url: str, body: dict | None = None, token: str | None = None) -> tuple[int, str]:
-    req = urllib.request.Request(url, method=method, data=json.dumps(body).encode() if body is not None else None)
-    if body is not None:
-        req.add_header("Content-Type", "application/json")
-    if token:
-        req.add_header("Authorization", f"Bearer {token}")
-    try:
-        with urllib.request.urlopen(req, timeout=60) as resp:
-            return resp.status, resp.read().decode()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read().decode()
+def gunicorn(scratch_database_url, tmp_path):
+    providers = seed(scratch_database_url)
+    with running_gunicorn(scratch_database_url, tmp_path / "gunicorn.log") as base:
+        yield base, providers, scratch_database_url
 
 
 def test_concurrent_updates_and_searches(gunicorn):
@@ -115,3 +72,12 @@ def test_concurrent_updates_and_searches(gunicorn):
         notes = {row[0] for row in conn.execute(text("SELECT note FROM capacity_report"))}
     engine.dispose()
     assert notes == {f"update {n}" for n in range(50)}  # nothing lost
+
+
+def test_a_long_request_log_never_blocks_the_workers(gunicorn):
+    """The app logs a line per request. 1,500 requests write well over the 64 KB a pipe holds; when the
+    server's output went to an unread pipe, every worker thread blocked in its log write and requests hung."""
+    base, _, _ = gunicorn
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        statuses = list(pool.map(lambda _: call("GET", f"{base}/api/v1/health")[0], range(1500)))
+    assert statuses == [200] * 1500

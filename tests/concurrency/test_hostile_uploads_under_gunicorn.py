@@ -21,7 +21,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from test_gunicorn_load import call, gunicorn  # noqa: F401 (the fixture)
+
+from tests.concurrency.gunicorn_server import call
+from tests.concurrency.test_gunicorn_load import gunicorn  # noqa: F401 (the fixture)
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "importers"))
 import hostile_files as h  # noqa: E402
@@ -69,9 +71,8 @@ def upload(opener, base: str, filename: str, data: bytes) -> tuple[int, str, flo
                                  headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
     start = time.monotonic()
     try:
-        # Generous client timeout: every upload is bounded on the server (MAX_IMPORT_SECONDS), but all of them
-        # queue for 2 workers at once, and a busy machine stretches that queue; the test stays bounded by it.
-        with opener.open(req, timeout=600) as resp:
+        # every upload is bounded on the server (MAX_IMPORT_SECONDS); all of them queue for 2 workers at once
+        with opener.open(req, timeout=180) as resp:
             return resp.status, resp.read().decode(), time.monotonic() - start
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read().decode(), time.monotonic() - start

@@ -9,15 +9,12 @@ import os
 import subprocess
 import sys
 import threading
-import time
-import urllib.error
-import urllib.request
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.concurrency.test_gunicorn_load import ROOT, call, free_port
+from tests.concurrency.gunicorn_server import ROOT, call, running_gunicorn
 
 pytestmark = pytest.mark.concurrency
 PASSWORD = "Correct-Paard-Nietje-42"
@@ -52,29 +49,10 @@ def seed(db_url: str) -> dict:
 
 
 @pytest.fixture
-def server(scratch_database_url):
+def server(scratch_database_url, tmp_path):
     world = seed(scratch_database_url)
-    port = free_port()
-    env = dict(os.environ, WIJZER_DATABASE_URL=scratch_database_url, WIJZER_SECRET_KEY="race-test-secret",
-               WIJZER_RATELIMIT_ENABLED="false")
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "2", "--threads", "4", "-b", f"127.0.0.1:{port}",
-                             "--timeout", "60", "wsgi:app"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(base + "/api/v1/health", timeout=5)
-            break
-        except OSError:  # not up yet: refused, reset or a slow first answer on a busy machine
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        pytest.fail("gunicorn did not start: " + proc.stdout.read())
-    yield base, world, scratch_database_url
-    proc.terminate()
-    log = proc.communicate(timeout=20)[0]
-    assert "database is locked" not in log and "Traceback" not in log, log[-3000:]
+    with running_gunicorn(scratch_database_url, tmp_path / "gunicorn.log", secret="race-test-secret") as base:
+        yield base, world, scratch_database_url
 
 
 def test_two_referrers_confirming_holds_on_the_last_place(server):
