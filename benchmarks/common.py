@@ -20,11 +20,13 @@ def national_app(providers: int = 5000):
     from wijzer import create_app
 
     url = f"sqlite:///{DATASET}"
-    if not DATASET.exists():
-        DATASET.parent.mkdir(parents=True, exist_ok=True)
-        env = dict(os.environ, WIJZER_DATABASE_URL=url)
-        flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
-        subprocess.run([*flask, "setup"], cwd=ROOT, env=env, check=True, capture_output=True)
+    DATASET.parent.mkdir(parents=True, exist_ok=True)
+    seeded = DATASET.exists()
+    env = dict(os.environ, WIJZER_DATABASE_URL=url)
+    flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
+    # always: brings a dataset built by an older checkout up to the current migrations (idempotent)
+    subprocess.run([*flask, "setup"], cwd=ROOT, env=env, check=True, capture_output=True)
+    if not seeded:
         subprocess.run([*flask, "demo", "seed", "--providers", str(providers), "--seed", "1"], cwd=ROOT, env=env,
                        check=True)
     return create_app({"DATABASE_URL": url, "RATELIMIT_ENABLED": False, "SECRET_KEY": "bench",

@@ -228,3 +228,54 @@ def test_trend_exports_dutch_csv_raw_and_xlsx(app, session, history, make_user):
         c.number_format == "dd-mm-yyyy" for c in wb["Over deze export"]["B"])
     assert "Bezetting" in about and isinstance(about["Gemaakt op"], datetime)
     assert client.get("/regio/JZ03/export/trends.csv?van=morgen").status_code == 400
+
+
+def test_weeks_counted_fast_equal_the_offering_by_offering_reference(app, session, make_provider, make_location,
+                                                                      make_offering):
+    """A random year of history (ties in time, reports exactly at a week end or a stale cut, empty values,
+    total 0, offerings created before, between and after their reports, inactive ones, one deactivated and
+    reactivated): the one pass over the reports gives the same weeks as the week-by-week reference."""
+    import random
+    from datetime import timedelta
+
+    from wijzer.models import CapacityReport
+    from wijzer.services.search import region_thresholds
+    from wijzer.services.trends import local_midnight, mondays, reconstruct_weeks
+
+    rnd = random.Random(17)
+    weeks = mondays(date(2025, 11, 3), date(2026, 10, 26))
+    ends = [local_midnight(m + timedelta(days=7)) for m in weeks]
+    t = region_thresholds(session, app.config)[None]
+    providers = [make_provider(name=f"Willekeur {i}") for i in range(4)]
+    locations = [make_location(p, postcode=pc) for p, pc in zip(providers, ("1781", "1741", "1791", "1781"), strict=True)]
+    offerings = []
+    for i in range(40):
+        p = i % 4
+        off = make_offering(providers[p], locations[p], care_type=rnd.choice(["logeeropvang", "respijtzorg",
+                                                                              "specialistische_jeugdhulp"]))
+        off.created_at = ends[0] + timedelta(days=rnd.uniform(-60, 400))
+        off.active = i % 9 != 0
+        off.contract_regions = "|JZ03|" if i % 2 else "|JZ06|"
+        offerings.append(off)
+    for off in offerings:
+        moments = [ends[0] + timedelta(days=rnd.uniform(-40, 365)) for _ in range(rnd.randint(0, 30))]
+        moments += [rnd.choice(ends), rnd.choice(ends) - timedelta(days=t.stale_days)]  # exactly on a bound
+        moments += moments[:2]  # ties: the later id wins
+        for when in moments:
+            session.add(CapacityReport(
+                offering_id=off.id, reported_at=when, kind="update", source="import",
+                free_places=rnd.choice([None, 0, 1, 2, 5]), total_places=rnd.choice([None, 0, 3, 8]),
+                wait_intake=rnd.choice([None, 0, 3, 6, 12]), wait_treatment=rnd.choice([None, 2, 9])))
+    session.flush()
+    for action, day in (("deactivate", 100), ("activate", 200)):
+        entry = auditlog.record(session, action=action, entity="offering", entity_id=offerings[1].id, actor="test")
+        entry.at = ends[0] + timedelta(days=day)
+    session.commit()
+    for basis in ("location", "contract"):
+        fast = reconstruct_weeks(session, "JZ03", weeks, t, basis)
+        reference = reconstruct_weeks(session, "JZ03", weeks, t, basis, by_intervals=False)
+        assert fast == reference
+        assert sum(w[ct]["offerings"] for w in fast.values() for ct in w) > 200
+    by_location = reconstruct_weeks(session, "JZ03", weeks, t)
+    assert sum(w[ct]["offerings"] for w in by_location.values() for ct in w) > 500
+    assert any(w[ct]["median_wait_intake"] is not None for w in by_location.values() for ct in w)

@@ -16,7 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import DateTime, and_, literal_column, type_coerce
+from sqlalchemy import DateTime, String, and_, literal_column, type_coerce
 from sqlmodel import Session, select
 
 from wijzer.domain import CARE_TYPES, unpack
@@ -233,21 +233,165 @@ def _trend_row(monday: date, figures: dict, no_place: int) -> dict:
 
 
 def reconstruct_weeks(session: Session, region_code: str, week_mondays: list[date], thresholds: Thresholds,
-                      basis: str = "location") -> dict[date, dict[str, dict]]:
-    """{monday: {care type: figures dict}} as of the end of each given (past) week.
+                      basis: str = "location", *, by_intervals: bool = True) -> dict[date, dict[str, dict]]:
+    """{monday: {care type: figures dict}} as of the end of each given (past) week, ``week_mondays`` ascending.
 
-    The same rules as ``CareTypeFigures.add`` in one pass per offering over its reports and the week ends
-    (a year of a large region is a quarter of a million reports)."""
+    The same rules as ``CareTypeFigures.add``. A year of the largest region is a quarter of a million reports:
+    the offerings that are active and were never (de)activated through the portal go through one pass over
+    their reports (``_weeks_by_intervals``); the few with such audit-log events, and every offering when
+    ``by_intervals`` is false (the reference the tests compare with), week by week (``_weeks_in_python``). ``providers`` is not
+    reconstructed (None): the trend rows do not carry it."""
     if not week_mondays:
         return {}
     ends = [local_midnight(m + timedelta(days=7)) for m in week_mondays]
-    offs = load_history(session, region_filter(basis, [region_code]), until=max(ends))
-    events = activity_events(session, {o.id for o in offs}) if offs else {}
+    figs = [{ct: CareTypeFigures(ct) for ct in CARE_TYPES} for _ in ends]
+    cond = region_filter(basis, [region_code])
+    conn = session.connection()
+    offerings = conn.execute(select(Offering.id, Offering.active).where(cond)).all()
+    events = activity_events(session, {oid for oid, _ in offerings}) if offerings else {}
+    in_python = [oid for oid, active in offerings if oid in events or not by_intervals]
+    if by_intervals and len(in_python) < len(offerings):
+        sql_cond = and_(cond, Offering.active.is_(True))
+        if in_python:
+            sql_cond = and_(sql_cond, Offering.id.not_in(in_python))
+        _weeks_by_intervals(session, sql_cond, ends, thresholds, figs)
+    if in_python:
+        offs = load_history(session, Offering.id.in_(in_python), until=max(ends))
+        _weeks_in_python(offs, events, ends, thresholds, figs)
+    out = {}
+    for k, m in enumerate(week_mondays):
+        out[m] = {}
+        for ct, f in figs[k].items():
+            out[m][ct] = f.as_dict(thresholds) | {"providers": None}
+    return out
+
+
+def _spread(diff: list, start: int, stop: int, amount) -> None:
+    """Add ``amount`` to weeks [start, stop) of a difference array (prefix-summed afterwards)."""
+    if start < stop and amount:
+        diff[start] += amount
+        diff[stop] -= amount
+
+
+def _weeks_by_intervals(session: Session, cond, ends: list[datetime], thresholds: Thresholds,
+                        figs: list[dict]) -> None:
+    """Add the offerings matching ``cond`` to ``figs`` (one dict of CareTypeFigures per week end).
+
+    Each report is its offering's state for an interval of weeks: from the first week end after it up to the
+    first week end after the offering's next report; the later part of that interval, from the first week end
+    more than ``stale_days`` after it, counts as stale. So one pass over the reports (in index order, read as
+    plain rows: on SQLite the stored ISO text, compared as text) adds each report to difference arrays over
+    the weeks, instead of a step per offering and week. An offering that existed before its first report counts
+    as an offering without data (stale) for the weeks in between."""
+    n_weeks = len(ends)
+    sqlite = session.get_bind().dialect.name == "sqlite"
+
+    def form(moment: datetime):  # a bound in the form the rows come in
+        return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f") if sqlite else moment
+
+    def column(col):
+        return type_coerce(col, String()) if sqlite else col
+
+    bounds = [form(e) for e in ends]
+    cuts = [form(e - timedelta(days=thresholds.stale_days)) for e in ends]
+    until = max(ends)
+    conn = session.connection()
+    care_type, first_b0, seen = {}, {}, {}
+    for oid, ct, created in conn.execute(select(Offering.id, Offering.care_type, column(Offering.created_at))
+                                         .where(cond)).all():
+        if ct in figs[0]:
+            care_type[oid], seen[oid] = ct, created
+    if not care_type:
+        return
+
+    def arrays() -> list:
+        return [0] * (n_weeks + 1)
+
+    # per care type: offerings, stale, free, occupancy free, occupancy total, {wait: intake}, {wait: treatment}
+    acc = {ct: (arrays(), arrays(), arrays(), arrays(), arrays(), defaultdict(arrays), defaultdict(arrays))
+           for ct in CARE_TYPES}
+    result = conn.execute(select(CapacityReport.offering_id, column(CapacityReport.reported_at),
+                                 CapacityReport.free_places, CapacityReport.total_places, CapacityReport.wait_intake,
+                                 CapacityReport.wait_treatment)
+                          .where(CapacityReport.offering_id.in_(select(Offering.id).where(cond)),
+                                 CapacityReport.reported_at < until)
+                          .order_by(CapacityReport.offering_id, CapacityReport.reported_at, CapacityReport.id))
+    rows = result.cursor.fetchall()  # plain driver rows: ints and the time (text on SQLite)
+    result.close()
+    rows.append((None, None, None, None, None, None))  # the end: adds the last pending report
+    after = bisect.bisect_right
+    pending, current = None, None
+    for oid, at, free, total, wi, wt in rows:
+        start = n_weeks if oid is None else after(bounds, at)
+        if pending is not None:
+            # the pending report is its offering's state until the week end after this report (or the end)
+            ct, first, stale_from, p_free, p_total, p_wi, p_wt = pending
+            stop = start if oid == current else n_weeks
+            if first < stop:  # else a later report of the offering came before the same week end
+                offerings, stale, free_sum, occ_free, occ_total, by_wi, by_wt = acc[ct]
+                offerings[first] += 1
+                offerings[stop] -= 1
+                if p_free is not None:
+                    free_sum[first] += p_free
+                    free_sum[stop] -= p_free
+                    if p_total:
+                        occupied = min(p_free, p_total)
+                        occ_free[first] += occupied
+                        occ_free[stop] -= occupied
+                        occ_total[first] += p_total
+                        occ_total[stop] -= p_total
+                fresh_until = min(stale_from, stop)
+                if fresh_until < stop:
+                    stale[max(stale_from, first)] += 1
+                    stale[stop] -= 1
+                if first < fresh_until:
+                    if p_wi is not None:
+                        counts = by_wi[p_wi]
+                        counts[first] += 1
+                        counts[fresh_until] -= 1
+                    if p_wt is not None:
+                        counts = by_wt[p_wt]
+                        counts[first] += 1
+                        counts[fresh_until] -= 1
+        if oid is None:
+            break
+        if oid != current:
+            current = oid
+            first_b0[oid] = start
+            if at < seen[oid]:
+                seen[oid] = at
+        pending = (care_type[oid], start, after(cuts, at), free_places(free), total, wi, wt)
+    for oid, ct in care_type.items():  # weeks before an offering's first report: counted, without data
+        start, stop = after(bounds, seen[oid]), first_b0.get(oid, n_weeks)
+        for diff in acc[ct][:2]:  # offerings and stale
+            _spread(diff, start, stop, 1)
+    for ct, (offerings, stale, free_sum, occ_free, occ_total, by_wi, by_wt) in acc.items():
+        running = [0] * 5
+        waits = ({v: 0 for v in by_wi}, {v: 0 for v in by_wt})
+        for k in range(n_weeks):
+            for i, diff in enumerate((offerings, stale, free_sum, occ_free, occ_total)):
+                running[i] += diff[k]
+            f = figs[k][ct]
+            f.offerings += running[0]
+            f.stale += running[1]
+            f.free_places += running[2]
+            f.occ_free += running[3]
+            f.occ_total += running[4]
+            for by_wait, counts, target in ((by_wi, waits[0], f.waits_intake), (by_wt, waits[1], f.waits_treatment)):
+                for value, diff in by_wait.items():
+                    counts[value] += diff[k]
+                    if counts[value]:
+                        target.extend([value] * counts[value])
+
+
+def _weeks_in_python(offs: list[_Off], events: dict, ends: list[datetime], thresholds: Thresholds,
+                     figs: list[dict]) -> None:
+    """Add ``offs`` to ``figs`` one offering and week at a time (for offerings with activity events, and the
+    reference for ``_weeks_by_intervals``)."""
     naive = offs[0].naive if offs else False
     n_ends = [native(e, naive) for e in ends]
     stale_td = timedelta(days=thresholds.stale_days)
     cuts = [e - stale_td for e in n_ends]  # confirmed at or after the cut: not stale at the week end
-    figs = [{ct: CareTypeFigures(ct) for ct in CARE_TYPES} for _ in ends]
     weeks = range(len(ends))
     for off in offs:
         times, values, ev = off.times, off.values, events.get(off.id)
@@ -284,7 +428,6 @@ def reconstruct_weeks(session: Session, region_code: str, week_mondays: list[dat
                 f.waits_intake.append(wi)
             if wt is not None:
                 f.waits_treatment.append(wt)
-    return {m: {ct: f.as_dict(thresholds) for ct, f in figs[k].items()} for k, m in enumerate(week_mondays)}
 
 
 def region_trends(session: Session, region: Jeugdregio, start: date, end: date, now: datetime, config,
