@@ -16,7 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import DateTime, String, and_, literal_column, type_coerce
+from sqlalchemy import String, and_, literal_column, type_coerce
 from sqlmodel import Session, select
 
 from wijzer.domain import CARE_TYPES, unpack
@@ -149,10 +149,16 @@ class _Off:
     naive: bool = False
 
 
-def native(moment: datetime, naive: bool) -> datetime:
-    """A moment in the form the history rows come in: naive UTC on SQLite, aware on PostgreSQL (reading the
-    rows without the aware-UTC conversion halves the cost of loading a year of history)."""
-    return moment.astimezone(UTC).replace(tzinfo=None) if naive else moment
+def native(moment: datetime, naive: bool):
+    """A moment in the form the history rows come in as plain driver rows: on SQLite the stored text
+    (``YYYY-MM-DD HH:MM:SS.ffffff`` in UTC, which orders as the moments do), on PostgreSQL an aware datetime.
+    Reading a year of history without converting every row is most of the cost of reconstructing it."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f") if naive else moment
+
+
+def from_native(value, naive: bool) -> datetime:
+    """The aware UTC moment of a value in ``native`` form."""
+    return datetime.fromisoformat(value).replace(tzinfo=UTC) if naive else value
 
 
 def load_history(session: Session, cond, until: datetime, since: datetime | None = None,
@@ -170,15 +176,17 @@ def load_history(session: Session, cond, until: datetime, since: datetime | None
     if not offs:
         return []
     status = CapacityReport.intake_status if with_status else literal_column("NULL")
-    rstmt = (select(CapacityReport.offering_id, type_coerce(CapacityReport.reported_at, DateTime()),
-                    CapacityReport.free_places, CapacityReport.total_places, CapacityReport.wait_intake,
-                    CapacityReport.wait_treatment, status)
+    rstmt = (select(CapacityReport.offering_id, CapacityReport.reported_at, CapacityReport.free_places,
+                    CapacityReport.total_places, CapacityReport.wait_intake, CapacityReport.wait_treatment, status)
              .where(CapacityReport.offering_id.in_(list(offs)), CapacityReport.reported_at < until)
              .order_by(CapacityReport.offering_id, CapacityReport.reported_at, CapacityReport.id))
     if since is not None:
         rstmt = rstmt.where(CapacityReport.reported_at >= since)
+    result = conn.execute(rstmt)
+    rows = result.cursor.fetchall()  # plain driver rows: the time in ``native`` form, no conversion per row
+    result.close()
     current, times, values = None, [], []
-    for oid, at, *vals in conn.execute(rstmt):
+    for oid, at, *vals in rows:
         if oid != current:
             off = offs[oid]
             current, times, values = oid, off.times, off.values
@@ -190,13 +198,13 @@ def load_history(session: Session, cond, until: datetime, since: datetime | None
     return list(offs.values())
 
 
-def state_before(off: _Off, moment: datetime):
-    """(values of the newest report before ``moment`` or None, its time as aware UTC or None)."""
-    i = bisect.bisect_left(off.times, native(moment, off.naive))
+def state_before(off: _Off, moment: datetime, moment_native=None):
+    """(values of the newest report before ``moment`` or None, its time as aware UTC or None);
+    ``moment_native``: the same moment already in ``native`` form (saves converting it per offering)."""
+    i = bisect.bisect_left(off.times, native(moment, off.naive) if moment_native is None else moment_native)
     if not i:
         return None, None
-    at = off.times[i - 1]
-    return off.values[i - 1], (at.replace(tzinfo=UTC) if off.naive else at)
+    return off.values[i - 1], from_native(off.times[i - 1], off.naive)
 
 
 def no_place_counts(session: Session, codes: list[str], basis: str, start: datetime, end: datetime,
@@ -286,14 +294,11 @@ def _weeks_by_intervals(session: Session, cond, ends: list[datetime], thresholds
     n_weeks = len(ends)
     sqlite = session.get_bind().dialect.name == "sqlite"
 
-    def form(moment: datetime):  # a bound in the form the rows come in
-        return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f") if sqlite else moment
-
-    def column(col):
+    def column(col):  # read in ``native`` form
         return type_coerce(col, String()) if sqlite else col
 
-    bounds = [form(e) for e in ends]
-    cuts = [form(e - timedelta(days=thresholds.stale_days)) for e in ends]
+    bounds = [native(e, sqlite) for e in ends]
+    cuts = [native(e - timedelta(days=thresholds.stale_days), sqlite) for e in ends]
     until = max(ends)
     conn = session.connection()
     care_type, first_b0, seen = {}, {}, {}
@@ -391,7 +396,7 @@ def _weeks_in_python(offs: list[_Off], events: dict, ends: list[datetime], thres
     naive = offs[0].naive if offs else False
     n_ends = [native(e, naive) for e in ends]
     stale_td = timedelta(days=thresholds.stale_days)
-    cuts = [e - stale_td for e in n_ends]  # confirmed at or after the cut: not stale at the week end
+    cuts = [native(e - stale_td, naive) for e in ends]  # confirmed at or after the cut: not stale at the week end
     weeks = range(len(ends))
     for off in offs:
         times, values, ev = off.times, off.values, events.get(off.id)
@@ -507,15 +512,16 @@ def trust_signals(session: Session, now: datetime, config, *, provider_ids: list
     for off in offs:
         by_provider[off.provider_id].append(off)
     out: dict[int, dict] = {}
+    naive = offs[0].naive if offs else False
+    week_ends = [(end, native(end, naive)) for end in (local_midnight(m + timedelta(days=7)) for m in weeks)]
     for pid, own in by_provider.items():
         on_time = counted = 0
-        for monday in weeks:
-            end = local_midnight(monday + timedelta(days=7))
-            alive = [o for o in own if o.first_seen < native(end, o.naive) and active_at(o.active, events.get(o.id, []), end)]
+        for end, end_native in week_ends:
+            alive = [o for o in own if o.first_seen < end_native and active_at(o.active, events.get(o.id, []), end)]
             if not alive:
                 continue
             counted += 1
-            if all(freshness_of(state_before(o, end)[1], end, _t(thresholds, o).fresh_days,
+            if all(freshness_of(state_before(o, end, end_native)[1], end, _t(thresholds, o).fresh_days,
                                 _t(thresholds, o).stale_days) == "fresh" for o in alive):
                 on_time += 1
         out[pid] = {"provider_id": pid, "weeks_counted": counted, "weeks_on_time": on_time,
