@@ -50,7 +50,7 @@ class TcpProxy:
                     if not data:
                         return
                     (b if s is a else a).sendall(data)
-        except OSError:
+        except (OSError, ValueError):  # the outage closed a socket under us (select then sees fd -1)
             return
         finally:
             for s in (a, b):
