@@ -85,7 +85,9 @@ def _big_provider_app():
                         availability.record_report(s, off, None, kind="confirm", source="portal", reported_at=at, now=now)
             accounts.create_user(s, email=BIG_EMAIL, password=DEMO_PASSWORD, role="provider",
                                  provider_id=provider.id, actor="bench")
-    return app
+    from wijzer.serving import prepare
+
+    return prepare(app)  # as wsgi.py prepares every serving process
 
 
 def _run(app, email: str, rounds: int, changes: int, statements: list[str]):

@@ -29,8 +29,11 @@ def national_app(providers: int = 5000):
     if not seeded:
         subprocess.run([*flask, "demo", "seed", "--providers", str(providers), "--seed", "1"], cwd=ROOT, env=env,
                        check=True)
-    return create_app({"DATABASE_URL": url, "RATELIMIT_ENABLED": False, "SECRET_KEY": "bench",
-                       "WTF_CSRF_ENABLED": False})
+    from wijzer.serving import prepare
+
+    # prepared as wsgi.py prepares every serving process (reference data loaded, long-lived objects frozen)
+    return prepare(create_app({"DATABASE_URL": url, "RATELIMIT_ENABLED": False, "SECRET_KEY": "bench",
+                               "WTF_CSRF_ENABLED": False}))
 
 
 def percentiles(samples_ms: list[float]) -> dict[str, float]:
