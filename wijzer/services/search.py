@@ -110,7 +110,7 @@ def status_expired(status_until: date | None, today: date) -> bool:
     return status_until is not None and status_until < today
 
 
-def _per_region(thresholds: dict, now: datetime, days_attr: str):
+def confirmation_cutoff(thresholds: dict, now: datetime, days_attr: str):
     """A SQL expression: the confirmation time cut-off for each offering's region."""
     typ = Offering.__table__.c.last_confirmed_at.type
     default = literal(now - timedelta(days=getattr(thresholds[None], days_attr)), type_=typ)
@@ -135,12 +135,12 @@ def state_columns(session: Session, now: datetime, today: date, thresholds: dict
     (0/1), expected start in days (NULL when unknown), free places."""
     dialect = session.get_bind().dialect.name
     confirmed = Offering.last_confirmed_at
-    fresh = case((confirmed.is_(None), 3), (confirmed >= _per_region(thresholds, now, "fresh_days"), 0),
-                 (confirmed >= _per_region(thresholds, now, "stale_days"), 1), else_=2)
+    fresh = case((confirmed.is_(None), 3), (confirmed >= confirmation_cutoff(thresholds, now, "fresh_days"), 0),
+                 (confirmed >= confirmation_cutoff(thresholds, now, "stale_days"), 1), else_=2)
     expired_cond = and_(Offering.cur_status_until.is_not(None), Offering.cur_status_until < today)
     expired = case((expired_cond, 1), else_=0)
     free = free_places_column(today)
-    place_now = case((and_(confirmed.is_not(None), confirmed >= _per_region(thresholds, now, "stale_days"),
+    place_now = case((and_(confirmed.is_not(None), confirmed >= confirmation_cutoff(thresholds, now, "stale_days"),
                            ~expired_cond, Offering.cur_intake_status == "open", free > 0), 1), else_=0)
     start = case((and_(Offering.cur_next_free_date.is_not(None), Offering.cur_next_free_date >= today),
                   _days_until(Offering.cur_next_free_date, today, dialect)),
