@@ -279,3 +279,16 @@ def test_weeks_counted_fast_equal_the_offering_by_offering_reference(app, sessio
     by_location = reconstruct_weeks(session, "JZ03", weeks, t)
     assert sum(w[ct]["offerings"] for w in by_location.values() for ct in w) > 500
     assert any(w[ct]["median_wait_intake"] is not None for w in by_location.values() for ct in w)
+
+
+def test_an_offering_of_a_care_type_no_longer_in_the_vocabulary_is_left_out(app, session, history):
+    """Care types are data (wijzer/vocabulary): an offering may keep one that was removed since. Its weeks are
+    not counted (there is no row for that care type), and the rest of the region's trends still come out."""
+    from sqlalchemy import text
+
+    session.execute(text("UPDATE offering SET care_type = 'opgeheven_zorgvorm' WHERE id = :id"),
+                    {"id": history["a"].id})
+    session.commit()
+    weeks, rows = _weeks(session, app)
+    assert {r["care_type"] for r in rows} <= set(__import__("wijzer.domain").domain.CARE_TYPES)
+    assert weeks["2026-W41"]["offerings"] == 2  # B and C; A is left out

@@ -149,3 +149,15 @@ def test_audit_page_and_exports(app, session, pworld, send, make_user):
     assert client.get("/regio/JZ22/plaatsingsverzoeken/export/onvervuld.xlsx").status_code == 200
     assert client.get("/regio/JZ13/plaatsingsverzoeken").status_code == 403
     assert client.get("/regio/JZ22/plaatsingsverzoeken/export/x.csv").status_code == 404
+
+
+def test_request_form_names_an_offering_whose_care_type_was_removed_from_the_vocabulary(app, session, pworld):
+    from sqlalchemy import text
+
+    off = pworld["offerings"][0]
+    session.execute(text("UPDATE offering SET care_type = 'opgeheven_zorgvorm', name = NULL WHERE id = :id"),
+                    {"id": off.id})
+    session.commit()
+    ref = as_user(app, pworld["referrers"][0])
+    page = ref.get(f"/verzoeken/nieuw?aanbod={off.id}")
+    assert page.status_code == 200 and "opgeheven_zorgvorm – Logeerhuis A" in page.get_data(as_text=True)

@@ -65,7 +65,7 @@ def new():
     hits = [h for h in (offering_detail(db, i, now, current_app.config) for i in dict.fromkeys(chosen + shortlist))
             if h is not None]
     form = RequestForm()
-    form.offering_ids.choices = [(str(h.offering.id), f"{h.offering.name or CARE_TYPES[h.offering.care_type]} – "
+    form.offering_ids.choices = [(str(h.offering.id), f"{h.offering.name or CARE_TYPES.get(h.offering.care_type, h.offering.care_type)} – "
                                                       f"{h.provider.name}, {h.location.city or h.location.postcode}")
                                  for h in hits]
     form.gemeente_code.choices = [("", "Kies de gemeente")] + [

@@ -301,11 +301,11 @@ def _weeks_by_intervals(session: Session, cond, ends: list[datetime], thresholds
     cuts = [native(e - timedelta(days=thresholds.stale_days), sqlite) for e in ends]
     until = max(ends)
     conn = session.connection()
+    cond = and_(cond, Offering.care_type.in_(list(figs[0])))  # a care type since removed has no figures
     care_type, first_b0, seen = {}, {}, {}
     for oid, ct, created in conn.execute(select(Offering.id, Offering.care_type, column(Offering.created_at))
                                          .where(cond)).all():
-        if ct in figs[0]:
-            care_type[oid], seen[oid] = ct, created
+        care_type[oid], seen[oid] = ct, created
     if not care_type:
         return
 
