@@ -29,19 +29,20 @@ def _authorised_region(code: str):
     return region, None
 
 
-def _basis():
+def _region_and_basis(code: str):
+    """(region, basis, None) or (None, None, error response): authorisation first, then ``?basis``."""
+    region, error = _authorised_region(code)
+    if error:
+        return None, None, error
     basis = parse_basis(request.args.get("basis"))
     if basis is None:
-        return None, api_error(400, "invalid_basis", "basis moet 'location' of 'contract' zijn.", field="basis")
-    return basis, None
+        return None, None, api_error(400, "invalid_basis", "basis moet 'location' of 'contract' zijn.", field="basis")
+    return region, basis, None
 
 
 @bp.get("/regions/<code>/trends")
 def region_trends_api(code: str):
-    region, error = _authorised_region(code)
-    if error:
-        return error
-    basis, error = _basis()
+    region, basis, error = _region_and_basis(code)
     if error:
         return error
     now = utcnow()
@@ -57,10 +58,7 @@ def region_trends_api(code: str):
 
 @bp.get("/regions/<code>/audit")
 def region_audit_api(code: str):
-    region, error = _authorised_region(code)
-    if error:
-        return error
-    basis, error = _basis()
+    region, basis, error = _region_and_basis(code)
     if error:
         return error
     audit = region_audit(get_session(), region, utcnow(), current_app.config, basis)

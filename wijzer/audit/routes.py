@@ -89,7 +89,9 @@ DEFINITIONS = [
 SORTS = {"age", "name", "reminders", "escalated", "offerings", "on_time", "no_place", "after_reminder"}
 
 
-def _region(code: str) -> Jeugdregio:
+def visible_region(code: str) -> Jeugdregio:
+    """The jeugdregio ``code`` (any case) if the current user may see its figures: 404 unknown, 403 another
+    region of an auditor or regiobeheerder. Also used by the plaatsingsverzoek figures."""
     region = get_session().get(Jeugdregio, code.upper())
     if region is None:
         abort(404)
@@ -140,7 +142,7 @@ def index():
 @role_required("auditor", "region_admin", "admin")
 def dashboard(code: str):
     session = get_session()
-    region = _region(code)
+    region = visible_region(code)
     basis = _basis()
     now = utcnow()
     start, end, period_error = _period(now)
@@ -161,7 +163,7 @@ def dashboard(code: str):
 @bp.route("/<code>/naleving")
 @role_required("auditor", "region_admin", "admin")
 def compliance_page(code: str):
-    region = _region(code)
+    region = visible_region(code)
     basis = _basis()
     sort = request.args.get("sorteer", "age")
     sort = sort if sort in SORTS else "age"
@@ -181,7 +183,7 @@ def export(code: str, table: str, fmt: str):
             abort(404)
         fmt = "raw"
     session = get_session()
-    region = _region(code)
+    region = visible_region(code)
     basis = _basis()
     now = utcnow()
     name = f"{table}-{region.code}" + ("-contract" if basis == "contract" else "")
@@ -220,7 +222,7 @@ def _report(code: str, fmt: str):
     """The quarterly report: the figures at the end of the period, the gap map, the trends, compliance with
     trust signals, and the definitions (page with print CSS, or one workbook)."""
     session = get_session()
-    region = _region(code)
+    region = visible_region(code)
     basis = _basis()
     now = utcnow()
     start, end, error = _period(now)

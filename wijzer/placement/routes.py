@@ -10,10 +10,11 @@ from sqlmodel import select
 
 from providers.forms import apply_errors
 from wijzer.audit.exports import Col, Sheet, respond
+from wijzer.audit.routes import visible_region
 from wijzer.auth import role_required
 from wijzer.db import get_session
 from wijzer.domain import CARE_TYPES
-from wijzer.models import Gemeente, Jeugdregio
+from wijzer.models import Gemeente
 from wijzer.pagination import MAX_ID, BadNumber, parse_page
 from wijzer.placement import bp
 from wijzer.placement.forms import AnswerForm, ItemActionForm, RequestForm
@@ -219,19 +220,10 @@ def portal_item(item_id: int):
 
 
 # ---------------------------------------------------------------- region figures
-def _region(code: str) -> Jeugdregio:
-    region = get_session().get(Jeugdregio, code.upper())
-    if region is None:
-        abort(404)
-    if current_user.role in ("auditor", "region_admin") and current_user.region_code != region.code:
-        abort(403)
-    return region
-
-
 @bp.route("/regio/<code>/plaatsingsverzoeken")
 @role_required("auditor", "region_admin", "admin")
 def audit(code: str):
-    region = _region(code)
+    region = visible_region(code)
     figures = placement.region_figures(get_session(), region.code, utcnow(), current_app.config)
     basis = parse_basis(request.args.get("basis")) or "location"  # kept for the audit navigation
     return render_template("placement/audit.html", region=region, figures=figures, care_types=CARE_TYPES, basis=basis)
@@ -244,7 +236,7 @@ def audit_export(code: str, table: str, fmt: str):
         abort(404)
     if fmt == "csv" and request.args.get("format") == "raw":
         fmt = "raw"
-    region = _region(code)
+    region = visible_region(code)
     now = utcnow()
     figures = placement.region_figures(get_session(), region.code, now, current_app.config)
     about = [("Jeugdregio", f"{region.name} ({region.code})"), ("Gemaakt", now),

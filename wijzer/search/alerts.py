@@ -68,31 +68,26 @@ def alert_delete(alert_id: int):
     return redirect(url_for("auth.account") + "#meldingen")
 
 
+def _signed_link(token: str, action: str, when_ended: str, act):
+    """A one-click link from an alert mail: GET shows what will happen, POST does it (``act``)."""
+    db = get_session()
+    alert = svc.read_token(db, current_app.config, token, action)
+    if alert is None:
+        return render_template("search/alert_link.html", state="invalid", action=action), 404
+    if alert.ended_at is not None:
+        return render_template("search/alert_link.html", state=when_ended, action=action, alert=alert)
+    if request.method == "POST":
+        act(db, alert, utcnow())
+        db.commit()
+        return render_template("search/alert_link.html", state="done", action=action, alert=alert)
+    return render_template("search/alert_link.html", state="confirm", action=action, alert=alert)
+
+
 @bp.route("/meldingen/afmelden/<token>", methods=["GET", "POST"])
 def alert_unsubscribe(token: str):
-    db = get_session()
-    alert = svc.read_token(db, current_app.config, token, "stop")
-    if alert is None:
-        return render_template("search/alert_link.html", state="invalid", action="stop"), 404
-    if alert.ended_at is not None:
-        return render_template("search/alert_link.html", state="done", action="stop", alert=alert)
-    if request.method == "POST":
-        svc.end_alert(db, alert, utcnow())
-        db.commit()
-        return render_template("search/alert_link.html", state="done", action="stop", alert=alert)
-    return render_template("search/alert_link.html", state="confirm", action="stop", alert=alert)
+    return _signed_link(token, "stop", "done", svc.end_alert)
 
 
 @bp.route("/meldingen/verlengen/<token>", methods=["GET", "POST"])
 def alert_extend(token: str):
-    db = get_session()
-    alert = svc.read_token(db, current_app.config, token, "extend")
-    if alert is None:
-        return render_template("search/alert_link.html", state="invalid", action="extend"), 404
-    if alert.ended_at is not None:
-        return render_template("search/alert_link.html", state="ended", action="extend", alert=alert)
-    if request.method == "POST":
-        svc.extend_alert(db, alert, utcnow())
-        db.commit()
-        return render_template("search/alert_link.html", state="done", action="extend", alert=alert)
-    return render_template("search/alert_link.html", state="confirm", action="extend", alert=alert)
+    return _signed_link(token, "extend", "ended", svc.extend_alert)
