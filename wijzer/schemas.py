@@ -79,16 +79,22 @@ def _blank_to_none(value: Any) -> Any:
     return value
 
 
-def _split_list(value: Any) -> list[str]:
+def _codes(value: Any, separators: str, message: str) -> list[str]:
+    """A list of lower-case codes from a list or a string split on ``separators`` (a regex class); blanks dropped."""
     if value is None:
         return []
     if isinstance(value, str):
-        parts = re.split(r"[|,]", value)
+        parts = re.split(separators, value)
     elif isinstance(value, (list, tuple, set)):
         parts = list(value)
     else:
-        raise ValueError("Geef een lijst van codes, gescheiden door | of een komma.")
+        raise ValueError(message)
     return [str(p).strip().lower() for p in parts if str(p).strip()]
+
+
+def _split_list(value: Any) -> list[str]:
+    """Codes of a file cell or form: separated by | or a comma."""
+    return _codes(value, r"[|,]", "Geef een lijst van codes, gescheiden door | of een komma.")
 
 
 def _check_codes(values: list[str], allowed: dict[str, str], what: str) -> list[str]:
@@ -382,13 +388,8 @@ def validate(model: type[BaseModel], data: dict) -> tuple[BaseModel | None, dict
 
 
 def _csv(value: Any) -> list[str]:
-    if value is None or value == "":
-        return []
-    if isinstance(value, str):
-        value = value.split(",")
-    elif not isinstance(value, (list, tuple, set)):
-        raise ValueError("Geef de codes gescheiden door komma's.")
-    return [str(v).strip().lower() for v in value if str(v).strip()]
+    """Codes of a search parameter: separated by commas."""
+    return _codes(value, ",", "Geef de codes gescheiden door komma's.")
 
 
 # Orders a search can be shown in besides the ranking (the table view's sortable columns).
