@@ -13,7 +13,7 @@ from pathlib import Path
 from aiosmtpd.controller import Controller
 from sqlmodel import select
 
-from tests.freshness.conftest import free_port, wait_for
+from tests.servers import free_port, wait_for
 from wijzer.models import Reminder
 from wijzer.timeutil import utcnow
 

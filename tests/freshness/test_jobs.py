@@ -5,7 +5,7 @@ import pytest
 import time_machine
 from sqlmodel import func, select
 
-from tests.freshness.conftest import free_port
+from tests.servers import free_port
 from wijzer.jobs import make_confirm_token
 from wijzer.models import (
     CapacityReport,

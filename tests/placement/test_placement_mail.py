@@ -2,45 +2,21 @@
 HTML pair with links from BASE_URL, sent after the commit; a failing server never loses the transition."""
 from __future__ import annotations
 
-import socket
-
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.handlers import Message
 from sqlmodel import select
 
 from tests.placement.conftest import answer, items_of
 from tests.placement.test_state_machine import hold_date
+from tests.servers import free_port, smtp_inbox
 from wijzer.models import OutboxMail
 from wijzer.services import mail, placement
 
 
-class Inbox(Message):
-    def __init__(self):
-        super().__init__()
-        self.messages = []
-
-    def handle_message(self, message):
-        self.messages.append(message)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def smtp(app):
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port, BASE_URL="https://wijzer.example.nl")
-    yield inbox
-    try:
-        controller.stop()
-    except AssertionError:
-        pass
+    with smtp_inbox() as inbox:
+        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=inbox.port, BASE_URL="https://wijzer.example.nl")
+        yield inbox
 
 
 def by_recipient(inbox):

@@ -9,7 +9,7 @@ from email.header import decode_header, make_header
 import pytest
 from sqlmodel import select
 
-from tests.freshness.conftest import Inbox, free_port  # noqa: F401
+from tests.servers import free_port, smtp_inbox
 from wijzer.models import Alert, AlertMail, OutboxMail
 from wijzer.services import accounts
 from wijzer.services import alerts as svc
@@ -18,17 +18,8 @@ from wijzer.timeutil import utcnow
 
 @pytest.fixture
 def smtp():
-    from aiosmtpd.controller import Controller
-
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    inbox.port = controller.port
-    yield inbox
-    try:
-        controller.stop()
-    except AssertionError:
-        pass
+    with smtp_inbox() as inbox:
+        yield inbox
 
 
 @pytest.fixture

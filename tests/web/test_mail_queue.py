@@ -11,7 +11,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlmodel import select
 
-from tests.freshness.conftest import free_port, wait_for
+from tests.servers import free_port, wait_for
 from wijzer.models import OutboxMail
 from wijzer.services import mail
 from wijzer.timeutil import utcnow
