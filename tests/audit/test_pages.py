@@ -122,3 +122,28 @@ def test_bad_basis_and_period_on_pages(app, setup):
 def test_portal_shows_a_quiet_trust_hint(app, setup):
     html = _client(app, setup["provider"]).get("/portaal/").get_data(as_text=True)
     assert 'class="trust-hint small"' in html and "Afgelopen 13 weken" in html
+
+
+def test_portal_keeps_the_trust_hint_for_ten_minutes(app, session, setup, report, monkeypatch):
+    """The hint is worked out once per provider and ISO week for at most 10 minutes, not on every load of the
+    weekly page (a save does not change its complete weeks)."""
+    from wijzer.services import trends
+
+    calls = []
+    real = trends.trust_signals
+    monkeypatch.setattr(trends, "trust_signals", lambda *a, **k: calls.append(1) or real(*a, **k))
+    client = _client(app, setup["provider"])
+    for _ in range(3):
+        assert "Afgelopen 13 weken" in client.get("/portaal/").get_data(as_text=True)
+    report(setup["a"], free_places=3, intake_status="open")
+    assert "Afgelopen 13 weken" in client.get("/portaal/").get_data(as_text=True)
+    assert len(calls) == 1
+    cache = app.extensions["wijzer_trust_hints"]
+    provider_id = setup["provider"].provider_id
+    with app.app_context():
+        kept = trends.provider_trust_hint(session, provider_id, utcnow() + timedelta(minutes=5), app.config, cache)
+        assert len(calls) == 1 and kept["weeks_counted"] >= 1
+        trends.provider_trust_hint(session, provider_id, utcnow() + timedelta(minutes=11), app.config, cache)
+        assert len(calls) == 2
+        trends.provider_trust_hint(session, provider_id + 1, utcnow(), app.config, cache)  # another provider
+        assert len(calls) == 3

@@ -559,9 +559,28 @@ def _t(thresholds: dict, off: _Off) -> Thresholds:
     return thresholds.get(off.region_code, thresholds[None])
 
 
-def provider_trust_hint(session: Session, provider_id: int, now: datetime, config) -> dict | None:
-    """The quiet hint in the portal: the provider's own trust signals over 13 weeks, or None without data."""
+HINT_KEPT = timedelta(minutes=10)
+HINT_CACHE_SIZE = 10_000
+
+
+def provider_trust_hint(session: Session, provider_id: int, now: datetime, config,
+                        cache: dict | None = None) -> dict | None:
+    """The quiet hint in the portal: the provider's own trust signals over 13 weeks, or None without data.
+
+    ``cache`` (a dict kept by the app, per process): the hint is shown on every load of the weekly page and costs
+    ~30 ms for a provider with 60 offerings, so it is kept per provider and ISO week for at most ``HINT_KEPT``.
+    Its weeks on time count complete weeks only, so a save does not change them; a save that answers a reminder,
+    a 'gebeld: geen plek' report or a region's changed thresholds show within 10 minutes."""
+    key = None
+    if cache is not None:
+        key = (provider_id, monday_of(now.astimezone(AMS).date()))
+        kept = cache.get(key)
+        if kept is not None and timedelta(0) <= now - kept[0] < HINT_KEPT:
+            return kept[1]
     sig = trust_signals(session, now, config, provider_ids=[provider_id]).get(provider_id)
-    if sig is None or not sig["weeks_counted"]:
-        return None
-    return sig
+    hint = None if sig is None or not sig["weeks_counted"] else sig
+    if key is not None:
+        if len(cache) >= HINT_CACHE_SIZE:
+            cache.clear()
+        cache[key] = (now, hint)
+    return hint
