@@ -51,3 +51,20 @@ def test_account_page_token_creation(page, live_server):
     page.get_by_role("button", name="Nieuwe sleutel maken").click()
     assert page.locator("#new-token").inner_text().startswith("wz_")
     axe_check(page)
+
+
+def test_upload_problems_on_a_phone_scroll_by_keyboard(page, live_server):
+    """A rejected file at 390 px: the table of problems is wider than the screen, so its scroll area must be
+    reachable by keyboard (axe: scrollable-region-focusable) and named by the table's caption."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    login(page, live_server, "provider")
+    page.goto(live_server.url + "/portaal/upload")
+    page.set_input_files("input[type=file]", files=[{
+        "name": "fout.csv", "mimeType": "text/csv",
+        "buffer": "kvk,offering_ref,free_places\n123,X,-4\n".encode()}])
+    page.locator("form.utrecht-form button[type=submit]").click()
+    wrap = page.get_by_role("region", name="Problemen in het bestand")
+    assert wrap.get_attribute("tabindex") == "0"
+    axe_check(page)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot(page, "upload-problems-390")
