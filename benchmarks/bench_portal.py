@@ -20,7 +20,7 @@ import sys
 import time
 from datetime import timedelta
 
-from common import DATASET, ROOT, fmt, machine, national_app, percentiles
+from common import BENCH_URL, DATASET, ROOT, fmt, machine, national_app, percentiles
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -53,13 +53,17 @@ def _big_provider_app():
     from wijzer.timeutil import utcnow
 
     national_app()  # builds the national dataset if missing
-    copy = DATASET.with_name("national-portal60.db")
-    if not copy.exists():
-        shutil.copyfile(DATASET, copy)
+    if BENCH_URL:  # another database (PostgreSQL): the big provider is added to it directly
+        url = BENCH_URL
+    else:
+        copy = DATASET.with_name("national-portal60.db")
+        if not copy.exists():
+            shutil.copyfile(DATASET, copy)
+        url = f"sqlite:///{copy}"
     # bring the copy's schema up to this code's migrations (idempotent)
     subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "setup"], cwd=ROOT, check=True, capture_output=True,
-                   env=dict(os.environ, WIJZER_DATABASE_URL=f"sqlite:///{copy}"))
-    app = create_app({"DATABASE_URL": f"sqlite:///{copy}", "RATELIMIT_ENABLED": False, "SECRET_KEY": "bench",
+                   env=dict(os.environ, WIJZER_DATABASE_URL=url))
+    app = create_app({"DATABASE_URL": url, "RATELIMIT_ENABLED": False, "SECRET_KEY": "bench",
                       "WTF_CSRF_ENABLED": False})
     with app.app_context(), session_scope() as s:
         from sqlmodel import select

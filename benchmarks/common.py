@@ -13,19 +13,31 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 DATASET = Path(os.environ.get("WIJZER_BENCH_DB", "/tmp/wijzer-bench/national.db"))
+# Another database for the same dataset, e.g. PostgreSQL: postgresql+psycopg://…/wijzer_bench (seeded when empty)
+BENCH_URL = os.environ.get("WIJZER_BENCH_DATABASE_URL")
+
+
+def dataset_url() -> str:
+    return BENCH_URL or f"sqlite:///{DATASET}"
 
 
 def national_app(providers: int = 5000):
     """An app on the national demo dataset (5,000 providers), creating it once if missing."""
+    from sqlalchemy import create_engine, text
+
     from wijzer import create_app
 
-    url = f"sqlite:///{DATASET}"
-    DATASET.parent.mkdir(parents=True, exist_ok=True)
-    seeded = DATASET.exists()
+    url = dataset_url()
+    if not BENCH_URL:
+        DATASET.parent.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, WIJZER_DATABASE_URL=url)
     flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
     # always: brings a dataset built by an older checkout up to the current migrations (idempotent)
     subprocess.run([*flask, "setup"], cwd=ROOT, env=env, check=True, capture_output=True)
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        seeded = conn.execute(text("SELECT count(*) FROM provider")).scalar() > 0
+    engine.dispose()
     if not seeded:
         subprocess.run([*flask, "demo", "seed", "--providers", str(providers), "--seed", "1"], cwd=ROOT, env=env,
                        check=True)
@@ -34,6 +46,12 @@ def national_app(providers: int = 5000):
     # prepared as wsgi.py prepares every serving process (reference data loaded, long-lived objects frozen)
     return prepare(create_app({"DATABASE_URL": url, "RATELIMIT_ENABLED": False, "SECRET_KEY": "bench",
                                "WTF_CSRF_ENABLED": False}))
+
+
+def machine() -> str:
+    """The machine line of a benchmark report, with the database kind."""
+    kind = "PostgreSQL" if dataset_url().startswith("postgresql") else "SQLite"
+    return f"{_machine()}, {kind}"
 
 
 def percentiles(samples_ms: list[float]) -> dict[str, float]:
@@ -51,7 +69,7 @@ def timed(fn, *args, **kwargs) -> tuple[float, object]:
     return (time.perf_counter() - start) * 1000, value
 
 
-def machine() -> str:
+def _machine() -> str:
     cpu = platform.processor() or platform.machine()
     try:
         model = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
