@@ -93,3 +93,17 @@ def session_scope() -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def sync_id_sequences(session: Session, *models) -> None:
+    """After rows were inserted with explicit ids (bulk seeding): on PostgreSQL move each table's id sequence past
+    the highest id, so the next row made the ordinary way gets a free id. SQLite needs nothing (it takes
+    the highest rowid + 1)."""
+    from sqlalchemy import text
+
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for model in models:
+        table = model.__tablename__
+        session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                             f"COALESCE((SELECT MAX(id) FROM \"{table}\"), 0) + 1, false)"))

@@ -59,3 +59,14 @@ def test_seed_refuses_twice_and_cli(app, runner, session):
     assert session.exec(select(func.count()).select_from(Provider)).one() == 3
     roles = sorted(u.role for u in session.exec(select(User)).all())
     assert roles == ["admin", "auditor", "provider", "referrer"]
+
+
+def test_after_the_seed_new_rows_get_new_ids(app, session, make_provider, make_location, make_offering, report):
+    """The seed inserts its rows with their ids (in bulk); on PostgreSQL the id sequences must move past them,
+    or the first provider, location, offering or report made afterwards collides with a seeded id."""
+    demo.seed(session, providers=2, seed_value=3, weeks=2, config=app.config)
+    session.commit()
+    provider = make_provider(name="Na de demo")
+    offering = make_offering(provider, make_location(provider, postcode="3511"))
+    report(offering, free_places=1)
+    assert session.exec(select(func.count()).select_from(Provider)).one() == 3

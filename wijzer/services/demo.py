@@ -17,6 +17,7 @@ from sqlalchemy import bindparam, func, insert, update
 from sqlmodel import Session, select
 
 from wijzer import hsds_ids
+from wijzer.db import sync_id_sequences
 from wijzer.domain import CARE_TYPES, pack
 from wijzer.geo import _pc4_table
 from wijzer.models import CapacityReport, Location, Offering, Provider
@@ -224,6 +225,7 @@ def seed(session: Session, *, providers: int, seed_value: int = 1, weeks: int = 
         last_report_id=bindparam("rid"))
     for batch in _chunks(iter(items), 10_000):
         session.connection().execute(stmt, batch)
+    sync_id_sequences(session, Provider, Location, Offering, CapacityReport)  # the rows above carry their ids
     session.flush()
     return SeedResult(providers=len(provider_rows), locations=len(location_rows),
                       offerings=len(offering_rows), reports=n_reports)
