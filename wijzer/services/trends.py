@@ -16,7 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import String, and_, literal_column, type_coerce
+from sqlalchemy import Float, String, and_, cast, func, literal_column, type_coerce
 from sqlmodel import Session, select
 
 from wijzer.domain import CARE_TYPES, unpack
@@ -150,15 +150,21 @@ class _Off:
 
 
 def native(moment: datetime, naive: bool):
-    """A moment in the form the history rows come in as plain driver rows: on SQLite the stored text
-    (``YYYY-MM-DD HH:MM:SS.ffffff`` in UTC, which orders as the moments do), on PostgreSQL an aware datetime.
-    Reading a year of history without converting every row is most of the cost of reconstructing it."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f") if naive else moment
+    """A moment in the form the history rows are read in (``native_column``): on SQLite the stored text
+    (``YYYY-MM-DD HH:MM:SS.ffffff`` in UTC, which orders as the moments do), on PostgreSQL seconds since 1970 as a
+    float (exact to the microsecond). Reading a year of history without making a datetime of every row is most
+    of the cost of reconstructing it."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f") if naive else moment.timestamp()
+
+
+def native_column(column, naive: bool):
+    """SQL: a timestamp column read in ``native`` form."""
+    return type_coerce(column, String()) if naive else cast(func.extract("epoch", column), Float)
 
 
 def from_native(value, naive: bool) -> datetime:
     """The aware UTC moment of a value in ``native`` form."""
-    return datetime.fromisoformat(value).replace(tzinfo=UTC) if naive else value
+    return datetime.fromisoformat(value).replace(tzinfo=UTC) if naive else datetime.fromtimestamp(value, UTC)
 
 
 def load_history(session: Session, cond, until: datetime, since: datetime | None = None,
@@ -167,18 +173,20 @@ def load_history(session: Session, cond, until: datetime, since: datetime | None
     naive = session.get_bind().dialect.name == "sqlite"
     offs: dict[int, _Off] = {}
     stmt = select(Offering.id, Offering.care_type, Offering.provider_id, Offering.region_code,
-                  Offering.contract_regions, Offering.active, Offering.created_at)
+                  Offering.contract_regions, Offering.active, native_column(Offering.created_at, naive))
+    ids = select(Offering.id)
     if cond is not None:
-        stmt = stmt.where(cond)
+        stmt, ids = stmt.where(cond), ids.where(cond)
     conn = session.connection()  # Core rows: no ORM loading for tens of thousands of history rows
     for oid, ct, pid, region, contracts, active, created in conn.execute(stmt):
-        offs[oid] = _Off(oid, ct, pid, region, contracts or "", active, native(as_utc(created), naive), [], [], naive)
+        offs[oid] = _Off(oid, ct, pid, region, contracts or "", active, created, [], [], naive)
     if not offs:
         return []
     status = CapacityReport.intake_status if with_status else literal_column("NULL")
-    rstmt = (select(CapacityReport.offering_id, CapacityReport.reported_at, CapacityReport.free_places,
-                    CapacityReport.total_places, CapacityReport.wait_intake, CapacityReport.wait_treatment, status)
-             .where(CapacityReport.offering_id.in_(list(offs)), CapacityReport.reported_at < until)
+    rstmt = (select(CapacityReport.offering_id, native_column(CapacityReport.reported_at, naive),
+                    CapacityReport.free_places, CapacityReport.total_places, CapacityReport.wait_intake,
+                    CapacityReport.wait_treatment, status)
+             .where(CapacityReport.offering_id.in_(ids), CapacityReport.reported_at < until)
              .order_by(CapacityReport.offering_id, CapacityReport.reported_at, CapacityReport.id))
     if since is not None:
         rstmt = rstmt.where(CapacityReport.reported_at >= since)
@@ -288,14 +296,11 @@ def _weeks_by_intervals(session: Session, cond, ends: list[datetime], thresholds
     Each report is its offering's state for an interval of weeks: from the first week end after it up to the
     first week end after the offering's next report; the later part of that interval, from the first week end
     more than ``stale_days`` after it, counts as stale. So one pass over the reports (in index order, read as
-    plain rows: on SQLite the stored ISO text, compared as text) adds each report to difference arrays over
+    plain rows, the time in ``native`` form) adds each report to difference arrays over
     the weeks, instead of a step per offering and week. An offering that existed before its first report counts
     as an offering without data (stale) for the weeks in between."""
     n_weeks = len(ends)
     sqlite = session.get_bind().dialect.name == "sqlite"
-
-    def column(col):  # read in ``native`` form
-        return type_coerce(col, String()) if sqlite else col
 
     bounds = [native(e, sqlite) for e in ends]
     cuts = [native(e - timedelta(days=thresholds.stale_days), sqlite) for e in ends]
@@ -303,7 +308,7 @@ def _weeks_by_intervals(session: Session, cond, ends: list[datetime], thresholds
     conn = session.connection()
     cond = and_(cond, Offering.care_type.in_(list(figs[0])))  # a care type since removed has no figures
     care_type, first_b0, seen = {}, {}, {}
-    for oid, ct, created in conn.execute(select(Offering.id, Offering.care_type, column(Offering.created_at))
+    for oid, ct, created in conn.execute(select(Offering.id, Offering.care_type, native_column(Offering.created_at, sqlite))
                                          .where(cond)).all():
         care_type[oid], seen[oid] = ct, created
     if not care_type:
@@ -315,13 +320,13 @@ def _weeks_by_intervals(session: Session, cond, ends: list[datetime], thresholds
     # per care type: offerings, stale, free, occupancy free, occupancy total, {wait: intake}, {wait: treatment}
     acc = {ct: (arrays(), arrays(), arrays(), arrays(), arrays(), defaultdict(arrays), defaultdict(arrays))
            for ct in CARE_TYPES}
-    result = conn.execute(select(CapacityReport.offering_id, column(CapacityReport.reported_at),
+    result = conn.execute(select(CapacityReport.offering_id, native_column(CapacityReport.reported_at, sqlite),
                                  CapacityReport.free_places, CapacityReport.total_places, CapacityReport.wait_intake,
                                  CapacityReport.wait_treatment)
                           .where(CapacityReport.offering_id.in_(select(Offering.id).where(cond)),
                                  CapacityReport.reported_at < until)
                           .order_by(CapacityReport.offering_id, CapacityReport.reported_at, CapacityReport.id))
-    rows = result.cursor.fetchall()  # plain driver rows: ints and the time (text on SQLite)
+    rows = result.cursor.fetchall()  # plain driver rows: ints and the time in ``native`` form
     result.close()
     rows.append((None, None, None, None, None, None))  # the end: adds the last pending report
     after = bisect.bisect_right
