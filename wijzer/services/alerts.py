@@ -10,7 +10,7 @@
   never twice otherwise.
 - Idempotent like the reminders: one ``alert_mail`` row per alert × kind × 15-minute window under a
   unique key (a rerun or a second scheduler cannot create it twice), leased before it is queued; the mail
-  is queued (``mail.send_mail``) in the transaction that marks it sent, and the ``mail`` job
+  is queued (``mail.send_many``) in the transaction that marks it sent, and the ``mail`` job
   delivers it.
 - Every link in the mails is built from ``BASE_URL``; unsubscribe and extend links are signed
   (GET shows what will happen, POST does it).
@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import socket
 import uuid
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qsl, urlencode
@@ -409,7 +410,7 @@ SEND_BATCH = 200
 
 
 def send_alert_mails(session: Session, now: datetime, config) -> tuple[int, list[str]]:
-    """Lease unsent alert mails in batches and queue each one (``mail.send_mail``) in the same transaction
+    """Lease unsent alert mails in batches and queue them (``mail.send_many``) in the same transaction
     that marks it sent, so each is queued exactly once; the ``mail`` job delivers the queue (lease,
     retries) after the commit."""
     owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -431,6 +432,7 @@ def send_alert_mails(session: Session, now: datetime, config) -> tuple[int, list
         users = {u.id: u for u in session.exec(select(User).where(User.id.in_({a.user_id for a in alerts.values()}))).all()}
         offerings = _offerings_for(session, mine)
         done: list[int] = []
+        outgoing: dict[str, list] = defaultdict(list)  # kind -> (recipients, subject, body)
         for am in mine:
             alert = alerts.get(am.alert_id)
             user = users.get(alert.user_id) if alert is not None else None
@@ -439,10 +441,12 @@ def send_alert_mails(session: Session, now: datetime, config) -> tuple[int, list
                 session.add(am)
                 continue
             subject, body = compose(session, am, alert, config, offerings)
-            # No key needed: the row is queued in the same transaction that marks the alert mail sent.
-            mail.send_mail(session, [user.email], subject, body, kind=f"alert:{am.kind}", config=config)
+            outgoing[f"alert:{am.kind}"].append(([user.email], subject, body))
             done.append(am.id)
             sent += 1
+        # No keys needed: the mails are queued in the same transaction that marks the alert mails sent.
+        for kind, messages in outgoing.items():
+            mail.send_many(session, messages, kind=kind)
         _mark_sent(session, done)
         session.commit()
     return sent, failed

@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 
 from flask import current_app, has_request_context
-from sqlalchemy import func, or_, update
+from sqlalchemy import func, insert, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -74,8 +74,7 @@ def send_mail(session: Session, to: list[str] | str, subject: str, body: str, *,
         existing = session.exec(select(OutboxMail).where(OutboxMail.key == key)).first()
         if existing is not None:
             return existing
-    row = OutboxMail(to=", ".join(recipients)[:2000], subject=subject[:300], body=body[:20000],
-                     html=html[:60000] if html else None, kind=kind[:40], key=key)
+    row = _outbox_row(recipients, subject, body, kind, key, html)
     if key is None:
         session.add(row)
         session.flush()
@@ -88,6 +87,25 @@ def send_mail(session: Session, to: list[str] | str, subject: str, body: str, *,
     session.info.setdefault(_PENDING, set()).add(row.id)
     log.info("mail %s (%s) queued for %d recipient(s)", row.id, kind, len(recipients))
     return row
+
+
+def _outbox_row(recipients: list[str], subject: str, body: str, kind: str, key: str | None,
+                html: str | None) -> OutboxMail:
+    return OutboxMail(to=", ".join(recipients)[:2000], subject=subject[:300], body=body[:20000],
+                      html=html[:60000] if html else None, kind=kind[:40], key=key)
+
+
+def send_many(session: Session, messages: list[tuple[list[str], str, str]], *, kind: str) -> list[int]:
+    """Queue many messages without keys, each (recipients, subject, text body), with one INSERT (a job that
+    mails thousands at once: one flush per message cost ~10 ms each). Same rules as ``send_mail``."""
+    if not messages:
+        return []
+    rows = [_outbox_row(to, subject, body, kind, None, None).model_dump(exclude={"id"}) for to, subject, body in messages]
+    ids = list(session.execute(insert(OutboxMail).returning(OutboxMail.id, sort_by_parameter_order=True),
+                               rows).scalars())
+    session.info.setdefault(_PENDING, set()).update(ids)
+    log.info("%d mails (%s) queued", len(ids), kind)
+    return ids
 
 
 def send_invitation(session: Session, email: str, link: str, provider_name: str) -> OutboxMail:
