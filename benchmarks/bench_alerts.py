@@ -19,7 +19,7 @@ import shutil
 import time
 from datetime import timedelta
 
-from common import DATASET, machine, national_app
+from common import DATASET, ROOT, machine, national_app
 from sqlalchemy import func, insert, update
 from sqlmodel import select
 
@@ -65,9 +65,8 @@ def main() -> None:
     import sys
 
     # bring the copy to the current schema (the dataset may have been built by an older version)
-    subprocess.run([sys.executable, "-m", "alembic", "-c", "alembic.ini", "upgrade", "head"], check=True,
-                   capture_output=True,
-                   env={**__import__("os").environ, "WIJZER_DATABASE_URL": f"sqlite:///{copy}"})
+    subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "setup"], check=True, capture_output=True,
+                   cwd=ROOT, env={**__import__("os").environ, "WIJZER_DATABASE_URL": f"sqlite:///{copy}"})
     with app.app_context():
         metadata.create_all(get_engine())
         s = new_session()
