@@ -77,7 +77,7 @@ def main() -> None:
         user_ids = s.exec(select(User.id).where(User.email.like("%@bench.example"))).all()
         rows = []
         for i in range(args.alerts):
-            query, f = svc.normalise_filters(filters(rng, pcs))
+            query, _f = svc.normalise_filters(filters(rng, pcs))
             rows.append({"user_id": user_ids[i % len(user_ids)], "filters": query, "label": "bench",
                          "created_at": now - timedelta(hours=1), "expires_at": now + timedelta(days=80),
                          "paused": False, "checked_until": now - timedelta(hours=1)})
@@ -86,7 +86,7 @@ def main() -> None:
 
         def timed(label, at):
             start = time.perf_counter()
-            claimed, warned = svc.claim_alert_mails(s, at, app.config)
+            claimed, _warned = svc.claim_alert_mails(s, at, app.config)
             mid = time.perf_counter()
             sent, failed = svc.send_alert_mails(s, at, app.config)
             end = time.perf_counter()

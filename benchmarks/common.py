@@ -72,12 +72,14 @@ def timed(fn, *args, **kwargs) -> tuple[float, object]:
 def _machine() -> str:
     cpu = platform.processor() or platform.machine()
     try:
-        model = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
+        with open("/proc/cpuinfo") as fh:
+            model = next(line.split(":", 1)[1].strip() for line in fh if line.startswith("model name"))
     except (OSError, StopIteration):
         model = cpu
     mem = ""
     try:
-        kb = int(next(line.split()[1] for line in open("/proc/meminfo") if line.startswith("MemTotal")))
+        with open("/proc/meminfo") as fh:
+            kb = int(next(line.split()[1] for line in fh if line.startswith("MemTotal")))
         mem = f", {kb / 1024 / 1024:.0f} GiB"
     except (OSError, StopIteration):
         pass

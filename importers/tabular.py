@@ -134,7 +134,7 @@ def _xlsx_rows(data: bytes, limits: ImportLimits) -> Iterator[list[str]]:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         ws = wb.worksheets[0]
         ws.reset_dimensions()  # a declared <dimension> of A1:XFD1048576 would pad every row
-    except Exception:  # noqa: BLE001 (openpyxl raises many kinds for a damaged file)
+    except Exception:
         raise file_error("Het Excel-bestand kan niet worden gelezen (is het een geldig .xlsx-bestand?).") from None
     # One column more than allowed, so that a header that is too wide is seen; a cell in a far column
     # (XFD) no longer makes the row 16,384 values long.
@@ -146,7 +146,7 @@ def _xlsx_rows(data: bytes, limits: ImportLimits) -> Iterator[list[str]]:
                 row = next(rows)
             except StopIteration:
                 break
-            except Exception:  # noqa: BLE001 (XML errors, bad cell references, bad numbers ...)
+            except Exception:
                 raise file_error(f"Het Excel-bestand is beschadigd: rij {number + 1} kan niet worden gelezen. "
                                  "Open het in Excel en sla het opnieuw op.") from None
             number += 1

@@ -41,7 +41,7 @@ def _pairs(provider_id: int):
 
 @bp.route("/bevestigen/<token>", methods=["GET"])
 def confirm_link(token: str):
-    reminder, provider, problem = _load(token)
+    _reminder, provider, problem = _load(token)
     if problem:
         return _invalid(problem)
     pairs = _pairs(provider.id)

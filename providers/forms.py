@@ -78,7 +78,7 @@ class OfferingForm(VersionedForm):
     offering_ref = StringField("Eigen kenmerk (uniek binnen uw organisatie)")
     name = StringField("Naam van het aanbod (optioneel)")
     location_id = select("Locatie")
-    care_type = select("Zorgsoort", choices=[("", "Kies een zorgsoort")] + list(domain.CARE_TYPES.items()))
+    care_type = select("Zorgsoort", choices=[("", "Kies een zorgsoort"), *list(domain.CARE_TYPES.items())])
     tags = MultiCheckboxField("Doelgroepen", choices=list(domain.TAGS.items()))
     min_age = StringField("Minimumleeftijd (jaar)")
     max_age = StringField("Maximumleeftijd (jaar)")
@@ -93,7 +93,7 @@ class OfferingForm(VersionedForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # The vocabularies can be extended by an admin (wijzer.services.vocabulary): read them per form.
-        self.care_type.choices = [("", "Kies een zorgsoort")] + list(domain.CARE_TYPES.items())
+        self.care_type.choices = [("", "Kies een zorgsoort"), *list(domain.CARE_TYPES.items())]
         self.tags.choices = list(domain.TAGS.items())
         self.modalities.choices = list(domain.MODALITIES.items())
         self.funding.choices = list(domain.FUNDING.items())

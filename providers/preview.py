@@ -173,8 +173,10 @@ def cells(off: Offering, typed_values: dict, conflict: dict | None, row_errors: 
             classes.append("is-extra")
         if name in required:
             classes.append("is-required")
-        aria = (' aria-invalid="true"' if error_id else "") + (f' aria-describedby="{described}"' if described else "")
-        out.append(Cell(f"o{off.id}-{name}", name, label, kind, orig, typed, theirs, bool(error_id), Markup(aria),
+        aria = Markup(' aria-invalid="true"') if error_id else Markup("")
+        if described:
+            aria += Markup(' aria-describedby="{}"').format(described)
+        out.append(Cell(f"o{off.id}-{name}", name, label, kind, orig, typed, theirs, bool(error_id), aria,
                         " ".join(classes)))
     return out
 

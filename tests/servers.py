@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Message
@@ -48,7 +48,5 @@ def smtp_inbox() -> Iterator[Inbox]:
     try:
         yield inbox
     finally:
-        try:
+        with suppress(AssertionError):
             controller.stop()
-        except AssertionError:
-            pass

@@ -1,6 +1,7 @@
 """``flask --app wsgi …`` commands. Each command is one transaction boundary."""
 from __future__ import annotations
 
+import contextlib
 import sys
 
 import click
@@ -106,7 +107,7 @@ def users_invite(email, role, provider_kvk, provider_admin, region_code):
     from wijzer.services import mail
 
     with session_scope() as session:
-        sent, problems = mail.deliver(session, current_app.config)
+        _sent, problems = mail.deliver(session, current_app.config)
     if problems:
         raise click.ClickException(f"Uitnodiging voor {address} vastgelegd, maar nog niet verstuurd: {problems[0]} "
                                    "(de taak 'mail' probeert het opnieuw).")
@@ -210,20 +211,20 @@ def _run_import(kind: str, path: str, dry_run: bool):
     table = None
     try:
         table = read_for(module, path, limits=limits, deadline=deadline)
-        with session_scope() as session:
-            with click.progressbar(length=len(table.rows), label=f"{len(table.rows)} rijen controleren",
-                                   file=sys.stderr) as bar:
-                def progress(n: int) -> None:
-                    deadline.check()
-                    bar.update(n)
+        with session_scope() as session, click.progressbar(
+            length=len(table.rows), label=f"{len(table.rows)} rijen controleren", file=sys.stderr
+        ) as bar:
+            def progress(n: int) -> None:
+                deadline.check()
+                bar.update(n)
 
-                if kind == "providers":
-                    result = provider_importer.import_providers(session, table, path, dry_run=dry_run, actor="cli",
-                                                                progress=progress, config=current_app.config)
-                else:
-                    result = capacity_importer.import_capacity(session, table, path, dry_run=dry_run, actor="cli",
-                                                               config=current_app.config, progress=progress)
-                bar.update(len(table.rows) - bar.pos)
+            if kind == "providers":
+                result = provider_importer.import_providers(session, table, path, dry_run=dry_run, actor="cli",
+                                                            progress=progress, config=current_app.config)
+            else:
+                result = capacity_importer.import_capacity(session, table, path, dry_run=dry_run, actor="cli",
+                                                           config=current_app.config, progress=progress)
+            bar.update(len(table.rows) - bar.pos)
     except ImportRejected as exc:
         _report_rejection(ImportRejected(table.relabel(exc.errors)) if table is not None else exc)
     click.echo(result.summary())
@@ -296,10 +297,8 @@ def scheduler_command():
 
     scheduler = build_scheduler(current_app._get_current_object())
     click.echo("Planner gestart (Europe/Amsterdam): " + ", ".join(j.id for j in scheduler.get_jobs()))
-    try:
+    with contextlib.suppress(KeyboardInterrupt, SystemExit):
         scheduler.start()
-    except (KeyboardInterrupt, SystemExit):
-        pass
 
 
 def init_app(app: Flask) -> None:

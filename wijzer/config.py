@@ -8,7 +8,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 class Defaults:
-    SECRET_KEY = "dev-only-insecure-secret"
+    SECRET_KEY = "dev-only-insecure-secret"  # noqa: S105 — production refuses to start with it
     WIJZER_ENV = "development"  # development | production | testing
     DATABASE_URL = "sqlite:///" + str(PROJECT_ROOT / "instance" / "wijzer.db")
     DATABASE_ECHO = False

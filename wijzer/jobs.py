@@ -302,7 +302,7 @@ def run_job(name: str, now: datetime | None = None) -> JobRun:
         except JobFailed as exc:
             session.rollback()
             status, detail = "failed", str(exc)
-        except Exception as exc:  # noqa: BLE001  (recorded and shown to operators)
+        except Exception as exc:
             session.rollback()
             log.exception("job %s failed", name)
             status, detail = "failed", f"{type(exc).__name__}: {exc}"

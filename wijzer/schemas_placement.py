@@ -95,7 +95,7 @@ class RequestInput(_Base):
 
     offering_ids: list[int]
     age: int
-    tags: list[str] = []
+    tags: list[str] = Field(default_factory=list)
     care_type: str
     modality: str | None = None
     gemeente_code: str

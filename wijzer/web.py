@@ -50,7 +50,7 @@ def _load_user(user_id: str):
 
 
 @login_manager.request_loader
-def _load_user_from_bearer(req):  # noqa: ARG001
+def _load_user_from_bearer(req):
     return sessions.token_user()
 
 
@@ -76,7 +76,7 @@ def _unauthorized():
 class DatabaseId(IntegerConverter):
     """<int:...> in URLs only matches ids a database integer can hold (larger ones are a 404, not a 500)."""
 
-    def __init__(self, map, *args, **kwargs):  # noqa: A002  (werkzeug's signature)
+    def __init__(self, map, *args, **kwargs):
         kwargs.setdefault("max", 2**31 - 1)
         super().__init__(map, *args, **kwargs)
 

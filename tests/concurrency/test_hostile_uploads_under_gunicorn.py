@@ -26,7 +26,9 @@ from tests.concurrency.gunicorn_server import call
 from tests.concurrency.test_gunicorn_load import gunicorn  # noqa: F401 (the fixture)
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "importers"))
-import hostile_files as h  # noqa: E402
+import contextlib
+
+import hostile_files as h
 
 pytestmark = [pytest.mark.concurrency, pytest.mark.slow]
 
@@ -88,10 +90,8 @@ def post_unread(base: str, path: str, body: bytes, token: str) -> tuple[int, str
                         ("Authorization", f"Bearer {token}")):
         conn.putheader(name, value)
     conn.endheaders()
-    try:
+    with contextlib.suppress(BrokenPipeError, ConnectionResetError):
         conn.send(body)
-    except (BrokenPipeError, ConnectionResetError):
-        pass
     resp = conn.getresponse()
     answer = resp.status, resp.read().decode()
     conn.close()

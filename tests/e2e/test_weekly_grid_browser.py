@@ -234,7 +234,7 @@ def test_sort_filter_and_errors_in_the_row_by_keyboard(page, demo_server):
     replace_value(page, "7")
     tab_to(page, "button[value=save]")
     page.keyboard.press("Enter")
-    assert "2 wijzigingen, 23 ongewijzigd — die worden níet bevestigd." == page.locator("#weekly-summary-counts").inner_text()
+    assert page.locator("#weekly-summary-counts").inner_text() == "2 wijzigingen, 23 ongewijzigd — die worden níet bevestigd."
     with page.expect_navigation():
         page.keyboard.press("Enter")
     row = page.locator(f"#o{first}")

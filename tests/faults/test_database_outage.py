@@ -2,6 +2,7 @@
 recovers by itself when the database is back — no restart needed."""
 from __future__ import annotations
 
+import contextlib
 import os
 import select
 import shutil
@@ -54,10 +55,8 @@ class TcpProxy:
             return
         finally:
             for s in (a, b):
-                try:
+                with contextlib.suppress(OSError):
                     s.close()
-                except OSError:
-                    pass
 
     def cut(self):
         self.up = False

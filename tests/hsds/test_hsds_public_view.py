@@ -17,7 +17,7 @@ def _catalogue(make_provider, make_location, make_offering, report):
 
 def test_deactivated_offering_is_not_published(client, session, make_provider, make_location, make_offering,
                                                report):
-    shown, hidden = _catalogue(make_provider, make_location, make_offering, report)
+    _shown, hidden = _catalogue(make_provider, make_location, make_offering, report)
     hidden = session.get(Offering, hidden.id)
     hidden.active = False
     session.add(hidden)

@@ -1,7 +1,7 @@
 """Issue 12, "Dutch column headers": Dutch headers are aliases of the documented ones (matched ignoring case,
 spaces, hyphens, underscores and accents), and vocabulary values may be given by their Dutch labels."""
 import pytest
-from test_importers import SAMPLES, table_state  # noqa: F401
+from test_importers import SAMPLES, table_state
 
 from importers.capacity import COLUMNS as CAP_COLUMNS
 from importers.capacity import REQUIRED as CAP_REQUIRED

@@ -50,7 +50,7 @@ def test_the_whole_flow_by_mail(app, session, pworld, send, smtp):
     assert set(got) == {s.email for s in pworld["staff"]}  # one mail per provider
     first = got[pworld["staff"][0].email][0]
     assert first["Subject"] == "Nieuw plaatsingsverzoek: antwoord binnen 2 werkdagen"
-    a, b, c = items_of(session, req)
+    a, _b, _c = items_of(session, req)
     assert f"https://wijzer.example.nl/portaal/verzoeken/{a.id}" in body_of(first)
     assert "poh1@huisarts.nl" in body_of(first) and "BSN" not in body_of(first).split("Dit verzoek bevat")[0]
     assert f'href="https://wijzer.example.nl/portaal/verzoeken/{a.id}"' in html_of(first)

@@ -111,7 +111,7 @@ def test_requests_are_private(app, session, pworld, send):
 
 def test_referrer_withdraws_and_releases(app, session, pworld, send):
     req = send(indexes=(0, 1))
-    a, b = items_of(session, req)
+    a, _b = items_of(session, req)
     pa = as_user(app, pworld["staff"][0])
     pa.post(f"/portaal/verzoeken/{a.id}", data={"answer": "accept", "hold_until": hold_date().isoformat()})
     ref = as_user(app, pworld["referrers"][0])
@@ -136,7 +136,7 @@ def test_result_shortlist_and_detail_pages_offer_the_button(app, session, pworld
 
 def test_audit_page_and_exports(app, session, pworld, send, make_user):
     req = send(indexes=(0, 1))
-    a, b = items_of(session, req)
+    a, _b = items_of(session, req)
     pa = as_user(app, pworld["staff"][0])
     pa.post(f"/portaal/verzoeken/{a.id}", data={"answer": "decline", "reason": "geen_plek"})
     auditor = make_user("auditor", region_code="JZ22")

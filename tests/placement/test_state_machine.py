@@ -145,7 +145,7 @@ def test_working_days_skip_weekends_and_dutch_holidays():
 
 def test_accept_holds_a_place_and_search_sees_it(app, session, pworld, send):
     req = send()
-    a, b, c = items_of(session, req)
+    a, b, _c = items_of(session, req)
     do_answer(app, session, a, pworld["staff"][0], "accept", hold_until=hold_date())
     session.refresh(a)
     assert a.status == "accepted" and a.answered_at is not None and a.answered_by == pworld["staff"][0].id
@@ -169,7 +169,7 @@ def test_hold_at_most_ten_working_days(app, session, pworld, send):
 
 def test_decline_with_reason_and_counter_then_accept(app, session, pworld, send):
     req = send()
-    a, b, c = items_of(session, req)
+    a, b, _c = items_of(session, req)
     do_answer(app, session, a, pworld["staff"][0], "decline", reason="werkgebied")
     session.refresh(a)
     assert a.status == "declined" and placement.item_label(a) == "Afgewezen (Buiten werkgebied)"
@@ -209,7 +209,7 @@ def test_only_own_items_can_be_answered(app, session, pworld, send):
 
 def test_answer_after_withdrawal_is_refused(app, session, pworld, send):
     req = send()
-    a, b, c = items_of(session, req)
+    a, _b, _c = items_of(session, req)
     with app.app_context():
         n = placement.withdraw_request(session, req.id, pworld["referrers"][0].id, user=pworld["referrers"][0],
                                        config=app.config)
@@ -222,9 +222,8 @@ def test_answer_after_withdrawal_is_refused(app, session, pworld, send):
         do_answer(app, session, a, pworld["staff"][0], "accept", hold_until=hold_date())
     assert exc.value.code == "conflict"
     session.rollback()
-    with pytest.raises(PlacementError, match="niets meer"):
-        with app.app_context():
-            placement.withdraw_request(session, req.id, pworld["referrers"][0].id)
+    with pytest.raises(PlacementError, match="niets meer"), app.app_context():
+        placement.withdraw_request(session, req.id, pworld["referrers"][0].id)
 
 
 def test_answer_after_deadline_is_refused_even_before_the_job(app, session, pworld, send):
@@ -307,7 +306,7 @@ def test_confirm_lowers_free_places_and_withdraws_the_others(app, session, pworl
 
 def test_confirm_needs_an_accepted_hold_and_the_referrers_own_request(app, session, pworld, send):
     req = send(indexes=(0, 1))
-    a, b = items_of(session, req)
+    a, _b = items_of(session, req)
     with app.app_context():
         with pytest.raises(PlacementError, match="nog niet geaccepteerd"):
             placement.confirm_item(session, req.id, a.id, pworld["referrers"][0].id)

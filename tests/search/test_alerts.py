@@ -139,7 +139,7 @@ def test_smtp_down_keeps_the_mail_for_the_next_run(app, session, world, report, 
     run(app, session)
     make_alert(session, world["user"])
     open_place(report, world["near"])
-    detail, failed = run(app, session)
+    _detail, failed = run(app, session)
     assert not failed  # the alert is queued; delivery is the mail job's
     row = session.exec(select(OutboxMail).where(OutboxMail.kind == "alert:places")).one()
     assert row.status != "sent" and row.error

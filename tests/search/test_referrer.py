@@ -76,7 +76,7 @@ def test_rank_by_expected_start(app, session, world):
     ("plekken", None),
 ])
 def test_sort_orders(app, session, world, sort, expected):
-    got, result = keys(app, session, world, postcode="3431", radius_km=25, care_type="logeeropvang", sort=sort)
+    got, _result = keys(app, session, world, postcode="3431", radius_km=25, care_type="logeeropvang", sort=sort)
     if sort == "start":
         assert got == ["DATUM", "PLEK", "INTAKE", "ZEVEN", "VIJF", "ONBEKEND", "OUD"]
     elif sort == "afstand":

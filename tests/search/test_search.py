@@ -128,7 +128,7 @@ def test_freshness_labels_move_with_time(app, session, data):
 def test_region_thresholds_override(app, session, data):
     session.get(Jeugdregio, "JZ20").stale_days = 30  # Amersfoort's region accepts older confirmations
     session.commit()
-    keys, result = run(app, session, data, available_now=True)
+    keys, _result = run(app, session, data, available_now=True)
     assert set(keys) == {"A", "C", "D", "G"}
     # expected start (intake + treatment weeks): D 0+1, A 0+2, G 1+1, C 2+3; A before G by id (no postcode given)
     assert keys == ["D", "A", "G", "C"]

@@ -35,7 +35,7 @@ def test_search_page_results_and_labels(client, data):  # noqa: F811
 def test_search_page_bad_input_keeps_query(client, query, field, message):
     page = client.get("/?" + query)
     html = page.get_data(as_text=True)
-    assert page.status_code == 400 and message in html and f'id="{field}-error"' in html or field == "tags"
+    assert (page.status_code == 400 and message in html and f'id="{field}-error"' in html) or field == "tags"
 
 
 def test_detail_page(client, data):  # noqa: F811

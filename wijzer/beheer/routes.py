@@ -252,7 +252,7 @@ def invitation_withdraw(invitation_id: int):
 # ---------------------------------------------------------------- audit log
 def _audit_filter() -> tuple[AuditFilterForm, AuditFilter, list[str]]:
     form = AuditFilterForm(request.args)
-    form.entity.choices = [("", "Alle")] + list(ENTITIES.items())
+    form.entity.choices = [("", "Alle"), *list(ENTITIES.items())]
     problems = []
     dates = {}
     for name in ("date_from", "date_to"):

@@ -12,8 +12,8 @@ from wijzer.schemas_placement import DECLINE_REASONS, NOTE_MAX
 
 class RequestForm(FlaskForm):
     offering_ids = MultiCheckboxField("Aan welk aanbod vraagt u een plek? (1 tot 3)", coerce=str)
-    care_type = select("Zorgsoort", choices=[("", "Kies een zorgsoort")] + list(domain.CARE_TYPES.items()))
-    modality = select("Vorm (optioneel)", choices=[("", "Geen voorkeur")] + list(domain.MODALITIES.items()))
+    care_type = select("Zorgsoort", choices=[("", "Kies een zorgsoort"), *list(domain.CARE_TYPES.items())])
+    modality = select("Vorm (optioneel)", choices=[("", "Geen voorkeur"), *list(domain.MODALITIES.items())])
     age = StringField("Leeftijd van het kind (jaar)")
     tags = MultiCheckboxField("Doelgroep", choices=list(domain.TAGS.items()))
     gemeente_code = select("Gemeente van het gezin")
@@ -28,7 +28,7 @@ class AnswerForm(FlaskForm):
                                                  ("decline", "Afwijzen"),
                                                  ("counter", "Tegenvoorstel: later starten")], validate_choice=False)
     hold_until = StringField("Plek vasthouden tot en met")
-    reason = select("Reden van afwijzen", choices=[("", "Kies een reden")] + list(DECLINE_REASONS.items()))
+    reason = select("Reden van afwijzen", choices=[("", "Kies een reden"), *list(DECLINE_REASONS.items())])
     earliest_start = StringField("Vroegst mogelijke startdatum")
 
 

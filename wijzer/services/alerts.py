@@ -306,10 +306,8 @@ def claim_alert_mails(session: Session, now: datetime, config) -> tuple[int, int
     if alerts:
         oldest = min(_as_utc(a.checked_until) for a in alerts)
         fresh = sorted(oid for oid, s in state.items() if _as_utc(s) > oldest)
-        if not fresh:  # nothing became a place now since any alert was checked: no alert has news
-            alerts_to_check = []
-        else:
-            alerts_to_check = alerts
+        # Nothing became a place now since any alert was checked: no alert has news.
+        alerts_to_check = alerts if fresh else []
         # News candidates by care type (None: all) and by grid cell, so an alert with a postcode looks only
         # at the cells its radius touches.
         grid: dict[tuple, list[tuple[Light, datetime]]] = {}

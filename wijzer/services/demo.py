@@ -55,7 +55,7 @@ DESCRIPTIONS = {
     "specialistische_jeugdhulp": "Specialistische behandeling en begeleiding door een multidisciplinair team.",
     "onderwijs_zorgarrangement": "Onderwijs en zorg op maat voor kinderen die (nog) niet volledig naar school kunnen.",
 }
-DEMO_PASSWORD = "Demo-wachtwoord-2026"
+DEMO_PASSWORD = "Demo-wachtwoord-2026"  # noqa: S105 — the documented demo password (demo data only)
 
 
 @dataclass
@@ -122,7 +122,7 @@ def seed(session: Session, *, providers: int, seed_value: int = 1, weeks: int = 
     stale_days = config["STALE_DAYS"] if config else 14
     if session.exec(select(Provider.id).where(Provider.kvk == str(DEMO_KVK_BASE + 1))).first():
         raise ValueError("Deze database bevat al demogegevens.")
-    rng = random.Random(seed_value)
+    rng = random.Random(seed_value)  # noqa: S311 — reproducible demo data, not security
     pcs = sorted(_pc4_table().values(), key=lambda p: p.pc4)
     by_gemeente: dict[str, list] = {}
     for p in pcs:

@@ -219,9 +219,8 @@ def _send_in_background(app, ids: set[int]) -> None:
     from wijzer.db import new_session
 
     try:
-        with app.app_context():
-            with new_session() as session:
-                deliver(session, app.config, ids=ids)
+        with app.app_context(), new_session() as session:
+            deliver(session, app.config, ids=ids)
     except Exception:  # the mail job retries; never let a thread die noisily
         log.exception("background mail sender failed; the mail job will retry")
 
