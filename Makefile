@@ -10,6 +10,7 @@ STAMP  := $(VENV)/.installed-stamp
 FLASK  := $(BIN)/flask --app wsgi
 DEMO_PROVIDERS ?= 300
 PYTEST_ARGS ?=
+LINT_PATHS := wijzer providers importers tests benchmarks migrations scripts wsgi.py
 # pytest exits 5 when nothing was collected. With a narrowing PYTEST_ARGS (e.g. PYTEST_ARGS=tests/unit)
 # a step may legitimately select nothing; without it an empty step is an error and fails the build.
 ALLOW_EMPTY = || { rc=$$?; [ $$rc -eq 5 ] && [ -n "$(strip $(PYTEST_ARGS))" ] && echo "(no tests selected by PYTEST_ARGS)"; }
@@ -51,7 +52,8 @@ test-e2e: install
 
 lint: install
 	@echo "== lint"
-	$(BIN)/ruff check wijzer providers importers tests benchmarks
+	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/ruff format --check $(LINT_PATHS)
 
 bench: install
 	$(BIN)/python benchmarks/run_all.py

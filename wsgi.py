@@ -1,4 +1,5 @@
 """WSGI entry point: ``gunicorn wsgi:app`` or ``flask --app wsgi run``."""
+
 from wijzer import create_app
 from wijzer.serving import prepare
 

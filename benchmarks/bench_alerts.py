@@ -11,6 +11,7 @@ each; the filters are drawn like the search benchmark's queries (care type 90 %,
 
     python benchmarks/bench_alerts.py [--alerts 10000] [--churn 0.02]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -57,30 +58,56 @@ def main() -> None:
     from wijzer import create_app
     from wijzer.db import get_engine, metadata, new_session
 
-    app = create_app({"DATABASE_URL": f"sqlite:///{copy}", "SECRET_KEY": "bench", "RATELIMIT_ENABLED": False,
-                      "BASE_URL": "https://wijzer.example"})
+    app = create_app(
+        {
+            "DATABASE_URL": f"sqlite:///{copy}",
+            "SECRET_KEY": "bench",
+            "RATELIMIT_ENABLED": False,
+            "BASE_URL": "https://wijzer.example",
+        }
+    )
     rng = random.Random(7)
     pcs = sorted(_pc4_table())
     import subprocess
     import sys
 
     # bring the copy to the current schema (the dataset may have been built by an older version)
-    subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "setup"], check=True, capture_output=True,
-                   cwd=ROOT, env={**__import__("os").environ, "WIJZER_DATABASE_URL": f"sqlite:///{copy}"})
+    subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "setup"],
+        check=True,
+        capture_output=True,
+        cwd=ROOT,
+        env={**__import__("os").environ, "WIJZER_DATABASE_URL": f"sqlite:///{copy}"},
+    )
     with app.app_context():
         metadata.create_all(get_engine())
         s = new_session()
         now = utcnow()
-        users = [{"email": f"verwijzer{i}@bench.example", "password_hash": "x", "role": "referrer", "name": "Bench"}
-                 for i in range(args.alerts // 10)]
+        users = [
+            {
+                "email": f"verwijzer{i}@bench.example",
+                "password_hash": "x",
+                "role": "referrer",
+                "name": "Bench",
+            }
+            for i in range(args.alerts // 10)
+        ]
         s.execute(insert(User), users)
         user_ids = s.exec(select(User.id).where(User.email.like("%@bench.example"))).all()
         rows = []
         for i in range(args.alerts):
             query, _f = svc.normalise_filters(filters(rng, pcs))
-            rows.append({"user_id": user_ids[i % len(user_ids)], "filters": query, "label": "bench",
-                         "created_at": now - timedelta(hours=1), "expires_at": now + timedelta(days=80),
-                         "paused": False, "checked_until": now - timedelta(hours=1)})
+            rows.append(
+                {
+                    "user_id": user_ids[i % len(user_ids)],
+                    "filters": query,
+                    "label": "bench",
+                    "created_at": now - timedelta(hours=1),
+                    "expires_at": now + timedelta(days=80),
+                    "paused": False,
+                    "checked_until": now - timedelta(hours=1),
+                }
+            )
         s.execute(insert(Alert), rows)
         s.commit()
 
@@ -90,13 +117,17 @@ def main() -> None:
             mid = time.perf_counter()
             sent, failed = svc.send_alert_mails(s, at, app.config)
             end = time.perf_counter()
-            print(f"- {label}: **{end - start:.2f} s** (matching and claiming {mid - start:.2f} s: {claimed} alerts "
-                  f"with news; sending {end - mid:.2f} s: {sent} mails{'; failures: ' + str(len(failed)) if failed else ''})")
+            print(
+                f"- {label}: **{end - start:.2f} s** (matching and claiming {mid - start:.2f} s: {claimed} alerts "
+                f"with news; sending {end - mid:.2f} s: {sent} mails{'; failures: ' + str(len(failed)) if failed else ''})"
+            )
 
         print(f"# Alerts job benchmark — {machine()}")
         n_places = len(place_now_ids(s, now, app.config))
         total = s.exec(select(func.count()).select_from(Offering)).one()
-        print(f"- dataset: {total} offerings, {n_places} places now; {args.alerts} alerts of {len(user_ids)} referrers")
+        print(
+            f"- dataset: {total} offerings, {n_places} places now; {args.alerts} alerts of {len(user_ids)} referrers"
+        )
         timed("first run ever (records the places now, sends nothing)", now)
         # churn
         places = sorted(place_now_ids(s, now, app.config))
@@ -106,8 +137,13 @@ def main() -> None:
         gain = rng.sample(list(others), min(k, len(others)))
         later = now + timedelta(minutes=15)
         s.execute(update(Offering).where(Offering.id.in_(lose)).values(cur_free_places=0))
-        s.execute(update(Offering).where(Offering.id.in_(gain)).values(
-            cur_free_places=1, cur_intake_status="open", cur_status_until=None, last_confirmed_at=later))
+        s.execute(
+            update(Offering)
+            .where(Offering.id.in_(gain))
+            .values(
+                cur_free_places=1, cur_intake_status="open", cur_status_until=None, last_confirmed_at=later
+            )
+        )
         s.commit()
         timed(f"run after churn ({len(lose)} lost their place, {len(gain)} got one)", later)
         mails = s.exec(select(func.count()).select_from(AlertMail)).one()

@@ -4,6 +4,7 @@ dashboard and the API compute it), one region's trends over 52 weeks reconstruct
 
     python benchmarks/bench_audit.py [--rounds 10]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,7 +38,9 @@ def main() -> None:
             region = regions[i % len(regions)]
             now = utcnow()
             start, cpu = time.perf_counter(), time.process_time()
-            rows = region_trends(session, region, (now - timedelta(weeks=51)).date(), now.date(), now, app.config)
+            rows = region_trends(
+                session, region, (now - timedelta(weeks=51)).date(), now.date(), now, app.config
+            )
             trends52.append((time.perf_counter() - start) * 1000)
             trends52_cpu.append((time.process_time() - cpu) * 1000)
             per_region.setdefault(region.code, []).append((trends52[-1], trends52_cpu[-1]))
@@ -68,11 +71,19 @@ def main() -> None:
     print(f"# Audit benchmark — {machine()}")
     print(f"- one region's audit (figures + gaps): {fmt(percentiles(one))} (target ≤ 300 ms)")
     print(f"- region dashboard page (whole request): {fmt(percentiles(pages))}")
-    print(f"- one region's trends, 52 weeks × 4 care types from the report history: {fmt(percentiles(trends52))} "
-          "(target ≤ 1 s)")
-    print(f"  same, CPU time of this process (a loaded machine inflates wall time): {fmt(percentiles(trends52_cpu))}")
-    print("  per region (offerings: JZ22 501, JZ13 967, JZ02 4,648 = the largest, JZ38 1,675), best wall / CPU ms: "
-          + ", ".join(f"{c} {min(w for w, _ in v):.0f} / {min(p for _, p in v):.0f}" for c, v in per_region.items()))
+    print(
+        f"- one region's trends, 52 weeks × 4 care types from the report history: {fmt(percentiles(trends52))} "
+        "(target ≤ 1 s)"
+    )
+    print(
+        f"  same, CPU time of this process (a loaded machine inflates wall time): {fmt(percentiles(trends52_cpu))}"
+    )
+    print(
+        "  per region (offerings: JZ22 501, JZ13 967, JZ02 4,648 = the largest, JZ38 1,675), best wall / CPU ms: "
+        + ", ".join(
+            f"{c} {min(w for w, _ in v):.0f} / {min(p for _, p in v):.0f}" for c, v in per_region.items()
+        )
+    )
     print(f"- one region's compliance with 13-week trust signals: {fmt(percentiles(trust))}")
     print(f"- national overview, all 42 regions (figures): {fmt(percentiles(national))} (target ≤ 3 s)")
     print(f"- national overview page (whole request): {national_page:.0f} ms")

@@ -9,6 +9,7 @@ serialisation, JSON):
 
     WIJZER_BENCH_DB=/tmp/wijzer-bench/national.db python benchmarks/bench_hsds.py [--lookups 1000] [--naive 3]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -54,8 +55,10 @@ def main() -> None:
     for sid, _ in sample[:50]:  # warm up
         client.get(f"/hsds/services/{sid}")
     # Context on a shared machine: a request that does nothing, and the bare indexed SQL of the lookup.
-    print("GET /healthz (request floor):         " + fmt(percentiles([timed_get(client, "/healthz")
-                                                                        for _ in range(300)])))
+    print(
+        "GET /healthz (request floor):         "
+        + fmt(percentiles([timed_get(client, "/healthz") for _ in range(300)]))
+    )
     with app.app_context():
         session = new_session()
         conn = session.connection()
@@ -72,17 +75,46 @@ def main() -> None:
         wall.append(timed_get(client, f"/hsds/services/{sid}"))
         cpu.append((time.process_time() - started_cpu) * 1000)
     print("GET /hsds/services/{id}:              " + fmt(percentiles(wall)))
-    print("  the same, CPU time of the request:  " + fmt(percentiles(cpu)) + "  (a busy machine inflates wall time)")
-    print("GET /hsds/service_at_locations/{id}:  " + fmt(percentiles(
-        [timed_get(client, f"/hsds/service_at_locations/{sal}") for _, sal in sample[: len(sample) // 2]])))
-    print("GET /hsds/organizations/{id}:         " + fmt(percentiles(
-        [timed_get(client, f"/hsds/organizations/{o}") for o in rng.sample(orgs, min(500, len(orgs)))])))
+    print(
+        "  the same, CPU time of the request:  "
+        + fmt(percentiles(cpu))
+        + "  (a busy machine inflates wall time)"
+    )
+    print(
+        "GET /hsds/service_at_locations/{id}:  "
+        + fmt(
+            percentiles(
+                [
+                    timed_get(client, f"/hsds/service_at_locations/{sal}")
+                    for _, sal in sample[: len(sample) // 2]
+                ]
+            )
+        )
+    )
+    print(
+        "GET /hsds/organizations/{id}:         "
+        + fmt(
+            percentiles(
+                [timed_get(client, f"/hsds/organizations/{o}") for o in rng.sample(orgs, min(500, len(orgs)))]
+            )
+        )
+    )
     last_page = max(1, n_offerings // 50)
-    print("GET /hsds/services?page=N&per_page=50: " + fmt(percentiles(
-        [timed_get(client, f"/hsds/services?per_page=50&page={rng.randint(1, last_page)}")
-         for _ in range(args.pages)])))
-    print("GET /hsds/taxonomy_terms:             " + fmt(percentiles(
-        [timed_get(client, "/hsds/taxonomy_terms?per_page=200") for _ in range(200)])))
+    print(
+        "GET /hsds/services?page=N&per_page=50: "
+        + fmt(
+            percentiles(
+                [
+                    timed_get(client, f"/hsds/services?per_page=50&page={rng.randint(1, last_page)}")
+                    for _ in range(args.pages)
+                ]
+            )
+        )
+    )
+    print(
+        "GET /hsds/taxonomy_terms:             "
+        + fmt(percentiles([timed_get(client, "/hsds/taxonomy_terms?per_page=200") for _ in range(200)]))
+    )
     if args.naive:
         with app.app_context():
             session = new_session()
@@ -92,8 +124,10 @@ def main() -> None:
                 next(s for s in iter_services(session) if s["id"] == sid)
                 naive.append((time.perf_counter() - start) * 1000)
             session.close()
-        print(f"Old approach (serialise every offering, filter in Python), {len(naive)} lookups: "
-              + ", ".join(f"{ms:.0f} ms" for ms in naive))
+        print(
+            f"Old approach (serialise every offering, filter in Python), {len(naive)} lookups: "
+            + ", ".join(f"{ms:.0f} ms" for ms in naive)
+        )
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ transaction). Targets: ≤ 30 s and ≤ 20 s.
 
     python benchmarks/bench_import.py
 """
+
 from __future__ import annotations
 
 import csv
@@ -40,25 +41,64 @@ def write_files(folder: Path, n_providers=5000, offerings=40_000, seed=3) -> tup
             pc = locs[j]
             ref = f"AB-{n // n_providers:03d}"
             ct = rng.choice(list(CARE_TYPES))
-            w.writerow([name, kvk, "", f"https://www.zorg{kvk}.nl", "030-1234567", f"info@zorg{kvk}.nl",
-                        f"Locatie {j + 1} {pc.place}", "Dorpsstraat", str(j + 1), pc.pc4 + "AB", pc.place, ref, ct,
-                        "|".join(rng.sample(list(TAGS), 2)), 0, 18, "|".join(rng.sample(list(MODALITIES), 2)),
-                        "zin|pgb", pc.region_code, "45", "Omschrijving van het aanbod."])
+            w.writerow(
+                [
+                    name,
+                    kvk,
+                    "",
+                    f"https://www.zorg{kvk}.nl",
+                    "030-1234567",
+                    f"info@zorg{kvk}.nl",
+                    f"Locatie {j + 1} {pc.place}",
+                    "Dorpsstraat",
+                    str(j + 1),
+                    pc.pc4 + "AB",
+                    pc.place,
+                    ref,
+                    ct,
+                    "|".join(rng.sample(list(TAGS), 2)),
+                    0,
+                    18,
+                    "|".join(rng.sample(list(MODALITIES), 2)),
+                    "zin|pgb",
+                    pc.region_code,
+                    "45",
+                    "Omschrijving van het aanbod.",
+                ]
+            )
             keys.append((kvk, ref))
     with open(cap_path, "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(CAP_COLUMNS)
         for kvk, ref in keys:
             status = rng.choice(["open", "wachtlijst", "opnamestop"])
-            w.writerow([kvk, ref, rng.randint(1, 3) if status == "open" else 0, rng.randint(0, 12), rng.randint(0, 20),
-                        rng.randint(0, 30), status, "", "", "", ""])
+            w.writerow(
+                [
+                    kvk,
+                    ref,
+                    rng.randint(1, 3) if status == "open" else 0,
+                    rng.randint(0, 12),
+                    rng.randint(0, 20),
+                    rng.randint(0, 30),
+                    status,
+                    "",
+                    "",
+                    "",
+                    "",
+                ]
+            )
     return prov_path, cap_path
 
 
 def run(args, env) -> tuple[float, str]:
     start = time.perf_counter()
-    out = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *args], cwd=ROOT, env=env,
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     if out.returncode:
         raise SystemExit(out.stdout + out.stderr)
     return time.perf_counter() - start, out.stdout.strip().splitlines()[-1]

@@ -3,6 +3,7 @@ expire_statuses and region_snapshots. Each job runs twice: a cold run that chang
 
     python benchmarks/bench_jobs.py
 """
+
 from __future__ import annotations
 
 from datetime import timedelta

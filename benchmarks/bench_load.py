@@ -3,6 +3,7 @@ clients on loopback for a fixed time. Reports searches per second and latency pe
 
     python benchmarks/bench_load.py [--seconds 20]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -54,10 +55,19 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=5199)
     args = parser.parse_args()
     national_app()  # builds the dataset if missing
-    env = dict(os.environ, WIJZER_DATABASE_URL=f"sqlite:///{DATASET}", WIJZER_SECRET_KEY="bench",
-               WIJZER_RATELIMIT_ENABLED="false")
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{args.port}", "wsgi:app"],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = dict(
+        os.environ,
+        WIJZER_DATABASE_URL=f"sqlite:///{DATASET}",
+        WIJZER_SECRET_KEY="bench",
+        WIJZER_RATELIMIT_ENABLED="false",
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{args.port}", "wsgi:app"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{args.port}/api/v1/search?"
     try:
         for _ in range(100):
@@ -71,8 +81,10 @@ def main() -> None:
         for clients in (2, 4, 8):
             latencies, errors = run_level(base, queries, clients, args.seconds)
             stats = percentiles(latencies)
-            print(f"- {clients} concurrent clients: {len(latencies) / args.seconds:.0f} searches/s, "
-                  f"p50 {stats['p50']:.1f} ms, p95 {stats['p95']:.1f} ms, errors {errors}")
+            print(
+                f"- {clients} concurrent clients: {len(latencies) / args.seconds:.0f} searches/s, "
+                f"p50 {stats['p50']:.1f} ms, p95 {stats['p95']:.1f} ms, errors {errors}"
+            )
     finally:
         proc.terminate()
         proc.wait(timeout=20)

@@ -8,6 +8,7 @@
 
     python benchmarks/bench_portal.py [--rounds 30]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,8 +30,22 @@ from wijzer.services.demo import DEMO_PASSWORD
 BIG_KVK = "89999960"
 BIG_EMAIL = "planner60@bench.wijzer.nl"
 BIG_OFFERINGS, BIG_LOCATIONS, CHANGES = 60, 14, 5
-POSTCODES = ["3511AB", "3521AA", "3581AB", "1012AB", "2511AB", "3011AB", "5611AB", "6511AB", "9711AB",
-             "8011AB", "6811AB", "4811AB", "7511AB", "2011AB"]
+POSTCODES = [
+    "3511AB",
+    "3521AA",
+    "3581AB",
+    "1012AB",
+    "2511AB",
+    "3011AB",
+    "5611AB",
+    "6511AB",
+    "9711AB",
+    "8011AB",
+    "6811AB",
+    "4811AB",
+    "7511AB",
+    "2011AB",
+]
 
 
 def _fields(page: str) -> dict[str, str]:
@@ -61,34 +76,64 @@ def _big_provider_app():
             shutil.copyfile(DATASET, copy)
         url = f"sqlite:///{copy}"
     # bring the copy's schema up to this code's migrations (idempotent)
-    subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "setup"], cwd=ROOT, check=True, capture_output=True,
-                   env=dict(os.environ, WIJZER_DATABASE_URL=url))
-    app = create_app({"DATABASE_URL": url, "RATELIMIT_ENABLED": False, "SECRET_KEY": "bench",
-                      "WTF_CSRF_ENABLED": False})
+    subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "setup"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        env=dict(os.environ, WIJZER_DATABASE_URL=url),
+    )
+    app = create_app(
+        {"DATABASE_URL": url, "RATELIMIT_ENABLED": False, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False}
+    )
     with app.app_context(), session_scope() as s:
         from sqlmodel import select
 
         if s.exec(select(Provider).where(Provider.kvk == BIG_KVK)).first() is None:
-            provider = catalogue.save_provider(s, ProviderInput(name="Jeugdzorg Groot (benchmark)", kvk=BIG_KVK),
-                                               actor="bench")
-            locations = [catalogue.save_location(s, provider, LocationInput(name=f"Locatie {i + 1:02d}", postcode=pc),
-                                                 actor="bench") for i, pc in enumerate(POSTCODES[:BIG_LOCATIONS])]
+            provider = catalogue.save_provider(
+                s, ProviderInput(name="Jeugdzorg Groot (benchmark)", kvk=BIG_KVK), actor="bench"
+            )
+            locations = [
+                catalogue.save_location(
+                    s, provider, LocationInput(name=f"Locatie {i + 1:02d}", postcode=pc), actor="bench"
+                )
+                for i, pc in enumerate(POSTCODES[:BIG_LOCATIONS])
+            ]
             care = ["respijtzorg", "logeeropvang", "specialistische_jeugdhulp", "onderwijs_zorgarrangement"]
             now = utcnow()
             for k in range(BIG_OFFERINGS):
-                off = catalogue.save_offering(s, provider, locations[k % BIG_LOCATIONS], OfferingInput(
-                    offering_ref=f"G-{k + 1:03d}", care_type=care[k % 4], tags=["ass"]), actor="bench")
+                off = catalogue.save_offering(
+                    s,
+                    provider,
+                    locations[k % BIG_LOCATIONS],
+                    OfferingInput(offering_ref=f"G-{k + 1:03d}", care_type=care[k % 4], tags=["ass"]),
+                    actor="bench",
+                )
                 for week in range(12, 0, -1):  # weekly history: mostly confirmations, some edits
                     at = now - timedelta(weeks=week, hours=k % 7)
                     if week == 12 or (k + week) % 3 == 0:
-                        data = CapacityInput(free_places=(k + week) % 4, wait_intake=(k + week) % 9,
-                                             wait_treatment=k % 12, waitlist_length=(k * week) % 15,
-                                             intake_status="open" if (k + week) % 4 else "wachtlijst")
-                        availability.record_report(s, off, data, kind="update", source="portal", reported_at=at, now=now)
+                        data = CapacityInput(
+                            free_places=(k + week) % 4,
+                            wait_intake=(k + week) % 9,
+                            wait_treatment=k % 12,
+                            waitlist_length=(k * week) % 15,
+                            intake_status="open" if (k + week) % 4 else "wachtlijst",
+                        )
+                        availability.record_report(
+                            s, off, data, kind="update", source="portal", reported_at=at, now=now
+                        )
                     else:
-                        availability.record_report(s, off, None, kind="confirm", source="portal", reported_at=at, now=now)
-            accounts.create_user(s, email=BIG_EMAIL, password=DEMO_PASSWORD, role="provider",
-                                 provider_id=provider.id, actor="bench")
+                        availability.record_report(
+                            s, off, None, kind="confirm", source="portal", reported_at=at, now=now
+                        )
+            accounts.create_user(
+                s,
+                email=BIG_EMAIL,
+                password=DEMO_PASSWORD,
+                role="provider",
+                provider_id=provider.id,
+                actor="bench",
+            )
     from wijzer.serving import prepare
 
     return prepare(app)  # as wsgi.py prepares every serving process
@@ -137,23 +182,37 @@ def main() -> None:
     print(f"# Portal weekly update benchmark — {machine()}")
 
     app = _big_provider_app()  # the national dataset plus the large provider, migrated to this code
-    n, get_ms, post_ms, get_sql, post_sql, _, _ = _run(app, "aanbieder@demo.wijzer.nl", args.rounds, 0, statements)
+    n, get_ms, post_ms, get_sql, post_sql, _, _ = _run(
+        app, "aanbieder@demo.wijzer.nl", args.rounds, 0, statements
+    )
     both = [g + p for g, p in zip(get_ms, post_ms, strict=True)]
-    print(f"- demo provider, {n} offerings, on {app.config['DATABASE_URL']} (the national dataset + one provider)")
+    print(
+        f"- demo provider, {n} offerings, on {app.config['DATABASE_URL']} (the national dataset + one provider)"
+    )
     print(f"  - GET weekly page:            {fmt(percentiles(get_ms))}")
     print(f"  - POST 'Alles klopt nog':     {fmt(percentiles(post_ms))}")
     print(f"  - load + submit (server):     {fmt(percentiles(both))}  (target < 300 ms)")
-    print(f"  - SQL: GET max {max(get_sql)} SELECTs; POST max {max(p[0] for p in post_sql)} SELECTs of "
-          f"{max(p[1] for p in post_sql)} statements")
+    print(
+        f"  - SQL: GET max {max(get_sql)} SELECTs; POST max {max(p[0] for p in post_sql)} SELECTs of "
+        f"{max(p[1] for p in post_sql)} statements"
+    )
 
-    n, get_ms, post_ms, get_sql, post_sql, get_cpu, post_cpu = _run(app, BIG_EMAIL, args.rounds, CHANGES, statements)
+    n, get_ms, post_ms, get_sql, post_sql, get_cpu, post_cpu = _run(
+        app, BIG_EMAIL, args.rounds, CHANGES, statements
+    )
     print(f"- provider with {n} offerings over {BIG_LOCATIONS} locations, same database")
     print(f"  - GET weekly grid:            {fmt(percentiles(get_ms))}  (target p95 <= 100 ms)")
-    print(f"  - POST {CHANGES} changes + {n - CHANGES} confirmations: {fmt(percentiles(post_ms))}  (target p95 <= 150 ms)")
-    print(f"  - CPU time of the process (less sensitive to a busy machine): GET {fmt(percentiles(get_cpu))}; "
-          f"POST {fmt(percentiles(post_cpu))}")
-    print(f"  - SQL: GET max {max(get_sql)} SELECTs; POST max {max(p[0] for p in post_sql)} SELECTs of "
-          f"{max(p[1] for p in post_sql)} statements")
+    print(
+        f"  - POST {CHANGES} changes + {n - CHANGES} confirmations: {fmt(percentiles(post_ms))}  (target p95 <= 150 ms)"
+    )
+    print(
+        f"  - CPU time of the process (less sensitive to a busy machine): GET {fmt(percentiles(get_cpu))}; "
+        f"POST {fmt(percentiles(post_cpu))}"
+    )
+    print(
+        f"  - SQL: GET max {max(get_sql)} SELECTs; POST max {max(p[0] for p in post_sql)} SELECTs of "
+        f"{max(p[1] for p in post_sql)} statements"
+    )
     print(f"- load average during the run: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
 

@@ -9,6 +9,7 @@ and a naive variant that computes geopy's geodesic to every offering of the care
 ``--wide-only`` times just the expensive anonymous searches of issue 11 item 20 (radius 250 km without a
 care type, age alone), 30 requests each, as an anonymous client.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -46,7 +47,8 @@ def bare_sql(session, q: dict) -> int:
     p = lookup_postcode(q["postcode"])
     min_lat, max_lat, min_lon, max_lon = bounding_box(p.lat, p.lon, float(q["radius_km"]))
     stmt = select(Offering.id, Offering.lat, Offering.lon).where(
-        Offering.active, Offering.lat.between(min_lat, max_lat), Offering.lon.between(min_lon, max_lon))
+        Offering.active, Offering.lat.between(min_lat, max_lat), Offering.lon.between(min_lon, max_lon)
+    )
     if "care_type" in q:
         stmt = stmt.where(Offering.care_type == q["care_type"])
     if "age" in q:
@@ -65,9 +67,11 @@ def naive(session, q: dict) -> int:
     return sum(1 for _, lat, lon in rows if geodesic_km(p.lat, p.lon, lat, lon) <= float(q["radius_km"]))
 
 
-WIDE = {"radius 250 km, no care type": {"postcode": "3511", "radius_km": 250},
-        "age alone": {"age": 10},
-        "no filter at all": {"postcode": "3511", "radius_km": 250, "age": 10}}
+WIDE = {
+    "radius 250 km, no care type": {"postcode": "3511", "radius_km": 250},
+    "age alone": {"age": 10},
+    "no filter at all": {"postcode": "3511", "radius_km": 250, "age": 10},
+}
 
 
 def wide(client, rounds: int = 30) -> None:
@@ -80,7 +84,9 @@ def wide(client, rounds: int = 30) -> None:
             response = client.get(url)
             ms.append((time.perf_counter() - start) * 1000)
             statuses.add(response.status_code)
-        print(f"- wide anonymous search, {label} ({urlencode(q)}): {fmt(percentiles(ms))}; statuses {sorted(statuses)}")
+        print(
+            f"- wide anonymous search, {label} ({urlencode(q)}): {fmt(percentiles(ms))}; statuses {sorted(statuses)}"
+        )
 
 
 def main() -> None:
@@ -121,10 +127,16 @@ def main() -> None:
             naive_ms.append((time.perf_counter() - start) * 1000)
     api, floor, slow = percentiles(api_ms), percentiles(floor_ms), percentiles(naive_ms)
     print(f"# Search benchmark — {machine()}")
-    print(f"- dataset: {app.config['DATABASE_URL']}; {len(queries)} queries; median matches {sorted(totals)[len(totals) // 2]}")
+    print(
+        f"- dataset: {app.config['DATABASE_URL']}; {len(queries)} queries; median matches {sorted(totals)[len(totals) // 2]}"
+    )
     print(f"- search API (server-side, full request): {fmt(api)}")
-    print(f"- bare indexed bounding-box SQL (floor):  {fmt(floor)}  -> API p95 / floor p95 = {api['p95'] / floor['p95']:.1f}x")
-    print(f"- naive geodesic to every offering of the care type: {fmt(slow)} -> {slow['p50'] / api['p50']:.0f}x slower (p50)")
+    print(
+        f"- bare indexed bounding-box SQL (floor):  {fmt(floor)}  -> API p95 / floor p95 = {api['p95'] / floor['p95']:.1f}x"
+    )
+    print(
+        f"- naive geodesic to every offering of the care type: {fmt(slow)} -> {slow['p50'] / api['p50']:.0f}x slower (p50)"
+    )
     wide(client)
 
 

@@ -1,4 +1,5 @@
 """Shared helpers for the benchmarks: the national demo dataset and timing statistics."""
+
 from __future__ import annotations
 
 import os
@@ -39,13 +40,25 @@ def national_app(providers: int = 5000):
         seeded = conn.execute(text("SELECT count(*) FROM provider")).scalar() > 0
     engine.dispose()
     if not seeded:
-        subprocess.run([*flask, "demo", "seed", "--providers", str(providers), "--seed", "1"], cwd=ROOT, env=env,
-                       check=True)
+        subprocess.run(
+            [*flask, "demo", "seed", "--providers", str(providers), "--seed", "1"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+        )
     from wijzer.serving import prepare
 
     # prepared as wsgi.py prepares every serving process (reference data loaded, long-lived objects frozen)
-    return prepare(create_app({"DATABASE_URL": url, "RATELIMIT_ENABLED": False, "SECRET_KEY": "bench",
-                               "WTF_CSRF_ENABLED": False}))
+    return prepare(
+        create_app(
+            {
+                "DATABASE_URL": url,
+                "RATELIMIT_ENABLED": False,
+                "SECRET_KEY": "bench",
+                "WTF_CSRF_ENABLED": False,
+            }
+        )
+    )
 
 
 def machine() -> str:

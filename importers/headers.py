@@ -5,6 +5,7 @@ underscores, apostrophes and accents ignored): "Vrije plekken", "vrije_plekken" 
 all ``free_places``, and so are "free places" and "Free-Places". An alias counts only for an importer that
 knows its column (``total_places`` once the capacity importer reads it; ``staff_emails`` likewise).
 """
+
 from __future__ import annotations
 
 from wijzer.domain import match_key

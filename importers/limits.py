@@ -5,6 +5,7 @@ The defaults suit a national provider list (40,000 rows import in ~5 s); each is
 (``WIJZER_MAX_IMPORT_*``, see docs/importeren.md). Entry points build the limits with
 ``limits_from_config(current_app.config)`` and pass ``Deadline.progress`` to the validators.
 """
+
 from __future__ import annotations
 
 import time
@@ -59,8 +60,10 @@ def file_error(message: str) -> ImportRejected:
 
 
 def too_big(size: int, limit: int) -> ImportRejected:
-    return file_error(f"Het bestand is te groot ({size / MB:.0f} MB; hoogstens {limit / MB:.0f} MB). "
-                      "Splits het in kleinere bestanden.")
+    return file_error(
+        f"Het bestand is te groot ({size / MB:.0f} MB; hoogstens {limit / MB:.0f} MB). "
+        "Splits het in kleinere bestanden."
+    )
 
 
 class Deadline:
@@ -72,8 +75,10 @@ class Deadline:
 
     def check(self) -> None:
         if time.monotonic() >= self.until:
-            raise file_error(f"Het verwerken duurt te lang (meer dan {self.seconds:g} seconden); er is niets "
-                             "opgeslagen. Splits het bestand in kleinere bestanden.")
+            raise file_error(
+                f"Het verwerken duurt te lang (meer dan {self.seconds:g} seconden); er is niets "
+                "opgeslagen. Splits het bestand in kleinere bestanden."
+            )
 
     def progress(self, _rows: int = 0) -> None:
         """A ``progress`` callback for the validators (called every 1,000 rows)."""
@@ -87,14 +92,23 @@ def check_records(records: list, limits: ImportLimits) -> list[RowError]:
     errors: list[RowError] = []
     for index, record in enumerate(records):
         if len(record) > limits.max_columns:
-            errors.append(RowError(index, "", f"te veel velden ({len(record)}; hoogstens {limits.max_columns})"))
+            errors.append(
+                RowError(index, "", f"te veel velden ({len(record)}; hoogstens {limits.max_columns})")
+            )
             continue
         for key, value in record.items():
             if len(str(key)) > limits.max_cell_chars:
-                errors.append(RowError(index, "", f"veldnaam te lang (hoogstens {limits.max_cell_chars} tekens)"))
+                errors.append(
+                    RowError(index, "", f"veldnaam te lang (hoogstens {limits.max_cell_chars} tekens)")
+                )
             elif isinstance(value, str) and len(value) > limits.max_cell_chars:
-                errors.append(RowError(index, str(key), f"waarde te lang ({len(value)} tekens; hoogstens "
-                                                        f"{limits.max_cell_chars})"))
+                errors.append(
+                    RowError(
+                        index,
+                        str(key),
+                        f"waarde te lang ({len(value)} tekens; hoogstens {limits.max_cell_chars})",
+                    )
+                )
         if len(errors) >= 100:
             break
     return errors

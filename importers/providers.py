@@ -10,6 +10,7 @@ comparison; ``import_providers`` applies the same plan. The optional column ``st
 earlier invitation for that provider gets one (the provider's first address as provider admin), so
 re-importing the same file invites nobody twice.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -31,15 +32,58 @@ from wijzer.services import auditlog
 from wijzer.services.catalogue import move_offerings, offering_values
 from wijzer.timeutil import utcnow
 
-COLUMNS = ("provider_name", "kvk", "agb", "website", "phone", "email", "location_name", "street", "house_number",
-           "postcode", "city", "offering_ref", "care_type", "tags", "min_age", "max_age", "modalities", "funding",
-           "regions", "category", "description", "staff_emails")
+COLUMNS = (
+    "provider_name",
+    "kvk",
+    "agb",
+    "website",
+    "phone",
+    "email",
+    "location_name",
+    "street",
+    "house_number",
+    "postcode",
+    "city",
+    "offering_ref",
+    "care_type",
+    "tags",
+    "min_age",
+    "max_age",
+    "modalities",
+    "funding",
+    "regions",
+    "category",
+    "description",
+    "staff_emails",
+)
 REQUIRED = ("provider_name", "kvk", "location_name", "postcode", "offering_ref", "care_type")
-PROVIDER_MAP = {"name": "provider_name", "kvk": "kvk", "agb": "agb", "website": "website", "phone": "phone", "email": "email"}
-LOCATION_MAP = {"name": "location_name", "street": "street", "house_number": "house_number", "postcode": "postcode", "city": "city"}
-OFFERING_MAP = {"offering_ref": "offering_ref", "care_type": "care_type", "tags": "tags", "min_age": "min_age",
-                "max_age": "max_age", "modalities": "modalities", "funding": "funding", "contract_regions": "regions",
-                "category": "category", "description": "description"}
+PROVIDER_MAP = {
+    "name": "provider_name",
+    "kvk": "kvk",
+    "agb": "agb",
+    "website": "website",
+    "phone": "phone",
+    "email": "email",
+}
+LOCATION_MAP = {
+    "name": "location_name",
+    "street": "street",
+    "house_number": "house_number",
+    "postcode": "postcode",
+    "city": "city",
+}
+OFFERING_MAP = {
+    "offering_ref": "offering_ref",
+    "care_type": "care_type",
+    "tags": "tags",
+    "min_age": "min_age",
+    "max_age": "max_age",
+    "modalities": "modalities",
+    "funding": "funding",
+    "contract_regions": "regions",
+    "category": "category",
+    "description": "description",
+}
 CHUNK = 500
 
 
@@ -59,8 +103,11 @@ def _staff(row_no: int, raw: str, errors: list[RowError]) -> list[str]:
     emails = [e.strip().lower() for e in STAFF_SPLIT.split(raw or "") if e.strip()]
     bad = [e for e in emails if not EMAIL_RE.match(e) or len(e) > 254]
     if bad:
-        errors.append(RowError(row_no, "staff_emails", f"geen geldig e-mailadres: {', '.join(bad)} "
-                                                       "(scheid adressen met |)"))
+        errors.append(
+            RowError(
+                row_no, "staff_emails", f"geen geldig e-mailadres: {', '.join(bad)} (scheid adressen met |)"
+            )
+        )
         return []
     return emails
 
@@ -94,15 +141,33 @@ def validate_rows(table: Table, progress: Callable[[int], None] | None = None, s
             continue
         first = providers.setdefault(p.kvk, (row_no, p))
         if first[1] != p:
-            errors.append(RowError(row_no, "provider_name", f"andere aanbiedersgegevens voor KvK {p.kvk} dan in rij {first[0]}"))
+            errors.append(
+                RowError(
+                    row_no,
+                    "provider_name",
+                    f"andere aanbiedersgegevens voor KvK {p.kvk} dan in rij {first[0]}",
+                )
+            )
         lkey = (p.kvk, loc.name)
         lfirst = locations.setdefault(lkey, (row_no, loc, point))
         if lfirst[1] != loc:
-            errors.append(RowError(row_no, "location_name", f"locatie '{loc.name}' heeft een ander adres dan in rij {lfirst[0]}"))
+            errors.append(
+                RowError(
+                    row_no,
+                    "location_name",
+                    f"locatie '{loc.name}' heeft een ander adres dan in rij {lfirst[0]}",
+                )
+            )
         okey = (p.kvk, off.offering_ref)
         if okey in offerings:
-            errors.append(RowError(row_no, "offering_ref", f"dubbele sleutel: KvK {p.kvk} met kenmerk "
-                                                           f"'{off.offering_ref}' staat ook in rij {offerings[okey][0]}"))
+            errors.append(
+                RowError(
+                    row_no,
+                    "offering_ref",
+                    f"dubbele sleutel: KvK {p.kvk} met kenmerk "
+                    f"'{off.offering_ref}' staat ook in rij {offerings[okey][0]}",
+                )
+            )
             continue
         offerings[okey] = (row_no, loc.name, off)
     return providers, locations, offerings, errors
@@ -110,12 +175,17 @@ def validate_rows(table: Table, progress: Callable[[int], None] | None = None, s
 
 def _in_chunks(values: list, size: int = CHUNK):
     for i in range(0, len(values), size):
-        yield values[i:i + size]
+        yield values[i : i + size]
 
 
 def read_file(source, filename: str | None = None, max_bytes: int | None = None) -> Table:
-    return read_table(source, filename, required=REQUIRED, optional=tuple(c for c in COLUMNS if c not in REQUIRED),
-                      max_bytes=max_bytes)
+    return read_table(
+        source,
+        filename,
+        required=REQUIRED,
+        optional=tuple(c for c in COLUMNS if c not in REQUIRED),
+        max_bytes=max_bytes,
+    )
 
 
 @dataclass
@@ -161,14 +231,28 @@ def _load_existing(session: Session, kvks: list[str]):
     existing_l: dict[tuple[int, str], Location] = {}
     existing_o: dict[tuple[int, str], Offering] = {}
     for chunk in _in_chunks(pids):
-        existing_l.update({(loc.provider_id, loc.name): loc for loc in session.exec(select(Location).where(Location.provider_id.in_(chunk)))})
-        existing_o.update({(o.provider_id, o.offering_ref): o for o in session.exec(select(Offering).where(Offering.provider_id.in_(chunk)))})
+        existing_l.update(
+            {
+                (loc.provider_id, loc.name): loc
+                for loc in session.exec(select(Location).where(Location.provider_id.in_(chunk)))
+            }
+        )
+        existing_o.update(
+            {
+                (o.provider_id, o.offering_ref): o
+                for o in session.exec(select(Offering).where(Offering.provider_id.in_(chunk)))
+            }
+        )
     return existing_p, existing_l, existing_o
 
 
 def _location_values(loc, point) -> dict:
-    values = loc.model_dump() | {"lat": point.lat, "lon": point.lon, "gemeente_code": point.gemeente_code,
-                                 "region_code": point.region_code}
+    values = loc.model_dump() | {
+        "lat": point.lat,
+        "lon": point.lon,
+        "gemeente_code": point.gemeente_code,
+        "region_code": point.region_code,
+    }
     if values["city"] is None:
         values["city"] = point.place
     return values
@@ -185,15 +269,23 @@ def _staff_state(session: Session, staff: dict[str, list[str]], pid_by_kvk: dict
     for kvk, listed in staff.items():
         out[kvk] = []
         for n, e in enumerate(listed):
-            out[kvk].append((e, n == 0, "account" if e in accounts else "invited" if e in invited or e in seen
-                             else "new"))
+            out[kvk].append(
+                (e, n == 0, "account" if e in accounts else "invited" if e in invited or e in seen else "new")
+            )
             seen.add(e)
     return out
 
 
-def plan_import(session: Session, source, filename: str | None = None, *, max_bytes: int | None = None,
-                only_region: str | None = None, file_hash: str = "",
-                progress: Callable[[int], None] | None = None) -> ImportPlan:
+def plan_import(
+    session: Session,
+    source,
+    filename: str | None = None,
+    *,
+    max_bytes: int | None = None,
+    only_region: str | None = None,
+    file_hash: str = "",
+    progress: Callable[[int], None] | None = None,
+) -> ImportPlan:
     """Validate the file and compare it with the database, writing nothing. ``only_region``: every row
     must be located in or contracted by this jeugdregio (a regiobeheerder's upload)."""
     table = source if isinstance(source, Table) else read_file(source, filename, max_bytes)
@@ -203,9 +295,15 @@ def plan_import(session: Session, source, filename: str | None = None, *, max_by
         for (kvk, ref), (row_no, loc_name, off) in offerings.items():
             point = locations[(kvk, loc_name)][2]
             if point.region_code != only_region and only_region not in off.contract_regions:
-                errors.append(RowError(row_no, "regions", f"aanbod '{ref}' ligt buiten {only_region} en heeft er "
-                                                          "geen contract: u kunt alleen aanbod van uw eigen "
-                                                          "jeugdregio importeren"))
+                errors.append(
+                    RowError(
+                        row_no,
+                        "regions",
+                        f"aanbod '{ref}' ligt buiten {only_region} en heeft er "
+                        "geen contract: u kunt alleen aanbod van uw eigen "
+                        "jeugdregio importeren",
+                    )
+                )
     if errors:
         # columns named as in the file (Dutch headers)
         raise ImportRejected(table.relabel(sorted(errors, key=lambda e: (e.row, e.column))))
@@ -214,16 +312,28 @@ def plan_import(session: Session, source, filename: str | None = None, *, max_by
     for kvk, (_, p) in providers.items():
         current = existing_p.get(kvk)
         changes = _diff(current, p.model_dump()) if current else {}
-        items.append(PlanItem("provider", f"KvK {kvk} ({p.name})", "new" if current is None else
-                              "changed" if changes else "unchanged", changes))
+        items.append(
+            PlanItem(
+                "provider",
+                f"KvK {kvk} ({p.name})",
+                "new" if current is None else "changed" if changes else "unchanged",
+                changes,
+            )
+        )
     loc_ids: dict[tuple[str, str], int | None] = {}
     for (kvk, name), (_, loc, point) in locations.items():
         pid = existing_p[kvk].id if kvk in existing_p else None
         current = existing_l.get((pid, name))
         loc_ids[(kvk, name)] = current.id if current else None
         changes = _diff(current, _location_values(loc, point)) if current else {}
-        items.append(PlanItem("location", f"KvK {kvk} / {name}", "new" if current is None else
-                              "changed" if changes else "unchanged", changes))
+        items.append(
+            PlanItem(
+                "location",
+                f"KvK {kvk} / {name}",
+                "new" if current is None else "changed" if changes else "unchanged",
+                changes,
+            )
+        )
     for (kvk, ref), (_, loc_name, off) in offerings.items():
         pid = existing_p[kvk].id if kvk in existing_p else None
         current = existing_o.get((pid, ref))
@@ -232,27 +342,60 @@ def plan_import(session: Session, source, filename: str | None = None, *, max_by
             changes = _diff(current, offering_values(off))
             if current.location_id != loc_ids[(kvk, loc_name)]:
                 changes["location"] = [current.location_id, loc_name]
-        items.append(PlanItem("offering", f"KvK {kvk} / {ref}", "new" if current is None else
-                              "changed" if changes else "unchanged", changes))
+        items.append(
+            PlanItem(
+                "offering",
+                f"KvK {kvk} / {ref}",
+                "new" if current is None else "changed" if changes else "unchanged",
+                changes,
+            )
+        )
     pid_by_kvk = {kvk: (existing_p[kvk].id if kvk in existing_p else None) for kvk in providers}
     for kvk, entries in _staff_state(session, staff, pid_by_kvk).items():
         for email, is_admin, state in entries:
-            items.append(PlanItem("invitation", f"KvK {kvk} / {email}" + (" (beheerder)" if is_admin else ""),
-                                  "new" if state == "new" else "unchanged",
-                                  {} if state == "new" else {"reden": ["", "heeft al een account" if state == "account"
-                                                                       else "is al uitgenodigd"]}))
+            items.append(
+                PlanItem(
+                    "invitation",
+                    f"KvK {kvk} / {email}" + (" (beheerder)" if is_admin else ""),
+                    "new" if state == "new" else "unchanged",
+                    {}
+                    if state == "new"
+                    else {
+                        "reden": ["", "heeft al een account" if state == "account" else "is al uitgenodigd"]
+                    },
+                )
+            )
     digest = hashlib.sha256(file_hash.encode())
-    digest.update(json.dumps([[i.kind, i.key, i.status, i.changes] for i in items], default=str,
-                             sort_keys=True).encode())
-    return ImportPlan(rows=len(table.rows), items=items, fingerprint=digest.hexdigest(), _providers=providers,
-                      _locations=locations, _offerings=offerings, _staff=staff,
-                      _existing=(existing_p, existing_l, existing_o))
+    digest.update(
+        json.dumps(
+            [[i.kind, i.key, i.status, i.changes] for i in items], default=str, sort_keys=True
+        ).encode()
+    )
+    return ImportPlan(
+        rows=len(table.rows),
+        items=items,
+        fingerprint=digest.hexdigest(),
+        _providers=providers,
+        _locations=locations,
+        _offerings=offerings,
+        _staff=staff,
+        _existing=(existing_p, existing_l, existing_o),
+    )
 
 
-def import_providers(session: Session, source, filename: str | None = None, *, dry_run: bool = False,
-                     actor: str = "import", user=None, max_bytes: int | None = None,
-                     progress: Callable[[int], None] | None = None, plan: ImportPlan | None = None,
-                     config=None) -> ImportResult:
+def import_providers(
+    session: Session,
+    source,
+    filename: str | None = None,
+    *,
+    dry_run: bool = False,
+    actor: str = "import",
+    user=None,
+    max_bytes: int | None = None,
+    progress: Callable[[int], None] | None = None,
+    plan: ImportPlan | None = None,
+    config=None,
+) -> ImportResult:
     """Apply the file (or an already computed ``plan``). With ``config`` the staff listed in
     ``staff_emails`` are invited (mail through wijzer.services.mail); without it they are not."""
     if plan is None:
@@ -287,8 +430,9 @@ def import_providers(session: Session, source, filename: str | None = None, *, d
             new_providers.append(values | {"created_at": now, "updated_at": now})
     pid_by_kvk = {kvk: p.id for kvk, p in existing_p.items()}
     if new_providers:
-        for row in session.execute(insert(Provider).returning(Provider.id, Provider.kvk, sort_by_parameter_order=True),
-                                   new_providers):
+        for row in session.execute(
+            insert(Provider).returning(Provider.id, Provider.kvk, sort_by_parameter_order=True), new_providers
+        ):
             pid_by_kvk[row.kvk] = row.id
 
     loc_by_key: dict[tuple[str, str], tuple[int, object]] = {}
@@ -305,8 +449,14 @@ def import_providers(session: Session, source, filename: str | None = None, *, d
         else:
             new_locations.append(values | {"provider_id": pid, "created_at": now, "updated_at": now})
             new_keys.append((kvk, name))
-    for chunk_rows, chunk_keys in zip(_in_chunks(new_locations, 5000), _in_chunks(new_keys, 5000), strict=True):
-        ids = session.execute(insert(Location).returning(Location.id, sort_by_parameter_order=True), chunk_rows).scalars().all()
+    for chunk_rows, chunk_keys in zip(
+        _in_chunks(new_locations, 5000), _in_chunks(new_keys, 5000), strict=True
+    ):
+        ids = (
+            session.execute(insert(Location).returning(Location.id, sort_by_parameter_order=True), chunk_rows)
+            .scalars()
+            .all()
+        )
         for key, lid, values in zip(chunk_keys, ids, chunk_rows, strict=True):
             loc_by_key[key] = (lid, values)
 
@@ -314,17 +464,31 @@ def import_providers(session: Session, source, filename: str | None = None, *, d
     for (kvk, ref), (_, loc_name, off) in offerings.items():
         pid = pid_by_kvk[kvk]
         lid, lvalues = loc_by_key[(kvk, loc_name)]
-        values = offering_values(off) | {"location_id": lid, "lat": lvalues["lat"], "lon": lvalues["lon"],
-                                         "gemeente_code": lvalues["gemeente_code"], "region_code": lvalues["region_code"]}
+        values = offering_values(off) | {
+            "location_id": lid,
+            "lat": lvalues["lat"],
+            "lon": lvalues["lon"],
+            "gemeente_code": lvalues["gemeente_code"],
+            "region_code": lvalues["region_code"],
+        }
         current = existing_o.get((pid, ref))
         if current is not None:
             apply(current, values)
         else:
-            new_offerings.append(values | {"provider_id": pid, "created_at": now, "updated_at": now,
-                                           "freshness": "unknown", "active": True, "needs_update": False,
-                                           # the column defaults would look these up per row
-                                           "hsds_id": hsds_ids.service_id(kvk, ref),
-                                           "hsds_sal_id": hsds_ids.service_at_location_id(kvk, ref, loc_name)})
+            new_offerings.append(
+                values
+                | {
+                    "provider_id": pid,
+                    "created_at": now,
+                    "updated_at": now,
+                    "freshness": "unknown",
+                    "active": True,
+                    "needs_update": False,
+                    # the column defaults would look these up per row
+                    "hsds_id": hsds_ids.service_id(kvk, ref),
+                    "hsds_sal_id": hsds_ids.service_at_location_id(kvk, ref, loc_name),
+                }
+            )
     session.flush()
     move_offerings(session, moved)
     for chunk_rows in _in_chunks(new_offerings, 5000):
@@ -338,10 +502,28 @@ def import_providers(session: Session, source, filename: str | None = None, *, d
             for email, is_admin, state in entries:
                 if state != "new":
                     continue
-                onboarding.invite(session, None, email=email, role="provider", config=config,
-                                  provider_id=pid_by_kvk[kvk], provider_admin=is_admin)
+                onboarding.invite(
+                    session,
+                    None,
+                    email=email,
+                    role="provider",
+                    config=config,
+                    provider_id=pid_by_kvk[kvk],
+                    provider_admin=is_admin,
+                )
                 invited += 1
-    auditlog.record(session, action="import", entity="provider_file", entity_id=filename, user=user, actor=actor,
-                    detail={"rows": result.rows, "created": result.created, "updated": result.updated,
-                            "invited": invited})
+    auditlog.record(
+        session,
+        action="import",
+        entity="provider_file",
+        entity_id=filename,
+        user=user,
+        actor=actor,
+        detail={
+            "rows": result.rows,
+            "created": result.created,
+            "updated": result.updated,
+            "invited": invited,
+        },
+    )
     return result

@@ -4,6 +4,7 @@ Hostile files are refused within ``importers.limits.ImportLimits`` (bytes, rows,
 wall time; for XLSX the zip's parts and unpacked size, checked before anything is parsed). openpyxl
 parses through defusedxml (installed as a dependency), so XML entity tricks are refused as well.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -35,8 +36,14 @@ class Table:
         """Errors with each column named as the file names it ('Vrije plekken' rather than free_places)."""
         if not self.labels:
             return errors
-        return [RowError(e.row, ", ".join(self.labels.get(c, c) for c in e.column.split(", ")) if e.column else "",
-                         e.message) for e in errors]
+        return [
+            RowError(
+                e.row,
+                ", ".join(self.labels.get(c, c) for c in e.column.split(", ")) if e.column else "",
+                e.message,
+            )
+            for e in errors
+        ]
 
 
 def _cell(value) -> str:
@@ -51,7 +58,9 @@ def _cell(value) -> str:
     return str(value).strip()
 
 
-def _check_columns(columns: list[str], required: tuple[str, ...], optional: tuple[str, ...]) -> list[RowError]:
+def _check_columns(
+    columns: list[str], required: tuple[str, ...], optional: tuple[str, ...]
+) -> list[RowError]:
     """Missing, unknown and repeated columns; linear in the number of columns."""
     errors = []
     present = set(columns)
@@ -71,13 +80,29 @@ def _check_columns(columns: list[str], required: tuple[str, ...], optional: tupl
 
 def _csv_rows(data: bytes, limits: ImportLimits) -> Iterator[list[str]]:
     if data.startswith(codecs.BOM_UTF16_LE) or data.startswith(codecs.BOM_UTF16_BE):
-        raise ImportRejected([RowError(0, "", "Het bestand is UTF-16. Sla het op als CSV UTF-8 (door komma's of puntkomma's gescheiden).")])
+        raise ImportRejected(
+            [
+                RowError(
+                    0,
+                    "",
+                    "Het bestand is UTF-16. Sla het op als CSV UTF-8 (door komma's of puntkomma's gescheiden).",
+                )
+            ]
+        )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise ImportRejected([RowError(line, "", "Het bestand is niet in UTF-8 opgeslagen (bijvoorbeeld Windows-1252). "
-                                                 "Sla het op als 'CSV UTF-8' en probeer het opnieuw.")]) from None
+        raise ImportRejected(
+            [
+                RowError(
+                    line,
+                    "",
+                    "Het bestand is niet in UTF-8 opgeslagen (bijvoorbeeld Windows-1252). "
+                    "Sla het op als 'CSV UTF-8' en probeer het opnieuw.",
+                )
+            ]
+        ) from None
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
@@ -90,7 +115,9 @@ def _csv_rows(data: bytes, limits: ImportLimits) -> Iterator[list[str]]:
             if "field larger than field limit" in str(exc):
                 # The csv module's own limit (131,072 characters) is above ours: the same message.
                 raise _cell_too_long(reader.line_num, "", None, limits) from None
-            raise ImportRejected([RowError(reader.line_num, "", f"De CSV kan niet worden gelezen: {exc}")]) from None
+            raise ImportRejected(
+                [RowError(reader.line_num, "", f"De CSV kan niet worden gelezen: {exc}")]
+            ) from None
 
 
 def _check_zip(data: bytes, limits: ImportLimits) -> None:
@@ -103,21 +130,29 @@ def _check_zip(data: bytes, limits: ImportLimits) -> None:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             infos = archive.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError):
-        raise file_error("Het Excel-bestand kan niet worden gelezen (is het een geldig .xlsx-bestand?).") from None
+        raise file_error(
+            "Het Excel-bestand kan niet worden gelezen (is het een geldig .xlsx-bestand?)."
+        ) from None
     if len(infos) > limits.max_zip_members:
-        raise file_error(f"Het Excel-bestand heeft te veel onderdelen ({len(infos)}; hoogstens "
-                         f"{limits.max_zip_members}). Sla het opnieuw op als gewoon .xlsx-bestand.")
+        raise file_error(
+            f"Het Excel-bestand heeft te veel onderdelen ({len(infos)}; hoogstens "
+            f"{limits.max_zip_members}). Sla het opnieuw op als gewoon .xlsx-bestand."
+        )
     total = 0
     for info in infos:
         total += info.file_size
         ratio = info.file_size / max(info.compress_size, 1)
         if info.file_size > _RATIO_FROM and ratio > limits.max_zip_ratio:
-            raise file_error(f"Het Excel-bestand wordt uitgepakt verdacht groot: onderdeel {info.filename} is "
-                             f"{info.file_size / MB:.0f} MB uitgepakt, {ratio:.0f} keer zo groot als ingepakt "
-                             f"(hoogstens {limits.max_zip_ratio} keer). Het bestand is niet gelezen.")
+            raise file_error(
+                f"Het Excel-bestand wordt uitgepakt verdacht groot: onderdeel {info.filename} is "
+                f"{info.file_size / MB:.0f} MB uitgepakt, {ratio:.0f} keer zo groot als ingepakt "
+                f"(hoogstens {limits.max_zip_ratio} keer). Het bestand is niet gelezen."
+            )
     if total > limits.max_uncompressed_bytes:
-        raise file_error(f"Het Excel-bestand is uitgepakt te groot ({total / MB:.0f} MB; hoogstens "
-                         f"{limits.max_uncompressed_bytes / MB:.0f} MB). Splits het in kleinere bestanden.")
+        raise file_error(
+            f"Het Excel-bestand is uitgepakt te groot ({total / MB:.0f} MB; hoogstens "
+            f"{limits.max_uncompressed_bytes / MB:.0f} MB). Splits het in kleinere bestanden."
+        )
 
 
 def _xlsx_rows(data: bytes, limits: ImportLimits) -> Iterator[list[str]]:
@@ -135,7 +170,9 @@ def _xlsx_rows(data: bytes, limits: ImportLimits) -> Iterator[list[str]]:
         ws = wb.worksheets[0]
         ws.reset_dimensions()  # a declared <dimension> of A1:XFD1048576 would pad every row
     except Exception:
-        raise file_error("Het Excel-bestand kan niet worden gelezen (is het een geldig .xlsx-bestand?).") from None
+        raise file_error(
+            "Het Excel-bestand kan niet worden gelezen (is het een geldig .xlsx-bestand?)."
+        ) from None
     # One column more than allowed, so that a header that is too wide is seen; a cell in a far column
     # (XFD) no longer makes the row 16,384 values long.
     rows = ws.iter_rows(max_col=limits.max_columns + 1, values_only=True)
@@ -147,8 +184,10 @@ def _xlsx_rows(data: bytes, limits: ImportLimits) -> Iterator[list[str]]:
             except StopIteration:
                 break
             except Exception:
-                raise file_error(f"Het Excel-bestand is beschadigd: rij {number + 1} kan niet worden gelezen. "
-                                 "Open het in Excel en sla het opnieuw op.") from None
+                raise file_error(
+                    f"Het Excel-bestand is beschadigd: rij {number + 1} kan niet worden gelezen. "
+                    "Open het in Excel en sla het opnieuw op."
+                ) from None
             number += 1
             yield [_cell(v) for v in row]
     finally:
@@ -157,8 +196,9 @@ def _xlsx_rows(data: bytes, limits: ImportLimits) -> Iterator[list[str]]:
 
 def _cell_too_long(row: int, column: str, length: int | None, limits: ImportLimits) -> ImportRejected:
     size = f" ({length} tekens)" if length is not None else ""
-    return ImportRejected([RowError(row, column, f"de cel is te lang{size}; hoogstens {limits.max_cell_chars} "
-                                                 "tekens per cel")])
+    return ImportRejected(
+        [RowError(row, column, f"de cel is te lang{size}; hoogstens {limits.max_cell_chars} tekens per cel")]
+    )
 
 
 def _read_source(source: str | Path | bytes, filename: str | None, limits: ImportLimits) -> tuple[bytes, str]:
@@ -179,9 +219,16 @@ def _read_source(source: str | Path | bytes, filename: str | None, limits: Impor
     return data, (filename or "").lower()
 
 
-def read_table(source: str | Path | bytes, filename: str | None = None, *, required: tuple[str, ...],
-               optional: tuple[str, ...] = (), max_bytes: int | None = None,
-               limits: ImportLimits | None = None, deadline: Deadline | None = None) -> Table:
+def read_table(
+    source: str | Path | bytes,
+    filename: str | None = None,
+    *,
+    required: tuple[str, ...],
+    optional: tuple[str, ...] = (),
+    max_bytes: int | None = None,
+    limits: ImportLimits | None = None,
+    deadline: Deadline | None = None,
+) -> Table:
     """Read a .csv or .xlsx file (path or bytes) within ``limits``. Raises ImportRejected with Dutch messages.
 
     ``deadline`` (default: a new one of ``limits.max_seconds``) is checked while rows are read; pass the
@@ -205,11 +252,20 @@ def read_table(source: str | Path | bytes, filename: str | None = None, *, requi
         header = next(rows_iter)
     except StopIteration:
         raise file_error("Het bestand is leeg.") from None
-    if len(header) > limits.max_columns and any(c.strip() for c in header[limits.max_columns:]):
-        width = len(header) if not name.endswith(".xlsx") and data[:2] != b"PK" else f"meer dan {limits.max_columns}"
-        raise ImportRejected([RowError(1, "", f"De kopregel heeft te veel kolommen ({width}; hoogstens "
-                                              f"{limits.max_columns}).")])
-    header = header[:limits.max_columns]
+    if len(header) > limits.max_columns and any(c.strip() for c in header[limits.max_columns :]):
+        width = (
+            len(header)
+            if not name.endswith(".xlsx") and data[:2] != b"PK"
+            else f"meer dan {limits.max_columns}"
+        )
+        raise ImportRejected(
+            [
+                RowError(
+                    1, "", f"De kopregel heeft te veel kolommen ({width}; hoogstens {limits.max_columns})."
+                )
+            ]
+        )
+    header = header[: limits.max_columns]
     for i, c in enumerate(header):
         if len(c) > limits.max_cell_chars:
             raise _cell_too_long(1, f"kolom {i + 1}", len(c), limits)
@@ -231,8 +287,10 @@ def read_table(source: str | Path | bytes, filename: str | None = None, *, requi
     width = len(columns)
     for number, values in enumerate(rows_iter, start=2):
         if number > limits.max_rows:
-            raise file_error(f"Het bestand heeft te veel rijen (meer dan {limits.max_rows}). Splits het in kleinere "
-                             "bestanden.")
+            raise file_error(
+                f"Het bestand heeft te veel rijen (meer dan {limits.max_rows}). Splits het in kleinere "
+                "bestanden."
+            )
         if number % 100 == 0:
             deadline.check()
         for i, v in enumerate(values):
@@ -241,11 +299,15 @@ def read_table(source: str | Path | bytes, filename: str | None = None, *, requi
         if not any(v.strip() for v in values):
             continue  # blank line
         if len(values) > width and any(v.strip() for v in values[width:]):
-            errors.append(RowError(number, "", f"de rij heeft {len(values)} waarden, de kop {width} kolommen"))
+            errors.append(
+                RowError(number, "", f"de rij heeft {len(values)} waarden, de kop {width} kolommen")
+            )
             if len(errors) >= 1000:
                 break
             continue
-        rows.append((number, {c: (values[i].strip() if i < len(values) else "") for i, c in enumerate(columns) if c}))
+        rows.append(
+            (number, {c: (values[i].strip() if i < len(values) else "") for i, c in enumerate(columns) if c})
+        )
     deadline.check()
     if errors:
         raise ImportRejected(errors)
@@ -254,9 +316,20 @@ def read_table(source: str | Path | bytes, filename: str | None = None, *, requi
     return Table(columns, rows, labels)
 
 
-def read_for(importer, source: str | Path | bytes, filename: str | None = None, *,
-             limits: ImportLimits | None = None, deadline: Deadline | None = None) -> Table:
+def read_for(
+    importer,
+    source: str | Path | bytes,
+    filename: str | None = None,
+    *,
+    limits: ImportLimits | None = None,
+    deadline: Deadline | None = None,
+) -> Table:
     """Read a file for an importer module that defines COLUMNS and REQUIRED (providers, capacity)."""
-    return read_table(source, filename, required=importer.REQUIRED,
-                      optional=tuple(c for c in importer.COLUMNS if c not in importer.REQUIRED),
-                      limits=limits, deadline=deadline)
+    return read_table(
+        source,
+        filename,
+        required=importer.REQUIRED,
+        optional=tuple(c for c in importer.COLUMNS if c not in importer.REQUIRED),
+        limits=limits,
+        deadline=deadline,
+    )

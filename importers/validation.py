@@ -1,4 +1,5 @@
 """Row-level errors shared by all importers, and the mapping of schema errors to file columns."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -36,12 +37,20 @@ class ImportResult:
 
     def summary(self) -> str:
         parts = [f"{self.rows} rijen"]
-        for key, label in (("provider", "aanbieders"), ("location", "locaties"), ("offering", "aanbod"),
-                           ("report", "capaciteitsmeldingen"), ("invitation", "uitnodigingen")):
+        for key, label in (
+            ("provider", "aanbieders"),
+            ("location", "locaties"),
+            ("offering", "aanbod"),
+            ("report", "capaciteitsmeldingen"),
+            ("invitation", "uitnodigingen"),
+        ):
             c, u = self.created.get(key, 0), self.updated.get(key, 0)
             if c or u:
-                parts.append(f"{label}: {c} nieuw, {u} bijgewerkt" if key not in ("report", "invitation")
-                             else f"{c} {label}")
+                parts.append(
+                    f"{label}: {c} nieuw, {u} bijgewerkt"
+                    if key not in ("report", "invitation")
+                    else f"{c} {label}"
+                )
         prefix = "Controle geslaagd (er is niets opgeslagen)" if self.dry_run else "Geïmporteerd"
         return f"{prefix}: " + ", ".join(parts)
 

@@ -1,4 +1,5 @@
 """Alembic environment: migrates SQLModel.metadata (all table models in wijzer.models)."""
+
 from __future__ import annotations
 
 import os
@@ -14,8 +15,9 @@ config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logger", True):
     fileConfig(config.config_file_name)
 
-url = (config.get_main_option("sqlalchemy.url") or os.environ.get("WIJZER_DATABASE_URL")
-       or Defaults.DATABASE_URL)
+url = (
+    config.get_main_option("sqlalchemy.url") or os.environ.get("WIJZER_DATABASE_URL") or Defaults.DATABASE_URL
+)
 
 
 def run_migrations_offline() -> None:
@@ -34,8 +36,9 @@ def run_migrations_online() -> None:
             # they are off while migrating (SQLite cannot switch them inside a transaction) and checked after.
             connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
             connection.commit()
-        context.configure(connection=connection, target_metadata=metadata, render_as_batch=True,
-                          compare_type=True)
+        context.configure(
+            connection=connection, target_metadata=metadata, render_as_batch=True, compare_type=True
+        )
         with context.begin_transaction():
             context.run_migrations()
         if sqlite:

@@ -9,6 +9,7 @@
 
 A regiobeheerder may import only offerings located in or contracted by their own jeugdregio.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -67,13 +68,18 @@ def _plan(data: bytes, filename: str, digest: str):
     limits = limits_from_config(current_app.config)  # bytes, rows, columns, cells, wall time (issue 11)
     deadline = Deadline(limits.max_seconds)
     table = read_for(provider_importer, data, filename, limits=limits, deadline=deadline)
-    return provider_importer.plan_import(get_session(), table, filename, only_region=_scope(), file_hash=digest,
-                                         progress=deadline.progress)
+    return provider_importer.plan_import(
+        get_session(), table, filename, only_region=_scope(), file_hash=digest, progress=deadline.progress
+    )
 
 
 def _safe_name(name: str) -> str:
     name = Path(name or "").name
-    return name if name.lower().endswith((".csv", ".xlsx", ".txt")) else (name + ".csv" if name else "bestand.csv")
+    return (
+        name
+        if name.lower().endswith((".csv", ".xlsx", ".txt"))
+        else (name + ".csv" if name else "bestand.csv")
+    )
 
 
 @bp.route("/beheer/importeren", methods=["GET", "POST"])
@@ -99,9 +105,16 @@ def admin_import():
             finally:
                 get_session().rollback()
         status = 400 if errors else 200
-    return render_template("providers/admin_import.html", plan=plan, errors=errors, filename=filename,
-                           digest=digest, changed=changed, columns=provider_importer.COLUMNS,
-                           required=provider_importer.REQUIRED), status
+    return render_template(
+        "providers/admin_import.html",
+        plan=plan,
+        errors=errors,
+        filename=filename,
+        digest=digest,
+        changed=changed,
+        columns=provider_importer.COLUMNS,
+        required=provider_importer.REQUIRED,
+    ), status
 
 
 @bp.route("/beheer/importeren/toepassen", methods=["POST"])
@@ -119,16 +132,37 @@ def admin_import_apply():
         plan = _plan(data, filename, digest)
     except ImportRejected as exc:
         session.rollback()
-        return render_template("providers/admin_import.html", plan=None, errors=exc.errors, filename=filename,
-                               digest=digest, changed=True, columns=provider_importer.COLUMNS,
-                               required=provider_importer.REQUIRED), 409
+        return render_template(
+            "providers/admin_import.html",
+            plan=None,
+            errors=exc.errors,
+            filename=filename,
+            digest=digest,
+            changed=True,
+            columns=provider_importer.COLUMNS,
+            required=provider_importer.REQUIRED,
+        ), 409
     if plan.fingerprint != fingerprint:
         session.rollback()
-        return render_template("providers/admin_import.html", plan=plan, errors=[], filename=filename, digest=digest,
-                               changed=True, columns=provider_importer.COLUMNS,
-                               required=provider_importer.REQUIRED), 409
-    result = provider_importer.import_providers(session, None, filename, plan=plan, user=current_user,
-                                                actor=current_user.email, config=current_app.config)
+        return render_template(
+            "providers/admin_import.html",
+            plan=plan,
+            errors=[],
+            filename=filename,
+            digest=digest,
+            changed=True,
+            columns=provider_importer.COLUMNS,
+            required=provider_importer.REQUIRED,
+        ), 409
+    result = provider_importer.import_providers(
+        session,
+        None,
+        filename,
+        plan=plan,
+        user=current_user,
+        actor=current_user.email,
+        config=current_app.config,
+    )
     session.commit()
     flash(result.summary() + ".", "ok")
     if current_user.role == "admin":

@@ -1,6 +1,7 @@
 """Portal forms. WTForms carries the fields, CSRF and the typed values; the rules themselves live in
 ``wijzer.schemas`` (shared with importers and the API) and their Dutch messages are put back on the
 fields with ``apply_errors``."""
+
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
@@ -85,8 +86,10 @@ class OfferingForm(VersionedForm):
     modalities = MultiCheckboxField("Vormen", choices=list(domain.MODALITIES.items()))
     funding = MultiCheckboxField("Financiering", choices=list(domain.FUNDING.items()))
     contract_regions = StringField("Jeugdregio's met contract (codes, bijv. JZ22, JZ21)")
-    category = select("Productcategorie iJw (JZ020, optioneel)",
-                      choices=[("", "Geen")] + [(k, f"{k} {v}") for k, v in domain.JZ020_CATEGORIES.items()])
+    category = select(
+        "Productcategorie iJw (JZ020, optioneel)",
+        choices=[("", "Geen")] + [(k, f"{k} {v}") for k, v in domain.JZ020_CATEGORIES.items()],
+    )
     description = TextAreaField("Omschrijving voor verwijzers")
     crisis_intake = BooleanField("Crisisopname mogelijk", validators=[Optional()])
 
@@ -101,8 +104,9 @@ class OfferingForm(VersionedForm):
 
 class InviteForm(FlaskForm):
     email = EmailField("Werk-e-mailadres van de medewerker")
-    provider_admin = BooleanField("Mag collega's uitnodigen en verwijderen (beheerder van de aanbieder)",
-                                  validators=[Optional()])
+    provider_admin = BooleanField(
+        "Mag collega's uitnodigen en verwijderen (beheerder van de aanbieder)", validators=[Optional()]
+    )
 
 
 class AdminProviderSearch(FlaskForm):

@@ -7,6 +7,7 @@
 - ``weekly_top_fields(pairs, now)``: the weekly fields this provider changed most often in the last
   12 weeks (the phone layout shows these five first and folds the rest).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -28,8 +29,16 @@ from wijzer.services.search import Hit, offering_detail, status_expired
 from wijzer.timeutil import AMS, as_utc, utcnow
 
 # The weekly fields in the grid's column order (the note is always one click away, never a column).
-GRID_FIELDS = ("free_places", "total_places", "wait_intake", "wait_treatment", "waitlist_length", "intake_status",
-               "status_until", "next_free_date")
+GRID_FIELDS = (
+    "free_places",
+    "total_places",
+    "wait_intake",
+    "wait_treatment",
+    "waitlist_length",
+    "intake_status",
+    "status_until",
+    "next_free_date",
+)
 TOP_FIELDS = 5
 HISTORY_WEEKS = 12
 
@@ -47,10 +56,23 @@ def preview(offering_id: int):
         t = thresholds_for(session.get(Jeugdregio, off.region_code), current_app.config)
         fresh = freshness_of(off.last_confirmed_at, now, t.fresh_days, t.stale_days)
         expired = status_expired(off.cur_status_until, now.astimezone(AMS).date())
-        hit = Hit(off, session.get(Provider, off.provider_id), session.get(Location, off.location_id), None, fresh,
-                  False, expired, t)
-    return render_template("providers/preview.html", hit=hit, now=now, offering=off,
-                           stale_on=_stale_date(off.last_confirmed_at, hit.thresholds.stale_days))
+        hit = Hit(
+            off,
+            session.get(Provider, off.provider_id),
+            session.get(Location, off.location_id),
+            None,
+            fresh,
+            False,
+            expired,
+            t,
+        )
+    return render_template(
+        "providers/preview.html",
+        hit=hit,
+        now=now,
+        offering=off,
+        stale_on=_stale_date(off.last_confirmed_at, hit.thresholds.stale_days),
+    )
 
 
 def _stale_date(last_confirmed_at: datetime | None, stale_days: int) -> date | None:
@@ -66,14 +88,30 @@ def _changes_statement():
     the offering ids and the start date are bound per call)."""
     cr = CapacityReport
     window = {"partition_by": cr.offering_id, "order_by": (cr.reported_at, cr.id)}
-    recent = (select(func.row_number().over(**window).label("n"),
-                     *[getattr(cr, f).label(f) for f in GRID_FIELDS],
-                     *[func.lag(getattr(cr, f)).over(**window).label("p_" + f) for f in GRID_FIELDS])
-              .where(cr.offering_id.in_(bindparam("ids", expanding=True)), cr.kind == "update",
-                     cr.reported_at >= bindparam("since"))
-              .subquery())
-    return select(*[func.coalesce(func.sum(case((and_(recent.c.n > 1, recent.c[f].is_distinct_from(recent.c["p_" + f])),
-                                                 1), else_=0)), 0) for f in GRID_FIELDS])
+    recent = (
+        select(
+            func.row_number().over(**window).label("n"),
+            *[getattr(cr, f).label(f) for f in GRID_FIELDS],
+            *[func.lag(getattr(cr, f)).over(**window).label("p_" + f) for f in GRID_FIELDS],
+        )
+        .where(
+            cr.offering_id.in_(bindparam("ids", expanding=True)),
+            cr.kind == "update",
+            cr.reported_at >= bindparam("since"),
+        )
+        .subquery()
+    )
+    return select(
+        *[
+            func.coalesce(
+                func.sum(
+                    case((and_(recent.c.n > 1, recent.c[f].is_distinct_from(recent.c["p_" + f])), 1), else_=0)
+                ),
+                0,
+            )
+            for f in GRID_FIELDS
+        ]
+    )
 
 
 @bp.app_template_global("weekly_top_fields")
@@ -84,8 +122,11 @@ def top_fields(pairs, now: datetime) -> list[str]:
     ids = [o.id for o, _ in pairs]
     counts: dict[str, int] = {}
     if ids:
-        sums = get_session().exec(_changes_statement(), params={
-            "ids": ids, "since": now - timedelta(weeks=HISTORY_WEEKS)}).one()
+        sums = (
+            get_session()
+            .exec(_changes_statement(), params={"ids": ids, "since": now - timedelta(weeks=HISTORY_WEEKS)})
+            .one()
+        )
         counts = dict(zip(GRID_FIELDS, sums, strict=True))
     ranked = sorted(GRID_FIELDS, key=lambda f: (-counts.get(f, 0), GRID_FIELDS.index(f)))
     return ranked[:TOP_FIELDS]
@@ -121,7 +162,9 @@ def order(pairs, sort: str) -> list:
 
     if sort not in SORTS or sort == "locatie":
         return list(pairs)
-    return sorted(pairs, key=lambda p: _sort_key(sort, p[0], p[0].name or domain.CARE_TYPES.get(p[0].care_type, "")))
+    return sorted(
+        pairs, key=lambda p: _sort_key(sort, p[0], p[0].name or domain.CARE_TYPES.get(p[0].care_type, ""))
+    )
 
 
 # (name, label, column header, kind) of the grid's fields, in column order.
@@ -139,7 +182,9 @@ LABELS = {name: label for name, label, _, _ in COLUMNS} | {"note": "Toelichting 
 
 
 @bp.app_template_global("weekly_cells")
-def cells(off: Offering, typed_values: dict, conflict: dict | None, row_errors: dict, required: tuple, top: list):
+def cells(
+    off: Offering, typed_values: dict, conflict: dict | None, row_errors: dict, required: tuple, top: list
+):
     """The grid cells of one row, worked out once in Python (the template only prints them):
     the value to show (what was typed), the base value to compare with (the stored one, or the
     colleague's after a conflict), and the cell's classes and ARIA references. The note comes last."""
@@ -176,8 +221,20 @@ def cells(off: Offering, typed_values: dict, conflict: dict | None, row_errors: 
         aria = Markup(' aria-invalid="true"') if error_id else Markup("")
         if described:
             aria += Markup(' aria-describedby="{}"').format(described)
-        out.append(Cell(f"o{off.id}-{name}", name, label, kind, orig, typed, theirs, bool(error_id), aria,
-                        " ".join(classes)))
+        out.append(
+            Cell(
+                f"o{off.id}-{name}",
+                name,
+                label,
+                kind,
+                orig,
+                typed,
+                theirs,
+                bool(error_id),
+                aria,
+                " ".join(classes),
+            )
+        )
     return out
 
 

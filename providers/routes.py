@@ -3,6 +3,7 @@
 Provider staff see only their own provider: every object is looked up together with the user's
 provider id, and anything else is a 404 (we do not reveal that it exists).
 """
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -63,14 +64,25 @@ def _fresh_limits() -> tuple[int, int]:
 
 def _thresholds_by_region(session, codes: set[str | None]) -> dict:
     """Freshness limits per jeugdregio (regions may override the defaults), in one query."""
-    found = {r.code: r for r in session.exec(select(Jeugdregio).where(Jeugdregio.code.in_(
-        [c for c in codes if c]))).all()} if any(codes) else {}
+    found = (
+        {
+            r.code: r
+            for r in session.exec(
+                select(Jeugdregio).where(Jeugdregio.code.in_([c for c in codes if c]))
+            ).all()
+        }
+        if any(codes)
+        else {}
+    )
     return {code: availability.thresholds_for(found.get(code), current_app.config) for code in codes}
 
 
 def _offerings_with_locations(session, provider_id: int, active_only: bool = True):
-    stmt = (select(Offering, Location).join(Location, Location.id == Offering.location_id)
-            .where(Offering.provider_id == provider_id))
+    stmt = (
+        select(Offering, Location)
+        .join(Location, Location.id == Offering.location_id)
+        .where(Offering.provider_id == provider_id)
+    )
     if active_only:
         stmt = stmt.where(Offering.active)
     return session.exec(stmt.order_by(Location.name, Offering.care_type, Offering.offering_ref)).all()
@@ -138,13 +150,23 @@ def weekly():
             rows[off.id] = data
         fresh, stale = _fresh_limits()
         result = availability.weekly_update(
-            session, offerings, rows, versions=sent_versions, confirm_unchanged=confirm_unchanged,
-            user=current_user, fresh_days=fresh, stale_days=stale)
+            session,
+            offerings,
+            rows,
+            versions=sent_versions,
+            confirm_unchanged=confirm_unchanged,
+            user=current_user,
+            fresh_days=fresh,
+            stale_days=stale,
+        )
         session.commit()
         errors |= result.problems
         for oid, conflict in result.conflicts.items():
-            conflicts[oid] = {"by": conflict.by, "at": conflict.at,
-                              "values": {k: "" if v is None else str(v) for k, v in conflict.values.items()}}
+            conflicts[oid] = {
+                "by": conflict.by,
+                "at": conflict.at,
+                "values": {k: "" if v is None else str(v) for k, v in conflict.values.items()},
+            }
         saved = f"{result.updated} gewijzigd, {result.confirmed} bevestigd"
         if not errors and not conflicts:
             flash(f"Opgeslagen: {saved}.", "ok")
@@ -157,25 +179,52 @@ def weekly():
             versions[off.id] = off.capacity_version
         status = 409 if conflicts else 400
     since = utcnow() - timedelta(weeks=4)
-    no_place = session.exec(
-        select(NoPlaceReport.offering_id, func.count(), func.max(NoPlaceReport.at),
-               func.count(NoPlaceReport.id).filter(NoPlaceReport.seen_by_provider_at.is_(None)))
-        .where(NoPlaceReport.offering_id.in_([o.id for o in offerings]), NoPlaceReport.at >= since)
-        .group_by(NoPlaceReport.offering_id)).all() if offerings else []
+    no_place = (
+        session.exec(
+            select(
+                NoPlaceReport.offering_id,
+                func.count(),
+                func.max(NoPlaceReport.at),
+                func.count(NoPlaceReport.id).filter(NoPlaceReport.seen_by_provider_at.is_(None)),
+            )
+            .where(NoPlaceReport.offering_id.in_([o.id for o in offerings]), NoPlaceReport.at >= since)
+            .group_by(NoPlaceReport.offering_id)
+        ).all()
+        if offerings
+        else []
+    )
     now = utcnow()
     limits = _thresholds_by_region(session, {o.region_code for o in offerings})
-    freshness = {o.id: availability.freshness_of(o.last_confirmed_at, now, limits[o.region_code].fresh_days,
-                                                 limits[o.region_code].stale_days) for o in offerings}
+    freshness = {
+        o.id: availability.freshness_of(
+            o.last_confirmed_at, now, limits[o.region_code].fresh_days, limits[o.region_code].stale_days
+        )
+        for o in offerings
+    }
     expired = {o.id: reasons for o in offerings if (reasons := availability.needs_answer(o))}
-    stale_soon = {o.id: (o.last_confirmed_at + timedelta(days=limits[o.region_code].stale_days))
-                  for o in offerings if o.last_confirmed_at is not None
-                  and timedelta(0) <= o.last_confirmed_at + timedelta(days=limits[o.region_code].stale_days) - now
-                  <= timedelta(days=3)}
-    return render_template("providers/weekly.html", provider=provider, pairs=pairs, values=values,
-                           errors=errors, conflicts=conflicts, versions=versions, expired=expired,
-                           stale_soon=stale_soon, freshness=freshness,
-                           no_place={oid: (n, at, unseen) for oid, n, at, unseen in no_place},
-                           unseen_no_place=sum(row[3] for row in no_place), now=now), status
+    stale_soon = {
+        o.id: (o.last_confirmed_at + timedelta(days=limits[o.region_code].stale_days))
+        for o in offerings
+        if o.last_confirmed_at is not None
+        and timedelta(0)
+        <= o.last_confirmed_at + timedelta(days=limits[o.region_code].stale_days) - now
+        <= timedelta(days=3)
+    }
+    return render_template(
+        "providers/weekly.html",
+        provider=provider,
+        pairs=pairs,
+        values=values,
+        errors=errors,
+        conflicts=conflicts,
+        versions=versions,
+        expired=expired,
+        stale_soon=stale_soon,
+        freshness=freshness,
+        no_place={oid: (n, at, unseen) for oid, n, at, unseen in no_place},
+        unseen_no_place=sum(row[3] for row in no_place),
+        now=now,
+    ), status
 
 
 @bp.route("/geen-plek/gezien", methods=["POST"])
@@ -194,11 +243,19 @@ def no_place_seen():
 def history(offering_id: int):
     session = get_session()
     off = _own(Offering, offering_id)
-    reports = session.exec(select(CapacityReport, User.email).join(User, User.id == CapacityReport.user_id, isouter=True)
-                           .where(CapacityReport.offering_id == off.id)
-                           .order_by(CapacityReport.reported_at.desc(), CapacityReport.id.desc()).limit(500)).all()
-    return render_template("providers/history.html", offering=off, location=session.get(Location, off.location_id),
-                           reports=reports)
+    reports = session.exec(
+        select(CapacityReport, User.email)
+        .join(User, User.id == CapacityReport.user_id, isouter=True)
+        .where(CapacityReport.offering_id == off.id)
+        .order_by(CapacityReport.reported_at.desc(), CapacityReport.id.desc())
+        .limit(500)
+    ).all()
+    return render_template(
+        "providers/history.html",
+        offering=off,
+        location=session.get(Location, off.location_id),
+        reports=reports,
+    )
 
 
 # ---------------------------------------------------------------- locations
@@ -206,8 +263,9 @@ def history(offering_id: int):
 @role_required("provider")
 def locations():
     session = get_session()
-    rows = session.exec(select(Location).where(Location.provider_id == current_user.provider_id)
-                        .order_by(Location.name)).all()
+    rows = session.exec(
+        select(Location).where(Location.provider_id == current_user.provider_id).order_by(Location.name)
+    ).all()
     return render_template("providers/locations.html", provider=_provider(), locations=rows)
 
 
@@ -225,11 +283,22 @@ def location_edit(location_id: int | None):
         data, problems = validate(LocationInput, form.data)
         if data is not None:
             try:
-                saved = catalogue.save_location(session, provider, data, location, user=current_user,
-                                                expected_version=form.expected_version())
+                saved = catalogue.save_location(
+                    session,
+                    provider,
+                    data,
+                    location,
+                    user=current_user,
+                    expected_version=form.expected_version(),
+                )
             except StaleEdit as exc:
-                return _stale(exc, form, LocationForm(formdata=None, obj=location), "providers/location_form.html",
-                              location=location)
+                return _stale(
+                    exc,
+                    form,
+                    LocationForm(formdata=None, obj=location),
+                    "providers/location_form.html",
+                    location=location,
+                )
             except RuleError as exc:
                 problems = {exc.field: str(exc)}
             else:
@@ -256,8 +325,9 @@ def offering_edit(offering_id: int | None):
     session = get_session()
     provider = _provider()
     offering = _own(Offering, offering_id) if offering_id else None
-    own_locations = session.exec(select(Location).where(Location.provider_id == provider.id)
-                                 .order_by(Location.name)).all()
+    own_locations = session.exec(
+        select(Location).where(Location.provider_id == provider.id).order_by(Location.name)
+    ).all()
     if not own_locations:
         flash("Voeg eerst een locatie toe; elk aanbod hoort bij een locatie.", "info")
         return redirect(url_for("providers.location_edit"))
@@ -273,8 +343,15 @@ def offering_edit(offering_id: int | None):
             problems["location_id"] = "Kies een van uw locaties."
         if data is not None and location is not None:
             try:
-                saved = catalogue.save_offering(session, provider, location, data, offering, user=current_user,
-                                                expected_version=form.expected_version())
+                saved = catalogue.save_offering(
+                    session,
+                    provider,
+                    location,
+                    data,
+                    offering,
+                    user=current_user,
+                    expected_version=form.expected_version(),
+                )
             except StaleEdit as exc:
                 fresh = OfferingForm(formdata=None, data=_offering_form_data(offering))
                 fresh.location_id.choices = choices
@@ -291,12 +368,22 @@ def offering_edit(offering_id: int | None):
 
 
 def _offering_form_data(off: Offering) -> dict:
-    return {"offering_ref": off.offering_ref, "name": off.name, "location_id": str(off.location_id),
-            "care_type": off.care_type, "tags": off.tag_list, "min_age": str(off.min_age),
-            "max_age": str(off.max_age), "modalities": off.modality_list, "funding": off.funding_list,
-            "contract_regions": ", ".join(off.contract_region_list), "category": off.category or "",
-            "description": off.description or "", "crisis_intake": off.crisis_intake,
-            "version": str(off.row_version)}
+    return {
+        "offering_ref": off.offering_ref,
+        "name": off.name,
+        "location_id": str(off.location_id),
+        "care_type": off.care_type,
+        "tags": off.tag_list,
+        "min_age": str(off.min_age),
+        "max_age": str(off.max_age),
+        "modalities": off.modality_list,
+        "funding": off.funding_list,
+        "contract_regions": ", ".join(off.contract_region_list),
+        "category": off.category or "",
+        "description": off.description or "",
+        "crisis_intake": off.crisis_intake,
+        "version": str(off.row_version),
+    }
 
 
 @bp.route("/aanbod/<int:offering_id>/actief", methods=["POST"])
@@ -308,12 +395,16 @@ def offering_toggle(offering_id: int):
     off = _own(Offering, offering_id)
     wanted = request.form.get("active")
     if wanted not in ("0", "1"):
-        return render_template("errors/error.html", title="Ongeldige invoer",
-                               text="Kies activeren of deactiveren."), 400
+        return render_template(
+            "errors/error.html", title="Ongeldige invoer", text="Kies activeren of deactiveren."
+        ), 400
     changed = catalogue.set_active(session, off, wanted == "1", user=current_user)
     session.commit()
     state = "actief" if off.active else "gedeactiveerd"
-    flash(f"Aanbod '{off.offering_ref}' is {'nu ' + state if changed else 'al ' + state}.", "ok" if changed else "info")
+    flash(
+        f"Aanbod '{off.offering_ref}' is {'nu ' + state if changed else 'al ' + state}.",
+        "ok" if changed else "info",
+    )
     return redirect(url_for("providers.offerings"))
 
 
@@ -330,11 +421,22 @@ def profile():
         data, problems = validate(ProviderInput, form.data)
         if data is not None:
             try:
-                catalogue.save_provider(session, data, provider, user=current_user, may_change_kvk=False,
-                                        expected_version=form.expected_version())
+                catalogue.save_provider(
+                    session,
+                    data,
+                    provider,
+                    user=current_user,
+                    may_change_kvk=False,
+                    expected_version=form.expected_version(),
+                )
             except StaleEdit as exc:
-                return _stale(exc, form, ProviderForm(formdata=None, obj=provider), "providers/profile.html",
-                              provider=provider)
+                return _stale(
+                    exc,
+                    form,
+                    ProviderForm(formdata=None, obj=provider),
+                    "providers/profile.html",
+                    provider=provider,
+                )
             except RuleError as exc:
                 problems = {exc.field: str(exc)}
             else:
@@ -342,7 +444,9 @@ def profile():
                 flash("Uw gegevens zijn opgeslagen.", "ok")
                 return redirect(url_for("providers.profile"))
         apply_errors(form, problems)
-    return render_template("providers/profile.html", form=form, provider=provider), 400 if form.errors else 200
+    return render_template(
+        "providers/profile.html", form=form, provider=provider
+    ), 400 if form.errors else 200
 
 
 # ---------------------------------------------------------------- admin
@@ -362,13 +466,33 @@ def admin_home():
     total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
     page = page_of(number, PAGE_SIZE, total)
     if page.beyond_last:
-        return render_template("errors/error.html", title="Pagina bestaat niet",
-                               text=f"Pagina {number} bestaat niet; er zijn {page.pages} pagina's."), 404
+        return render_template(
+            "errors/error.html",
+            title="Pagina bestaat niet",
+            text=f"Pagina {number} bestaat niet; er zijn {page.pages} pagina's.",
+        ), 404
     providers = session.exec(stmt.order_by(Provider.name).offset(page.offset).limit(PAGE_SIZE)).all()
-    counts = dict(session.exec(select(Offering.provider_id, func.count()).where(
-        Offering.provider_id.in_([p.id for p in providers])).group_by(Offering.provider_id)).all()) if providers else {}
-    return render_template("providers/admin_home.html", providers=providers, counts=counts, search=search,
-                           page=page.number, pages=page.pages, total=total, q=q)
+    counts = (
+        dict(
+            session.exec(
+                select(Offering.provider_id, func.count())
+                .where(Offering.provider_id.in_([p.id for p in providers]))
+                .group_by(Offering.provider_id)
+            ).all()
+        )
+        if providers
+        else {}
+    )
+    return render_template(
+        "providers/admin_home.html",
+        providers=providers,
+        counts=counts,
+        search=search,
+        page=page.number,
+        pages=page.pages,
+        total=total,
+        q=q,
+    )
 
 
 @bp.route("/beheer/aanbieders/nieuw", methods=["GET", "POST"])
@@ -406,11 +530,17 @@ def admin_provider_edit(provider_id: int):
         data, problems = validate(ProviderInput, form.data)
         if data is not None:
             try:
-                catalogue.save_provider(session, data, provider, user=current_user,
-                                        expected_version=form.expected_version())
+                catalogue.save_provider(
+                    session, data, provider, user=current_user, expected_version=form.expected_version()
+                )
             except StaleEdit as exc:
-                return _stale(exc, form, ProviderForm(formdata=None, obj=provider),
-                              "providers/admin_provider_form.html", provider=provider)
+                return _stale(
+                    exc,
+                    form,
+                    ProviderForm(formdata=None, obj=provider),
+                    "providers/admin_provider_form.html",
+                    provider=provider,
+                )
             except RuleError as exc:
                 problems = {exc.field: str(exc)}
             else:
@@ -418,8 +548,9 @@ def admin_provider_edit(provider_id: int):
                 flash(f"Zorgaanbieder '{provider.name}' is opgeslagen.", "ok")
                 return redirect(url_for("providers.admin_provider", provider_id=provider.id))
         apply_errors(form, problems)
-    return render_template("providers/admin_provider_form.html", form=form, provider=provider), \
-        400 if form.errors else 200
+    return render_template(
+        "providers/admin_provider_form.html", form=form, provider=provider
+    ), 400 if form.errors else 200
 
 
 @bp.route("/beheer/aanbieders/<int:provider_id>", methods=["GET", "POST"])
@@ -435,9 +566,15 @@ def admin_provider(provider_id: int):
         from wijzer.services import onboarding
 
         try:
-            inv, invite_link = onboarding.invite(session, current_user, email=form.email.data or "", role="provider",
-                                                    config=current_app.config, provider_id=provider.id,
-                                                    provider_admin=bool(form.provider_admin.data))
+            inv, invite_link = onboarding.invite(
+                session,
+                current_user,
+                email=form.email.data or "",
+                role="provider",
+                config=current_app.config,
+                provider_id=provider.id,
+                provider_admin=bool(form.provider_admin.data),
+            )
         except RuleError as exc:
             session.rollback()
             form.email.errors = [str(exc)]
@@ -450,11 +587,21 @@ def admin_provider(provider_id: int):
             form.provider_admin.data = False
     pairs = _offerings_with_locations(session, provider.id, active_only=False)
     staff = session.exec(select(User).where(User.provider_id == provider.id).order_by(User.email)).all()
-    invites = session.exec(select(Invitation).where(Invitation.provider_id == provider.id, Invitation.used_at.is_(None))
-                           .order_by(Invitation.created_at.desc())).all()
-    return render_template("providers/admin_provider.html", provider=provider, pairs=pairs, staff=staff,
-                           invites=invites, form=form, invite_link=invite_link, now=utcnow()), \
-        400 if form.errors else 200
+    invites = session.exec(
+        select(Invitation)
+        .where(Invitation.provider_id == provider.id, Invitation.used_at.is_(None))
+        .order_by(Invitation.created_at.desc())
+    ).all()
+    return render_template(
+        "providers/admin_provider.html",
+        provider=provider,
+        pairs=pairs,
+        staff=staff,
+        invites=invites,
+        form=form,
+        invite_link=invite_link,
+        now=utcnow(),
+    ), 400 if form.errors else 200
 
 
 @bp.route("/beheer/gebruikers")

@@ -4,6 +4,7 @@ WIJZER_TEST_DATABASE_URL is set (``make test`` does both).
 The schema is created once per session and the reference data (jeugdregio's, gemeenten, PC4) is
 loaded once; after every test all other tables are emptied, so each test starts from the same state.
 """
+
 from __future__ import annotations
 
 import os
@@ -37,7 +38,9 @@ def database_url(tmp_path_factory) -> str:
     with engine.begin() as conn:
         conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
     metadata.create_all(engine)
-    with engine.begin() as conn:  # the models are the migrations' head (tests/unit/test_migrations.py): say so
+    with (
+        engine.begin() as conn
+    ):  # the models are the migrations' head (tests/unit/test_migrations.py): say so
         from alembic.migration import MigrationContext
         from alembic.script import ScriptDirectory
 
@@ -80,25 +83,37 @@ def _reset(engine) -> None:
     tables = [t for t in reversed(metadata.sorted_tables) if t.name not in REFERENCE_TABLES]
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
-            conn.execute(text("TRUNCATE " + ", ".join(f'"{t.name}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+            conn.execute(
+                text("TRUNCATE " + ", ".join(f'"{t.name}"' for t in tables) + " RESTART IDENTITY CASCADE")
+            )
         else:
             for t in tables:
                 conn.execute(t.delete())
-        conn.execute(Jeugdregio.__table__.update().values(
-            contact_email=None, fresh_days=None, stale_days=None, norm_intake_weeks=None,
-            norm_treatment_weeks=None, travel_km=None, referrer_domains=""))
+        conn.execute(
+            Jeugdregio.__table__.update().values(
+                contact_email=None,
+                fresh_days=None,
+                stale_days=None,
+                norm_intake_weeks=None,
+                norm_treatment_weeks=None,
+                travel_km=None,
+                referrer_domains="",
+            )
+        )
 
 
 @pytest.fixture
 def app(database_url):
-    app = create_app({
-        "TESTING": True,
-        "DATABASE_URL": database_url,
-        "SECRET_KEY": "test-secret",
-        "WTF_CSRF_ENABLED": False,
-        "BASE_URL": "http://localhost",
-        "RATELIMIT_ENABLED": False,  # tests/web/test_rate_limits.py turns it on
-    })
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "test-secret",
+            "WTF_CSRF_ENABLED": False,
+            "BASE_URL": "http://localhost",
+            "RATELIMIT_ENABLED": False,  # tests/web/test_rate_limits.py turns it on
+        }
+    )
     yield app
     engine = app.extensions["wijzer_db"]["engine"]
     _reset(engine)
@@ -142,6 +157,7 @@ def make_provider(session):
         provider = catalogue.save_provider(session, data, actor="test")
         session.commit()
         return provider
+
     return make
 
 
@@ -152,6 +168,7 @@ def make_location(session):
         location = catalogue.save_location(session, provider, data, actor="test")
         session.commit()
         return location
+
     return make
 
 
@@ -162,31 +179,49 @@ def make_offering(session):
         offering = catalogue.save_offering(session, provider, location, data, actor="test")
         session.commit()
         return offering
+
     return make
 
 
 @pytest.fixture
 def report(session):
     """report(offering, days_ago=0, **capacity values) — a portal-style capacity update."""
+
     def make(offering, days_ago: float = 0, kind: str = "update", source: str = "portal", **values):
         values.setdefault("intake_status", "open")
         data = CapacityInput(**values) if kind == "update" else None
-        rep = availability.record_report(session, offering, data, kind=kind, source=source,
-                                         reported_at=utcnow() - timedelta(days=days_ago))
+        rep = availability.record_report(
+            session, offering, data, kind=kind, source=source, reported_at=utcnow() - timedelta(days=days_ago)
+        )
         session.commit()
         return rep
+
     return make
 
 
 @pytest.fixture
 def make_user(session):
-    def make(role: str = "referrer", email: str | None = None, password: str = PASSWORD, provider=None,
-             region_code: str | None = None, name: str = "Test Gebruiker"):
-        user = accounts.create_user(session, email=email or f"{role}{next(_seq)}@example.nl", password=password,
-                                    role=role, name=name, provider_id=getattr(provider, "id", None),
-                                    region_code=region_code, actor="test")
+    def make(
+        role: str = "referrer",
+        email: str | None = None,
+        password: str = PASSWORD,
+        provider=None,
+        region_code: str | None = None,
+        name: str = "Test Gebruiker",
+    ):
+        user = accounts.create_user(
+            session,
+            email=email or f"{role}{next(_seq)}@example.nl",
+            password=password,
+            role=role,
+            name=name,
+            provider_id=getattr(provider, "id", None),
+            region_code=region_code,
+            actor="test",
+        )
         session.commit()
         return user
+
     return make
 
 
@@ -196,4 +231,5 @@ def login(client):
         response = client.post("/inloggen", data={"email": user.email, "password": password})
         assert response.status_code == 302, response.get_data(as_text=True)
         return response
+
     return do

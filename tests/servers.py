@@ -1,5 +1,6 @@
 """Loopback servers for tests: a free port, waiting for a condition, and a real SMTP server (aiosmtpd) that
 keeps what arrives. Used by the mail, job, alert and plaatsingsverzoek tests and the gunicorn tests."""
+
 from __future__ import annotations
 
 import socket

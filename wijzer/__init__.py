@@ -1,4 +1,5 @@
 """Beschikbaarheidswijzer: vrije plekken en wachttijden in de jeugdhulp."""
+
 from __future__ import annotations
 
 from flask import Flask

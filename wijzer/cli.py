@@ -1,4 +1,5 @@
 """``flask --app wsgi …`` commands. Each command is one transaction boundary."""
+
 from __future__ import annotations
 
 import contextlib
@@ -43,17 +44,32 @@ def setup_command():
     click.echo(f"vocabulary_term: {terms} nieuw")
 
 
-@users_cli.command("create", help="Maak een account (ook de eerste beheerder). Het wachtwoord komt uit een prompt "
-                                   "of uit --password-file, nooit alleen uit de opdrachtregel.")
+@users_cli.command(
+    "create",
+    help="Maak een account (ook de eerste beheerder). Het wachtwoord komt uit een prompt "
+    "of uit --password-file, nooit alleen uit de opdrachtregel.",
+)
 @click.option("--email", required=True)
-@click.option("--password-file", type=click.File("r"), default=None,
-              help="Bestand met het wachtwoord op de eerste regel ('-' is standaardinvoer).")
-@click.option("--role", required=True, type=click.Choice(["admin", "provider", "referrer", "auditor", "region_admin"]))
+@click.option(
+    "--password-file",
+    type=click.File("r"),
+    default=None,
+    help="Bestand met het wachtwoord op de eerste regel ('-' is standaardinvoer).",
+)
+@click.option(
+    "--role", required=True, type=click.Choice(["admin", "provider", "referrer", "auditor", "region_admin"])
+)
 @click.option("--name", default="")
-@click.option("--provider", "provider_kvk", default=None, help="KvK-nummer van de zorgaanbieder (rol provider).")
+@click.option(
+    "--provider", "provider_kvk", default=None, help="KvK-nummer van de zorgaanbieder (rol provider)."
+)
 @click.option("--provider-admin", is_flag=True, help="Medewerker mag collega's uitnodigen en verwijderen.")
-@click.option("--region", "region_code", default=None,
-              help="Jeugdregiocode, bijv. JZ22 (rollen auditor, region_admin; optioneel voor referrer).")
+@click.option(
+    "--region",
+    "region_code",
+    default=None,
+    help="Jeugdregiocode, bijv. JZ22 (rollen auditor, region_admin; optioneel voor referrer).",
+)
 def users_create(email, password_file, role, name, provider_kvk, provider_admin, region_code):
     from wijzer.services.accounts import create_user
     from wijzer.services.catalogue import RuleError
@@ -64,9 +80,16 @@ def users_create(email, password_file, role, name, provider_kvk, provider_admin,
         password = click.prompt("Wachtwoord", hide_input=True, confirmation_prompt="Herhaal het wachtwoord")
     try:
         with session_scope() as session:
-            user = create_user(session, email=email, password=password, role=role, name=name,
-                               provider_id=_provider_id(session, provider_kvk),
-                               region_code=(region_code or "").upper() or None, provider_admin=provider_admin)
+            user = create_user(
+                session,
+                email=email,
+                password=password,
+                role=role,
+                name=name,
+                provider_id=_provider_id(session, provider_kvk),
+                region_code=(region_code or "").upper() or None,
+                provider_admin=provider_admin,
+            )
             click.echo(f"Account aangemaakt: {user.email} ({role})")
     except RuleError as exc:
         raise click.ClickException(str(exc)) from None
@@ -85,8 +108,12 @@ def _provider_id(session, kvk: str | None) -> int | None:
 
 @users_cli.command("invite", help="Nodig iemand uit: de uitnodiging gaat per e-mail (SMTP of outbox).")
 @click.option("--email", required=True)
-@click.option("--role", required=True, type=click.Choice(["admin", "provider", "referrer", "auditor", "region_admin"]))
-@click.option("--provider", "provider_kvk", default=None, help="KvK-nummer van de zorgaanbieder (rol provider).")
+@click.option(
+    "--role", required=True, type=click.Choice(["admin", "provider", "referrer", "auditor", "region_admin"])
+)
+@click.option(
+    "--provider", "provider_kvk", default=None, help="KvK-nummer van de zorgaanbieder (rol provider)."
+)
 @click.option("--provider-admin", is_flag=True, help="Medewerker mag collega's uitnodigen en verwijderen.")
 @click.option("--region", "region_code", default=None, help="Jeugdregiocode, bijv. JZ22.")
 def users_invite(email, role, provider_kvk, provider_admin, region_code):
@@ -95,9 +122,16 @@ def users_invite(email, role, provider_kvk, provider_admin, region_code):
 
     try:
         with session_scope() as session:
-            inv, _ = onboarding.invite(session, None, email=email, role=role, config=current_app.config,
-                                       provider_id=_provider_id(session, provider_kvk), region_code=region_code,
-                                       provider_admin=provider_admin)
+            inv, _ = onboarding.invite(
+                session,
+                None,
+                email=email,
+                role=role,
+                config=current_app.config,
+                provider_id=_provider_id(session, provider_kvk),
+                region_code=region_code,
+                provider_admin=provider_admin,
+            )
             address = inv.email
     except RuleError as exc:
         raise click.ClickException(str(exc)) from None
@@ -109,12 +143,16 @@ def users_invite(email, role, provider_kvk, provider_admin, region_code):
     with session_scope() as session:
         _sent, problems = mail.deliver(session, current_app.config)
     if problems:
-        raise click.ClickException(f"Uitnodiging voor {address} vastgelegd, maar nog niet verstuurd: {problems[0]} "
-                                   "(de taak 'mail' probeert het opnieuw).")
+        raise click.ClickException(
+            f"Uitnodiging voor {address} vastgelegd, maar nog niet verstuurd: {problems[0]} "
+            "(de taak 'mail' probeert het opnieuw)."
+        )
     click.echo(f"Uitnodiging verstuurd naar {address} ({role}).")
 
 
-@users_cli.command("disable", help="Blokkeer een account: inloggen kan niet meer, sessies en API-sleutels stoppen.")
+@users_cli.command(
+    "disable", help="Blokkeer een account: inloggen kan niet meer, sessies en API-sleutels stoppen."
+)
 @click.option("--email", required=True)
 def users_disable(email):
     _set_disabled(email, True)
@@ -173,13 +211,20 @@ def demo_seed(providers, seed_value, weeks, if_empty):
             click.echo("Er zijn al zorgaanbieders; geen demogegevens toegevoegd.")
         else:
             try:
-                result = demo.seed(session, providers=providers, seed_value=seed_value, weeks=weeks,
-                                   config=current_app.config)
+                result = demo.seed(
+                    session,
+                    providers=providers,
+                    seed_value=seed_value,
+                    weeks=weeks,
+                    config=current_app.config,
+                )
             except ValueError as exc:
                 raise click.ClickException(str(exc)) from None
-            click.echo(f"{result.providers} zorgaanbieders, {result.locations} locaties, {result.offerings} "
-                       f"aanbiedingen, {result.reports} capaciteitsmeldingen "
-                       f"({time.perf_counter() - started:.1f} s)")
+            click.echo(
+                f"{result.providers} zorgaanbieders, {result.locations} locaties, {result.offerings} "
+                f"aanbiedingen, {result.reports} capaciteitsmeldingen "
+                f"({time.perf_counter() - started:.1f} s)"
+            )
         accounts = demo.demo_accounts(session)
     click.echo(f"Demo-logins (wachtwoord voor allemaal: {demo.DEMO_PASSWORD}):")
     for role, email, _ in accounts:
@@ -192,7 +237,9 @@ export_cli = AppGroup("export", help="Gegevens uitvoeren.")
 
 
 def _report_rejection(exc) -> None:
-    click.echo(f"Niet geïmporteerd: {len(exc.errors)} probleem/problemen gevonden; er is niets opgeslagen.", err=True)
+    click.echo(
+        f"Niet geïmporteerd: {len(exc.errors)} probleem/problemen gevonden; er is niets opgeslagen.", err=True
+    )
     for error in exc.errors:
         click.echo(f"  {error}", err=True)
     raise SystemExit(1)
@@ -211,19 +258,37 @@ def _run_import(kind: str, path: str, dry_run: bool):
     table = None
     try:
         table = read_for(module, path, limits=limits, deadline=deadline)
-        with session_scope() as session, click.progressbar(
-            length=len(table.rows), label=f"{len(table.rows)} rijen controleren", file=sys.stderr
-        ) as bar:
+        with (
+            session_scope() as session,
+            click.progressbar(
+                length=len(table.rows), label=f"{len(table.rows)} rijen controleren", file=sys.stderr
+            ) as bar,
+        ):
+
             def progress(n: int) -> None:
                 deadline.check()
                 bar.update(n)
 
             if kind == "providers":
-                result = provider_importer.import_providers(session, table, path, dry_run=dry_run, actor="cli",
-                                                            progress=progress, config=current_app.config)
+                result = provider_importer.import_providers(
+                    session,
+                    table,
+                    path,
+                    dry_run=dry_run,
+                    actor="cli",
+                    progress=progress,
+                    config=current_app.config,
+                )
             else:
-                result = capacity_importer.import_capacity(session, table, path, dry_run=dry_run, actor="cli",
-                                                           config=current_app.config, progress=progress)
+                result = capacity_importer.import_capacity(
+                    session,
+                    table,
+                    path,
+                    dry_run=dry_run,
+                    actor="cli",
+                    config=current_app.config,
+                    progress=progress,
+                )
             bar.update(len(table.rows) - bar.pos)
     except ImportRejected as exc:
         _report_rejection(ImportRejected(table.relabel(exc.errors)) if table is not None else exc)
@@ -277,7 +342,9 @@ def jobs_list():
         click.echo(f"{name:18} {SCHEDULE_TEXT[name]}")
 
 
-@jobs_cli.command("run", help="Voer een taak één keer uit (freshness, reminders, expire_statuses, region_snapshots, mail).")
+@jobs_cli.command(
+    "run", help="Voer een taak één keer uit (freshness, reminders, expire_statuses, region_snapshots, mail)."
+)
 @click.argument("name")
 def jobs_run(name):
     from wijzer.jobs import JOBS, run_job
@@ -344,19 +411,36 @@ def regions_show(code):
             click.echo(f"{region.code}  {region.name:45} {contacts}")
 
 
-@regions_cli.command("set", help="Wijzig instellingen van een jeugdregio. Herhaalbare opties vervangen de hele lijst; "
-                                 "een lege waarde ('') maakt de lijst leeg of zet een getal terug naar de standaard.")
+@regions_cli.command(
+    "set",
+    help="Wijzig instellingen van een jeugdregio. Herhaalbare opties vervangen de hele lijst; "
+    "een lege waarde ('') maakt de lijst leeg of zet een getal terug naar de standaard.",
+)
 @click.argument("code")
-@click.option("--contact-email", "contact_emails", multiple=True, help="Contactadres voor escalaties (herhaalbaar).")
+@click.option(
+    "--contact-email", "contact_emails", multiple=True, help="Contactadres voor escalaties (herhaalbaar)."
+)
 @click.option("--fresh-days", default=None)
 @click.option("--stale-days", default=None)
 @click.option("--norm-intake-weeks", default=None)
 @click.option("--norm-treatment-weeks", default=None)
 @click.option("--travel-km", default=None)
-@click.option("--referrer-domain", "referrer_domains", multiple=True,
-              help="E-maildomein voor zelf aanmelden van verwijzers (herhaalbaar).")
-def regions_set(code, contact_emails, fresh_days, stale_days, norm_intake_weeks, norm_treatment_weeks, travel_km,
-                referrer_domains):
+@click.option(
+    "--referrer-domain",
+    "referrer_domains",
+    multiple=True,
+    help="E-maildomein voor zelf aanmelden van verwijzers (herhaalbaar).",
+)
+def regions_set(
+    code,
+    contact_emails,
+    fresh_days,
+    stale_days,
+    norm_intake_weeks,
+    norm_treatment_weeks,
+    travel_km,
+    referrer_domains,
+):
     from wijzer.services.regions_admin import (
         SettingsError,
         region_or_none,
@@ -364,9 +448,17 @@ def regions_set(code, contact_emails, fresh_days, stale_days, norm_intake_weeks,
         update_region_settings,
     )
 
-    changes = {k: v for k, v in {"fresh_days": fresh_days, "stale_days": stale_days,
-                                  "norm_intake_weeks": norm_intake_weeks, "norm_treatment_weeks": norm_treatment_weeks,
-                                  "travel_km": travel_km}.items() if v is not None}
+    changes = {
+        k: v
+        for k, v in {
+            "fresh_days": fresh_days,
+            "stale_days": stale_days,
+            "norm_intake_weeks": norm_intake_weeks,
+            "norm_treatment_weeks": norm_treatment_weeks,
+            "travel_km": travel_km,
+        }.items()
+        if v is not None
+    }
     if contact_emails:
         changes["contact_emails"] = [e for e in contact_emails if e.strip()]
     if referrer_domains:

@@ -1,4 +1,5 @@
 """Configuration: code defaults, then WIJZER_* environment variables, then the test dict."""
+
 from __future__ import annotations
 
 import os
@@ -90,7 +91,9 @@ def _is_base_url(value) -> bool:
     from urllib.parse import urlsplit
 
     parts = urlsplit(str(value))
-    return parts.scheme in ("http", "https") and bool(parts.hostname) and not parts.query and not parts.fragment
+    return (
+        parts.scheme in ("http", "https") and bool(parts.hostname) and not parts.query and not parts.fragment
+    )
 
 
 def load_config(app, test_config: dict | None = None) -> None:
@@ -105,8 +108,10 @@ def load_config(app, test_config: dict | None = None) -> None:
         if app.config["SECRET_KEY"] == Defaults.SECRET_KEY:
             raise RuntimeError("WIJZER_SECRET_KEY moet gezet zijn in productie (WIJZER_ENV=production).")
         if app.config["BASE_URL"] == Defaults.BASE_URL or not _is_base_url(app.config["BASE_URL"]):
-            raise RuntimeError("WIJZER_BASE_URL moet in productie (WIJZER_ENV=production) de publieke adres van de "
-                               "app zijn, bijvoorbeeld https://beschikbaarheidswijzer.example.nl: links in e-mails "
-                               "worden daarmee gemaakt, nooit met de Host-kop van een verzoek.")
+            raise RuntimeError(
+                "WIJZER_BASE_URL moet in productie (WIJZER_ENV=production) de publieke adres van de "
+                "app zijn, bijvoorbeeld https://beschikbaarheidswijzer.example.nl: links in e-mails "
+                "worden daarmee gemaakt, nooit met de Host-kop van een verzoek."
+            )
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["REMEMBER_COOKIE_SECURE"] = True

@@ -3,6 +3,7 @@
 Entry points (request, CLI command, job) own the transaction: they call ``commit()``;
 services only ``add``/``flush``.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -106,6 +107,8 @@ def sync_id_sequences(session: Session, *models) -> None:
     for model in models:
         table = model.__tablename__
         # The table names come from the model classes, never from input.
-        sql = (f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
-               f"COALESCE((SELECT MAX(id) FROM \"{table}\"), 0) + 1, false)")
+        sql = (
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
+            f'COALESCE((SELECT MAX(id) FROM "{table}"), 0) + 1, false)'
+        )
         session.execute(text(sql))

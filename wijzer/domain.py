@@ -1,4 +1,5 @@
 """Domain vocabularies (codes and Dutch labels). See docs in README, 'Domein'."""
+
 from __future__ import annotations
 
 import re

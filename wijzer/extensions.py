@@ -1,4 +1,5 @@
 """Flask extensions, created here and bound in create_app with init_app."""
+
 from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_wtf import CSRFProtect

@@ -8,6 +8,7 @@ Distances: an indexed bounding box prefilters in SQL, ``fast_km`` (equirectangul
 ellipsoid, within 0.03 % of geodesic at Dutch distances) ranks and cuts candidates, and geopy's ``geodesic`` is used only for
 distances that decide membership near the radius or that are shown.
 """
+
 from __future__ import annotations
 
 import csv
@@ -40,7 +41,9 @@ def normalise_postcode(text: str) -> str:
         )
     letters = (m.group(2) or "").upper()
     if letters in ("SA", "SD", "SS"):
-        raise PostcodeError(f"'{text.strip()}' is geen geldige postcode (lettercombinatie {letters} bestaat niet).")
+        raise PostcodeError(
+            f"'{text.strip()}' is geen geldige postcode (lettercombinatie {letters} bestaat niet)."
+        )
     return m.group(1) + letters
 
 
@@ -62,8 +65,14 @@ def _pc4_table() -> dict[str, PostcodePoint]:
     with open(DATA_DIR / "pc4.csv", encoding="utf-8", newline="") as fh:
         for row in csv.DictReader(fh):
             table[row["postcode"]] = PostcodePoint(
-                row["postcode"], float(row["lat"]), float(row["lon"]), row["place"],
-                row["gemeente_code"], row["gemeente_name"], row["jeugdregio_code"], row["jeugdregio_name"],
+                row["postcode"],
+                float(row["lat"]),
+                float(row["lon"]),
+                row["place"],
+                row["gemeente_code"],
+                row["gemeente_name"],
+                row["jeugdregio_code"],
+                row["jeugdregio_name"],
             )
     return table
 
@@ -85,8 +94,11 @@ class LocalGeocoder:
             p = lookup_postcode(query)
         except PostcodeError:
             return None
-        loc = GeoLocation(f"{p.pc4} {p.place}, {p.gemeente_name}", Point(p.lat, p.lon), {
-            "pc4": p.pc4, "gemeente_code": p.gemeente_code, "region_code": p.region_code})
+        loc = GeoLocation(
+            f"{p.pc4} {p.place}, {p.gemeente_name}",
+            Point(p.lat, p.lon),
+            {"pc4": p.pc4, "gemeente_code": p.gemeente_code, "region_code": p.region_code},
+        )
         return loc if exactly_one else [loc]
 
 
@@ -108,9 +120,11 @@ def fast_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     """
     phi = math.radians((lat1 + lat2) / 2)
     w = 1 - WGS84_E2 * math.sin(phi) ** 2
-    meridian = WGS84_A * (1 - WGS84_E2) / w ** 1.5
+    meridian = WGS84_A * (1 - WGS84_E2) / w**1.5
     prime_vertical = WGS84_A / math.sqrt(w)
-    return math.hypot(meridian * math.radians(lat2 - lat1), prime_vertical * math.cos(phi) * math.radians(lon2 - lon1))
+    return math.hypot(
+        meridian * math.radians(lat2 - lat1), prime_vertical * math.cos(phi) * math.radians(lon2 - lon1)
+    )
 
 
 def geodesic_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

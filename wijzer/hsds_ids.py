@@ -5,6 +5,7 @@ insert path — portal, importers, bulk inserts, demo data — gets one), stored
 location or correcting a reference does not change the identifiers that consumers already hold. The stored
 column is what ``/hsds/services/{id}`` and ``/hsds/organizations/{id}`` look up by key.
 """
+
 from __future__ import annotations
 
 import uuid

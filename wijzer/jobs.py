@@ -21,6 +21,7 @@ job once with ``flask --app wsgi jobs run NAME``. Every job is idempotent:
 On PostgreSQL each run also takes an advisory lock per job, so two schedulers do not run the same job at
 the same time (the second run is recorded as ``skipped``).
 """
+
 from __future__ import annotations
 
 import logging
@@ -66,22 +67,41 @@ def job_freshness(session: Session, now: datetime, config) -> str:
             groups[(t.fresh_days, t.stale_days)].append(code)
     changed = 0
     for (fresh, stale), regions in groups.items():
-        state = case((Offering.last_confirmed_at.is_(None), "unknown"),
-                     (Offering.last_confirmed_at >= now - timedelta(days=fresh), "fresh"),
-                     (Offering.last_confirmed_at >= now - timedelta(days=stale), "aging"), else_="stale")
+        state = case(
+            (Offering.last_confirmed_at.is_(None), "unknown"),
+            (Offering.last_confirmed_at >= now - timedelta(days=fresh), "fresh"),
+            (Offering.last_confirmed_at >= now - timedelta(days=stale), "aging"),
+            else_="stale",
+        )
         where = (Offering.region_code.in_(regions), Offering.freshness != state)
-        sel = select(Offering.id, Offering.freshness, state, literal(now, type_=FreshnessTransition.__table__.c.at.type)).where(*where)
-        result = session.execute(insert(FreshnessTransition).from_select(["offering_id", "from_state", "to_state", "at"], sel))
+        sel = select(
+            Offering.id,
+            Offering.freshness,
+            state,
+            literal(now, type_=FreshnessTransition.__table__.c.at.type),
+        ).where(*where)
+        result = session.execute(
+            insert(FreshnessTransition).from_select(["offering_id", "from_state", "to_state", "at"], sel)
+        )
         changed += result.rowcount or 0
-        session.execute(update(Offering).where(*where).values(freshness=state).execution_options(synchronize_session=False))
+        session.execute(
+            update(Offering)
+            .where(*where)
+            .values(freshness=state)
+            .execution_options(synchronize_session=False)
+        )
     return f"{changed} overgangen vastgelegd"
 
 
 # ---------------------------------------------------------------- expire temporary statuses
 def job_expire_statuses(session: Session, now: datetime, config) -> str:
     today = now.astimezone(AMS).date()
-    result = session.execute(update(Offering).where(Offering.cur_status_until < today, Offering.needs_update.is_(False))
-                             .values(needs_update=True).execution_options(synchronize_session=False))
+    result = session.execute(
+        update(Offering)
+        .where(Offering.cur_status_until < today, Offering.needs_update.is_(False))
+        .values(needs_update=True)
+        .execution_options(synchronize_session=False)
+    )
     return f"{result.rowcount or 0} aanbod met verlopen tijdelijke status gemarkeerd"
 
 
@@ -113,16 +133,27 @@ def read_confirm_token(config, token: str) -> tuple[dict | None, str | None]:
     return data, None
 
 
-def _claim(session: Session, provider_id: int, kind: str, window: str, offering_ids: list[int],
-           region: str | None) -> bool:
-    exists = session.exec(select(Reminder.id).where(Reminder.provider_id == provider_id, Reminder.kind == kind,
-                                                    Reminder.window == window)).first()
+def _claim(
+    session: Session, provider_id: int, kind: str, window: str, offering_ids: list[int], region: str | None
+) -> bool:
+    exists = session.exec(
+        select(Reminder.id).where(
+            Reminder.provider_id == provider_id, Reminder.kind == kind, Reminder.window == window
+        )
+    ).first()
     if exists is not None:
         return False
     try:
         with session.begin_nested():
-            session.add(Reminder(provider_id=provider_id, kind=kind, window=window, region_code=region,
-                                 offering_ids=pack([str(i) for i in offering_ids])))
+            session.add(
+                Reminder(
+                    provider_id=provider_id,
+                    kind=kind,
+                    window=window,
+                    region_code=region,
+                    offering_ids=pack([str(i) for i in offering_ids]),
+                )
+            )
         return True
     except IntegrityError:  # another scheduler claimed it first
         return False
@@ -135,8 +166,11 @@ def _recipients(session: Session, reminder: Reminder, config=None) -> list[str]:
             return region.contact_list
         admin = ((config or {}).get("ADMIN_EMAIL") or "").strip()
         return [admin] if admin else []
-    staff = session.exec(select(User.email).where(User.provider_id == reminder.provider_id, User.active,
-                                                  User.role == "provider")).all()
+    staff = session.exec(
+        select(User.email).where(
+            User.provider_id == reminder.provider_id, User.active, User.role == "provider"
+        )
+    ).all()
     if staff:
         return sorted(staff)
     provider = session.get(Provider, reminder.provider_id)
@@ -150,19 +184,40 @@ def _queue_message(session: Session, reminder: Reminder, recipients: list[str], 
 
     provider = session.get(Provider, reminder.provider_id)
     ids = [int(i) for i in unpack(reminder.offering_ids)]
-    offerings = [{"ref": o.offering_ref, "name": o.name or CARE_TYPES.get(o.care_type, o.care_type),
-                  "when": "nog nooit" if o.last_confirmed_at is None
-                  else o.last_confirmed_at.astimezone(AMS).strftime("%d-%m-%Y")}
-                 for o in session.exec(select(Offering).where(Offering.id.in_(ids)).order_by(Offering.offering_ref)).all()]
-    common = {"kind": f"reminder:{reminder.kind}", "key": f"reminder:{reminder.id}",
-              "provider_name": provider.name, "offerings": offerings}
+    offerings = [
+        {
+            "ref": o.offering_ref,
+            "name": o.name or CARE_TYPES.get(o.care_type, o.care_type),
+            "when": "nog nooit"
+            if o.last_confirmed_at is None
+            else o.last_confirmed_at.astimezone(AMS).strftime("%d-%m-%Y"),
+        }
+        for o in session.exec(
+            select(Offering).where(Offering.id.in_(ids)).order_by(Offering.offering_ref)
+        ).all()
+    ]
+    common = {
+        "kind": f"reminder:{reminder.kind}",
+        "key": f"reminder:{reminder.id}",
+        "provider_name": provider.name,
+        "offerings": offerings,
+    }
     if reminder.kind == "escalation":
-        return mail.queue(session, recipients, "escalation", kvk=provider.kvk, days=config["ESCALATE_DAYS"], **common)
-    return mail.queue(session, recipients, "reminder", stale=reminder.kind == "stale",
-                      link=external_url("providers.confirm_link", config=config,
-                                        token=make_confirm_token(config, reminder)),
-                      portal_link=external_url("providers.weekly", config=config),
-                      ttl_days=config["CONFIRM_LINK_TTL_DAYS"], **common)
+        return mail.queue(
+            session, recipients, "escalation", kvk=provider.kvk, days=config["ESCALATE_DAYS"], **common
+        )
+    return mail.queue(
+        session,
+        recipients,
+        "reminder",
+        stale=reminder.kind == "stale",
+        link=external_url(
+            "providers.confirm_link", config=config, token=make_confirm_token(config, reminder)
+        ),
+        portal_link=external_url("providers.weekly", config=config),
+        ttl_days=config["CONFIRM_LINK_TTL_DAYS"],
+        **common,
+    )
 
 
 def job_reminders(session: Session, now: datetime, config) -> str:
@@ -170,8 +225,15 @@ def job_reminders(session: Session, now: datetime, config) -> str:
     escalate_after = timedelta(days=int(config["ESCALATE_DAYS"]))
     aging, stale = defaultdict(list), defaultdict(list)
     escalate: dict[tuple[int, str], list] = defaultdict(list)
-    rows = session.exec(select(Offering.id, Offering.provider_id, Offering.region_code, Offering.last_confirmed_at,
-                               Offering.created_at).where(Offering.active)).all()
+    rows = session.exec(
+        select(
+            Offering.id,
+            Offering.provider_id,
+            Offering.region_code,
+            Offering.last_confirmed_at,
+            Offering.created_at,
+        ).where(Offering.active)
+    ).all()
     for oid, pid, region, confirmed, created in rows:
         t = thresholds.get(region, thresholds[None])
         state = freshness_of(confirmed, now, t.fresh_days, t.stale_days)
@@ -194,14 +256,22 @@ def job_reminders(session: Session, now: datetime, config) -> str:
 
     owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
     sent, no_address, failed = 0, 0, []
-    pending = session.exec(select(Reminder.id).where(Reminder.sent_at.is_(None),
-                                                     Reminder.attempts < MAX_SEND_ATTEMPTS).order_by(Reminder.id)).all()
+    pending = session.exec(
+        select(Reminder.id)
+        .where(Reminder.sent_at.is_(None), Reminder.attempts < MAX_SEND_ATTEMPTS)
+        .order_by(Reminder.id)
+    ).all()
     for rid in pending:
-        leased = session.execute(update(Reminder).where(
-            Reminder.id == rid, Reminder.sent_at.is_(None),
-            or_(Reminder.lease_until.is_(None), Reminder.lease_until < now))
+        leased = session.execute(
+            update(Reminder)
+            .where(
+                Reminder.id == rid,
+                Reminder.sent_at.is_(None),
+                or_(Reminder.lease_until.is_(None), Reminder.lease_until < now),
+            )
             .values(lease_owner=owner, lease_until=now + LEASE, attempts=Reminder.attempts + 1)
-            .execution_options(synchronize_session=False))
+            .execution_options(synchronize_session=False)
+        )
         session.commit()
         if leased.rowcount != 1:
             continue  # another sender has it
@@ -214,15 +284,20 @@ def job_reminders(session: Session, now: datetime, config) -> str:
             # the region's settings page), not retried every run, and not a failure of the job: a run fails
             # only for real delivery errors.
             reminder.sent_at, reminder.recipients = utcnow(), NO_ADDRESS
-            reminder.last_error = ("Geen contactadres van de regio en geen WIJZER_ADMIN_EMAIL bekend"
-                                   if reminder.kind == "escalation" else "Geen e-mailadres van de aanbieder bekend")
+            reminder.last_error = (
+                "Geen contactadres van de regio en geen WIJZER_ADMIN_EMAIL bekend"
+                if reminder.kind == "escalation"
+                else "Geen e-mailadres van de aanbieder bekend"
+            )
             reminder.lease_until = None
             session.add(reminder)
             session.commit()
             no_address += 1
             continue
         # Queued once under the reminder's key, committed, then sent now.
-        error = mail.send_queued_now(session, _queue_message(session, reminder, recipients, config), config, now)
+        error = mail.send_queued_now(
+            session, _queue_message(session, reminder, recipients, config), config, now
+        )
         session.refresh(reminder)
         if error is not None:
             reminder.last_error = error
@@ -231,7 +306,11 @@ def job_reminders(session: Session, now: datetime, config) -> str:
             session.commit()  # keeps the queued row and the error; the mail job and the next run retry
             failed.append(f"herinnering {rid}: {reminder.last_error}")
             continue
-        reminder.sent_at, reminder.recipients, reminder.last_error = utcnow(), ", ".join(recipients)[:2000], None
+        reminder.sent_at, reminder.recipients, reminder.last_error = (
+            utcnow(),
+            ", ".join(recipients)[:2000],
+            None,
+        )
         session.add(reminder)
         session.commit()
         sent += 1
@@ -257,11 +336,17 @@ JOBS: dict[str, tuple[Callable, dict]] = {
     "placement_holds": (placement.release_expired_holds, {"trigger": "cron", "minute": 2}),
     "placement_retention": (placement.anonymise_closed, {"trigger": "cron", "hour": 3, "minute": 15}),
 }
-SCHEDULE_TEXT = {"freshness": "elk uur (:05)", "reminders": "dagelijks 08:00", "expire_statuses": "elk uur (:10)",
-                 "region_snapshots": "elke nacht 02:30",
-                 "mail": "elke minuut (en direct na elk webverzoek)", "alerts": "elk kwartier",
-                 "placement_answers": "elk kwartier", "placement_holds": "elk uur (:02)",
-                 "placement_retention": "elke nacht 03:15"}
+SCHEDULE_TEXT = {
+    "freshness": "elk uur (:05)",
+    "reminders": "dagelijks 08:00",
+    "expire_statuses": "elk uur (:10)",
+    "region_snapshots": "elke nacht 02:30",
+    "mail": "elke minuut (en direct na elk webverzoek)",
+    "alerts": "elk kwartier",
+    "placement_answers": "elk kwartier",
+    "placement_holds": "elk uur (:02)",
+    "placement_retention": "elke nacht 03:15",
+}
 
 
 def _pg_lock(name: str):
@@ -327,8 +412,10 @@ def build_scheduler(app):
     """APScheduler 3 BlockingScheduler (Europe/Amsterdam) with every job; each run pushes an app context."""
     from apscheduler.schedulers.blocking import BlockingScheduler
 
-    scheduler = BlockingScheduler(timezone=app.config["SCHEDULER_TIMEZONE"],
-                                  job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600})
+    scheduler = BlockingScheduler(
+        timezone=app.config["SCHEDULER_TIMEZONE"],
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
+    )
 
     def runner(job_name: str):
         with app.app_context():

@@ -9,6 +9,7 @@
   confirmation link), the endpoint, the status and the duration in milliseconds. No user, address, header
   or body is logged. ``REQUEST_LOG = False`` turns it off.
 """
+
 from __future__ import annotations
 
 import json
@@ -67,8 +68,11 @@ def readyz():
     from wijzer.db import get_engine
 
     ready, reason, current = database_state(get_engine())
-    body = {"status": "ready" if ready else "not_ready", "reason": reason,
-            "migrations": {"database": list(current), "code": list(migration_heads())}}
+    body = {
+        "status": "ready" if ready else "not_ready",
+        "reason": reason,
+        "migrations": {"database": list(current), "code": list(migration_heads())},
+    }
     return jsonify(body), 200 if ready else 503
 
 
@@ -81,10 +85,19 @@ def _log_request(response):
     if started is None or not current_app.config.get("REQUEST_LOG", True):
         return response
     rule = request.url_rule.rule if request.url_rule is not None else None
-    request_log.info(json.dumps({
-        "event": "request", "method": request.method, "route": rule, "endpoint": request.endpoint,
-        "status": response.status_code, "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-    }, separators=(",", ":")))
+    request_log.info(
+        json.dumps(
+            {
+                "event": "request",
+                "method": request.method,
+                "route": rule,
+                "endpoint": request.endpoint,
+                "status": response.status_code,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+            },
+            separators=(",", ":"),
+        )
+    )
     return response
 
 

@@ -4,6 +4,7 @@ a query (SQLite and PostgreSQL integers are 64/32-bit; Python's are not), with D
 Pages (``parse_page`` + ``page_of``) and APIs (``parse_paging`` for ``page``/``per_page``, ``Page.hsds`` for
 the HSDS ``Page`` object) share the same bounds. A page past the last one is not an error for an API: it
 is an empty page that says how many pages there are (``beyond_last``), so a client can go back."""
+
 from __future__ import annotations
 
 import math
@@ -64,12 +65,18 @@ class Page:
     def beyond_last(self) -> bool:
         return self.number > self.pages
 
-
     def hsds(self, items: list[Any]) -> dict[str, Any]:
         """The HSDS 3.1 ``Page`` object around ``items`` (the rows of this page)."""
-        return {"total_items": self.total, "total_pages": self.pages, "page_number": self.number,
-                "size": len(items), "first_page": self.number == 1, "last_page": self.number >= self.pages,
-                "empty": not items, "contents": items}
+        return {
+            "total_items": self.total,
+            "total_pages": self.pages,
+            "page_number": self.number,
+            "size": len(items),
+            "first_page": self.number == 1,
+            "last_page": self.number >= self.pages,
+            "empty": not items,
+            "contents": items,
+        }
 
 
 def page_of(number: int, size: int, total: int) -> Page:
@@ -91,8 +98,14 @@ class PageRequest:
         return page_of(self.number, self.size, total)
 
 
-def parse_paging(args: Mapping[str, str], *, default_size: int = 50, max_size: int = 200,
-                 page_param: str = "page", size_param: str = "per_page") -> PageRequest:
+def parse_paging(
+    args: Mapping[str, str],
+    *,
+    default_size: int = 50,
+    max_size: int = 200,
+    page_param: str = "page",
+    size_param: str = "per_page",
+) -> PageRequest:
     """``page`` (1..MAX_PAGE) and ``per_page`` (1..max_size) from query arguments; absent means default.
     Raises BadNumber (Dutch, names the parameter) for 0, negatives, non-numbers and numbers out of range."""
     number = parse_page(args.get(page_param), page_param)

@@ -4,6 +4,7 @@ Every rule that decides whether a value may be stored lives here (or, where it n
 in a service), so the portal, the CSV/XLSX importers and the JSON API accept exactly the same data.
 Messages are Dutch; ``errors_by_field`` turns a ValidationError into {field: message}.
 """
+
 from __future__ import annotations
 
 import re
@@ -107,7 +108,9 @@ def _check_codes(values: list[str], allowed: dict[str, str], what: str) -> list[
 
 def _care_type_code(value: Any) -> str:
     """'Specialistische jeugdhulp', 'specialistische-jeugdhulp' ... -> 'specialistische_jeugdhulp'."""
-    v = domain.code_for(domain.CARE_TYPES, value) or str(value or "").strip().lower().replace("-", "_").replace(" ", "_")
+    v = domain.code_for(domain.CARE_TYPES, value) or str(value or "").strip().lower().replace(
+        "-", "_"
+    ).replace(" ", "_")
     if v not in domain.CARE_TYPES:
         raise ValueError(f"Onbekende zorgsoort '{v}'. Kies uit: {', '.join(domain.CARE_TYPES)}.")
     return v
@@ -144,8 +147,16 @@ class CapacityInput(_Base):
     note: str | None = Field(default=None, max_length=500)
 
     _blank = field_validator(
-        "free_places", "total_places", "wait_intake", "wait_treatment", "waitlist_length", "status_until",
-        "next_free_date", "note", "intake_status", mode="before",
+        "free_places",
+        "total_places",
+        "wait_intake",
+        "wait_treatment",
+        "waitlist_length",
+        "status_until",
+        "next_free_date",
+        "note",
+        "intake_status",
+        mode="before",
     )(_blank_to_none)
 
     @field_validator("free_places", "total_places")
@@ -298,7 +309,6 @@ class LocationInput(_Base):
             raise ValueError(str(exc)) from None
 
 
-
 class OfferingInput(_Base):
     offering_ref: str
     name: str | None = Field(default=None, max_length=200)
@@ -349,7 +359,9 @@ class OfferingInput(_Base):
         values = [x.upper() for x in _split_list(v)]
         bad = [x for x in values if x not in known_region_codes()]
         if bad:
-            raise ValueError(f"Onbekende jeugdregio: {', '.join(bad)} (gebruik een bestaande code zoals JZ22).")
+            raise ValueError(
+                f"Onbekende jeugdregio: {', '.join(bad)} (gebruik een bestaande code zoals JZ22)."
+            )
         return list(dict.fromkeys(values))
 
     @field_validator("min_age", "max_age", mode="before")
@@ -370,7 +382,6 @@ class OfferingInput(_Base):
         if v is not None and v not in domain.JZ020_CATEGORIES:
             raise ValueError("Onbekende productcategorie (iJw JZ020, 40–55).")
         return v
-
 
     @model_validator(mode="after")
     def _ages(self):
@@ -418,8 +429,18 @@ class SearchFilters(_Base):
     limit: int = 20
     offset: int = 0
 
-    _blank = field_validator("care_type", "funding", "postcode", "region", "municipality", "age",
-                             "max_wait_weeks", "contract_region", "sort", mode="before")(_blank_to_none)
+    _blank = field_validator(
+        "care_type",
+        "funding",
+        "postcode",
+        "region",
+        "municipality",
+        "age",
+        "max_wait_weeks",
+        "contract_region",
+        "sort",
+        mode="before",
+    )(_blank_to_none)
 
     @field_validator("care_type", mode="before")
     @classmethod
@@ -486,9 +507,11 @@ class SearchFilters(_Base):
     @field_validator("region", "municipality", "contract_region")
     @classmethod
     def _area_code(cls, v, info):
-        pattern, example = {"region": (r"^JZ\d{2}$", "een jeugdregiocode zoals JZ22"),
-                            "contract_region": (r"^JZ\d{2}$", "een jeugdregiocode zoals JZ22"),
-                            "municipality": (r"^GM\d{4}$", "een CBS-gemeentecode zoals GM0344")}[info.field_name]
+        pattern, example = {
+            "region": (r"^JZ\d{2}$", "een jeugdregiocode zoals JZ22"),
+            "contract_region": (r"^JZ\d{2}$", "een jeugdregiocode zoals JZ22"),
+            "municipality": (r"^GM\d{4}$", "een CBS-gemeentecode zoals GM0344"),
+        }[info.field_name]
         if v is not None:
             v = v.upper()
             if not re.match(pattern, v):

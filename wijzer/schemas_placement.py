@@ -4,6 +4,7 @@ The note and the reference are screened for obvious personal data: a number that
 11-proof (``stdnum.nl.bsn``), a date of birth, a postcode with a house number or a street with a house
 number. Names cannot be recognised reliably; the form warns against them.
 """
+
 from __future__ import annotations
 
 import re
@@ -29,8 +30,10 @@ DECLINE_REASONS: dict[str, str] = {
 
 # 9 digits, optionally grouped with spaces or dots (123456782, 123.456.782, 1234 56 782).
 _NUMBER_RE = re.compile(r"(?<![\d\-/])\d(?:[ .]?\d){8}(?![\d\-/])")
-_MONTHS = ("januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november|december|"
-           "jan|feb|mrt|apr|jun|jul|aug|sep|sept|okt|nov|dec")
+_MONTHS = (
+    "januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november|december|"
+    "jan|feb|mrt|apr|jun|jul|aug|sep|sept|okt|nov|dec"
+)
 _DATE_RES = (
     re.compile(r"(?<!\d)(?P<d>\d{1,2})[-/.](?P<m>\d{1,2})[-/.](?P<y>(?:19|20)\d{2})(?!\d)"),
     re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})(?!\d)"),
@@ -41,21 +44,45 @@ _PC6_RE = re.compile(r"\b[1-9]\d{3}\s?(?!SA|SD|SS)[A-Za-z]{2}\b")
 _HOUSE_NUMBER_RE = re.compile(r"\b\d{1,5}(?:\s?[a-zA-Z]\b|-\d+)?\b")
 _STREET_RE = re.compile(
     r"\b[A-Za-zÀ-ÿ'.\-]{2,}(?:straat|laan|weg|plein|gracht|kade|singel|dijk|hof|pad|steeg|dreef|park|"
-    r"markt|baan|ring|veld|erf|hoek|wal|haven|burg|kamp|straatweg|lei|dam)\s+\d{1,5}\b", re.I)
-_MONTH_NUM = {name: i for i, names in enumerate(
-    (("januari", "jan"), ("februari", "feb"), ("maart", "mrt"), ("april", "apr"), ("mei",), ("juni", "jun"),
-     ("juli", "jul"), ("augustus", "aug"), ("september", "sep", "sept"), ("oktober", "okt"),
-     ("november", "nov"), ("december", "dec")), start=1) for name in names}
+    r"markt|baan|ring|veld|erf|hoek|wal|haven|burg|kamp|straatweg|lei|dam)\s+\d{1,5}\b",
+    re.I,
+)
+_MONTH_NUM = {
+    name: i
+    for i, names in enumerate(
+        (
+            ("januari", "jan"),
+            ("februari", "feb"),
+            ("maart", "mrt"),
+            ("april", "apr"),
+            ("mei",),
+            ("juni", "jun"),
+            ("juli", "jul"),
+            ("augustus", "aug"),
+            ("september", "sep", "sept"),
+            ("oktober", "okt"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ),
+        start=1,
+    )
+    for name in names
+}
 
-NOTE_WARNING = ("Noem geen namen, geboortedatum, BSN of adres van het kind of het gezin. Beschrijf alleen wat de "
-                "aanbieder nodig heeft om te beoordelen of de plek past.")
+NOTE_WARNING = (
+    "Noem geen namen, geboortedatum, BSN of adres van het kind of het gezin. Beschrijf alleen wat de "
+    "aanbieder nodig heeft om te beoordelen of de plek past."
+)
 
 
 def _dates(text: str):
     for rx in _DATE_RES:
         for m in rx.finditer(text):
-            month = int(m.group("m")) if "m" in m.groupdict() and m.group("m") else _MONTH_NUM.get(
-                m.group("mn").lower().rstrip("."), 0)
+            month = (
+                int(m.group("m"))
+                if "m" in m.groupdict() and m.group("m")
+                else _MONTH_NUM.get(m.group("mn").lower().rstrip("."), 0)
+            )
             try:
                 yield m.start(), date(int(m.group("y")), month, int(m.group("d")))
             except ValueError:
@@ -72,15 +99,15 @@ def screen_text(text: str | None, today: date | None = None) -> str | None:
         if bsn.is_valid(digits):
             return "Er staat een nummer in dat op een BSN lijkt. Noem geen BSN of ander persoonsnummer."
     for start, d in _dates(text):
-        labelled = _BIRTH_WORDS.search(text[max(0, start - 25):start])
+        labelled = _BIRTH_WORDS.search(text[max(0, start - 25) : start])
         if labelled or d <= today - timedelta(days=365):
             return "Er staat een datum in die op een geboortedatum lijkt. Noem geen geboortedatum; de leeftijd is genoeg."
     if _BIRTH_WORDS.search(text) and re.search(r"\d", text):
         for m in _BIRTH_WORDS.finditer(text):
-            if re.search(r"\d", text[m.end():m.end() + 20]):
+            if re.search(r"\d", text[m.end() : m.end() + 20]):
                 return "Noem geen geboortedatum; de leeftijd is genoeg."
     for m in _PC6_RE.finditer(text):
-        around = text[max(0, m.start() - 30):m.start()] + " " + text[m.end():m.end() + 30]
+        around = text[max(0, m.start() - 30) : m.start()] + " " + text[m.end() : m.end() + 30]
         if _HOUSE_NUMBER_RE.search(around):
             return "Er staat een postcode met huisnummer in. Noem geen adres; de gemeente is genoeg."
     if _STREET_RE.search(text):
@@ -104,7 +131,9 @@ class RequestInput(_Base):
     note: str | None = Field(default=None, max_length=NOTE_MAX)
     reference: str
 
-    _blank = field_validator("modality", "note", "age", "start_from", "start_to", mode="before")(_blank_to_none)
+    _blank = field_validator("modality", "note", "age", "start_from", "start_to", mode="before")(
+        _blank_to_none
+    )
 
     @field_validator("offering_ids", mode="before")
     @classmethod

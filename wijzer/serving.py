@@ -7,6 +7,7 @@ reference data is loaded up front, and everything loaded so far is moved out of 
 ``gc.freeze()`` (the same as CPython's documentation suggests for pre-fork servers); objects created per
 request are collected as before.
 """
+
 from __future__ import annotations
 
 import gc

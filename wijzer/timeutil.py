@@ -1,4 +1,5 @@
 """Time helpers. All datetimes are timezone-aware UTC (SQLModel's UTCDateTime); shown in Europe/Amsterdam."""
+
 from __future__ import annotations
 
 from datetime import UTC, date, datetime

@@ -1,4 +1,5 @@
 """Cross-cutting web concerns: user loading, template helpers, error pages, security headers."""
+
 from __future__ import annotations
 
 from flask import Flask, g, jsonify, make_response, render_template, request
@@ -19,14 +20,27 @@ ERROR_TEXT = {
     404: ("Niet gevonden", "Deze pagina bestaat niet (meer)."),
     405: ("Niet toegestaan", "Deze handeling is hier niet toegestaan."),
     413: ("Bestand te groot", "Het bestand is te groot."),
-    429: ("Te veel verzoeken", "U heeft te veel verzoeken gedaan. Probeer het over een paar minuten opnieuw."),
+    429: (
+        "Te veel verzoeken",
+        "U heeft te veel verzoeken gedaan. Probeer het over een paar minuten opnieuw.",
+    ),
     500: ("Er ging iets mis", "Er ging aan onze kant iets mis. Probeer het later opnieuw."),
-    503: ("Tijdelijk niet beschikbaar",
-          "De Beschikbaarheidswijzer is even niet bereikbaar. Probeer het over een paar minuten opnieuw."),
+    503: (
+        "Tijdelijk niet beschikbaar",
+        "De Beschikbaarheidswijzer is even niet bereikbaar. Probeer het over een paar minuten opnieuw.",
+    ),
 }
-API_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-             405: "method_not_allowed", 413: "too_large", 429: "rate_limited", 500: "server_error",
-             503: "unavailable"}
+API_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "too_large",
+    429: "rate_limited",
+    500: "server_error",
+    503: "unavailable",
+}
 
 
 def wants_json() -> bool:
@@ -36,8 +50,9 @@ def wants_json() -> bool:
 def error_response(status: int, message: str | None = None):
     title, text = ERROR_TEXT.get(status, (str(status), ""))
     if wants_json():
-        body = jsonify({"error": {"code": API_CODES.get(status, str(status)), "message": message or text,
-                                  "field": None}})
+        body = jsonify(
+            {"error": {"code": API_CODES.get(status, str(status)), "message": message or text, "field": None}}
+        )
     else:
         body = render_template("errors/error.html", status=status, title=title, text=message or text)
     return make_response(body, status)
@@ -55,8 +70,16 @@ def _load_user_from_bearer(req):
 
 
 def _invalid_token():
-    response = jsonify({"error": {"code": "unauthorized", "message": "Deze API-sleutel is ongeldig of ingetrokken. "
-                                  "Stuur een geldige sleutel: 'Authorization: Bearer <sleutel>'.", "field": None}})
+    response = jsonify(
+        {
+            "error": {
+                "code": "unauthorized",
+                "message": "Deze API-sleutel is ongeldig of ingetrokken. "
+                "Stuur een geldige sleutel: 'Authorization: Bearer <sleutel>'.",
+                "field": None,
+            }
+        }
+    )
     response.status_code = 401
     response.headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
     return response
@@ -67,8 +90,15 @@ def _unauthorized():
     from flask import flash, redirect, url_for
 
     if wants_json():
-        return jsonify({"error": {"code": "unauthorized", "message": "Authenticatie vereist: stuur "
-                                  "'Authorization: Bearer <token>'.", "field": None}}), 401
+        return jsonify(
+            {
+                "error": {
+                    "code": "unauthorized",
+                    "message": "Authenticatie vereist: stuur 'Authorization: Bearer <token>'.",
+                    "field": None,
+                }
+            }
+        ), 401
     flash(login_manager.login_message, "info")
     return redirect(url_for("auth.login", next=request.full_path if request.query_string else request.path))
 
@@ -85,8 +115,10 @@ def _proxy_fix(app: Flask) -> None:
     """Trust X-Forwarded-* only as configured (WIJZER_PROXY_FIX_X_FOR etc.; all 0 by default)."""
     from werkzeug.middleware.proxy_fix import ProxyFix
 
-    counts = {name: int(app.config.get(f"PROXY_FIX_{name.upper()}", 0) or 0)
-              for name in ("x_for", "x_proto", "x_host", "x_port", "x_prefix")}
+    counts = {
+        name: int(app.config.get(f"PROXY_FIX_{name.upper()}", 0) or 0)
+        for name in ("x_for", "x_proto", "x_host", "x_port", "x_prefix")
+    }
     if any(counts.values()):
         app.wsgi_app = ProxyFix(app.wsgi_app, **counts)
 
@@ -105,13 +137,18 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _inject():
-        return {"config_public": {"TILE_URL": app.config["TILE_URL"],
-                                  "TILE_ATTRIBUTION": app.config["TILE_ATTRIBUTION"]}}
+        return {
+            "config_public": {
+                "TILE_URL": app.config["TILE_URL"],
+                "TILE_ATTRIBUTION": app.config["TILE_ATTRIBUTION"],
+            }
+        }
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
-        response = error_response(exc.code or 500,
-                                  exc.description if wants_json() and exc.code not in (404, 405) else None)
+        response = error_response(
+            exc.code or 500, exc.description if wants_json() and exc.code not in (404, 405) else None
+        )
         for name, value in exc.get_headers():  # keep e.g. Allow (405) and Retry-After (429)
             if name.lower() != "content-type":
                 response.headers[name] = value
@@ -119,8 +156,11 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf_error(exc):
-        return error_response(400, "Het formulier is verlopen of kwam niet van deze site. Laad de pagina "
-                                   "opnieuw en probeer het nog eens; wat u invulde is niet opgeslagen.")
+        return error_response(
+            400,
+            "Het formulier is verlopen of kwam niet van deze site. Laad de pagina "
+            "opnieuw en probeer het nog eens; wat u invulde is niet opgeslagen.",
+        )
 
     @app.errorhandler(OperationalError)
     def _db_down(exc):
@@ -145,7 +185,8 @@ def init_app(app: Flask) -> None:
     def _no_store(response):
         # Logged-in pages, API answers to a token and the account pages are never cached anywhere.
         if request.endpoint != "static" and (
-                "_user_id" in flask_session or "Authorization" in request.headers or request.blueprint == "auth"):
+            "_user_id" in flask_session or "Authorization" in request.headers or request.blueprint == "auth"
+        ):
             response.headers["Cache-Control"] = "no-store"
         return response
 
@@ -153,7 +194,9 @@ def init_app(app: Flask) -> None:
     from urllib.parse import urlsplit
 
     _tiles = urlsplit(app.config.get("TILE_URL") or "")
-    tile_origin = f"{_tiles.scheme}://{_tiles.netloc}" if _tiles.scheme in ("http", "https") and _tiles.netloc else ""
+    tile_origin = (
+        f"{_tiles.scheme}://{_tiles.netloc}" if _tiles.scheme in ("http", "https") and _tiles.netloc else ""
+    )
 
     @app.after_request
     def _security_headers(response):

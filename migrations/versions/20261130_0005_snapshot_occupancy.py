@@ -4,6 +4,7 @@ Revision ID: 0005
 Revises: 0003 (chained after main's 0002 → 0009 → 0003)
 Create Date: 2026-11-30
 """
+
 from collections.abc import Sequence
 
 import sqlalchemy as sa

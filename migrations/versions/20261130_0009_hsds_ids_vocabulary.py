@@ -4,6 +4,7 @@ Revision ID: 0009
 Revises: 0002
 Create Date: 2026-11-30
 """
+
 import uuid
 from collections.abc import Sequence
 
@@ -39,28 +40,45 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("hsds_id", sqlmodel.sql.sqltypes.AutoString(length=36), nullable=True))
     with op.batch_alter_table("offering") as batch_op:
         batch_op.add_column(sa.Column("hsds_id", sqlmodel.sql.sqltypes.AutoString(length=36), nullable=True))
-        batch_op.add_column(sa.Column("hsds_sal_id", sqlmodel.sql.sqltypes.AutoString(length=36), nullable=True))
+        batch_op.add_column(
+            sa.Column("hsds_sal_id", sqlmodel.sql.sqltypes.AutoString(length=36), nullable=True)
+        )
 
     # Backfill with exactly the identifiers the HSDS export derived until now.
     conn = op.get_bind()
     provider = sa.table("provider", sa.column("id"), sa.column("kvk"), sa.column("hsds_id"))
     location = sa.table("location", sa.column("id"), sa.column("name"))
-    offering = sa.table("offering", sa.column("id"), sa.column("provider_id"), sa.column("location_id"),
-                        sa.column("offering_ref"), sa.column("hsds_id"), sa.column("hsds_sal_id"))
+    offering = sa.table(
+        "offering",
+        sa.column("id"),
+        sa.column("provider_id"),
+        sa.column("location_id"),
+        sa.column("offering_ref"),
+        sa.column("hsds_id"),
+        sa.column("hsds_sal_id"),
+    )
     kvks = dict(conn.execute(sa.select(provider.c.id, provider.c.kvk)).all())
     if kvks:
-        conn.execute(provider.update().where(provider.c.id == sa.bindparam("pid"))
-                     .values(hsds_id=sa.bindparam("hid")),
-                     [{"pid": pid, "hid": _uid("provider", kvk)} for pid, kvk in kvks.items()])
+        conn.execute(
+            provider.update().where(provider.c.id == sa.bindparam("pid")).values(hsds_id=sa.bindparam("hid")),
+            [{"pid": pid, "hid": _uid("provider", kvk)} for pid, kvk in kvks.items()],
+        )
     names = dict(conn.execute(sa.select(location.c.id, location.c.name)).all())
     rows = []
-    for oid, pid, lid, ref in conn.execute(sa.select(offering.c.id, offering.c.provider_id,
-                                                     offering.c.location_id, offering.c.offering_ref)):
+    for oid, pid, lid, ref in conn.execute(
+        sa.select(offering.c.id, offering.c.provider_id, offering.c.location_id, offering.c.offering_ref)
+    ):
         sid = _uid("offering", kvks[pid], ref)
-        rows.append({"oid": oid, "sid": sid, "salid": _uid("sal", sid, _uid("location", kvks[pid], names[lid]))})
+        rows.append(
+            {"oid": oid, "sid": sid, "salid": _uid("sal", sid, _uid("location", kvks[pid], names[lid]))}
+        )
     if rows:
-        conn.execute(offering.update().where(offering.c.id == sa.bindparam("oid"))
-                     .values(hsds_id=sa.bindparam("sid"), hsds_sal_id=sa.bindparam("salid")), rows)
+        conn.execute(
+            offering.update()
+            .where(offering.c.id == sa.bindparam("oid"))
+            .values(hsds_id=sa.bindparam("sid"), hsds_sal_id=sa.bindparam("salid")),
+            rows,
+        )
 
     # Unique indexes, not constraints: SQLite adds them without rebuilding the tables (a rebuild of a table
     # that others reference fails with foreign keys enforced). The column defaults fill every new row.

@@ -10,6 +10,7 @@ Distances (km, geodesic) from the gemeente centroids: 1781 Den Helder 3.98 / 19.
 1741 Schagen 14.92 / 3.6 / 32.18 / 10.92; 1791 Den Burg 15.24 / 30.4 / 2.75 / 27.22;
 1771 Wieringerwerf 20.41 / 20.52 / 29.69 / 6.07; 1811 Alkmaar (JZ06) 32.37 / 17.11 / 50.13 / 25.99.
 """
+
 import io
 from datetime import date, timedelta
 
@@ -25,7 +26,9 @@ G = ["GM0400", "GM0441", "GM0448", "GM1911"]
 
 @pytest.fixture
 def region(session, make_provider, make_location, make_offering, make_user, report):
-    p1, p2, p3, p4 = (make_provider(name=n) for n in ("Aanbieder Een", "Aanbieder Twee", "Aanbieder Drie", "Alkmaar Zorg"))
+    p1, p2, p3, p4 = (
+        make_provider(name=n) for n in ("Aanbieder Een", "Aanbieder Twee", "Aanbieder Drie", "Alkmaar Zorg")
+    )
     spec = "specialistische_jeugdhulp"
     s1 = make_offering(p1, make_location(p1, postcode="1781"), care_type=spec, ref="S1")
     s2 = make_offering(p2, make_location(p2, postcode="1741"), care_type=spec, ref="S2")
@@ -43,14 +46,26 @@ def region(session, make_provider, make_location, make_offering, make_user, repo
     ref = make_user("referrer")
     now = utcnow()
     for days in (1, 3, 35):
-        session.add(NoPlaceReport(offering_id=s2.id, user_id=ref.id, region_code="JZ03", at=now - timedelta(days=days)))
+        session.add(
+            NoPlaceReport(
+                offering_id=s2.id, user_id=ref.id, region_code="JZ03", at=now - timedelta(days=days)
+            )
+        )
     session.add(Reminder(provider_id=p3.id, kind="stale", window="w1", sent_at=now))
     session.add(Reminder(provider_id=p3.id, kind="stale", window="w2", sent_at=now))
-    session.add(Reminder(provider_id=p3.id, kind="escalation", window="JZ03:w1", region_code="JZ03", sent_at=now))
+    session.add(
+        Reminder(provider_id=p3.id, kind="escalation", window="JZ03:w1", region_code="JZ03", sent_at=now)
+    )
     session.add(Reminder(provider_id=p1.id, kind="aging", window="w3", sent_at=None))  # not sent: not counted
     session.commit()
-    return {"auditor": make_user("auditor", region_code="JZ03"), "other_auditor": make_user("auditor", region_code="JZ22"),
-            "admin": make_user("admin"), "referrer": ref, "p1": p1, "p3": p3}
+    return {
+        "auditor": make_user("auditor", region_code="JZ03"),
+        "other_auditor": make_user("auditor", region_code="JZ22"),
+        "admin": make_user("admin"),
+        "referrer": ref,
+        "p1": p1,
+        "p3": p3,
+    }
 
 
 def test_percentile_matches_statistics_inclusive():
@@ -59,7 +74,9 @@ def test_percentile_matches_statistics_inclusive():
     for values in ([2, 6, 10], [8, 12], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11], [5], [3, 1, 4, 1, 5, 9, 2, 6]):
         if len(values) > 1:
             q = statistics.quantiles(values, n=100, method="inclusive")
-            assert percentile(values, 90) == pytest.approx(q[89]) and percentile(values, 50) == pytest.approx(q[49])
+            assert percentile(values, 90) == pytest.approx(q[89]) and percentile(values, 50) == pytest.approx(
+                q[49]
+            )
     assert percentile([], 50) is None and percentile([7], 90) == 7
 
 
@@ -74,10 +91,21 @@ def test_figures_computed_by_hand(app, session, region):
     lo = figures["logeeropvang"]
     assert (lo["offerings"], lo["free_places"], lo["median_wait_intake"], lo["share_stale"]) == (1, 1, 1, 0)
     empty = figures["onderwijs_zorgarrangement"]
-    assert empty == {"care_type": "onderwijs_zorgarrangement", "offerings": 0, "providers": 0, "free_places": 0,
-                     "median_wait_intake": None, "p90_wait_intake": None, "median_wait_treatment": None,
-                     "p90_wait_treatment": None, "share_over_norm_intake": None, "share_over_norm_treatment": None,
-                     "share_stale": None, "occupancy": None, "no_place_reports_4w": 0}
+    assert empty == {
+        "care_type": "onderwijs_zorgarrangement",
+        "offerings": 0,
+        "providers": 0,
+        "free_places": 0,
+        "median_wait_intake": None,
+        "p90_wait_intake": None,
+        "median_wait_treatment": None,
+        "p90_wait_treatment": None,
+        "share_over_norm_intake": None,
+        "share_over_norm_treatment": None,
+        "share_stale": None,
+        "occupancy": None,
+        "no_place_reports_4w": 0,
+    }
     assert figures["respijtzorg"]["offerings"] == 0  # R1 lies in Alkmaar (JZ06)
 
 
@@ -87,14 +115,18 @@ def test_region_norms_are_configurable(app, session, region):
     jz = session.get(Jeugdregio, "JZ03")
     jz.norm_intake_weeks, jz.stale_days = 8, 30
     session.commit()
-    s = {f["care_type"]: f for f in all_region_figures(session, utcnow(), app.config, ["JZ03"])["JZ03"]}["specialistische_jeugdhulp"]
+    s = {f["care_type"]: f for f in all_region_figures(session, utcnow(), app.config, ["JZ03"])["JZ03"]}[
+        "specialistische_jeugdhulp"
+    ]
     # S4 (20 days) is no longer stale: intake waits [2, 6, 10, 20], over 8 weeks: 10 and 20.
     assert s["share_stale"] == 0.2 and s["median_wait_intake"] == 8 and s["share_over_norm_intake"] == 0.5
 
 
 def test_coverage_gaps_by_hand(app, session, region):
-    gaps = {(g["municipality_code"], g["care_type"]): (g["covered"], g["nearest_km"])
-            for g in coverage_gaps(session, "JZ03", utcnow(), app.config)}
+    gaps = {
+        (g["municipality_code"], g["care_type"]): (g["covered"], g["nearest_km"])
+        for g in coverage_gaps(session, "JZ03", utcnow(), app.config)
+    }
     assert len(gaps) == 16
     spec = [gaps[(g, "specialistische_jeugdhulp")] for g in G]
     assert spec == [(True, 3.98), (True, 3.6), (True, 14.0), (True, 6.07)]
@@ -107,7 +139,12 @@ def test_coverage_gaps_by_hand(app, session, region):
 
 def _client_for(app, user):
     client = app.test_client()
-    assert client.post("/inloggen", data={"email": user.email, "password": "Correct-Paard-Nietje-42"}).status_code == 302
+    assert (
+        client.post(
+            "/inloggen", data={"email": user.email, "password": "Correct-Paard-Nietje-42"}
+        ).status_code
+        == 302
+    )
     return client
 
 
@@ -115,7 +152,9 @@ def test_dashboard_page(app, region):
     client = _client_for(app, region["auditor"])
     assert client.get("/regio/").headers["Location"].endswith("/regio/JZ03")
     html = client.get("/regio/JZ03").get_data(as_text=True)
-    assert "Kop van Noord-Holland" in html and "6 / 9,2" in html and "10 / 11,6" in html and "67% / 50%" in html
+    assert (
+        "Kop van Noord-Holland" in html and "6 / 9,2" in html and "10 / 11,6" in html and "67% / 50%" in html
+    )
     assert html.count("<path ") == 4 and "Texel: 2 zorgsoorten missen" in html
     assert "Schagen" in html and "30,4 km" in html and "nergens" in html
 
@@ -136,7 +175,9 @@ def test_compliance_list_sortable(app, region):
         rows = {r["provider"]: r for r in compliance(get_session(), "JZ03", utcnow())}
     assert rows["Aanbieder Drie"]["reminders_sent"] == 2 and rows["Aanbieder Drie"]["escalated"] is True
     assert rows["Aanbieder Drie"]["never_confirmed"] == 1 and rows["Aanbieder Drie"]["age_days"] is None
-    assert rows["Aanbieder Een"]["reminders_sent"] == 0 and rows["Aanbieder Een"]["age_days"] == pytest.approx(10, abs=0.1)
+    assert rows["Aanbieder Een"]["reminders_sent"] == 0 and rows["Aanbieder Een"][
+        "age_days"
+    ] == pytest.approx(10, abs=0.1)
 
 
 def test_exports_csv_and_xlsx(app, region):
@@ -155,9 +196,15 @@ def test_exports_csv_and_xlsx(app, region):
 
 
 def test_trends_on_the_dashboard_come_from_the_report_history(app, session, region):
-    html = _client_for(app, region["auditor"]).get("/regio/JZ03?van=" + (date.today() - timedelta(weeks=3)).isoformat()).get_data(as_text=True)
+    html = (
+        _client_for(app, region["auditor"])
+        .get("/regio/JZ03?van=" + (date.today() - timedelta(weeks=3)).isoformat())
+        .get_data(as_text=True)
+    )
     # 4 weeks (3 back + the current one) for each care type with offerings in the period
-    assert html.count('data-week="') == 4 * 2 and "js/trends.js" in html and "Nog geen momentopnamen" not in html
+    assert (
+        html.count('data-week="') == 4 * 2 and "js/trends.js" in html and "Nog geen momentopnamen" not in html
+    )
 
 
 def test_api_region_audit(app, client, region, login):
@@ -170,7 +217,12 @@ def test_api_region_audit(app, client, region, login):
     assert body["region"] == {"code": "JZ03", "name": "Kop van Noord-Holland"}
     spec = next(c for c in body["care_types"] if c["care_type"] == "specialistische_jeugdhulp")
     assert spec["p90_wait_intake"] == pytest.approx(9.2) and spec["no_place_reports_4w"] == 2
-    assert {"municipality_code": "GM0441", "care_type": "logeeropvang", "covered": False, "nearest_km": 30.4} in body["gaps"]
+    assert {
+        "municipality_code": "GM0441",
+        "care_type": "logeeropvang",
+        "covered": False,
+        "nearest_km": 30.4,
+    } in body["gaps"]
     from jsonschema import validate
 
     from wijzer.api.openapi import COMPONENTS
@@ -181,10 +233,20 @@ def test_api_region_audit(app, client, region, login):
     assert client.get("/api/v1/regions/JZ03/audit").status_code == 401
 
 
-@pytest.mark.parametrize("url", ["/regio/JZ03", "/regio/JZ03/naleving", "/regio/JZ03/export/cijfers.csv",
-                                 "/regio/JZ03/export/gaten.xlsx", "/regio/JZ03/export/naleving.csv",
-                                 "/regio/JZ03/export/naleving.xlsx", "/regio/JZ03/export/trends.csv",
-                                 "/regio/JZ03/rapport", "/regio/JZ03/rapport.xlsx"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/regio/JZ03",
+        "/regio/JZ03/naleving",
+        "/regio/JZ03/export/cijfers.csv",
+        "/regio/JZ03/export/gaten.xlsx",
+        "/regio/JZ03/export/naleving.csv",
+        "/regio/JZ03/export/naleving.xlsx",
+        "/regio/JZ03/export/trends.csv",
+        "/regio/JZ03/rapport",
+        "/regio/JZ03/rapport.xlsx",
+    ],
+)
 def test_other_region_auditor_and_other_roles_are_refused(app, region, url):
     assert _client_for(app, region["other_auditor"]).get(url).status_code == 403
     assert _client_for(app, region["referrer"]).get(url).status_code == 403
@@ -215,4 +277,6 @@ def test_point_grid_nearest_equals_brute_force():
         grid = PointGrid(points[:n])
         for _ in range(60):
             q = (rng.uniform(50.7, 53.5), rng.uniform(3.3, 7.2))
-            assert grid.nearest_km(*q) == pytest.approx(min(geodesic_km(*q, *p) for p in points[:n]), abs=1e-9)
+            assert grid.nearest_km(*q) == pytest.approx(
+                min(geodesic_km(*q, *p) for p in points[:n]), abs=1e-9
+            )

@@ -1,6 +1,7 @@
 """Audit pages: national comparison for auditors (own region highlighted, national medians, no provider
 names), the quarterly report (page and workbook), the compliance page with trust signals, the contract
 basis (figures and coverage gaps), bad input, and the provider's quiet trust hint in the portal."""
+
 import io
 from datetime import timedelta
 
@@ -25,11 +26,22 @@ def setup(session, make_provider, make_location, make_offering, make_user, repor
     u = make_offering(p2, make_location(p2, postcode="3511"), care_type="logeeropvang", ref="U")
     a.contract_regions, b.contract_regions, u.contract_regions = "|JZ03|JZ22|", "|JZ03|", "|JZ22|"
     for off, free, total, days in ((a, 2, 10, 8), (b, 1, 5, 9), (u, 4, None, 8)):  # in an earlier ISO week
-        report(off, days_ago=days, free_places=free, total_places=total, wait_intake=3, wait_treatment=6,
-               intake_status="open")
+        report(
+            off,
+            days_ago=days,
+            free_places=free,
+            total_places=total,
+            wait_intake=3,
+            wait_treatment=6,
+            intake_status="open",
+        )
     session.commit()
-    return {"auditor": make_user("auditor", region_code="JZ03"), "admin": make_user("admin"),
-            "provider": make_user("provider", provider=p1), "a": a}
+    return {
+        "auditor": make_user("auditor", region_code="JZ03"),
+        "admin": make_user("admin"),
+        "provider": make_user("provider", provider=p1),
+        "a": a,
+    }
 
 
 def _client(app, user):
@@ -39,26 +51,39 @@ def _client(app, user):
 
 
 def test_occupancy_over_offerings_reporting_both(app, session, setup):
-    f = {x["care_type"]: x for x in all_region_figures(session, utcnow(), app.config, ["JZ03", "JZ22"])["JZ03"]}
+    f = {
+        x["care_type"]: x for x in all_region_figures(session, utcnow(), app.config, ["JZ03", "JZ22"])["JZ03"]
+    }
     assert f["logeeropvang"]["occupancy"] == pytest.approx(1 - 3 / 15)
     jz22 = {x["care_type"]: x for x in all_region_figures(session, utcnow(), app.config, ["JZ22"])["JZ22"]}
     assert jz22["logeeropvang"]["occupancy"] is None  # U reports no total
 
 
 def test_contract_basis_figures_and_gaps(app, session, setup):
-    contract = {x["care_type"]: x for x in all_region_figures(session, utcnow(), app.config, ["JZ22"], "contract")["JZ22"]}
+    contract = {
+        x["care_type"]: x
+        for x in all_region_figures(session, utcnow(), app.config, ["JZ22"], "contract")["JZ22"]
+    }
     assert contract["logeeropvang"]["offerings"] == 2 and contract["logeeropvang"]["free_places"] == 6
     assert contract["logeeropvang"]["occupancy"] == pytest.approx(1 - 2 / 10)
     # JZ03 contracts A (Den Helder) and B (Schagen): Texel (GM0448) is 14.0 km from A... under the location
     # basis anything within 25 km counts; under the contract basis only A and B do.
-    loc = {(g["municipality_code"], g["care_type"]): g for g in coverage_gaps(session, "JZ03", utcnow(), app.config)}
-    con = {(g["municipality_code"], g["care_type"]): g
-           for g in coverage_gaps(session, "JZ22", utcnow(), app.config, "contract")}
+    loc = {
+        (g["municipality_code"], g["care_type"]): g
+        for g in coverage_gaps(session, "JZ03", utcnow(), app.config)
+    }
+    con = {
+        (g["municipality_code"], g["care_type"]): g
+        for g in coverage_gaps(session, "JZ22", utcnow(), app.config, "contract")
+    }
     assert loc[("GM0400", "logeeropvang")]["covered"] is True
     utrecht = con[("GM0344", "logeeropvang")]
     assert utrecht["covered"] is True and utrecht["nearest_km"] < 5  # U in Utrecht itself
-    a_only = {(g["municipality_code"]): g for g in coverage_gaps(session, "JZ22", utcnow(), app.config, "contract")
-              if g["care_type"] == "respijtzorg"}
+    a_only = {
+        (g["municipality_code"]): g
+        for g in coverage_gaps(session, "JZ22", utcnow(), app.config, "contract")
+        if g["care_type"] == "respijtzorg"
+    }
     assert all(not g["covered"] and g["nearest_km"] is None for g in a_only.values())
 
 
@@ -71,7 +96,9 @@ def test_national_comparison_for_an_auditor(app, session, setup):
     assert 'href="/regio/JZ22' not in html  # other regions are not links for an auditor
     data = national_comparison(session, utcnow(), app.config)
     offerings = sorted(r["offerings"] for r in data["rows"] if r["care_type"] == "logeeropvang")
-    assert data["medians"]["logeeropvang"]["offerings"] == offerings[len(offerings) // 2]  # 42 regions: mid pair
+    assert (
+        data["medians"]["logeeropvang"]["offerings"] == offerings[len(offerings) // 2]
+    )  # 42 regions: mid pair
     wb = load_workbook(io.BytesIO(client.get("/regio/landelijk/export.xlsx").data))
     ws = wb["Landelijk"]
     own = [r for r in ws.iter_rows(min_row=2) if r[0].value == "JZ03"]
@@ -88,8 +115,17 @@ def test_quarterly_report_page_and_workbook(app, session, setup):
     r = client.get(f"/regio/JZ03/rapport?van={van}&tot={today.isoformat()}")
     html = r.get_data(as_text=True)
     assert r.status_code == 200
-    for part in ("1. Cijfers aan het eind van de periode", "2. Waar mist zorg?", "3. Trends per week",
-                 "4. Naleving en betrouwbaarheid", "5. Definities", "Geheim Zorg", "<svg", "data-print", "Bezetting"):
+    for part in (
+        "1. Cijfers aan het eind van de periode",
+        "2. Waar mist zorg?",
+        "3. Trends per week",
+        "4. Naleving en betrouwbaarheid",
+        "5. Definities",
+        "Geheim Zorg",
+        "<svg",
+        "data-print",
+        "Bezetting",
+    ):
         assert part in html, part
     wb = load_workbook(io.BytesIO(client.get(f"/regio/JZ03/rapport.xlsx?van={van}").data))
     assert wb.sheetnames == ["Cijfers eind periode", "Trends", "Gaten", "Naleving", "Over deze export"]
@@ -141,7 +177,9 @@ def test_portal_keeps_the_trust_hint_for_ten_minutes(app, session, setup, report
     cache = app.extensions["wijzer_trust_hints"]
     provider_id = setup["provider"].provider_id
     with app.app_context():
-        kept = trends.provider_trust_hint(session, provider_id, utcnow() + timedelta(minutes=5), app.config, cache)
+        kept = trends.provider_trust_hint(
+            session, provider_id, utcnow() + timedelta(minutes=5), app.config, cache
+        )
         assert len(calls) == 1 and kept["weeks_counted"] >= 1
         trends.provider_trust_hint(session, provider_id, utcnow() + timedelta(minutes=11), app.config, cache)
         assert len(calls) == 2

@@ -21,6 +21,7 @@ W43: A aging (7.02 d, the 19 Oct report), B fresh, C inactive. 2 offerings, free
 W44: A stale (14.02 d), B aging (9.6 d). free 4; intake [2] -> 2, 2; treatment none; over norm 0 of 1;
      stale 1/2; occupancy 5/7; no-place 0.
 """
+
 import csv
 import io
 from datetime import UTC, date, datetime
@@ -51,8 +52,9 @@ def history(session, make_provider, make_location, make_offering, make_user):
     c = make_offering(p2, make_location(p2, postcode="1791"), care_type=LOG, ref="C")
 
     def rep(off, when, free, total, wi, wt):
-        data = CapacityInput(free_places=free, total_places=total, wait_intake=wi, wait_treatment=wt,
-                             intake_status="open")
+        data = CapacityInput(
+            free_places=free, total_places=total, wait_intake=wi, wait_treatment=wt, intake_status="open"
+        )
         record_report(session, off, data, kind="update", source="portal", reported_at=when, now=when)
 
     rep(b, at(9, 21, 10), 1, 4, 8, None)
@@ -67,7 +69,11 @@ def history(session, make_provider, make_location, make_offering, make_user):
     ref = make_user("referrer")
     session.add(NoPlaceReport(offering_id=a.id, user_id=ref.id, region_code="JZ03", at=at(10, 10, 12)))
     session.add(NoPlaceReport(offering_id=b.id, user_id=ref.id, region_code="JZ03", at=at(10, 16, 9)))
-    session.add(Reminder(provider_id=p2.id, kind="stale", window="t1", offering_ids=f"|{b.id}|", sent_at=at(10, 20, 8)))
+    session.add(
+        Reminder(
+            provider_id=p2.id, kind="stale", window="t1", offering_ids=f"|{b.id}|", sent_at=at(10, 20, 8)
+        )
+    )
     session.commit()
     return {"a": a, "b": b, "c": c, "p1": p1, "p2": p2}
 
@@ -102,8 +108,17 @@ def test_reconstructed_weeks_by_hand(app, session, history):
     assert (w43["offerings"], w43["free_places"], w43["no_place_reports"]) == (2, 4, 0)
     assert (w43["median_wait_intake"], w43["p90_wait_intake"]) == (3.5, pytest.approx(4.7))
     assert (w43["median_wait_treatment"], w43["p90_wait_treatment"]) == (8, 8)
-    assert w43["share_over_norm_intake"] == 0.5 and w43["share_stale"] == 0 and w43["occupancy"] == pytest.approx(5 / 7)
-    assert (w44["offerings"], w44["free_places"], w44["median_wait_intake"], w44["p90_wait_intake"]) == (2, 4, 2, 2)
+    assert (
+        w43["share_over_norm_intake"] == 0.5
+        and w43["share_stale"] == 0
+        and w43["occupancy"] == pytest.approx(5 / 7)
+    )
+    assert (w44["offerings"], w44["free_places"], w44["median_wait_intake"], w44["p90_wait_intake"]) == (
+        2,
+        4,
+        2,
+        2,
+    )
     assert w44["median_wait_treatment"] is None and w44["share_over_norm_intake"] == 0
     assert w44["share_stale"] == 0.5 and w44["occupancy"] == pytest.approx(5 / 7)
     other = [r for r in rows if r["care_type"] == "respijtzorg"]
@@ -113,18 +128,24 @@ def test_reconstructed_weeks_by_hand(app, session, history):
 def test_current_week_equals_the_audit(app, session, history):
     weeks, _ = _weeks(session, app, end=NOW.date())
     live = {f["care_type"]: f for f in all_region_figures(session, NOW, app.config, ["JZ03"])["JZ03"]}[LOG]
-    assert {k: weeks["2026-W45"][k] for k in TREND_MEASURES if k != "no_place_reports"} == \
-        {k: live[k] for k in TREND_MEASURES if k != "no_place_reports"}
+    assert {k: weeks["2026-W45"][k] for k in TREND_MEASURES if k != "no_place_reports"} == {
+        k: live[k] for k in TREND_MEASURES if k != "no_place_reports"
+    }
 
 
 def test_stored_snapshot_equals_reconstructed_week(app, session, history):
     # the nightly job run at the very end of W43 (Sunday 23:59:59 local) stores that week's figures
     take_snapshots(session, date(2026, 10, 25), datetime(2026, 10, 25, 22, 59, 59, tzinfo=UTC), app.config)
     session.commit()
-    snap = session.exec(__import__("sqlmodel").select(RegionSnapshot).where(
-        RegionSnapshot.region_code == "JZ03", RegionSnapshot.care_type == LOG)).one()
+    snap = session.exec(
+        __import__("sqlmodel")
+        .select(RegionSnapshot)
+        .where(RegionSnapshot.region_code == "JZ03", RegionSnapshot.care_type == LOG)
+    ).one()
     weeks, _ = _weeks(session, app)
-    assert {k: getattr(snap, k) for k in TREND_MEASURES} == pytest.approx({k: weeks["2026-W43"][k] for k in TREND_MEASURES})
+    assert {k: getattr(snap, k) for k in TREND_MEASURES} == pytest.approx(
+        {k: weeks["2026-W43"][k] for k in TREND_MEASURES}
+    )
 
 
 def test_contract_basis(app, session, history):
@@ -135,8 +156,15 @@ def test_contract_basis(app, session, history):
     session.commit()
     weeks, _ = _weeks(session, app, basis="contract")
     assert all(w["offerings"] == 0 and w["no_place_reports"] == 0 for w in weeks.values())
-    rows = region_trends(session, session.get(Jeugdregio, "JZ06"), date(2026, 10, 5), date(2026, 11, 1), NOW,
-                         app.config, "contract")
+    rows = region_trends(
+        session,
+        session.get(Jeugdregio, "JZ06"),
+        date(2026, 10, 5),
+        date(2026, 11, 1),
+        NOW,
+        app.config,
+        "contract",
+    )
     w = {r["week"]: r for r in rows if r["care_type"] == LOG}
     assert [w[k]["offerings"] for k in sorted(w)] == [1, 1, 1, 1]
     assert w["2026-W41"]["free_places"] == 2 and w["2026-W41"]["no_place_reports"] == 1
@@ -183,14 +211,25 @@ def test_trends_api(app, session, history, make_user, login, client):
     from wijzer.api.openapi import COMPONENTS
 
     validate(body, COMPONENTS["schemas"]["RegionTrends"])
-    for bad, field in (("from=gisteren", "from"), ("from=2026-10-18&to=2026-10-05", "to"), ("from=2020-01-01", "from")):
+    for bad, field in (
+        ("from=gisteren", "from"),
+        ("from=2026-10-18&to=2026-10-05", "to"),
+        ("from=2020-01-01", "from"),
+    ):
         r = client.get(f"/api/v1/regions/JZ03/trends?{bad}", headers=auth)
-        assert r.status_code == 400 and r.get_json()["error"]["message"] and r.get_json()["error"]["field"] == field, bad
+        assert (
+            r.status_code == 400
+            and r.get_json()["error"]["message"]
+            and r.get_json()["error"]["field"] == field
+        ), bad
     r = client.get("/api/v1/regions/JZ03/trends?basis=elders", headers=auth)
     assert r.status_code == 400 and r.get_json()["error"]["field"] == "basis"
     assert client.get("/api/v1/regions/JZ22/trends", headers=auth).status_code == 403
     assert client.get("/api/v1/regions/JZ03/trends").status_code == 401
-    assert client.get("/api/v1/regions/JZ03/audit?basis=contract", headers=auth).get_json()["basis"] == "contract"
+    assert (
+        client.get("/api/v1/regions/JZ03/audit?basis=contract", headers=auth).get_json()["basis"]
+        == "contract"
+    )
 
 
 def test_trend_exports_dutch_csv_raw_and_xlsx(app, session, history, make_user):
@@ -200,8 +239,14 @@ def test_trend_exports_dutch_csv_raw_and_xlsx(app, session, history, make_user):
     assert data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
     header = rows[0]
-    assert header[:3] == ["Week", "Zorgsoort", "Aanbod"] and "Bezetting (%)" in header and "Verouderd (%)" in header
-    w41 = next(dict(zip(header, r, strict=True)) for r in rows[1:] if r[0] == "2026-W41" and r[1] == "Logeeropvang")
+    assert (
+        header[:3] == ["Week", "Zorgsoort", "Aanbod"]
+        and "Bezetting (%)" in header
+        and "Verouderd (%)" in header
+    )
+    w41 = next(
+        dict(zip(header, r, strict=True)) for r in rows[1:] if r[0] == "2026-W41" and r[1] == "Logeeropvang"
+    )
 
     def nl(text):  # as a Dutch spreadsheet reads a cell
         return float(text.replace(",", "."))
@@ -216,22 +261,33 @@ def test_trend_exports_dutch_csv_raw_and_xlsx(app, session, history, make_user):
     wb = load_workbook(io.BytesIO(client.get(f"/regio/JZ03/export/trends.xlsx?{q}").data))
     ws = wb["Trends"]
     head = [c.value for c in ws[1]]
-    row = next(r for r in ws.iter_rows(min_row=2) if r[0].value == "2026-W41" and r[1].value == "Logeeropvang")
+    row = next(
+        r for r in ws.iter_rows(min_row=2) if r[0].value == "2026-W41" and r[1].value == "Logeeropvang"
+    )
     cell = dict(zip(head, row, strict=True))
-    assert cell["Aanbod"].value == 3 and cell["Aanbod"].data_type == "n" and cell["Aanbod"].number_format == "0"
-    assert cell["Bezetting (%)"].value == pytest.approx(11 / 14) and cell["Bezetting (%)"].number_format == "0.0%"
+    assert (
+        cell["Aanbod"].value == 3 and cell["Aanbod"].data_type == "n" and cell["Aanbod"].number_format == "0"
+    )
+    assert (
+        cell["Bezetting (%)"].value == pytest.approx(11 / 14)
+        and cell["Bezetting (%)"].number_format == "0.0%"
+    )
     assert cell["P90 wachttijd aanmelding (weken)"].number_format == "0.0"
     assert ws.freeze_panes == "A2" and ws.column_dimensions["A"].width >= 8
     about = {r[0]: r[1] for r in wb["Over deze export"].iter_rows(values_only=True)}
-    assert about["Jeugdregio"] == "Kop van Noord-Holland (JZ03)" and about["Periode van"] == datetime(2026, 10, 5)
+    assert about["Jeugdregio"] == "Kop van Noord-Holland (JZ03)" and about["Periode van"] == datetime(
+        2026, 10, 5
+    )
     assert wb["Over deze export"]["B4"].number_format == "dd-mm-yyyy" or any(
-        c.number_format == "dd-mm-yyyy" for c in wb["Over deze export"]["B"])
+        c.number_format == "dd-mm-yyyy" for c in wb["Over deze export"]["B"]
+    )
     assert "Bezetting" in about and isinstance(about["Gemaakt op"], datetime)
     assert client.get("/regio/JZ03/export/trends.csv?van=morgen").status_code == 400
 
 
-def test_weeks_counted_fast_equal_the_offering_by_offering_reference(app, session, make_provider, make_location,
-                                                                      make_offering):
+def test_weeks_counted_fast_equal_the_offering_by_offering_reference(
+    app, session, make_provider, make_location, make_offering
+):
     """A random year of history (ties in time, reports exactly at a week end or a stale cut, empty values,
     total 0, offerings created before, between and after their reports, inactive ones, one deactivated and
     reactivated): the one pass over the reports gives the same weeks as the week-by-week reference."""
@@ -247,12 +303,18 @@ def test_weeks_counted_fast_equal_the_offering_by_offering_reference(app, sessio
     ends = [local_midnight(m + timedelta(days=7)) for m in weeks]
     t = region_thresholds(session, app.config)[None]
     providers = [make_provider(name=f"Willekeur {i}") for i in range(4)]
-    locations = [make_location(p, postcode=pc) for p, pc in zip(providers, ("1781", "1741", "1791", "1781"), strict=True)]
+    locations = [
+        make_location(p, postcode=pc)
+        for p, pc in zip(providers, ("1781", "1741", "1791", "1781"), strict=True)
+    ]
     offerings = []
     for i in range(40):
         p = i % 4
-        off = make_offering(providers[p], locations[p], care_type=rnd.choice(["logeeropvang", "respijtzorg",
-                                                                              "specialistische_jeugdhulp"]))
+        off = make_offering(
+            providers[p],
+            locations[p],
+            care_type=rnd.choice(["logeeropvang", "respijtzorg", "specialistische_jeugdhulp"]),
+        )
         off.created_at = ends[0] + timedelta(days=rnd.uniform(-60, 400))
         off.active = i % 9 != 0
         off.contract_regions = "|JZ03|" if i % 2 else "|JZ06|"
@@ -262,13 +324,23 @@ def test_weeks_counted_fast_equal_the_offering_by_offering_reference(app, sessio
         moments += [rnd.choice(ends), rnd.choice(ends) - timedelta(days=t.stale_days)]  # exactly on a bound
         moments += moments[:2]  # ties: the later id wins
         for when in moments:
-            session.add(CapacityReport(
-                offering_id=off.id, reported_at=when, kind="update", source="import",
-                free_places=rnd.choice([None, 0, 1, 2, 5]), total_places=rnd.choice([None, 0, 3, 8]),
-                wait_intake=rnd.choice([None, 0, 3, 6, 12]), wait_treatment=rnd.choice([None, 2, 9])))
+            session.add(
+                CapacityReport(
+                    offering_id=off.id,
+                    reported_at=when,
+                    kind="update",
+                    source="import",
+                    free_places=rnd.choice([None, 0, 1, 2, 5]),
+                    total_places=rnd.choice([None, 0, 3, 8]),
+                    wait_intake=rnd.choice([None, 0, 3, 6, 12]),
+                    wait_treatment=rnd.choice([None, 2, 9]),
+                )
+            )
     session.flush()
     for action, day in (("deactivate", 100), ("activate", 200)):
-        entry = auditlog.record(session, action=action, entity="offering", entity_id=offerings[1].id, actor="test")
+        entry = auditlog.record(
+            session, action=action, entity="offering", entity_id=offerings[1].id, actor="test"
+        )
         entry.at = ends[0] + timedelta(days=day)
     session.commit()
     for basis in ("location", "contract"):
@@ -286,8 +358,9 @@ def test_an_offering_of_a_care_type_no_longer_in_the_vocabulary_is_left_out(app,
     not counted (there is no row for that care type), and the rest of the region's trends still come out."""
     from sqlalchemy import text
 
-    session.execute(text("UPDATE offering SET care_type = 'opgeheven_zorgvorm' WHERE id = :id"),
-                    {"id": history["a"].id})
+    session.execute(
+        text("UPDATE offering SET care_type = 'opgeheven_zorgvorm' WHERE id = :id"), {"id": history["a"].id}
+    )
     session.commit()
     weeks, rows = _weeks(session, app)
     assert {r["care_type"] for r in rows} <= set(__import__("wijzer.domain").domain.CARE_TYPES)

@@ -4,6 +4,7 @@ Its log goes to a file, never to a pipe: the app logs a line per request (wijzer
 that nobody reads fills after 64 KB, after which every worker thread blocks in its log write and every
 request hangs. The file is read at the end and must have no traceback and no "database is locked".
 """
+
 from __future__ import annotations
 
 import json
@@ -28,11 +29,30 @@ ROOT = Path(__file__).resolve().parents[2]
 def running_gunicorn(db_url: str, log_path: Path, *, secret: str = "load-test-secret") -> Iterator[str]:
     """Yield the base URL of a gunicorn serving ``wsgi:app`` on ``db_url``; check its log afterwards."""
     port = free_port()
-    env = dict(os.environ, WIJZER_DATABASE_URL=db_url, WIJZER_SECRET_KEY=secret, WIJZER_RATELIMIT_ENABLED="false")
+    env = dict(
+        os.environ, WIJZER_DATABASE_URL=db_url, WIJZER_SECRET_KEY=secret, WIJZER_RATELIMIT_ENABLED="false"
+    )
     with open(log_path, "wb") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "2", "--threads", "4",
-                                 "-b", f"127.0.0.1:{port}", "--timeout", "60", "wsgi:app"],
-                                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "-w",
+                "2",
+                "--threads",
+                "4",
+                "-b",
+                f"127.0.0.1:{port}",
+                "--timeout",
+                "60",
+                "wsgi:app",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.time() + 60
@@ -57,7 +77,9 @@ def running_gunicorn(db_url: str, log_path: Path, *, secret: str = "load-test-se
 
 
 def call(method: str, url: str, body: dict | None = None, token: str | None = None) -> tuple[int, str]:
-    req = urllib.request.Request(url, method=method, data=json.dumps(body).encode() if body is not None else None)
+    req = urllib.request.Request(
+        url, method=method, data=json.dumps(body).encode() if body is not None else None
+    )
     if body is not None:
         req.add_header("Content-Type", "application/json")
     if token:

@@ -1,5 +1,6 @@
 """Under gunicorn (2 workers) against a real database file or server: 50 concurrent provider updates and
 200 concurrent searches. No 5xx, no "database is locked", and every update lands in the history."""
+
 from __future__ import annotations
 
 import json
@@ -19,8 +20,13 @@ pytestmark = pytest.mark.concurrency
 def seed(db_url: str) -> list[tuple[str, str, str]]:
     """Schema via `flask setup`, five providers with two offerings each and an API token per provider."""
     env = dict(os.environ, WIJZER_DATABASE_URL=db_url)
-    subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "setup"], cwd=ROOT, env=env, check=True,
-                   capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "setup"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     from wijzer import create_app
     from wijzer.db import session_scope
     from wijzer.schemas import LocationInput, OfferingInput, ProviderInput
@@ -34,8 +40,13 @@ def seed(db_url: str) -> list[tuple[str, str, str]]:
             loc = catalogue.save_location(s, p, LocationInput(name="Huis", postcode=pc))
             for ref in ("X", "Y"):
                 catalogue.save_offering(s, p, loc, OfferingInput(offering_ref=ref, care_type="logeeropvang"))
-            user = accounts.create_user(s, email=f"staf{i}@example.nl", password="Correct-Paard-Nietje-42",
-                                        role="provider", provider_id=p.id)
+            user = accounts.create_user(
+                s,
+                email=f"staf{i}@example.nl",
+                password="Correct-Paard-Nietje-42",
+                role="provider",
+                provider_id=p.id,
+            )
             out.append((p.kvk, accounts.create_api_token(s, user, "load")[1], pc))
     app.extensions["wijzer_db"]["engine"].dispose()
     return out
@@ -54,12 +65,31 @@ def test_concurrent_updates_and_searches(gunicorn):
     for n in range(50):
         kvk, token, _ = providers[n % 5]
         ref = "X" if n % 2 == 0 else "Y"
-        updates.append((token, {"records": [{"kvk": kvk, "offering_ref": ref, "free_places": n, "waiting_weeks_intake": n % 7,
-                                             "intake_status": "open", "note": f"update {n}"}]}))
-    searches = [f"{base}/api/v1/search?care_type=logeeropvang&postcode={providers[i % 5][2]}&radius_km={10 + i % 40}"
-                for i in range(200)]
+        updates.append(
+            (
+                token,
+                {
+                    "records": [
+                        {
+                            "kvk": kvk,
+                            "offering_ref": ref,
+                            "free_places": n,
+                            "waiting_weeks_intake": n % 7,
+                            "intake_status": "open",
+                            "note": f"update {n}",
+                        }
+                    ]
+                },
+            )
+        )
+    searches = [
+        f"{base}/api/v1/search?care_type=logeeropvang&postcode={providers[i % 5][2]}&radius_km={10 + i % 40}"
+        for i in range(200)
+    ]
     with ThreadPoolExecutor(max_workers=50) as pool:
-        update_futures = [pool.submit(call, "POST", f"{base}/api/v1/capacity", body, token) for token, body in updates]
+        update_futures = [
+            pool.submit(call, "POST", f"{base}/api/v1/capacity", body, token) for token, body in updates
+        ]
         search_futures = [pool.submit(call, "GET", url) for url in searches]
         update_results = [f.result() for f in update_futures]
         search_results = [f.result() for f in search_futures]

@@ -4,6 +4,7 @@ Dutch message; the server log has no traceback (checked by the gunicorn fixture)
 
 Before the fix two uploads of the dimension file held both workers until gunicorn killed them.
 """
+
 from __future__ import annotations
 
 import html
@@ -64,13 +65,22 @@ def portal_session(base: str, email: str) -> urllib.request.OpenerDirector:
 def upload(opener, base: str, filename: str, data: bytes) -> tuple[int, str, float]:
     page = opener.open(base + "/portaal/upload", timeout=30).read().decode()
     boundary = uuid.uuid4().hex
-    body = b"".join([
-        f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{_csrf(page)}\r\n'.encode(),
-        f'--{boundary}\r\nContent-Disposition: form-data; name="dry_run"\r\n\r\n1\r\n'.encode(),
-        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
-        f"Content-Type: application/octet-stream\r\n\r\n".encode(), data, f"\r\n--{boundary}--\r\n".encode()])
-    req = urllib.request.Request(base + "/portaal/upload", data=body, method="POST",
-                                 headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    body = b"".join(
+        [
+            f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{_csrf(page)}\r\n'.encode(),
+            f'--{boundary}\r\nContent-Disposition: form-data; name="dry_run"\r\n\r\n1\r\n'.encode(),
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
+            f"Content-Type: application/octet-stream\r\n\r\n".encode(),
+            data,
+            f"\r\n--{boundary}--\r\n".encode(),
+        ]
+    )
+    req = urllib.request.Request(
+        base + "/portaal/upload",
+        data=body,
+        method="POST",
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
     start = time.monotonic()
     try:
         # every upload is bounded on the server (MAX_IMPORT_SECONDS); all of them queue for 2 workers at once
@@ -86,8 +96,11 @@ def post_unread(base: str, path: str, body: bytes, token: str) -> tuple[int, str
     host, port = base.removeprefix("http://").split(":")
     conn = http.client.HTTPConnection(host, int(port), timeout=60)
     conn.putrequest("POST", path)
-    for name, value in (("Content-Type", "application/json"), ("Content-Length", str(len(body))),
-                        ("Authorization", f"Bearer {token}")):
+    for name, value in (
+        ("Content-Type", "application/json"),
+        ("Content-Length", str(len(body))),
+        ("Authorization", f"Bearer {token}"),
+    ):
         conn.putheader(name, value)
     conn.endheaders()
     with contextlib.suppress(BrokenPipeError, ConnectionResetError):
@@ -111,7 +124,9 @@ def test_hostile_uploads_get_dutch_4xx_while_searches_are_answered(gunicorn):  #
         while not stop.is_set():
             start = time.monotonic()
             try:
-                status, _ = call("GET", f"{base}/api/v1/search?care_type=logeeropvang&postcode={providers[i % 5][2]}")
+                status, _ = call(
+                    "GET", f"{base}/api/v1/search?care_type=logeeropvang&postcode={providers[i % 5][2]}"
+                )
             except (urllib.error.URLError, TimeoutError, ConnectionError):
                 status = 0
             searches.append((status, time.monotonic() - start))
@@ -122,8 +137,10 @@ def test_hostile_uploads_get_dutch_4xx_while_searches_are_answered(gunicorn):  #
         t.start()
     try:
         with ThreadPoolExecutor(max_workers=len(files)) as pool:
-            futures = {label: pool.submit(upload, opener, base, name, data)
-                       for opener, (label, ((name, data), _)) in zip(openers, files.items(), strict=True)}
+            futures = {
+                label: pool.submit(upload, opener, base, name, data)
+                for opener, (label, ((name, data), _)) in zip(openers, files.items(), strict=True)
+            }
             answers = {label: f.result() for label, f in futures.items()}
         # the app still answers a search right after the uploads, on both workers
         after = [call("GET", f"{base}/api/v1/search?care_type=logeeropvang&postcode=3511") for _ in range(4)]
@@ -150,5 +167,7 @@ def test_hostile_uploads_get_dutch_4xx_while_searches_are_answered(gunicorn):  #
     assert all(status == 200 for status, _ in after)
     failed = [(s, round(t, 1)) for s, t in searches if s != 200]
     assert searches and not failed, failed[:10]
-    print(f"\n{len(searches)} searches during the uploads, slowest {max(t for _, t in searches):.2f} s; "
-          + ", ".join(f"{label}: {seconds:.1f} s" for label, (_, _, seconds) in answers.items()))
+    print(
+        f"\n{len(searches)} searches during the uploads, slowest {max(t for _, t in searches):.2f} s; "
+        + ", ".join(f"{label}: {seconds:.1f} s" for label, (_, _, seconds) in answers.items())
+    )

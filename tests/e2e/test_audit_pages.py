@@ -1,6 +1,7 @@
 """Region audit pages in Chromium: axe-clean (dashboard with trends, compliance with trust signals, national
 comparison, quarterly report — also in print media), no console errors, and the printed report as a
 screenshot and an A4 PDF (test-artifacts/audit-report-print.png, audit-report.pdf)."""
+
 from datetime import date, timedelta
 
 import pytest
@@ -22,14 +23,33 @@ def history(live_server):
     with live_server.app.app_context(), session_scope() as s:
         off = s.get(Offering, live_server.ids["offering_b"])
         for weeks, free, wait in ((4, 1, 2), (3, 0, 4), (2, 1, 5), (1, 0, 6)):
-            availability.record_report(s, off, CapacityInput(free_places=free, total_places=4, wait_intake=wait,
-                                                             wait_treatment=wait + 2, intake_status="wachtlijst"),
-                                       kind="update", source="portal", reported_at=utcnow() - timedelta(weeks=weeks, days=1))
+            availability.record_report(
+                s,
+                off,
+                CapacityInput(
+                    free_places=free,
+                    total_places=4,
+                    wait_intake=wait,
+                    wait_treatment=wait + 2,
+                    intake_status="wachtlijst",
+                ),
+                kind="update",
+                source="portal",
+                reported_at=utcnow() - timedelta(weeks=weeks, days=1),
+            )
     return live_server
 
 
-@pytest.mark.parametrize("path", ["/regio/JZ22", "/regio/JZ22/naleving?sorteer=on_time", "/regio/landelijk",
-                                  "/regio/JZ22/rapport", "/regio/JZ22?basis=contract"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/regio/JZ22",
+        "/regio/JZ22/naleving?sorteer=on_time",
+        "/regio/landelijk",
+        "/regio/JZ22/rapport",
+        "/regio/JZ22?basis=contract",
+    ],
+)
 def test_audit_pages_pass_axe(page, history, path):
     login(page, history, "auditor")
     page.goto(history.url + path)
@@ -66,5 +86,8 @@ def test_printed_quarterly_report(page, history):
     assert shot.stat().st_size > 20_000
     ARTIFACTS.mkdir(exist_ok=True)
     pdf = page.pdf(path=str(ARTIFACTS / "audit-report.pdf"), prefer_css_page_size=True)
-    assert pdf[:4] == b"%PDF" and pdf.count(b"/Type /Page\n") + pdf.count(b"/Type /Page ") + pdf.count(b"/Type/Page") >= 1
+    assert (
+        pdf[:4] == b"%PDF"
+        and pdf.count(b"/Type /Page\n") + pdf.count(b"/Type /Page ") + pdf.count(b"/Type/Page") >= 1
+    )
     assert page.console_errors == []

@@ -1,4 +1,5 @@
 """End to end in Chromium: every page type passes axe-core, and the main flows work as a user does them."""
+
 import re
 
 import pytest
@@ -43,8 +44,17 @@ def test_provider_weekly_update_shows_in_search(page, live_server, browser):
     submit_weekly(page)
     assert page.get_by_text("Opgeslagen: 1 gewijzigd, 0 bevestigd.").is_visible()
     axe_check(page)
-    for path in ("/portaal/aanbod", "/portaal/aanbod/nieuw", f"/portaal/aanbod/{oid}", f"/portaal/aanbod/{oid}/historie",
-                 "/portaal/locaties", "/portaal/locaties/nieuw", "/portaal/profiel", "/portaal/upload", "/account"):
+    for path in (
+        "/portaal/aanbod",
+        "/portaal/aanbod/nieuw",
+        f"/portaal/aanbod/{oid}",
+        f"/portaal/aanbod/{oid}/historie",
+        "/portaal/locaties",
+        "/portaal/locaties/nieuw",
+        "/portaal/profiel",
+        "/portaal/upload",
+        "/account",
+    ):
         page.goto(live_server.url + path)
         axe_check(page)
     # invalid input: Dutch message next to the field, typed value kept
@@ -64,9 +74,16 @@ def test_provider_weekly_update_shows_in_search(page, live_server, browser):
 
 def test_admin_and_auditor_pages_accessible(page, live_server):
     login(page, live_server, "admin")
-    for path in ("/portaal/beheer", "/portaal/beheer/gebruikers", "/portaal/beheer/aanbieders/nieuw",
-                 f"/portaal/beheer/aanbieders/{live_server.ids['provider_a']}", "/beheer/taken/", "/regio/landelijk",
-                 "/regio/JZ22", "/regio/JZ22/naleving"):
+    for path in (
+        "/portaal/beheer",
+        "/portaal/beheer/gebruikers",
+        "/portaal/beheer/aanbieders/nieuw",
+        f"/portaal/beheer/aanbieders/{live_server.ids['provider_a']}",
+        "/beheer/taken/",
+        "/regio/landelijk",
+        "/regio/JZ22",
+        "/regio/JZ22/naleving",
+    ):
         page.goto(live_server.url + path)
         axe_check(page)
     screenshot(page, "audit-compliance")
@@ -104,7 +121,9 @@ def test_reminder_link_confirms(page, live_server):
     with live_server.app.app_context():
         run_job("reminders", now=utcnow() + timedelta(days=9))
         with session_scope() as s:
-            reminder = s.exec(select(Reminder).where(Reminder.provider_id == live_server.ids["provider_b"])).first()
+            reminder = s.exec(
+                select(Reminder).where(Reminder.provider_id == live_server.ids["provider_b"])
+            ).first()
             token = make_confirm_token(live_server.app.config, reminder)
     page.goto(live_server.url + f"/portaal/bevestigen/{token}")
     assert page.get_by_role("heading", level=1).inner_text().startswith("Zorgboerderij Het Anker")

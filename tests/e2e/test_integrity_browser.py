@@ -1,5 +1,6 @@
 """Issue 10 in the browser: two planners of one provider, each in their own browser, update the same week.
 The stale page never reverts the colleague's value; the page says who changed it and shows the new value."""
+
 import re
 
 import pytest
@@ -23,11 +24,18 @@ def two_planners(live_server):
         offs = []
         for ref, care in (("BR-1", "logeeropvang"), ("BR-2", "respijtzorg")):
             off = catalogue.save_offering(s, p, loc, OfferingInput(offering_ref=ref, care_type=care))
-            availability.record_report(s, off, CapacityInput(free_places=1, wait_intake=2, intake_status="open"),
-                                       kind="update", source="portal")
+            availability.record_report(
+                s,
+                off,
+                CapacityInput(free_places=1, wait_intake=2, intake_status="open"),
+                kind="update",
+                source="portal",
+            )
             offs.append(off.id)
         for mail, name in (("anna@debrug.nl", "Anna Planner"), ("bram@debrug.nl", "Bram Planner")):
-            accounts.create_user(s, email=mail, password=PASSWORD, role="provider", provider_id=p.id, name=name)
+            accounts.create_user(
+                s, email=mail, password=PASSWORD, role="provider", provider_id=p.id, name=name
+            )
     return {"offerings": offs}
 
 

@@ -59,9 +59,16 @@ def test_upload_problems_on_a_phone_scroll_by_keyboard(page, live_server):
     page.set_viewport_size({"width": 390, "height": 844})
     login(page, live_server, "provider")
     page.goto(live_server.url + "/portaal/upload")
-    page.set_input_files("input[type=file]", files=[{
-        "name": "fout.csv", "mimeType": "text/csv",
-        "buffer": b"kvk,offering_ref,free_places\n123,X,-4\n"}])
+    page.set_input_files(
+        "input[type=file]",
+        files=[
+            {
+                "name": "fout.csv",
+                "mimeType": "text/csv",
+                "buffer": b"kvk,offering_ref,free_places\n123,X,-4\n",
+            }
+        ],
+    )
     page.locator("form.utrecht-form button[type=submit]").click()
     wrap = page.get_by_role("region", name="Problemen in het bestand")
     assert wrap.get_attribute("tabindex") == "0"

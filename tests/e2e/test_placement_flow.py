@@ -1,6 +1,7 @@
 """The plaatsingsverzoek end to end in Chromium with axe-core: a referrer asks two providers from the
 shortlist, is refused a BSN in the note, one provider accepts and holds a place, the referrer confirms, the
 other provider's item is withdrawn, and the region figures show it. Screenshots in test-artifacts/."""
+
 from __future__ import annotations
 
 import re
@@ -22,15 +23,34 @@ def amsterdam(live_server):
 
     out = {}
     with live_server.app.app_context(), session_scope() as s:
-        for key, name, kvk in (("x", "Logeerhuis Het Baken", "41000001"), ("y", "Weekendhuis De Meeuw", "41000002")):
+        for key, name, kvk in (
+            ("x", "Logeerhuis Het Baken", "41000001"),
+            ("y", "Weekendhuis De Meeuw", "41000002"),
+        ):
             p = catalogue.save_provider(s, ProviderInput(name=name, kvk=kvk, phone="020-1234567"))
             loc = catalogue.save_location(s, p, LocationInput(name=name, postcode="1012"))
-            off = catalogue.save_offering(s, p, loc, OfferingInput(offering_ref=f"{key.upper()}-1", name=f"Logeren {name}",
-                                                                   care_type="logeeropvang", tags=["ass"]))
-            availability.record_report(s, off, CapacityInput(free_places=1, wait_intake=2, intake_status="open"),
-                                       kind="update", source="portal")
+            off = catalogue.save_offering(
+                s,
+                p,
+                loc,
+                OfferingInput(
+                    offering_ref=f"{key.upper()}-1",
+                    name=f"Logeren {name}",
+                    care_type="logeeropvang",
+                    tags=["ass"],
+                ),
+            )
+            availability.record_report(
+                s,
+                off,
+                CapacityInput(free_places=1, wait_intake=2, intake_status="open"),
+                kind="update",
+                source="portal",
+            )
             email = f"staf@{kvk}.nl"
-            accounts.create_user(s, email=email, password=PASSWORD, role="provider", provider_id=p.id, name="Staf")
+            accounts.create_user(
+                s, email=email, password=PASSWORD, role="provider", provider_id=p.id, name="Staf"
+            )
             out[key] = {"offering": off.id, "email": email, "name": name}
     return out
 
@@ -62,7 +82,10 @@ def test_placement_request_flow(page, browser, live_server, amsterdam):
     page.get_by_role("link", name=re.compile("Plaatsingsverzoek.*lijst")).click()
     page.wait_for_url(re.compile(r".*/verzoeken/nieuw\?aanbod=.*"))
     assert page.get_by_text("Geen persoonsgegevens.").is_visible()
-    assert page.get_by_label(re.compile(x["name"])).is_checked() and page.get_by_label(re.compile(y["name"])).is_checked()
+    assert (
+        page.get_by_label(re.compile(x["name"])).is_checked()
+        and page.get_by_label(re.compile(y["name"])).is_checked()
+    )
     axe_check(page)
     page.get_by_label("Leeftijd van het kind (jaar)").fill("10")
     page.get_by_label("Gemeente van het gezin").select_option("GM0363")

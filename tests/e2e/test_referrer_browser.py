@@ -1,6 +1,7 @@
 """Issue 13 in Chromium: results as cards and as a table, the results map, help and statement pages, the
 printed shortlist, all axe-clean; the phone layout at 390 px (nothing wider than the screen, the form
 collapsed to one line). Screenshots go to test-artifacts/ (referrer-*.png)."""
+
 import re
 
 import pytest
@@ -13,8 +14,13 @@ SEARCH = "/?care_type=logeeropvang&age=9&postcode=3511&radius_km=25"
 
 
 def phone(browser):
-    context = browser.new_context(locale="nl-NL", viewport={"width": 390, "height": 844}, device_scale_factor=1,
-                                  is_mobile=True, has_touch=True)
+    context = browser.new_context(
+        locale="nl-NL",
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=1,
+        is_mobile=True,
+        has_touch=True,
+    )
     return context, context.new_page()
 
 
@@ -46,7 +52,9 @@ def test_results_map_axe_clean_with_numbered_text_markers(page, live_server):
     page.wait_for_selector(".map-marker")
     markers = page.locator(".map-marker")
     assert markers.count() == 2 and markers.nth(0).inner_text() == "1" and markers.nth(1).inner_text() == "2"
-    assert page.locator("#results-map path.leaflet-interactive, #results-map svg path").count() >= 1  # region outline
+    assert (
+        page.locator("#results-map path.leaflet-interactive, #results-map svg path").count() >= 1
+    )  # region outline
     markers.nth(0).focus()  # keyboard: markers are focusable and open their popup with Enter
     page.keyboard.press("Enter")
     popup = page.locator(".leaflet-popup-content")
@@ -70,7 +78,9 @@ def test_shortlist_print_axe_clean(page, live_server):
     page.wait_for_load_state()
     page.goto(live_server.url + "/lijst")
     page.emulate_media(media="print")
-    assert page.get_by_text("Stand van").is_visible() and page.get_by_text("Laatst bevestigd").first.is_visible()
+    assert (
+        page.get_by_text("Stand van").is_visible() and page.get_by_text("Laatst bevestigd").first.is_visible()
+    )
     assert not page.locator("#share-url").is_visible()
     axe_check(page)
     screenshot(page, "referrer-shortlist-print")
@@ -97,8 +107,10 @@ def test_phone_layout_390(browser, live_server):
         oid = live_server.ids["offering_a"]
         page.goto(live_server.url + f"/aanbod/{oid}?care_type=logeeropvang&postcode=3511")
         no_sideways_scroll(page)
-        assert page.get_by_role("link", name=re.compile("Terug naar de zoekresultaten")).get_attribute("href") == \
-            "/?care_type=logeeropvang&postcode=3511"
+        assert (
+            page.get_by_role("link", name=re.compile("Terug naar de zoekresultaten")).get_attribute("href")
+            == "/?care_type=logeeropvang&postcode=3511"
+        )
         screenshot(page, "referrer-detail-390")
     finally:
         context.close()

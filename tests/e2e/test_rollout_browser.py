@@ -1,6 +1,7 @@
 """Issue 12 in Chromium: the whole rollout path as people click it, with screenshots in test-artifacts/
 (rollout-*.png) and axe-core on every new page. Runs against its own server and database, so the
 other browser tests' world is not touched."""
+
 from __future__ import annotations
 
 import re
@@ -25,8 +26,14 @@ def rollout_server(tmp_path_factory):
     from wijzer.services.reference import load_reference_data
 
     folder = tmp_path_factory.mktemp("rollout")
-    app = create_app({"DATABASE_URL": f"sqlite:///{folder / 'rollout.db'}", "SECRET_KEY": "e2e-rollout",
-                      "RATELIMIT_ENABLED": False, "IMPORT_STAGING_DIR": str(folder / "imports")})
+    app = create_app(
+        {
+            "DATABASE_URL": f"sqlite:///{folder / 'rollout.db'}",
+            "SECRET_KEY": "e2e-rollout",
+            "RATELIMIT_ENABLED": False,
+            "IMPORT_STAGING_DIR": str(folder / "imports"),
+        }
+    )
     with app.app_context():
         metadata.create_all(get_engine())
         with session_scope() as s:

@@ -1,5 +1,6 @@
 """The vocabulary admin page in a real browser: accessible (axe), an error shown next to its field, and a new
 target group that the search page offers right away."""
+
 import pytest
 
 from tests.e2e.conftest import axe_check, login

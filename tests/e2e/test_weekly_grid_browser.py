@@ -3,6 +3,7 @@ done by keyboard only — no mouse clicks, no form filling through the DOM — a
 
 Screenshots land in test-artifacts/weekly-*.png (looked at when the layout changes).
 """
+
 from __future__ import annotations
 
 import re
@@ -33,8 +34,14 @@ def demo_server(tmp_path_factory):
     from wijzer.services.reference import load_reference_data
 
     db = tmp_path_factory.mktemp("weekly") / "demo.db"
-    app = create_app({"DATABASE_URL": f"sqlite:///{db}", "SECRET_KEY": "e2e-weekly", "RATELIMIT_ENABLED": False,
-                      "BASE_URL": "http://127.0.0.1"})
+    app = create_app(
+        {
+            "DATABASE_URL": f"sqlite:///{db}",
+            "SECRET_KEY": "e2e-weekly",
+            "RATELIMIT_ENABLED": False,
+            "BASE_URL": "http://127.0.0.1",
+        }
+    )
     with app.app_context():
         metadata.create_all(get_engine())
         with session_scope() as s:
@@ -43,14 +50,24 @@ def demo_server(tmp_path_factory):
             demo.demo_accounts(s)
         with session_scope() as s:
             provider = s.exec(select(Provider).where(Provider.kvk == str(demo.DEMO_KVK_BASE + 1))).one()
-            offerings = s.exec(select(Offering).where(Offering.provider_id == provider.id)
-                               .order_by(Offering.offering_ref)).all()
+            offerings = s.exec(
+                select(Offering).where(Offering.provider_id == provider.id).order_by(Offering.offering_ref)
+            ).all()
             ids = {"provider": provider.id, "count": len(offerings), "soon": offerings[-1].id}
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield type("Demo", (), {"url": f"http://127.0.0.1:{server.server_port}", "app": app, "ids": ids,
-                            "email": "aanbieder@demo.wijzer.nl", "password": demo.DEMO_PASSWORD})
+    yield type(
+        "Demo",
+        (),
+        {
+            "url": f"http://127.0.0.1:{server.server_port}",
+            "app": app,
+            "ids": ids,
+            "email": "aanbieder@demo.wijzer.nl",
+            "password": demo.DEMO_PASSWORD,
+        },
+    )
     server.shutdown()
 
 
@@ -78,7 +95,9 @@ def _age(app, offering_id: int, days: int) -> None:
 
 
 def active(page) -> str:
-    return page.evaluate("document.activeElement ? (document.activeElement.id || document.activeElement.textContent.trim()) : ''")
+    return page.evaluate(
+        "document.activeElement ? (document.activeElement.id || document.activeElement.textContent.trim()) : ''"
+    )
 
 
 def tab_to(page, selector: str, limit: int = 500, back: bool = False) -> int:
@@ -120,8 +139,10 @@ def test_demo_provider_grid_height_sticky_header_and_actions_at_1280(page, demo_
     assert page.evaluate("document.documentElement.scrollWidth") <= 1280
     page.evaluate("window.scrollTo(0, 1200)")
     header_top = page.evaluate("document.querySelector('#weekly-table thead th').getBoundingClientRect().top")
-    bar = page.evaluate("(() => { const r = document.getElementById('weekly-actions').getBoundingClientRect();"
-                        " return [r.top, r.bottom, window.innerHeight]; })()")
+    bar = page.evaluate(
+        "(() => { const r = document.getElementById('weekly-actions').getBoundingClientRect();"
+        " return [r.top, r.bottom, window.innerHeight]; })()"
+    )
     assert abs(header_top) <= 1, "the column header stays in view"
     assert bar[1] <= bar[2] + 1 and bar[0] < bar[2], "the actions stay in view"
     assert page.get_by_role("button", name="Alles klopt nog").is_visible()
@@ -163,8 +184,9 @@ def test_whole_weekly_update_by_keyboard_at_1280(page, demo_server):
     replace_value(page, "99")
     assert "is-changed" in page.locator(f"#o{r2}-free_places").locator("xpath=..").get_attribute("class")
     page.keyboard.press("Escape")
-    assert page.locator(f"#o{r2}-free_places").input_value() == ("" if before[r2].cur_free_places is None
-                                                                 else str(before[r2].cur_free_places))
+    assert page.locator(f"#o{r2}-free_places").input_value() == (
+        "" if before[r2].cur_free_places is None else str(before[r2].cur_free_places)
+    )
     assert "is-changed" not in page.locator(f"#o{r2}-free_places").locator("xpath=..").get_attribute("class")
 
     # Row 2: a new intake status chosen by typing in the select.
@@ -188,12 +210,18 @@ def test_whole_weekly_update_by_keyboard_at_1280(page, demo_server):
     page.keyboard.press("Enter")
     dialog = page.locator("#weekly-summary")
     assert dialog.is_visible()
-    assert page.locator("#weekly-summary-counts").inner_text() == "3 wijzigingen, 22 ongewijzigd — die worden bevestigd."
+    assert (
+        page.locator("#weekly-summary-counts").inner_text()
+        == "3 wijzigingen, 22 ongewijzigd — die worden bevestigd."
+    )
     listed = page.locator("#weekly-summary-list").inner_text()
     assert f"Vrije plekken {before[r1].cur_free_places} → {new_free}" in listed
     assert "Totaal aantal plekken leeg → 12" in listed and "Intakestatus" in listed
     assert "Toelichting voor verwijzers leeg → Vanaf januari twee extra plekken" in listed
-    assert active(page) == "weekly-summary-ok" and page.locator("#weekly-summary-ok").inner_text() == "Opslaan en bevestigen"
+    assert (
+        active(page) == "weekly-summary-ok"
+        and page.locator("#weekly-summary-ok").inner_text() == "Opslaan en bevestigen"
+    )
     axe_check(page)
     screenshot(page, "weekly-grid-1280-summary")
     page.keyboard.press("Escape")  # back to the list: nothing sent, nothing lost
@@ -234,7 +262,10 @@ def test_sort_filter_and_errors_in_the_row_by_keyboard(page, demo_server):
     replace_value(page, "7")
     tab_to(page, "button[value=save]")
     page.keyboard.press("Enter")
-    assert page.locator("#weekly-summary-counts").inner_text() == "2 wijzigingen, 23 ongewijzigd — die worden níet bevestigd."
+    assert (
+        page.locator("#weekly-summary-counts").inner_text()
+        == "2 wijzigingen, 23 ongewijzigd — die worden níet bevestigd."
+    )
     with page.expect_navigation():
         page.keyboard.press("Enter")
     row = page.locator(f"#o{first}")
@@ -245,14 +276,18 @@ def test_sort_filter_and_errors_in_the_row_by_keyboard(page, demo_server):
     assert "Deze rijen zijn niet opgeslagen" in page.locator("main").inner_text()
     # the rest of the submission was saved: the second row shows its new value, no longer a change
     assert page.locator(f"#o{second}-wait_intake").input_value() == "7"
-    assert "is-changed" not in page.locator(f"#o{second}-wait_intake").locator("xpath=..").get_attribute("class")
+    assert "is-changed" not in page.locator(f"#o{second}-wait_intake").locator("xpath=..").get_attribute(
+        "class"
+    )
     assert _offering(demo_server.app, int(second)).cur_wait_intake == 7
     axe_check(page)
     screenshot(page, "weekly-grid-1280-errors")
     # Escape puts the wrong value back to the stored one: nothing left to save.
     tab_to(page, f"#o{first}-wait_intake")
     page.keyboard.press("Escape")
-    assert page.locator(f"#o{first}-wait_intake").input_value() == str(_offering(demo_server.app, int(first)).cur_wait_intake)
+    assert page.locator(f"#o{first}-wait_intake").input_value() == str(
+        _offering(demo_server.app, int(first)).cur_wait_intake
+    )
     tab_to(page, "button[value=save]")
     page.keyboard.press("Enter")
     assert page.locator("#weekly-summary-counts").inner_text().startswith("0 wijzigingen, ")
@@ -267,16 +302,24 @@ def test_whole_weekly_update_by_keyboard_on_a_phone(browser, demo_server):
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     try:
         keyboard_login(page, demo_server)
-        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], "nothing wider than the screen"
-        wide = page.evaluate("[...document.querySelectorAll('main *')].filter(e => e.getBoundingClientRect().right > 391"
-                             " && e.offsetParent !== null).map(e => e.tagName + '.' + e.className).slice(0, 5)")
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], (
+            "nothing wider than the screen"
+        )
+        wide = page.evaluate(
+            "[...document.querySelectorAll('main *')].filter(e => e.getBoundingClientRect().right > 391"
+            " && e.offsetParent !== null).map(e => e.tagName + '.' + e.className).slice(0, 5)"
+        )
         assert not wide, wide
-        bar = page.evaluate("(() => { const r = document.getElementById('weekly-actions').getBoundingClientRect();"
-                            " return [r.bottom, window.innerHeight, getComputedStyle(document.getElementById('weekly-actions')).position]; })()")
+        bar = page.evaluate(
+            "(() => { const r = document.getElementById('weekly-actions').getBoundingClientRect();"
+            " return [r.bottom, window.innerHeight, getComputedStyle(document.getElementById('weekly-actions')).position]; })()"
+        )
         assert bar[2] == "fixed" and abs(bar[0] - bar[1]) <= 1, "actions fixed at the bottom"
         first, second = rows(page)[0], rows(page)[1]
-        visible = page.eval_on_selector_all(f"#o{first} .cell:not(.cell--note)",
-                                            "cs => cs.filter(c => c.offsetParent !== null).map(c => c.dataset.field)")
+        visible = page.eval_on_selector_all(
+            f"#o{first} .cell:not(.cell--note)",
+            "cs => cs.filter(c => c.offsetParent !== null).map(c => c.dataset.field)",
+        )
         assert len(visible) == 5, visible
         folded = page.eval_on_selector_all(f"#o{first} .cell.is-extra", "cs => cs.map(c => c.dataset.field)")
         assert len(folded) == 3 and not set(folded) & set(visible)
@@ -306,8 +349,14 @@ def test_whole_weekly_update_by_keyboard_on_a_phone(browser, demo_server):
         screenshot(page, "weekly-grid-390-changed")
         tab_to(page, "button[value=confirm_all]")
         page.keyboard.press("Enter")
-        assert page.locator("#weekly-summary-counts").inner_text() == "2 wijzigingen, 23 ongewijzigd — die worden bevestigd."
-        assert page.evaluate("document.getElementById('weekly-summary').getBoundingClientRect().right") <= PHONE["width"]
+        assert (
+            page.locator("#weekly-summary-counts").inner_text()
+            == "2 wijzigingen, 23 ongewijzigd — die worden bevestigd."
+        )
+        assert (
+            page.evaluate("document.getElementById('weekly-summary').getBoundingClientRect().right")
+            <= PHONE["width"]
+        )
         screenshot(page, "weekly-grid-390-summary")
         with page.expect_navigation():
             page.keyboard.press("Enter")
@@ -364,7 +413,11 @@ def test_conflict_row_shows_the_colleagues_values_and_is_not_overwritten(page, b
     conflict = page.locator(f"#o{row}")
     assert "has-conflict" in conflict.get_attribute("class")
     text = conflict.inner_text()
-    assert "inmiddels gewijzigd door" in text and "aanbieder@demo.wijzer.nl" in text and f"collega: {theirs}" in text
+    assert (
+        "inmiddels gewijzigd door" in text
+        and "aanbieder@demo.wijzer.nl" in text
+        and f"collega: {theirs}" in text
+    )
     assert page.locator(f"#o{row}-wait_intake").input_value() == "11"  # what A typed is kept
     assert page.locator(f"#o{row}-free_places").input_value() == str(old.cur_free_places)
     axe_check(page)

@@ -1,5 +1,6 @@
 """The database unavailable for a while gives a friendly 503 page (JSON under /api) and the app
 recovers by itself when the database is back — no restart needed."""
+
 from __future__ import annotations
 
 import contextlib
@@ -98,11 +99,15 @@ def test_outage_gives_503_and_recovers(database_url, tmp_path):
             os.replace(hidden, db_file)
 
         cleanup = lambda: None  # noqa: E731
-    app = create_app({"TESTING": True, "DATABASE_URL": app_url, "SECRET_KEY": "t", "RATELIMIT_ENABLED": False})
+    app = create_app(
+        {"TESTING": True, "DATABASE_URL": app_url, "SECRET_KEY": "t", "RATELIMIT_ENABLED": False}
+    )
     client = app.test_client()
     try:
         assert client.get("/api/v1/health").status_code == 200
-        app.extensions["wijzer_db"]["engine"].dispose()  # drop pooled connections, as a restart of the DB would
+        app.extensions["wijzer_db"][
+            "engine"
+        ].dispose()  # drop pooled connections, as a restart of the DB would
         cut()
         page = client.get("/api/v1/health")
         assert page.status_code == 503 and page.headers["Retry-After"] == "30"

@@ -1,6 +1,7 @@
 """The reminder job killed (SIGKILL) in the middle of sending, then run again: every provider gets its
 reminder exactly once. A message counts as delivered only when the SMTP server answered 250 to the
 sender, as in real SMTP; the killed sender never got that answer for the message it was sending."""
+
 import asyncio
 import os
 import signal
@@ -36,8 +37,9 @@ class SlowInbox:
         return "250 OK"
 
 
-def test_killed_reminder_run_is_finished_by_the_next_run(app, database_url, session, make_provider, make_location,
-                                                          make_offering, make_user, report):
+def test_killed_reminder_run_is_finished_by_the_next_run(
+    app, database_url, session, make_provider, make_location, make_offering, make_user, report
+):
     for i in range(3):
         p = make_provider(name=f"Aanbieder {i}")
         report(make_offering(p, make_location(p)), days_ago=9, free_places=1, intake_status="open")
@@ -46,11 +48,23 @@ def test_killed_reminder_run_is_finished_by_the_next_run(app, database_url, sess
     controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
     controller.start()
     try:
-        env = dict(os.environ, WIJZER_DATABASE_URL=database_url, WIJZER_MAIL_SERVER="127.0.0.1",
-                   WIJZER_MAIL_PORT=str(controller.port), WIJZER_SECRET_KEY="t")
-        proc = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "jobs", "run", "reminders"],
-                                cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        assert wait_for(lambda: len(inbox.messages) == 1, timeout=30), proc.stdout.read1().decode() if proc.poll() else ""
+        env = dict(
+            os.environ,
+            WIJZER_DATABASE_URL=database_url,
+            WIJZER_MAIL_SERVER="127.0.0.1",
+            WIJZER_MAIL_PORT=str(controller.port),
+            WIJZER_SECRET_KEY="t",
+        )
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "wsgi", "jobs", "run", "reminders"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        assert wait_for(lambda: len(inbox.messages) == 1, timeout=30), (
+            proc.stdout.read1().decode() if proc.poll() else ""
+        )
         time.sleep(1.0)  # the second message is now being sent
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)

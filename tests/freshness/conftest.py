@@ -17,4 +17,5 @@ def run(app):
     def go(name, now=None):
         with app.app_context():
             return run_job(name, now=now)
+
     return go

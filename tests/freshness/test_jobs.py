@@ -45,8 +45,9 @@ def _mails(session, kind=None):
     return session.exec(stmt).all()
 
 
-def test_walk_fresh_aging_stale_escalated_confirmed(app, client, session, run, two_providers, make_provider,
-                                                    make_location, make_offering, report):
+def test_walk_fresh_aging_stale_escalated_confirmed(
+    app, client, session, run, two_providers, make_provider, make_location, make_offering, report
+):
     other = make_provider(name="Altijd bij", email="info@c.nl")
     always = make_offering(other, make_location(other, postcode="3512"), ref="C-1")
     start = utcnow()
@@ -71,8 +72,12 @@ def test_walk_fresh_aging_stale_escalated_confirmed(app, client, session, run, t
         body_a = next(m.body for m in aging if m.to == "staf@a.nl")
         assert "A-1" in body_a and "A-2" in body_a and "/portaal/bevestigen/" in body_a
         # Aging is still reliable: A-1 (wait 2) ranks before C-1 (wait 5), both with a place now.
-        keys = [h.offering.offering_ref for h in search_offerings(session, SearchFilters(care_type="logeeropvang"),
-                                                                   utcnow(), app.config).results]
+        keys = [
+            h.offering.offering_ref
+            for h in search_offerings(
+                session, SearchFilters(care_type="logeeropvang"), utcnow(), app.config
+            ).results
+        ]
         assert keys[:2] == ["A-1", "B-1"] and "C-1" in keys
 
     with time_machine.travel(start + timedelta(days=15), tick=False):
@@ -82,8 +87,12 @@ def test_walk_fresh_aging_stale_escalated_confirmed(app, client, session, run, t
         session.expire_all()
         assert states()["A-1"] == "stale"
         assert sorted(m.to for m in _mails(session, "reminder:stale")[-2:]) == ["info@b.nl", "staf@a.nl"]
-        keys = [h.offering.offering_ref for h in search_offerings(session, SearchFilters(care_type="logeeropvang"),
-                                                                   utcnow(), app.config).results]
+        keys = [
+            h.offering.offering_ref
+            for h in search_offerings(
+                session, SearchFilters(care_type="logeeropvang"), utcnow(), app.config
+            ).results
+        ]
         assert keys == ["C-1", "A-1", "B-1"]  # stale ones after the fresh one, whatever their wait
         assert _mails(session, "reminder:escalation") == []
 
@@ -96,18 +105,27 @@ def test_walk_fresh_aging_stale_escalated_confirmed(app, client, session, run, t
         assert [m.to for m in escalations] == ["contract@regio-utrecht.nl", "contract@regio-utrecht.nl"]
         assert {"Logeerhuis A" in m.body or "Respijt B" in m.body for m in escalations} == {True}
         # Provider A confirms with the link from its stale reminder.
-        reminder = session.exec(select(Reminder).where(Reminder.provider_id == two_providers["a"].id,
-                                                       Reminder.kind == "stale")).one()
+        reminder = session.exec(
+            select(Reminder).where(Reminder.provider_id == two_providers["a"].id, Reminder.kind == "stale")
+        ).one()
         token = make_confirm_token(app.config, reminder)
         assert client.post(f"/portaal/bevestigen/{token}").status_code == 200
         run("freshness")
         session.expire_all()
         assert states()["A-1"] == "fresh" and states()["A-2"] == "fresh" and states()["B-1"] == "stale"
-        keys = [h.offering.offering_ref for h in search_offerings(session, SearchFilters(care_type="logeeropvang"),
-                                                                   utcnow(), app.config).results]
+        keys = [
+            h.offering.offering_ref
+            for h in search_offerings(
+                session, SearchFilters(care_type="logeeropvang"), utcnow(), app.config
+            ).results
+        ]
         assert keys == ["A-1", "C-1", "B-1"]
-    moves = session.exec(select(FreshnessTransition.to_state).join(Offering, Offering.id == FreshnessTransition.offering_id)
-                         .where(Offering.offering_ref == "A-1").order_by(FreshnessTransition.id)).all()
+    moves = session.exec(
+        select(FreshnessTransition.to_state)
+        .join(Offering, Offering.id == FreshnessTransition.offering_id)
+        .where(Offering.offering_ref == "A-1")
+        .order_by(FreshnessTransition.id)
+    ).all()
     assert moves == ["fresh", "aging", "stale", "fresh"]  # first report (unknown -> fresh), then the walk
 
 
@@ -116,8 +134,14 @@ def test_jobs_are_idempotent(session, run, two_providers):
     with time_machine.travel(later, tick=False):
         run("freshness")
         run("freshness")
-        assert session.exec(select(func.count()).select_from(FreshnessTransition)
-                            .where(FreshnessTransition.to_state == "aging")).one() == 3
+        assert (
+            session.exec(
+                select(func.count())
+                .select_from(FreshnessTransition)
+                .where(FreshnessTransition.to_state == "aging")
+            ).one()
+            == 3
+        )
         run("reminders")
         run("reminders")
         mails = _mails(session)
@@ -143,7 +167,10 @@ def test_delivery_over_real_smtp(app, session, run, two_providers, smtp):
         assert run("reminders").status == "ok"
     assert sorted(m["To"] for m in smtp.messages) == ["info@b.nl", "staf@a.nl"]
     msg = next(m for m in smtp.messages if m["To"] == "staf@a.nl")
-    assert msg["Subject"] == "Herinnering: bevestig uw beschikbaarheid" and "A-1" in msg.get_payload()[0].get_payload()
+    assert (
+        msg["Subject"] == "Herinnering: bevestig uw beschikbaarheid"
+        and "A-1" in msg.get_payload()[0].get_payload()
+    )
     assert "http://localhost/portaal/bevestigen/" in msg.get_payload()[0].get_payload()  # from BASE_URL
     assert all(m.status == "sent" for m in _mails(session))
 
@@ -156,7 +183,9 @@ def test_smtp_down_records_failure_and_next_run_sends(app, session, run, two_pro
         failed = run("reminders")
         assert failed.status == "failed" and "niet verstuurd" in failed.detail
         session.expire_all()
-        assert all(r.sent_at is None and r.attempts == 1 and r.last_error for r in session.exec(select(Reminder)))
+        assert all(
+            r.sent_at is None and r.attempts == 1 and r.last_error for r in session.exec(select(Reminder))
+        )
     app.config.update(MAIL_PORT=smtp.port)
     with time_machine.travel(day + timedelta(hours=1), tick=False):
         assert run("reminders").status == "ok"
@@ -168,7 +197,9 @@ def test_smtp_down_records_failure_and_next_run_sends(app, session, run, two_pro
     assert runs == ["failed", "ok", "ok"]
 
 
-def test_missing_contact_address_is_visible_not_fatal(session, run, make_provider, make_location, make_offering, report):
+def test_missing_contact_address_is_visible_not_fatal(
+    session, run, make_provider, make_location, make_offering, report
+):
     p = make_provider(name="Zonder adres")  # no e-mail, no staff
     report(make_offering(p, make_location(p)), free_places=1, intake_status="open")
     with time_machine.travel(utcnow() + timedelta(days=9), tick=False):
@@ -182,8 +213,9 @@ def test_missing_contact_address_is_visible_not_fatal(session, run, make_provide
     assert again.status == "ok"
 
 
-def test_concurrent_reminder_runs_send_no_duplicates(app, session, two_providers, make_provider, make_location,
-                                                     make_offering, report):
+def test_concurrent_reminder_runs_send_no_duplicates(
+    app, session, two_providers, make_provider, make_location, make_offering, report
+):
     from wijzer.jobs import run_job
 
     for i in range(6):
@@ -213,8 +245,14 @@ def test_confirm_link_get_shows_post_confirms_single_use(app, client, session, r
     token = make_confirm_token(app.config, reminder)
     before = session.exec(select(func.count()).select_from(CapacityReport)).one()
     page = client.get(f"/portaal/bevestigen/{token}")
-    assert page.status_code == 200 and "A-1" in page.get_data(as_text=True) and "A-2" in page.get_data(as_text=True)
-    assert session.exec(select(func.count()).select_from(CapacityReport)).one() == before  # GET changes nothing
+    assert (
+        page.status_code == 200
+        and "A-1" in page.get_data(as_text=True)
+        and "A-2" in page.get_data(as_text=True)
+    )
+    assert (
+        session.exec(select(func.count()).select_from(CapacityReport)).one() == before
+    )  # GET changes nothing
     done = client.post(f"/portaal/bevestigen/{token}")
     assert done.status_code == 200 and "2 aanbod is bevestigd" in done.get_data(as_text=True)
     reports = session.exec(select(CapacityReport).order_by(CapacityReport.id.desc()).limit(2)).all()
@@ -239,7 +277,12 @@ def test_confirm_link_expires_after_14_days(app, client, session, run, two_provi
 def test_expire_statuses(session, run, make_provider, make_location, make_offering, report):
     p = make_provider()
     off = make_offering(p, make_location(p))
-    report(off, free_places=0, intake_status="opnamestop", status_until=(utcnow() + timedelta(days=2)).date().isoformat())
+    report(
+        off,
+        free_places=0,
+        intake_status="opnamestop",
+        status_until=(utcnow() + timedelta(days=2)).date().isoformat(),
+    )
     assert "0 aanbod" in run("expire_statuses").detail
     with time_machine.travel(utcnow() + timedelta(days=4), tick=False):
         assert "1 aanbod" in run("expire_statuses").detail
@@ -252,8 +295,11 @@ def test_region_snapshots_upsert(session, run, two_providers):
     assert run("region_snapshots").status == "ok"
     assert run("region_snapshots").status == "ok"
     assert session.exec(select(func.count()).select_from(RegionSnapshot)).one() == 42 * 4
-    snap = session.exec(select(RegionSnapshot).where(RegionSnapshot.region_code == "JZ22",
-                                                     RegionSnapshot.care_type == "logeeropvang")).one()
+    snap = session.exec(
+        select(RegionSnapshot).where(
+            RegionSnapshot.region_code == "JZ22", RegionSnapshot.care_type == "logeeropvang"
+        )
+    ).one()
     assert (snap.offerings, snap.providers, snap.free_places, snap.median_wait_intake) == (2, 2, 2, 2)
 
 
@@ -272,24 +318,42 @@ def test_scheduler_registers_all_jobs(app):
 
     scheduler = build_scheduler(app)
     jobs = {j.id: j for j in scheduler.get_jobs()}
-    assert set(jobs) == {"freshness", "reminders", "expire_statuses", "region_snapshots", "mail", "alerts",
-                         "placement_answers", "placement_holds", "placement_retention"}
+    assert set(jobs) == {
+        "freshness",
+        "reminders",
+        "expire_statuses",
+        "region_snapshots",
+        "mail",
+        "alerts",
+        "placement_answers",
+        "placement_holds",
+        "placement_retention",
+    }
     assert str(scheduler.timezone) == "Europe/Amsterdam"
     assert "hour='8'" in str(jobs["reminders"].trigger)
 
 
-def test_confirm_link_post_needs_csrf_and_skips_never_reported(app, database_url, session, run, two_providers,
-                                                               make_offering, make_location):
+def test_confirm_link_post_needs_csrf_and_skips_never_reported(
+    app, database_url, session, run, two_providers, make_offering, make_location
+):
     from wijzer import create_app
 
     never = make_offering(two_providers["a"], make_location(two_providers["a"]), ref="A-NIEUW")
     with time_machine.travel(utcnow() + timedelta(days=9), tick=False):
         run("reminders")
-    reminder = session.exec(select(Reminder).where(Reminder.provider_id == two_providers["a"].id,
-                                                   Reminder.kind == "aging")).one()
+    reminder = session.exec(
+        select(Reminder).where(Reminder.provider_id == two_providers["a"].id, Reminder.kind == "aging")
+    ).one()
     token = make_confirm_token(app.config, reminder)
-    strict = create_app({"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": app.config["SECRET_KEY"],
-                         "RATELIMIT_ENABLED": False, "WTF_CSRF_ENABLED": True})
+    strict = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": app.config["SECRET_KEY"],
+            "RATELIMIT_ENABLED": False,
+            "WTF_CSRF_ENABLED": True,
+        }
+    )
     client = strict.test_client()
     assert client.post(f"/portaal/bevestigen/{token}").status_code == 400  # no CSRF token: refused
     session.expire_all()
@@ -311,7 +375,8 @@ def _stale_offering_in_region_without_contact(make_provider, make_location, make
 
 
 def test_escalation_without_region_contact_is_recorded_once_and_the_job_succeeds(
-        app, session, run, make_provider, make_location, make_offering, report):
+    app, session, run, make_provider, make_location, make_offering, report
+):
     """Regression (issue 12): with no contact address for the region, the reminders job reported
     'Mislukt' on its first run and every day after, retrying the escalation each time."""
     _stale_offering_in_region_without_contact(make_provider, make_location, make_offering, report)
@@ -327,12 +392,15 @@ def test_escalation_without_region_contact_is_recorded_once_and_the_job_succeeds
         second = run("reminders")
     assert second.status == "ok", second.detail
     session.expire_all()
-    assert session.exec(select(Reminder).where(Reminder.kind == "escalation")).one().attempts == 1  # not retried
+    assert (
+        session.exec(select(Reminder).where(Reminder.kind == "escalation")).one().attempts == 1
+    )  # not retried
     assert _mails(session, "reminder:escalation") == []
 
 
 def test_escalation_without_region_contact_goes_to_the_admin_address(
-        app, session, run, make_provider, make_location, make_offering, report):
+    app, session, run, make_provider, make_location, make_offering, report
+):
     app.config["ADMIN_EMAIL"] = "beheer@wijzer.example"
     _stale_offering_in_region_without_contact(make_provider, make_location, make_offering, report)
     with time_machine.travel(utcnow() + timedelta(days=22), tick=False):
@@ -340,7 +408,9 @@ def test_escalation_without_region_contact_goes_to_the_admin_address(
     assert [m.to for m in _mails(session, "reminder:escalation")] == ["beheer@wijzer.example"]
 
 
-def test_escalation_goes_to_every_region_contact(session, run, make_provider, make_location, make_offering, report):
+def test_escalation_goes_to_every_region_contact(
+    session, run, make_provider, make_location, make_offering, report
+):
     region = session.get(Jeugdregio, "JZ22")
     region.contact_email = "a@regio.nl, b@regio.nl"
     session.commit()

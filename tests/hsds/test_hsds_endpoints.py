@@ -1,4 +1,5 @@
 """Issue 16 item 9: the HSDS endpoints and filters of the official API description, with JSON errors."""
+
 import pytest
 
 from wijzer.hsds_ids import uid
@@ -8,9 +9,18 @@ from wijzer.hsds_ids import uid
 def world(session, make_provider, make_location, make_offering, report):
     a, b = make_provider(name="Alfa Zorg", kvk="11111111"), make_provider(name="Beta Hulp", kvk="22222222")
     utrecht, amsterdam = make_location(a, postcode="3511AB"), make_location(b, postcode="1012AB")
-    one = make_offering(a, utrecht, ref="A1", care_type="respijtzorg", tags=["ggz"], contract_regions=["JZ22"],
-                        description="Respijt in het weekend")
-    two = make_offering(b, amsterdam, ref="B1", care_type="logeeropvang", tags=["lvb"], contract_regions=["JZ13"])
+    one = make_offering(
+        a,
+        utrecht,
+        ref="A1",
+        care_type="respijtzorg",
+        tags=["ggz"],
+        contract_regions=["JZ22"],
+        description="Respijt in het weekend",
+    )
+    two = make_offering(
+        b, amsterdam, ref="B1", care_type="logeeropvang", tags=["lvb"], contract_regions=["JZ13"]
+    )
     report(one, free_places=1, intake_status="open")
     return {"one": one.hsds_id, "two": two.hsds_id, "a": a.hsds_id, "b": b.hsds_id}
 
@@ -38,11 +48,18 @@ def test_service_filters(client, world):
     assert _refs(client, "postcode=1012&proximity=300000") == ["A1", "B1"]
 
 
-@pytest.mark.parametrize(("query", "field"), [
-    ("modified_after=gisteren", "modified_after"), ("modified_after=9999-12-31T23:00:00-05:00", "modified_after"),
-    ("proximity=-5&postcode=3511", "proximity"),
-    ("postcode=0000", "postcode"), ("format=xml", "format"), ("full=misschien", "full"),
-    ("search=" + "x" * 101, "search")])
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("modified_after=gisteren", "modified_after"),
+        ("modified_after=9999-12-31T23:00:00-05:00", "modified_after"),
+        ("proximity=-5&postcode=3511", "proximity"),
+        ("postcode=0000", "postcode"),
+        ("format=xml", "format"),
+        ("full=misschien", "full"),
+        ("search=" + "x" * 101, "search"),
+    ],
+)
 def test_bad_parameters_get_a_json_400(client, world, query, field):
     response = client.get(f"/hsds/services?{query}")
     assert response.status_code == 400 and response.get_json()["error"]["field"] == field
@@ -53,12 +70,21 @@ def test_organizations(client, world):
     assert [o["name"] for o in listing["contents"]] == ["Alfa Zorg", "Beta Hulp"]
     assert "services" not in listing["contents"][0]
     full = client.get("/hsds/organizations?full=true&search=alfa").get_json()["contents"]
-    assert len(full) == 1 and full[0]["services"] == [{"id": world["one"], "organization_id": world["a"],
-                                                       "name": "Respijtzorg", "alternate_name": "A1",
-                                                       "description": "Respijt in het weekend", "status": "active"}]
+    assert len(full) == 1 and full[0]["services"] == [
+        {
+            "id": world["one"],
+            "organization_id": world["a"],
+            "name": "Respijtzorg",
+            "alternate_name": "A1",
+            "description": "Respijt in het weekend",
+            "status": "active",
+        }
+    ]
     one = client.get(f"/hsds/organizations/{world['b']}?full_service=true").get_json()
     assert one["organization_identifiers"][0]["identifier"] == "22222222"
-    assert one["services"][0]["service_at_locations"][0]["location"]["addresses"][0]["postal_code"] == "1012AB"
+    assert (
+        one["services"][0]["service_at_locations"][0]["location"]["addresses"][0]["postal_code"] == "1012AB"
+    )
     assert client.get("/hsds/organizations/onbekend").status_code == 404
 
 
@@ -68,7 +94,10 @@ def test_service_at_locations(client, world):
     full = client.get("/hsds/service_at_locations?full=true").get_json()["contents"]
     assert full[0]["service"]["id"] == full[0]["service_id"]
     one = client.get(f"/hsds/service_at_locations/{listing[0]['id']}").get_json()
-    assert one["location"]["id"] == listing[0]["location_id"] and one["service"]["id"] == listing[0]["service_id"]
+    assert (
+        one["location"]["id"] == listing[0]["location_id"]
+        and one["service"]["id"] == listing[0]["service_id"]
+    )
     assert client.get("/hsds/service_at_locations/onbekend").get_json()["error"]["code"] == "not_found"
 
 

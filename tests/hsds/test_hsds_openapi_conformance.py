@@ -14,6 +14,7 @@ document lists only 200, while this API answers 404 for an unknown id and 400 fo
 documented errors). ``test_every_operation_with_real_ids`` makes sure the 200 responses are really validated,
 not only the 404s a fuzzer finds.
 """
+
 import copy
 import json
 import re
@@ -25,7 +26,9 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import content_type_conformance, not_a_server_error, response_schema_conformance
 
 SCHEMA_DIR = Path(__file__).resolve().parents[1] / "data/hsds/schema"
-REMOTE = re.compile(r"^https://raw\.githubusercontent\.com/openreferral/specification/[^/]+/schema/(.+\.json)$")
+REMOTE = re.compile(
+    r"^https://raw\.githubusercontent\.com/openreferral/specification/[^/]+/schema/(.+\.json)$"
+)
 UPSTREAM_FIX = {"/service_at_locations/{id}": "compiled/service_at_location.json"}  # specification PR #574
 CHECKS = [not_a_server_error, content_type_conformance, response_schema_conformance]
 
@@ -55,8 +58,9 @@ def official_document() -> dict:
     for path, schema_file in UPSTREAM_FIX.items():
         content = doc["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]
         assert content["schema"]["$ref"].endswith("compiled/service.json"), "upstream document changed"
-        content["schema"]["$ref"] = "https://raw.githubusercontent.com/openreferral/specification/3.1/schema/" \
-                                    + schema_file
+        content["schema"]["$ref"] = (
+            "https://raw.githubusercontent.com/openreferral/specification/3.1/schema/" + schema_file
+        )
     doc = _inline(doc, SCHEMA_DIR)
     assert "raw.githubusercontent" not in json.dumps(doc)
     doc["servers"] = [{"url": "/hsds"}]
@@ -72,9 +76,22 @@ def hsds_world(app, session, make_provider, make_location, make_offering, report
     from wijzer.models import Offering
 
     a, b = make_provider(kvk="11111111", agb="12345678", phone="030 123 45 67"), make_provider(kvk="22222222")
-    la, lb = make_location(a, postcode="3511AB", street="Oudegracht", house_number="1"), make_location(b, postcode="1012")
-    one = make_offering(a, la, ref="A1", care_type="respijtzorg", tags=["ggz", "ass"], modalities=["weekend"],
-                        funding=["zin"], contract_regions=["JZ22"], category="45", crisis_intake=True)
+    la, lb = (
+        make_location(a, postcode="3511AB", street="Oudegracht", house_number="1"),
+        make_location(b, postcode="1012"),
+    )
+    one = make_offering(
+        a,
+        la,
+        ref="A1",
+        care_type="respijtzorg",
+        tags=["ggz", "ass"],
+        modalities=["weekend"],
+        funding=["zin"],
+        contract_regions=["JZ22"],
+        category="45",
+        crisis_intake=True,
+    )
     report(one, free_places=2, wait_intake=3, wait_treatment=5, waitlist_length=4, intake_status="open")
     make_offering(b, lb, ref="B1", care_type="logeeropvang")
     off = make_offering(b, lb, ref="B2")
@@ -96,17 +113,22 @@ def test_hsds_api_conforms_to_the_official_document(case, hsds_world):
 
 def _ids(client) -> dict[str, str]:
     service = client.get("/hsds/services").get_json()["contents"][0]
-    return {"/services/{id}": service["id"], "/organizations/{id}": service["organization_id"],
-            "/service_at_locations/{id}": service["service_at_locations"][0]["id"],
-            "/taxonomies/{id}": client.get("/hsds/taxonomies").get_json()["contents"][0]["id"],
-            "/taxonomy_terms/{id}": client.get("/hsds/taxonomy_terms").get_json()["contents"][0]["id"]}
+    return {
+        "/services/{id}": service["id"],
+        "/organizations/{id}": service["organization_id"],
+        "/service_at_locations/{id}": service["service_at_locations"][0]["id"],
+        "/taxonomies/{id}": client.get("/hsds/taxonomies").get_json()["contents"][0]["id"],
+        "/taxonomy_terms/{id}": client.get("/hsds/taxonomy_terms").get_json()["contents"][0]["id"],
+    }
 
 
-QUERIES = {"/services": [{}, {"per_page": 1, "page": 2}, {"full": "true"}, {"search": "respijt"}],
-           "/organizations": [{}, {"full": "true"}, {"full": "true", "full_service": "true"}],
-           "/organizations/{id}": [{}, {"full_service": "true"}],
-           "/service_at_locations": [{}, {"full": "true"}, {"postcode": "3511AB", "proximity": "5000"}],
-           "/taxonomy_terms": [{}, {"per_page": 200}]}
+QUERIES = {
+    "/services": [{}, {"per_page": 1, "page": 2}, {"full": "true"}, {"search": "respijt"}],
+    "/organizations": [{}, {"full": "true"}, {"full": "true", "full_service": "true"}],
+    "/organizations/{id}": [{}, {"full_service": "true"}],
+    "/service_at_locations": [{}, {"full": "true"}, {"postcode": "3511AB", "proximity": "5000"}],
+    "/taxonomy_terms": [{}, {"per_page": 200}],
+}
 
 
 def test_every_operation_with_real_ids(hsds_world):
@@ -132,7 +154,8 @@ def test_the_rewritten_schemas_really_check(hsds_world):
     client = hsds_world.test_client()
     service = client.get("/hsds/services").get_json()["contents"][0]
     response_schema = DOCUMENT["paths"]["/services/{id}"]["get"]["responses"]["200"]["content"][
-        "application/json"]["schema"]
+        "application/json"
+    ]["schema"]
     validator = Draft202012Validator(response_schema)
     assert list(validator.iter_errors(service)) == []
     broken = service | {"status": 7, "service_at_locations": [{"location": {"latitude": "noord"}}]}

@@ -1,5 +1,6 @@
 """Issue 11 items 18/19, issue 10 item 7: the HSDS read API shows exactly what the search shows, looks one
 service up by key, and bounds paging."""
+
 from sqlmodel import select
 
 from wijzer.models import Offering
@@ -15,8 +16,9 @@ def _catalogue(make_provider, make_location, make_offering, report):
     return shown, hidden
 
 
-def test_deactivated_offering_is_not_published(client, session, make_provider, make_location, make_offering,
-                                               report):
+def test_deactivated_offering_is_not_published(
+    client, session, make_provider, make_location, make_offering, report
+):
     _shown, hidden = _catalogue(make_provider, make_location, make_offering, report)
     hidden = session.get(Offering, hidden.id)
     hidden.active = False
@@ -39,8 +41,9 @@ def test_deactivated_offering_is_not_published(client, session, make_provider, m
     assert client.get(f"/hsds/services/{hidden_id}").status_code == 200
 
 
-def test_one_service_is_looked_up_by_key(client, session, make_provider, make_location, make_offering, report,
-                                          monkeypatch):
+def test_one_service_is_looked_up_by_key(
+    client, session, make_provider, make_location, make_offering, report, monkeypatch
+):
     shown, _ = _catalogue(make_provider, make_location, make_offering, report)
     import wijzer.services.hsds as core
 
@@ -55,8 +58,16 @@ def test_one_service_is_looked_up_by_key(client, session, make_provider, make_lo
 
 def test_paging_is_bounded(client, session, make_provider, make_location, make_offering, report):
     _catalogue(make_provider, make_location, make_offering, report)
-    for query in ("page=99999999999999999999999", "page=0", "page=-1", "per_page=0", "per_page=100000",
-                  "page=abc", "per_page=1.5", "page=1e9"):
+    for query in (
+        "page=99999999999999999999999",
+        "page=0",
+        "page=-1",
+        "per_page=0",
+        "per_page=100000",
+        "page=abc",
+        "per_page=1.5",
+        "page=1e9",
+    ):
         response = client.get(f"/hsds/services?{query}")
         assert response.status_code == 400, (query, response.status_code)
         error = response.get_json()["error"]
@@ -66,7 +77,9 @@ def test_paging_is_bounded(client, session, make_provider, make_location, make_o
     assert far.status_code == 200 and far.get_json()["empty"] is True and far.get_json()["total_pages"] == 1
 
 
-def test_every_published_service_is_active(client, session, make_provider, make_location, make_offering, report):
+def test_every_published_service_is_active(
+    client, session, make_provider, make_location, make_offering, report
+):
     _catalogue(make_provider, make_location, make_offering, report)
     active = {o.offering_ref for o in session.exec(select(Offering).where(Offering.active)).all()}
     listing = client.get("/hsds/services?per_page=200").get_json()

@@ -1,4 +1,5 @@
 """Issue 16 item 8: /healthz, /readyz and one JSON log line per request without personal data."""
+
 import json
 import logging
 
@@ -25,25 +26,35 @@ def test_readyz_is_503_until_the_migrations_are_current(scratch_database_url):
 
 
 def test_readyz_is_503_when_the_database_is_unreachable():
-    app = create_app({"TESTING": True, "DATABASE_URL": "postgresql+psycopg://nobody:x@127.0.0.1:1/none", "SECRET_KEY": "t"})
+    app = create_app(
+        {"TESTING": True, "DATABASE_URL": "postgresql+psycopg://nobody:x@127.0.0.1:1/none", "SECRET_KEY": "t"}
+    )
     response = app.test_client().get("/readyz")
     assert response.status_code == 503 and "unreachable" in response.get_json()["reason"]
     assert app.test_client().get("/healthz").status_code == 200
 
 
-def test_one_json_line_per_request_without_personal_data(client, caplog, make_provider, make_location,
-                                                          make_offering):
+def test_one_json_line_per_request_without_personal_data(
+    client, caplog, make_provider, make_location, make_offering
+):
     p = make_provider(kvk="12345678")
     off = make_offering(p, make_location(p, postcode="3511AB"))
     caplog.set_level(logging.INFO, logger="wijzer.requests")
-    statuses = [client.get("/?postcode=3511AB&age=9").status_code, client.get(f"/aanbod/{off.id}").status_code,
-                client.get("/portaal/bevestigen/geheim-token-123").status_code,
-                client.get("/bestaat-niet").status_code,
-                client.post("/inloggen", data={"email": "ouder@example.nl", "password": "x"}).status_code]
+    statuses = [
+        client.get("/?postcode=3511AB&age=9").status_code,
+        client.get(f"/aanbod/{off.id}").status_code,
+        client.get("/portaal/bevestigen/geheim-token-123").status_code,
+        client.get("/bestaat-niet").status_code,
+        client.post("/inloggen", data={"email": "ouder@example.nl", "password": "x"}).status_code,
+    ]
     lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "wijzer.requests"]
     assert [(line["method"], line["route"]) for line in lines] == [
-        ("GET", "/"), ("GET", "/aanbod/<int:offering_id>"), ("GET", "/portaal/bevestigen/<token>"),
-        ("GET", None), ("POST", "/inloggen")]
+        ("GET", "/"),
+        ("GET", "/aanbod/<int:offering_id>"),
+        ("GET", "/portaal/bevestigen/<token>"),
+        ("GET", None),
+        ("POST", "/inloggen"),
+    ]
     assert [line["status"] for line in lines] == statuses
     assert all(isinstance(line["duration_ms"], float) and line["duration_ms"] >= 0 for line in lines)
     text = "\n".join(r.getMessage() for r in caplog.records if r.name == "wijzer.requests")

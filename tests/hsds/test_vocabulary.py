@@ -1,4 +1,5 @@
 """Issue 16 item 9: vocabularies are data an admin can extend (a new target group such as eetstoornis)."""
+
 import pytest
 from sqlmodel import func, select
 
@@ -28,27 +29,38 @@ def test_setup_seeds_the_vocabularies(scratch_database_url):
 
     app = create_app({"TESTING": True, "DATABASE_URL": scratch_database_url, "SECRET_KEY": "t"})
     out = app.test_cli_runner().invoke(args=["setup"])
-    assert out.exit_code == 0 and f"vocabulary_term: {sum(len(t) for t in vocabulary.BUILT_IN.values())} nieuw" in out.output
+    assert (
+        out.exit_code == 0
+        and f"vocabulary_term: {sum(len(t) for t in vocabulary.BUILT_IN.values())} nieuw" in out.output
+    )
     again = app.test_cli_runner().invoke(args=["setup"])
     assert "vocabulary_term: 0 nieuw" in again.output
     app.extensions["wijzer_db"]["engine"].dispose()
 
 
 def test_admin_adds_a_target_group_that_validation_search_and_hsds_accept(
-        client, session, login, make_user, make_provider, make_location, make_offering):
+    client, session, login, make_user, make_provider, make_location, make_offering
+):
     assert "eetstoornis" not in domain.TAGS
-    assert validate(OfferingInput, {"offering_ref": "X", "care_type": "respijtzorg", "tags": "eetstoornis"})[1]
+    assert validate(OfferingInput, {"offering_ref": "X", "care_type": "respijtzorg", "tags": "eetstoornis"})[
+        1
+    ]
     assert client.get("/api/v1/search?tags=eetstoornis").status_code == 400
     login(make_user("admin"))
     page = client.get("/beheer/vocabulaires/")
     assert page.status_code == 200 and "Autismespectrumstoornis (ASS)" in page.get_data(as_text=True)
-    added = client.post("/beheer/vocabulaires/", data={"vocabulary": "doelgroep", "code": " Eetstoornis ",
-                                                        "label": "Eetstoornis"}, follow_redirects=True)
+    added = client.post(
+        "/beheer/vocabulaires/",
+        data={"vocabulary": "doelgroep", "code": " Eetstoornis ", "label": "Eetstoornis"},
+        follow_redirects=True,
+    )
     assert added.status_code == 200 and "is toegevoegd aan Doelgroepen" in added.get_data(as_text=True)
     assert domain.TAGS["eetstoornis"] == "Eetstoornis"
     assert session.exec(select(AuditLog).where(AuditLog.action == "vocabulary.add")).one()
     # validation (portal, importers, API) accepts the new term
-    data, errors = validate(OfferingInput, {"offering_ref": "X", "care_type": "respijtzorg", "tags": "eetstoornis"})
+    data, errors = validate(
+        OfferingInput, {"offering_ref": "X", "care_type": "respijtzorg", "tags": "eetstoornis"}
+    )
     assert errors == {} and data.tags == ["eetstoornis"]
     p = make_provider(kvk="12345678")
     make_offering(p, make_location(p, postcode="3511AB"), ref="ES", tags=["eetstoornis"])
@@ -69,14 +81,17 @@ def test_admin_adds_a_target_group_that_validation_search_and_hsds_accept(
     assert term["id"] in {a["taxonomy_term_id"] for a in services["contents"][0]["attributes"]}
 
 
-@pytest.mark.parametrize(("form", "message"), [
-    ({"vocabulary": "doelgroep", "code": "x", "label": "Iets"}, "2 tot 30 kleine letters"),
-    ({"vocabulary": "doelgroep", "code": "eet stoornis", "label": "Iets"}, "2 tot 30 kleine letters"),
-    ({"vocabulary": "doelgroep", "code": "a|b", "label": "Iets"}, "2 tot 30 kleine letters"),
-    ({"vocabulary": "doelgroep", "code": "ggz", "label": "Dubbel"}, "bestaat al"),
-    ({"vocabulary": "doelgroep", "code": "nieuw", "label": ""}, "omschrijving van 2 tot 120"),
-    ({"vocabulary": "onzin", "code": "nieuw", "label": "Nieuw"}, "Onbekende lijst"),
-])
+@pytest.mark.parametrize(
+    ("form", "message"),
+    [
+        ({"vocabulary": "doelgroep", "code": "x", "label": "Iets"}, "2 tot 30 kleine letters"),
+        ({"vocabulary": "doelgroep", "code": "eet stoornis", "label": "Iets"}, "2 tot 30 kleine letters"),
+        ({"vocabulary": "doelgroep", "code": "a|b", "label": "Iets"}, "2 tot 30 kleine letters"),
+        ({"vocabulary": "doelgroep", "code": "ggz", "label": "Dubbel"}, "bestaat al"),
+        ({"vocabulary": "doelgroep", "code": "nieuw", "label": ""}, "omschrijving van 2 tot 120"),
+        ({"vocabulary": "onzin", "code": "nieuw", "label": "Nieuw"}, "Onbekende lijst"),
+    ],
+)
 def test_bad_terms_get_a_dutch_message_and_store_nothing(client, session, login, make_user, form, message):
     login(make_user("admin"))
     response = client.post("/beheer/vocabulaires/", data=form)
@@ -88,8 +103,13 @@ def test_bad_terms_get_a_dutch_message_and_store_nothing(client, session, login,
 def test_only_admins_manage_vocabularies(client, login, make_user):
     assert client.get("/beheer/vocabulaires/").status_code == 302
     login(make_user("referrer"))
-    assert client.post("/beheer/vocabulaires/", data={"vocabulary": "doelgroep", "code": "eetstoornis",
-                                                      "label": "Eetstoornis"}).status_code == 403
+    assert (
+        client.post(
+            "/beheer/vocabulaires/",
+            data={"vocabulary": "doelgroep", "code": "eetstoornis", "label": "Eetstoornis"},
+        ).status_code
+        == 403
+    )
     assert "eetstoornis" not in domain.TAGS
 
 
@@ -106,7 +126,9 @@ def test_cli_add_and_list(runner, session):
 def test_other_processes_pick_up_a_new_term(app, client, session):
     vocabulary.add_term(session, "zorgsoort", "gezinshuis", "Gezinshuis")
     session.commit()
-    assert "gezinshuis" not in domain.CARE_TYPES  # this process has not refreshed yet (another worker added it)
+    assert (
+        "gezinshuis" not in domain.CARE_TYPES
+    )  # this process has not refreshed yet (another worker added it)
     app.config["VOCABULARY_REFRESH_SECONDS"] = 0
     assert client.get("/api/v1/search?care_type=gezinshuis").status_code == 200
     assert domain.CARE_TYPES["gezinshuis"] == "Gezinshuis"
@@ -122,7 +144,9 @@ def test_refresh_is_throttled(app, client, session):
 
 def test_a_full_list_refuses_a_term_that_would_not_fit_an_offering(session):
     """Every selection of codes must fit the packed column (financiering: 40 characters)."""
-    vocabulary.add_term(session, "financiering", "persoonsgebonden_budget_a", "Variant A")  # |zin|pgb|…| = 35 chars
+    vocabulary.add_term(
+        session, "financiering", "persoonsgebonden_budget_a", "Variant A"
+    )  # |zin|pgb|…| = 35 chars
     with pytest.raises(vocabulary.VocabularyError, match="lijst is vol"):
         vocabulary.add_term(session, "financiering", "extra", "Extra")
     session.rollback()

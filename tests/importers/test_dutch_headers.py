@@ -1,5 +1,6 @@
 """Issue 12, "Dutch column headers": Dutch headers are aliases of the documented ones (matched ignoring case,
 spaces, hyphens, underscores and accents), and vocabulary values may be given by their Dutch labels."""
+
 import pytest
 from test_importers import SAMPLES, table_state
 
@@ -16,17 +17,40 @@ from wijzer import domain
 from wijzer.schemas import CapacityInput, OfferingInput, validate
 
 PROVIDER_DUTCH = {
-    "aanbieder": "provider_name", "kvk": "kvk", "agb": "agb", "website": "website", "telefoon": "phone",
-    "e-mail": "email", "locatie": "location_name", "straat": "street", "huisnummer": "house_number",
-    "postcode": "postcode", "plaats": "city", "aanbodcode": "offering_ref", "zorgsoort": "care_type",
-    "doelgroepen": "tags", "minimumleeftijd": "min_age", "maximumleeftijd": "max_age", "vormen": "modalities",
-    "financiering": "funding", "regio's": "regions", "categorie": "category", "omschrijving": "description",
+    "aanbieder": "provider_name",
+    "kvk": "kvk",
+    "agb": "agb",
+    "website": "website",
+    "telefoon": "phone",
+    "e-mail": "email",
+    "locatie": "location_name",
+    "straat": "street",
+    "huisnummer": "house_number",
+    "postcode": "postcode",
+    "plaats": "city",
+    "aanbodcode": "offering_ref",
+    "zorgsoort": "care_type",
+    "doelgroepen": "tags",
+    "minimumleeftijd": "min_age",
+    "maximumleeftijd": "max_age",
+    "vormen": "modalities",
+    "financiering": "funding",
+    "regio's": "regions",
+    "categorie": "category",
+    "omschrijving": "description",
 }
 CAPACITY_DUTCH = {
-    "kvk": "kvk", "aanbodcode": "offering_ref", "vrije plekken": "free_places",
-    "aanmeldingswachttijd": "waiting_weeks_intake", "behandelingswachttijd": "waiting_weeks_treatment",
-    "wachtlijst": "waitlist_length", "intakestatus": "intake_status", "status tot": "status_until",
-    "volgende vrije plek": "next_free_date", "toelichting": "note", "gemeld op": "reported_at",
+    "kvk": "kvk",
+    "aanbodcode": "offering_ref",
+    "vrije plekken": "free_places",
+    "aanmeldingswachttijd": "waiting_weeks_intake",
+    "behandelingswachttijd": "waiting_weeks_treatment",
+    "wachtlijst": "waitlist_length",
+    "intakestatus": "intake_status",
+    "status tot": "status_until",
+    "volgende vrije plek": "next_free_date",
+    "toelichting": "note",
+    "gemeld op": "reported_at",
 }
 
 
@@ -40,7 +64,9 @@ def _read_with_header(sample: str, english: str, header: str, required, columns)
     delimiter = ";" if sample.startswith("aanbieders") else ","
     cols = [header if c == english else c for c in cols]
     data = (delimiter.join(cols) + "\n" + "\n".join(rows) + "\n").encode()
-    return read_table(data, "f.csv", required=required, optional=tuple(c for c in columns if c not in required))
+    return read_table(
+        data, "f.csv", required=required, optional=tuple(c for c in columns if c not in required)
+    )
 
 
 def test_alias_table_is_the_documented_one():
@@ -49,10 +75,15 @@ def test_alias_table_is_the_documented_one():
 
 
 @pytest.mark.parametrize(("dutch", "english"), list(PROVIDER_DUTCH.items()))
-@pytest.mark.parametrize("spelling", [str, str.upper, str.title, lambda s: s.replace(" ", "_").replace("-", " ")])
+@pytest.mark.parametrize(
+    "spelling", [str, str.upper, str.title, lambda s: s.replace(" ", "_").replace("-", " ")]
+)
 def test_each_provider_alias(dutch, english, spelling):
-    english_table = read_table(SAMPLES / "aanbieders_voorbeeld.csv", required=P_REQUIRED,
-                               optional=tuple(c for c in P_COLUMNS if c not in P_REQUIRED))
+    english_table = read_table(
+        SAMPLES / "aanbieders_voorbeeld.csv",
+        required=P_REQUIRED,
+        optional=tuple(c for c in P_COLUMNS if c not in P_REQUIRED),
+    )
     table = _read_with_header("aanbieders_voorbeeld.csv", english, spelling(dutch), P_REQUIRED, P_COLUMNS)
     assert table.columns == english_table.columns and table.rows == english_table.rows
 
@@ -69,8 +100,14 @@ def test_each_capacity_alias(dutch, english, spelling):
 @pytest.mark.parametrize("header", ["Regio’s", "REGIOS", "Catégorie", "e_mail", "E mail", "Post-code"])
 def test_accents_apostrophes_and_separators_are_ignored(header):
     english = {"regios": "regions", "categorie": "category", "email": "email", "postcode": "postcode"}[
-        header.lower().replace("’", "").replace("'", "").replace("é", "e").replace("_", "").replace(" ", "")
-        .replace("-", "")]
+        header.lower()
+        .replace("’", "")
+        .replace("'", "")
+        .replace("é", "e")
+        .replace("_", "")
+        .replace(" ", "")
+        .replace("-", "")
+    ]
     table = _read_with_header("aanbieders_voorbeeld.csv", english, header, P_REQUIRED, P_COLUMNS)
     assert english in table.columns
 
@@ -110,7 +147,9 @@ def test_dutch_sample_files_import_like_the_english_ones(session):
     result = import_providers(session, SAMPLES / "aanbieders_voorbeeld_nl.csv")
     session.commit()
     assert sum(result.created.values()) == 0 and sum(result.updated.values()) == 0
-    assert {k: v for k, v in table_state(session).items() if k in ("provider", "location", "offering")} == english
+    assert {
+        k: v for k, v in table_state(session).items() if k in ("provider", "location", "offering")
+    } == english
     cap = import_capacity(session, SAMPLES / "capaciteit_voorbeeld_nl.csv")
     session.commit()
     assert cap.created["report"] == len(_sample("capaciteit_voorbeeld_nl.csv")[1])
@@ -128,8 +167,10 @@ def test_care_type_by_label(code, label):
         assert errors == {} and obj.care_type == code
 
 
-@pytest.mark.parametrize(("field", "vocabulary"), [("tags", domain.TAGS), ("modalities", domain.MODALITIES),
-                                                   ("funding", domain.FUNDING)])
+@pytest.mark.parametrize(
+    ("field", "vocabulary"),
+    [("tags", domain.TAGS), ("modalities", domain.MODALITIES), ("funding", domain.FUNDING)],
+)
 def test_list_values_by_label(field, vocabulary):
     for code, label in vocabulary.items():
         short = label.split(" (")[0]
@@ -153,21 +194,28 @@ def test_unknown_label_still_refused_with_the_choices():
     assert "Onbekende intakestatus" in errors["intake_status"]
 
 
-def test_portal_upload_with_dutch_headers_names_columns_as_the_file(client, login, make_provider, make_location,
-                                                                     make_offering, make_user):
+def test_portal_upload_with_dutch_headers_names_columns_as_the_file(
+    client, login, make_provider, make_location, make_offering, make_user
+):
     import io
 
     provider = make_provider(kvk="11111111")
     make_offering(provider, make_location(provider), ref="A-1")
     login(make_user("provider", provider=provider))
     body = "KvK;Aanbodcode;Vrije plekken;Intakestatus\n11111111;A-1;-3;Alleen crisis\n"
-    resp = client.post("/portaal/upload", data={"file": (io.BytesIO(body.encode()), "c.csv"), "dry_run": "1"},
-                       content_type="multipart/form-data")
+    resp = client.post(
+        "/portaal/upload",
+        data={"file": (io.BytesIO(body.encode()), "c.csv"), "dry_run": "1"},
+        content_type="multipart/form-data",
+    )
     page = resp.get_data(as_text=True)
     assert resp.status_code == 400 and "Vrije plekken" in page and "tussen 0 en" in page
     ok = "KvK;Aanbodcode;Vrije plekken;Intakestatus\n11111111;A-1;3;Alleen crisis\n"
-    resp = client.post("/portaal/upload", data={"file": (io.BytesIO(ok.encode()), "c.csv"), "dry_run": "1"},
-                       content_type="multipart/form-data")
+    resp = client.post(
+        "/portaal/upload",
+        data={"file": (io.BytesIO(ok.encode()), "c.csv"), "dry_run": "1"},
+        content_type="multipart/form-data",
+    )
     assert resp.status_code == 200 and "Controle geslaagd" in resp.get_data(as_text=True)
 
 
@@ -175,6 +223,8 @@ def test_cli_with_dutch_headers_names_columns_as_the_file(runner, session, tmp_p
     import_providers(session, SAMPLES / "aanbieders_voorbeeld.csv")
     session.commit()
     path = tmp_path / "c.csv"
-    path.write_text("KvK;Aanbodcode;Intakestatus;Status tot\n41234567;RZ-THUIS;Open;2099-01-01\n", encoding="utf-8")
+    path.write_text(
+        "KvK;Aanbodcode;Intakestatus;Status tot\n41234567;RZ-THUIS;Open;2099-01-01\n", encoding="utf-8"
+    )
     result = runner.invoke(args=["import", "capacity", str(path), "--dry-run"])
     assert result.exit_code != 0 and "kolom Status tot" in result.output

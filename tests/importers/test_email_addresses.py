@@ -3,6 +3,7 @@ accepted: provider contact (portal form, provider file), invitations, accounts.
 
 The provider address ends up in a ``mailto:`` link on the detail page; ``?bcc=`` or ``body=`` in it
 would add recipients or text to the referrer's mail."""
+
 import pytest
 from test_importers import GOOD_ROW, HEADER, csv_bytes  # noqa: F401
 
@@ -34,9 +35,14 @@ def test_provider_email_rule_refuses_non_addresses(address):
     assert obj is None and errors == {"email": "Vul een geldig e-mailadres in."}
 
 
-@pytest.mark.parametrize(("given", "stored"), [("Info@Aanbieder.NL", "info@aanbieder.nl"),
-                                               (" aanmelden+jeugd@zorg-aanbieder.nl ", "aanmelden+jeugd@zorg-aanbieder.nl"),
-                                               ("post@gemeente.frl", "post@gemeente.frl")])
+@pytest.mark.parametrize(
+    ("given", "stored"),
+    [
+        ("Info@Aanbieder.NL", "info@aanbieder.nl"),
+        (" aanmelden+jeugd@zorg-aanbieder.nl ", "aanmelden+jeugd@zorg-aanbieder.nl"),
+        ("post@gemeente.frl", "post@gemeente.frl"),
+    ],
+)
 def test_provider_email_rule_accepts_and_normalises_addresses(given, stored):
     obj, errors = validate(ProviderInput, {"name": "A", "kvk": "12345678", "email": given})
     assert errors == {} and obj.email == stored
@@ -50,7 +56,9 @@ def test_provider_file_with_mailto_tricks_is_refused(session):
     assert [(e.row, e.column) for e in exc.value.errors] == [(2, "email")]
 
 
-@pytest.mark.parametrize("address", ["collega@aanbieder.nl?bcc=x%40y.nl", "collega@aanbieder.nl?body=x", "collega"])
+@pytest.mark.parametrize(
+    "address", ["collega@aanbieder.nl?bcc=x%40y.nl", "collega@aanbieder.nl?body=x", "collega"]
+)
 def test_invitations_and_accounts_refuse_non_addresses(session, address):
     with pytest.raises(RuleError):
         accounts.create_invitation(session, email=address, role="referrer")

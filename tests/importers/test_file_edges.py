@@ -1,4 +1,5 @@
 """File-level edge cases for capacity files and the CLI, and an XLSX round trip of the sample file."""
+
 import csv
 import io
 from pathlib import Path
@@ -18,9 +19,15 @@ BAD_CAPACITY_FILES = {
     "missing column": (b"kvk,free_places\n41234567,1\n", "verplichte kolom ontbreekt"),
     "empty file": (b"", "leeg"),
     "header only": (CAP_HEADER.encode() + b"\n", "alleen een kopregel"),
-    "latin-1": ((CAP_HEADER + "\n41234567,RZ-THUIS,1,,,,open,,,Caf\u00e9 gesloten,\n").encode("latin-1"), "niet in UTF-8"),
+    "latin-1": (
+        (CAP_HEADER + "\n41234567,RZ-THUIS,1,,,,open,,,Caf\u00e9 gesloten,\n").encode("latin-1"),
+        "niet in UTF-8",
+    ),
     "utf-16": ((CAP_HEADER + "\n" + GOOD_CAP + "\n").encode("utf-16"), "UTF-16"),
-    "unknown kvk": ((CAP_HEADER + "\n" + GOOD_CAP + "\n99999999,RZ-THUIS,1,,,,open,,,,\n").encode(), "geen aanbod"),
+    "unknown kvk": (
+        (CAP_HEADER + "\n" + GOOD_CAP + "\n99999999,RZ-THUIS,1,,,,open,,,,\n").encode(),
+        "geen aanbod",
+    ),
 }
 
 
@@ -60,7 +67,9 @@ def test_xlsx_round_trip_equals_csv_import(session):
     assert again == via_csv
     cap = import_capacity(session, _to_xlsx(SAMPLES / "capaciteit_voorbeeld.csv"), "capaciteit.xlsx")
     session.commit()
-    rows = len((SAMPLES / "capaciteit_voorbeeld.csv").read_text(encoding="utf-8-sig").strip().splitlines()) - 1
+    rows = (
+        len((SAMPLES / "capaciteit_voorbeeld.csv").read_text(encoding="utf-8-sig").strip().splitlines()) - 1
+    )
     assert cap.rows == rows and cap.created.get("report") == rows
 
 

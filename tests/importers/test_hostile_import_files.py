@@ -3,6 +3,7 @@ file-level answer from the reader, without padding, parsing a bomb, or quadratic
 
 The same files go through gunicorn in tests/concurrency/test_hostile_uploads_under_gunicorn.py.
 """
+
 import io
 import zipfile
 
@@ -69,8 +70,10 @@ def test_openpyxl_uses_defusedxml_and_entity_bombs_are_refused():
     import openpyxl.xml
 
     assert openpyxl.xml.DEFUSEDXML
-    laughs = ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>'
-              '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>&lol2;</t></si></sst>')
+    laughs = (
+        '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>'
+        '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>&lol2;</t></si></sst>'
+    )
     name, data = h.shared_strings_bomb(megabytes=1)
     src = zipfile.ZipFile(io.BytesIO(data))
     buf = io.BytesIO()
@@ -90,7 +93,9 @@ def test_sheet_breaking_after_load_is_a_dutch_file_error():
 def test_portal_upload_of_broken_sheet_is_400(client, login, two):  # noqa: F811
     login(two["staff_a"])
     name, data = h.broken_row()
-    resp = client.post("/portaal/upload", data={"file": (io.BytesIO(data), name)}, content_type="multipart/form-data")
+    resp = client.post(
+        "/portaal/upload", data={"file": (io.BytesIO(data), name)}, content_type="multipart/form-data"
+    )
     assert resp.status_code == 400 and "Excel-bestand is beschadigd" in resp.get_data(as_text=True)
 
 
@@ -104,7 +109,10 @@ def test_forty_thousand_columns_refused_by_count():
 def test_header_check_still_finds_duplicates_and_unknown_columns():
     columns = ["kvk", "offering_ref", "intake_status", "kvk", "note", "note", "raar"]
     errors = _check_columns(columns, CAP_REQUIRED, OPTIONAL)
-    assert [e.message for e in errors] == ["onbekende kolom (controleer de spelling)", "kolom staat er meer dan eens in"]
+    assert [e.message for e in errors] == [
+        "onbekende kolom (controleer de spelling)",
+        "kolom staat er meer dan eens in",
+    ]
     assert errors[1].column == "kvk, note"
 
 
@@ -147,8 +155,11 @@ def test_portal_upload_uses_configured_limits(app, client, login, two):  # noqa:
     app.config.update(MAX_IMPORT_ROWS=2)
     login(two["staff_a"])
     body = CAP_HEADER + "\n" + "11111111,A-1,2,1,3,0,open,,,,\n" * 3
-    resp = client.post("/portaal/upload", data={"file": (io.BytesIO(body.encode()), "c.csv")},
-                       content_type="multipart/form-data")
+    resp = client.post(
+        "/portaal/upload",
+        data={"file": (io.BytesIO(body.encode()), "c.csv")},
+        content_type="multipart/form-data",
+    )
     assert resp.status_code == 400 and "te veel rijen" in resp.get_data(as_text=True)
 
 
@@ -194,10 +205,14 @@ def test_api_capacity_limits(app, client, login, two):  # noqa: F811
     resp = client.post("/api/v1/capacity", json={"records": [record] * 3}, headers=auth)
     assert resp.status_code == 413 and "records" in resp.get_json()["error"]["message"]
     app.config.update(MAX_IMPORT_ROWS=100_000, MAX_IMPORT_CELL_CHARS=50)
-    resp = client.post("/api/v1/capacity", json={"records": [record | {"offering_ref": "x" * 51}]}, headers=auth)
+    resp = client.post(
+        "/api/v1/capacity", json={"records": [record | {"offering_ref": "x" * 51}]}, headers=auth
+    )
     assert resp.status_code == 422 and "te lang" in resp.get_data(as_text=True)
     app.config.update(MAX_IMPORT_CELL_CHARS=10_000, MAX_IMPORT_COLUMNS=5)
-    resp = client.post("/api/v1/capacity", json={"records": [record | {f"x{i}": 1 for i in range(5)}]}, headers=auth)
+    resp = client.post(
+        "/api/v1/capacity", json={"records": [record | {f"x{i}": 1 for i in range(5)}]}, headers=auth
+    )
     assert resp.status_code == 422 and "te veel velden" in resp.get_data(as_text=True)
     app.config.update(MAX_IMPORT_COLUMNS=50, MAX_API_BODY_BYTES=1000)
     resp = client.post("/api/v1/capacity", json={"records": [record | {"note": "x" * 400}] * 5}, headers=auth)
@@ -209,14 +224,23 @@ def test_admin_provider_upload_uses_configured_limits(app, client, login, make_u
     app.config.update(MAX_IMPORT_COLUMNS=5)
     login(make_user("admin"))
     name, data = h.many_columns_csv(6)
-    resp = client.post("/portaal/beheer/importeren", data={"file": (io.BytesIO(data), name)},
-                       content_type="multipart/form-data")
+    resp = client.post(
+        "/portaal/beheer/importeren",
+        data={"file": (io.BytesIO(data), name)},
+        content_type="multipart/form-data",
+    )
     assert resp.status_code == 400 and "te veel kolommen" in resp.get_data(as_text=True)
     app.config.update(MAX_IMPORT_COLUMNS=50)
     from importers.providers import COLUMNS as P_COLUMNS
 
-    data = h.xlsx([P_COLUMNS, ["A"] * len(P_COLUMNS)], dimension="A1:Z3",
-                  tail='<row r="3"><c r="A3" t="inlineStr"><is><t>oeps</is></c>')
-    resp = client.post("/portaal/beheer/importeren", data={"file": (io.BytesIO(data), "kapot.xlsx")},
-                       content_type="multipart/form-data")
+    data = h.xlsx(
+        [P_COLUMNS, ["A"] * len(P_COLUMNS)],
+        dimension="A1:Z3",
+        tail='<row r="3"><c r="A3" t="inlineStr"><is><t>oeps</is></c>',
+    )
+    resp = client.post(
+        "/portaal/beheer/importeren",
+        data={"file": (io.BytesIO(data), "kapot.xlsx")},
+        content_type="multipart/form-data",
+    )
     assert resp.status_code == 400 and "Excel-bestand is beschadigd" in resp.get_data(as_text=True)

@@ -37,7 +37,11 @@ def test_every_exported_service_validates_against_hsds_31(catalogue, tmp_path):
     cap = with_capacity[0]["capacities"][0]
     assert cap["unit"]["name"] == "plaatsen" and cap["available"] == 2 and with_capacity[0]["assured_date"]
     assert {r["name"] for r in json.loads((tmp_path / "csv/datapackage.json").read_text())["resources"]} >= {
-        "services", "organizations", "locations", "service_capacity"}
+        "services",
+        "organizations",
+        "locations",
+        "service_capacity",
+    }
     assert (tmp_path / "csv/services.csv").read_text().count("\n") == 6
 
 

@@ -1,5 +1,6 @@
 """Occupancy in HSDS: service_capacity ``maximum`` = total places, ``available`` = free places; the HSDS
 import reads ``maximum`` back as total places."""
+
 import json
 from pathlib import Path
 
@@ -11,7 +12,9 @@ from importers.providers import import_providers
 from wijzer.models import Offering
 
 ROOT = Path(__file__).resolve().parents[2]
-VALIDATOR = Draft202012Validator(json.loads((ROOT / "tests/data/hsds/schema/compiled/service.json").read_text()))
+VALIDATOR = Draft202012Validator(
+    json.loads((ROOT / "tests/data/hsds/schema/compiled/service.json").read_text())
+)
 
 
 def test_total_places_as_service_capacity_maximum(session, report, tmp_path):
@@ -30,7 +33,10 @@ def test_total_places_as_service_capacity_maximum(session, report, tmp_path):
     header = (tmp_path / "csv/service_capacity.csv").read_text().splitlines()[0]
     assert header == "id,service_id,unit_id,available,maximum,description,updated"
     back = {s["alternate_name"]: service_to_rows(s)[1] for s in services if s.get("capacities")}
-    assert back[with_total.offering_ref]["total_places"] == 9 and back[with_total.offering_ref]["free_places"] == 2
+    assert (
+        back[with_total.offering_ref]["total_places"] == 9
+        and back[with_total.offering_ref]["free_places"] == 2
+    )
     assert back[without.offering_ref]["total_places"] is None
 
 

@@ -15,8 +15,10 @@ from wijzer.timeutil import utcnow
 
 SAMPLES = Path(__file__).resolve().parents[2] / "importers" / "samples"
 HEADER = ",".join(COLUMNS)
-GOOD_ROW = ("Stichting Test,12345678,,https://www.test.nl,030-1234567,info@test.nl,Huis Utrecht,Laan,1,3511AB,"
-            "Utrecht,REF-1,logeeropvang,vg|ass,6,18,weekend,zin,JZ22,44,Logeren")
+GOOD_ROW = (
+    "Stichting Test,12345678,,https://www.test.nl,030-1234567,info@test.nl,Huis Utrecht,Laan,1,3511AB,"
+    "Utrecht,REF-1,logeeropvang,vg|ass,6,18,weekend,zin,JZ22,44,Logeren"
+)
 
 
 def csv_bytes(*rows, header=HEADER) -> bytes:
@@ -47,16 +49,25 @@ def test_sample_provider_file_imports_and_reimport_is_idempotent(session, import
     assert again.created == {"provider": 0, "location": 0, "offering": 0}
     assert again.updated == {"provider": 0, "location": 0, "offering": 0}
     after = table_state(session)
-    assert {k: v for k, v in after.items() if k != "audit_log"} == {k: v for k, v in before.items() if k != "audit_log"}
+    assert {k: v for k, v in after.items() if k != "audit_log"} == {
+        k: v for k, v in before.items() if k != "audit_log"
+    }
     off = session.exec(select(Offering).where(Offering.offering_ref == "LO-WEEKEND")).one()
-    assert off.tag_list == ["vg", "ass", "emb"] and off.contract_region_list == ["JZ22", "JZ21"] and off.region_code == "JZ22"
+    assert (
+        off.tag_list == ["vg", "ass", "emb"]
+        and off.contract_region_list == ["JZ22", "JZ21"]
+        and off.region_code == "JZ22"
+    )
     assert off.last_confirmed_at is None and off.freshness == "unknown"  # descriptions confirm nothing
     assert session.exec(select(func.count()).select_from(CapacityReport)).one() == 0
 
 
 def test_reimport_updates_in_place(session, imported):
-    data = (SAMPLES / "aanbieders_voorbeeld.csv").read_text(encoding="utf-8").replace(
-        "Respijtzorg bij u thuis", "Respijtzorg aan huis")
+    data = (
+        (SAMPLES / "aanbieders_voorbeeld.csv")
+        .read_text(encoding="utf-8")
+        .replace("Respijtzorg bij u thuis", "Respijtzorg aan huis")
+    )
     result = import_providers(session, data.encode(), "lijst.csv")
     session.commit()
     assert result.updated["offering"] == 1 and result.created["offering"] == 0
@@ -68,19 +79,37 @@ def test_capacity_sample_confirms_like_portal(session, imported):
     session.commit()
     assert result.created == {"report": 5}
     off = session.exec(select(Offering).where(Offering.offering_ref == "LO-WEEKEND")).one()
-    assert (off.cur_free_places, off.cur_wait_intake, off.cur_intake_status, off.freshness) == (2, 1, "open", "fresh")
+    assert (off.cur_free_places, off.cur_wait_intake, off.cur_intake_status, off.freshness) == (
+        2,
+        1,
+        "open",
+        "fresh",
+    )
     report = session.exec(select(CapacityReport).where(CapacityReport.offering_id == off.id)).one()
-    assert report.kind == "update" and report.source == "import" and off.last_confirmed_at == report.reported_at
+    assert (
+        report.kind == "update" and report.source == "import" and off.last_confirmed_at == report.reported_at
+    )
 
 
 def test_backdated_capacity_rows_keep_newest_state(session, imported):
     now = utcnow()
-    rows = [f"41234567,LO-WEEKEND,{n},,,,open,,,,{(now - timedelta(days=d)).isoformat()}" for n, d in ((5, 3), (1, 1), (9, 2))]
-    import_capacity(session, ("kvk,offering_ref,free_places,waiting_weeks_intake,waiting_weeks_treatment,waitlist_length,"
-                              "intake_status,status_until,next_free_date,note,reported_at\n" + "\n".join(rows)).encode(), "c.csv")
+    rows = [
+        f"41234567,LO-WEEKEND,{n},,,,open,,,,{(now - timedelta(days=d)).isoformat()}"
+        for n, d in ((5, 3), (1, 1), (9, 2))
+    ]
+    import_capacity(
+        session,
+        (
+            "kvk,offering_ref,free_places,waiting_weeks_intake,waiting_weeks_treatment,waitlist_length,"
+            "intake_status,status_until,next_free_date,note,reported_at\n" + "\n".join(rows)
+        ).encode(),
+        "c.csv",
+    )
     session.commit()
     off = session.exec(select(Offering).where(Offering.offering_ref == "LO-WEEKEND")).one()
-    assert off.cur_free_places == 1 and session.exec(select(func.count()).select_from(CapacityReport)).one() == 3
+    assert (
+        off.cur_free_places == 1 and session.exec(select(func.count()).select_from(CapacityReport)).one() == 3
+    )
 
 
 def test_semicolon_csv_and_xlsx(session):
@@ -109,10 +138,15 @@ def test_dry_run_writes_nothing(session):
 
 
 BAD_FILES = {
-    "wrong encoding": (("\n".join([HEADER, GOOD_ROW.replace("Stichting Test", "Stichting Tést")])).encode("cp1252"),
-                       "niet in UTF-8"),
+    "wrong encoding": (
+        ("\n".join([HEADER, GOOD_ROW.replace("Stichting Test", "Stichting Tést")])).encode("cp1252"),
+        "niet in UTF-8",
+    ),
     "utf-16": ("\ufeff".encode("utf-16-le") + HEADER.encode("utf-16-le"), "UTF-16"),
-    "missing columns": (csv_bytes("Stichting Test,12345678", header="provider_name,kvk"), "verplichte kolom ontbreekt"),
+    "missing columns": (
+        csv_bytes("Stichting Test,12345678", header="provider_name,kvk"),
+        "verplichte kolom ontbreekt",
+    ),
     "unknown column": (csv_bytes(GOOD_ROW + ",x", header=HEADER + ",extra"), "onbekende kolom"),
     "unknown care type": (csv_bytes(GOOD_ROW.replace("logeeropvang", "kinderopvang")), "Onbekende zorgsoort"),
     "unknown postcode": (csv_bytes(GOOD_ROW.replace("3511AB", "1000AA")), "niet bekend"),
@@ -146,8 +180,12 @@ BAD_CAPACITY = {
     "unknown offering": ("41234567,BESTAAT-NIET,1,,,,open,,,,", "offering_ref", "geen aanbod"),
     "unknown status": ("41234567,LO-WEEKEND,1,,,,dicht,,,,", "intake_status", "Onbekende intakestatus"),
     "bad date": ("41234567,LO-WEEKEND,1,,,,opnamestop,31-12-2099,,,", "status_until", "geldige datum"),
-    "duplicate rows": ("41234567,LO-WEEKEND,1,,,,open,,,,2026-01-05T10:00:00+01:00\n"
-                       "41234567,LO-WEEKEND,2,,,,open,,,,2026-01-05T10:00:00+01:00", "offering_ref", "dubbele melding"),
+    "duplicate rows": (
+        "41234567,LO-WEEKEND,1,,,,open,,,,2026-01-05T10:00:00+01:00\n"
+        "41234567,LO-WEEKEND,2,,,,open,,,,2026-01-05T10:00:00+01:00",
+        "offering_ref",
+        "dubbele melding",
+    ),
 }
 
 
@@ -159,7 +197,9 @@ def test_bad_capacity_files_change_nothing(session, imported, name):
     with pytest.raises(ImportRejected) as exc:
         import_capacity(session, (CAP_HEADER + "\n" + good + "\n" + rows + "\n").encode(), "c.csv")
     session.rollback()
-    assert any(e.column == column and message in e.message for e in exc.value.errors), [str(e) for e in exc.value.errors]
+    assert any(e.column == column and message in e.message for e in exc.value.errors), [
+        str(e) for e in exc.value.errors
+    ]
     assert all(e.row >= 3 for e in exc.value.errors)  # the good row 2 is not blamed
     assert table_state(session) == before
 
@@ -190,7 +230,11 @@ def test_cli_import_exit_codes_and_messages(runner, session, tmp_path):
     bad = tmp_path / "fout.csv"
     bad.write_bytes(csv_bytes(GOOD_ROW.replace("3511AB", "1000")))
     result = runner.invoke(args=["import", "providers", str(bad)])
-    assert result.exit_code == 1 and "rij 2, kolom postcode" in result.output and "niets opgeslagen" in result.output
+    assert (
+        result.exit_code == 1
+        and "rij 2, kolom postcode" in result.output
+        and "niets opgeslagen" in result.output
+    )
     dry = runner.invoke(args=["import", "providers", str(good), "--dry-run"])
     assert dry.exit_code == 0 and "Controle geslaagd" in dry.output
     assert session.exec(select(func.count()).select_from(Provider)).one() == 0

@@ -13,8 +13,15 @@ def two(make_provider, make_location, make_offering, make_user):
     a, b = make_provider(kvk="11111111"), make_provider(kvk="22222222")
     oa = make_offering(a, make_location(a), ref="A-1")
     ob = make_offering(b, make_location(b), ref="B-1")
-    return {"a": a, "b": b, "oa": oa, "ob": ob, "staff_a": make_user("provider", provider=a),
-            "admin": make_user("admin"), "referrer": make_user("referrer")}
+    return {
+        "a": a,
+        "b": b,
+        "oa": oa,
+        "ob": ob,
+        "staff_a": make_user("provider", provider=a),
+        "admin": make_user("admin"),
+        "referrer": make_user("referrer"),
+    }
 
 
 def _upload(client, text_data: str, dry_run=False, name="cap.csv"):
@@ -62,25 +69,61 @@ def _token(client, login, user):
 def test_api_capacity_all_or_nothing(client, session, login, two):
     token = _token(client, login, two["staff_a"])
     auth = {"Authorization": f"Bearer {token}"}
-    ok = client.post("/api/v1/capacity", json={"records": [
-        {"kvk": "11111111", "offering_ref": "A-1", "free_places": 3, "waiting_weeks_intake": 1, "intake_status": "open"}]},
-        headers=auth)
+    ok = client.post(
+        "/api/v1/capacity",
+        json={
+            "records": [
+                {
+                    "kvk": "11111111",
+                    "offering_ref": "A-1",
+                    "free_places": 3,
+                    "waiting_weeks_intake": 1,
+                    "intake_status": "open",
+                }
+            ]
+        },
+        headers=auth,
+    )
     assert ok.status_code == 200 and ok.get_json() == {"written": 1, "dry_run": False}
     report = session.exec(select(CapacityReport)).one()
     assert report.source == "api" and report.user_id == two["staff_a"].id
-    bad = client.post("/api/v1/capacity", json={"records": [
-        {"kvk": "11111111", "offering_ref": "A-1", "free_places": 1, "intake_status": "open"},
-        {"kvk": "11111111", "offering_ref": "A-1", "free_places": -5, "intake_status": "nee",
-         "reported_at": "2020-01-01T00:00:00Z"}]}, headers=auth)
+    bad = client.post(
+        "/api/v1/capacity",
+        json={
+            "records": [
+                {"kvk": "11111111", "offering_ref": "A-1", "free_places": 1, "intake_status": "open"},
+                {
+                    "kvk": "11111111",
+                    "offering_ref": "A-1",
+                    "free_places": -5,
+                    "intake_status": "nee",
+                    "reported_at": "2020-01-01T00:00:00Z",
+                },
+            ]
+        },
+        headers=auth,
+    )
     body = bad.get_json()
     assert bad.status_code == 422 and body["error"]["code"] == "invalid_records"
     assert {(e["index"], e["field"]) for e in body["errors"]} >= {(1, "free_places"), (1, "intake_status")}
     assert session.exec(select(func.count()).select_from(CapacityReport)).one() == 1
-    other = client.post("/api/v1/capacity", json={"records": [
-        {"kvk": "22222222", "offering_ref": "B-1", "free_places": 1, "intake_status": "open"}]}, headers=auth)
+    other = client.post(
+        "/api/v1/capacity",
+        json={
+            "records": [{"kvk": "22222222", "offering_ref": "B-1", "free_places": 1, "intake_status": "open"}]
+        },
+        headers=auth,
+    )
     assert other.status_code == 403
-    dry = client.post("/api/v1/capacity?dry_run=true", json={"records": [
-        {"kvk": "11111111", "offering_ref": "A-1", "free_places": 0, "intake_status": "wachtlijst"}]}, headers=auth)
+    dry = client.post(
+        "/api/v1/capacity?dry_run=true",
+        json={
+            "records": [
+                {"kvk": "11111111", "offering_ref": "A-1", "free_places": 0, "intake_status": "wachtlijst"}
+            ]
+        },
+        headers=auth,
+    )
     assert dry.get_json() == {"written": 0, "dry_run": True}
     assert session.exec(select(func.count()).select_from(CapacityReport)).one() == 1
 
@@ -94,12 +137,25 @@ def test_api_capacity_bad_bodies(client, login, two, payload):
 
 def test_api_capacity_auth(client, login, two):
     assert client.post("/api/v1/capacity", json={"records": []}).status_code == 401
-    assert client.post("/api/v1/capacity", json={"records": []}, headers={"Authorization": "Bearer wz_x"}).status_code == 401
+    assert (
+        client.post(
+            "/api/v1/capacity", json={"records": []}, headers={"Authorization": "Bearer wz_x"}
+        ).status_code
+        == 401
+    )
     token = _token(client, login, two["referrer"])
-    assert client.post("/api/v1/capacity", json={"records": [{}]},
-                       headers={"Authorization": f"Bearer {token}"}).status_code == 403
+    assert (
+        client.post(
+            "/api/v1/capacity", json={"records": [{}]}, headers={"Authorization": f"Bearer {token}"}
+        ).status_code
+        == 403
+    )
     admin = _token(client, login, two["admin"])
-    ok = client.post("/api/v1/capacity", json={"records": [
-        {"kvk": "22222222", "offering_ref": "B-1", "free_places": 1, "intake_status": "open"}]},
-        headers={"Authorization": f"Bearer {admin}"})
+    ok = client.post(
+        "/api/v1/capacity",
+        json={
+            "records": [{"kvk": "22222222", "offering_ref": "B-1", "free_places": 1, "intake_status": "open"}]
+        },
+        headers={"Authorization": f"Bearer {admin}"},
+    )
     assert ok.status_code == 200

@@ -1,5 +1,6 @@
 """Plaatsingsverzoek mails through a real SMTP server on loopback (aiosmtpd): who gets what, as a text and
 HTML pair with links from BASE_URL, sent after the commit; a failing server never loses the transition."""
+
 from __future__ import annotations
 
 import pytest
@@ -27,12 +28,21 @@ def by_recipient(inbox):
 
 
 def body_of(message) -> str:
-    return message.get_body(("plain",)).get_content() if hasattr(message, "get_body") else \
-        next(p for p in message.walk() if p.get_content_type() == "text/plain").get_payload(decode=True).decode()
+    return (
+        message.get_body(("plain",)).get_content()
+        if hasattr(message, "get_body")
+        else next(p for p in message.walk() if p.get_content_type() == "text/plain")
+        .get_payload(decode=True)
+        .decode()
+    )
 
 
 def html_of(message) -> str:
-    return next(p for p in message.walk() if p.get_content_type() == "text/html").get_payload(decode=True).decode()
+    return (
+        next(p for p in message.walk() if p.get_content_type() == "text/html")
+        .get_payload(decode=True)
+        .decode()
+    )
 
 
 def deliver(app, session):
@@ -56,15 +66,23 @@ def test_the_whole_flow_by_mail(app, session, pworld, send, smtp):
     assert f'href="https://wijzer.example.nl/portaal/verzoeken/{a.id}"' in html_of(first)
     smtp.messages.clear()
     with app.app_context():
-        placement.answer_item(session, a.id, a.provider_id, answer("accept", hold_until=hold_date()),
-                              user=pworld["staff"][0], config=app.config)
+        placement.answer_item(
+            session,
+            a.id,
+            a.provider_id,
+            answer("accept", hold_until=hold_date()),
+            user=pworld["staff"][0],
+            config=app.config,
+        )
         session.commit()
         placement.confirm_item(session, req.id, a.id, pworld["referrers"][0].id, config=app.config)
         session.commit()
     assert deliver(app, session) == (4, [])
     got = by_recipient(smtp)
     to_referrer = got["poh1@huisarts.nl"]
-    assert [m["Subject"] for m in to_referrer] == ["Plek vastgehouden door Logeerhuis A (uw kenmerk DOS-2026/17)"]
+    assert [m["Subject"] for m in to_referrer] == [
+        "Plek vastgehouden door Logeerhuis A (uw kenmerk DOS-2026/17)"
+    ]
     assert f"https://wijzer.example.nl/verzoeken/{req.id}" in body_of(to_referrer[0])
     assert [m["Subject"] for m in got[pworld["staff"][0].email]] == ["Plaatsing bevestigd (L-31)"]
     for staff in pworld["staff"][1:]:
@@ -83,7 +101,9 @@ def test_smtp_down_keeps_the_answer_and_the_mail_is_retried(app, session, pworld
     port = app.config["MAIL_PORT"]
     app.config["MAIL_PORT"] = free_port()  # nothing listens here
     with app.app_context():
-        placement.answer_item(session, a.id, a.provider_id, answer("decline", reason="geen_plek"), config=app.config)
+        placement.answer_item(
+            session, a.id, a.provider_id, answer("decline", reason="geen_plek"), config=app.config
+        )
         session.commit()
     sent, problems = deliver(app, session)
     assert sent == 0 and len(problems) == 2  # the new-request mail and the answer

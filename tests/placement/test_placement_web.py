@@ -1,5 +1,6 @@
 """The plaatsingsverzoek pages: a referrer sends, providers answer, the referrer confirms; bad input gets a
 Dutch message and keeps what was typed; nobody sees another's request."""
+
 from __future__ import annotations
 
 import re
@@ -18,10 +19,18 @@ PASSWORD = "Correct-Paard-Nietje-42"
 
 def form_data(offering_ids, **over):
     today = local_today(utcnow())
-    data = {"offering_ids": [str(i) for i in offering_ids], "care_type": "logeeropvang", "modality": "weekend",
-            "age": "9", "tags": ["vg"], "gemeente_code": "GM0344",
-            "start_from": (today + timedelta(days=7)).isoformat(), "start_to": (today + timedelta(days=21)).isoformat(),
-            "note": "Weekendopvang, om de week.", "reference": "WT-88"}
+    data = {
+        "offering_ids": [str(i) for i in offering_ids],
+        "care_type": "logeeropvang",
+        "modality": "weekend",
+        "age": "9",
+        "tags": ["vg"],
+        "gemeente_code": "GM0344",
+        "start_from": (today + timedelta(days=7)).isoformat(),
+        "start_to": (today + timedelta(days=21)).isoformat(),
+        "note": "Weekendopvang, om de week.",
+        "reference": "WT-88",
+    }
     data.update(over)
     return data
 
@@ -53,12 +62,15 @@ def test_whole_flow_in_the_browser_pages(app, session, pworld):
     assert "poh1@huisarts.nl" in item_page and "Weekendopvang" in item_page
     bad = pa.post(f"/portaal/verzoeken/{a.id}", data={"answer": "accept", "hold_until": ""})
     assert bad.status_code == 400 and "Vul in tot wanneer u de plek vasthoudt." in bad.get_data(as_text=True)
-    too_long = pa.post(f"/portaal/verzoeken/{a.id}", data={"answer": "accept",
-                                                             "hold_until": hold_date(12).isoformat()})
+    too_long = pa.post(
+        f"/portaal/verzoeken/{a.id}", data={"answer": "accept", "hold_until": hold_date(12).isoformat()}
+    )
     assert too_long.status_code == 400 and "10 werkdagen" in too_long.get_data(as_text=True)
     assert 'value="' + hold_date(12).isoformat() + '"' in too_long.get_data(as_text=True)  # typed value kept
-    ok = pa.post(f"/portaal/verzoeken/{a.id}", data={"answer": "accept", "hold_until": hold_date().isoformat(),
-                                                      "reason": "", "earliest_start": ""})  # as a browser sends it
+    ok = pa.post(
+        f"/portaal/verzoeken/{a.id}",
+        data={"answer": "accept", "hold_until": hold_date().isoformat(), "reason": "", "earliest_start": ""},
+    )  # as a browser sends it
     assert ok.status_code == 303
     # the search shows the hold
     found = ref.get(f"/api/v1/offerings/{ids[0]}").get_json()
@@ -81,14 +93,18 @@ def test_whole_flow_in_the_browser_pages(app, session, pworld):
 def test_request_form_keeps_input_and_refuses_personal_data(app, session, pworld):
     ref = as_user(app, pworld["referrers"][0])
     ids = [o.id for o in pworld["offerings"]]
-    resp = ref.post("/verzoeken/nieuw?aanbod=" + str(ids[0]),
-                    data=form_data(ids[:1], note="Jan, geboren 03-04-2016, Lindelaan 4", age="12"))
+    resp = ref.post(
+        "/verzoeken/nieuw?aanbod=" + str(ids[0]),
+        data=form_data(ids[:1], note="Jan, geboren 03-04-2016, Lindelaan 4", age="12"),
+    )
     html = resp.get_data(as_text=True)
     assert resp.status_code == 400 and "geboortedatum" in html and "Lindelaan 4" in html
     assert session.exec(select(PlacementRequest)).first() is None
     resp = ref.post("/verzoeken/nieuw", data=form_data([*ids, 999]))
     assert resp.status_code == 400 and "1 tot 3" in resp.get_data(as_text=True)
-    ok = ref.post("/verzoeken/nieuw", data=form_data(ids[:1], modality="", tags=[], note=""))  # optional fields empty
+    ok = ref.post(
+        "/verzoeken/nieuw", data=form_data(ids[:1], modality="", tags=[], note="")
+    )  # optional fields empty
     assert ok.status_code == 302, ok.get_data(as_text=True)[:3000]
     resp = ref.post("/verzoeken/nieuw", data=form_data(ids[:1], care_type="respijtzorg"))
     assert resp.status_code == 400 and "geen respijtzorg" in resp.get_data(as_text=True)
@@ -106,7 +122,10 @@ def test_requests_are_private(app, session, pworld, send):
     assert "WT-88" not in other.get("/verzoeken").get_data(as_text=True)
     pb = as_user(app, pworld["staff"][1])
     assert pb.get(f"/portaal/verzoeken/{a.id}").status_code == 404
-    assert pb.post(f"/portaal/verzoeken/{a.id}", data={"answer": "decline", "reason": "anders"}).status_code == 404
+    assert (
+        pb.post(f"/portaal/verzoeken/{a.id}", data={"answer": "decline", "reason": "anders"}).status_code
+        == 404
+    )
 
 
 def test_referrer_withdraws_and_releases(app, session, pworld, send):
@@ -127,7 +146,9 @@ def test_result_shortlist_and_detail_pages_offer_the_button(app, session, pworld
     ref = as_user(app, pworld["referrers"][0])
     oid = pworld["offerings"][0].id
     assert f"/verzoeken/nieuw?aanbod={oid}" in ref.get(f"/aanbod/{oid}").get_data(as_text=True)
-    assert "/verzoeken/nieuw?aanbod=" in ref.get("/?care_type=logeeropvang&postcode=3511").get_data(as_text=True)
+    assert "/verzoeken/nieuw?aanbod=" in ref.get("/?care_type=logeeropvang&postcode=3511").get_data(
+        as_text=True
+    )
     ref.post(f"/lijst/{oid}")
     assert f"/verzoeken/nieuw?aanbod={oid}" in ref.get("/lijst").get_data(as_text=True)
     anonymous = app.test_client()
@@ -155,8 +176,10 @@ def test_request_form_names_an_offering_whose_care_type_was_removed_from_the_voc
     from sqlalchemy import text
 
     off = pworld["offerings"][0]
-    session.execute(text("UPDATE offering SET care_type = 'opgeheven_zorgvorm', name = NULL WHERE id = :id"),
-                    {"id": off.id})
+    session.execute(
+        text("UPDATE offering SET care_type = 'opgeheven_zorgvorm', name = NULL WHERE id = :id"),
+        {"id": off.id},
+    )
     session.commit()
     ref = as_user(app, pworld["referrers"][0])
     page = ref.get(f"/verzoeken/nieuw?aanbod={off.id}")

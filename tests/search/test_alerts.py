@@ -1,5 +1,6 @@
 """Alerts ("Houd me op de hoogte"): mails through a real SMTP server on loopback, idempotent runs, the
 signed one-click links (valid, reused, tampered), expiry and extension, the account list and the API."""
+
 from __future__ import annotations
 
 import re
@@ -31,10 +32,19 @@ def mail_app(app, smtp):
 @pytest.fixture
 def world(session, make_provider, make_location, make_offering, make_user, report):
     p = make_provider(name="Logeerhuis Noord", phone="030-7654321")
-    near = make_offering(p, make_location(p, postcode="3431", name="Noord"), care_type="logeeropvang", ref="NEAR",
-                         modalities=["weekend"])
-    far = make_offering(p, make_location(p, postcode="9711", name="Groningen"), care_type="logeeropvang", ref="FAR")
-    other = make_offering(p, make_location(p, postcode="3431", name="Noord 2"), care_type="respijtzorg", ref="RZ")
+    near = make_offering(
+        p,
+        make_location(p, postcode="3431", name="Noord"),
+        care_type="logeeropvang",
+        ref="NEAR",
+        modalities=["weekend"],
+    )
+    far = make_offering(
+        p, make_location(p, postcode="9711", name="Groningen"), care_type="logeeropvang", ref="FAR"
+    )
+    other = make_offering(
+        p, make_location(p, postcode="3431", name="Noord 2"), care_type="respijtzorg", ref="RZ"
+    )
     for off in (near, far, other):
         report(off, free_places=0, wait_intake=8, intake_status="wachtlijst")
     user = make_user("referrer", email="poh@huisarts.nl")
@@ -53,8 +63,9 @@ def run(app, session, now=None):
 
 
 def make_alert(session, user, **params):
-    alert = svc.create_alert(session, user, params or {"care_type": "logeeropvang", "postcode": "3431",
-                                                       "radius_km": "25"})
+    alert = svc.create_alert(
+        session, user, params or {"care_type": "logeeropvang", "postcode": "3431", "radius_km": "25"}
+    )
     session.commit()
     return alert
 
@@ -103,8 +114,9 @@ def test_places_that_existed_before_the_alert_are_not_news(mail_app, session, wo
     assert smtp.messages == []
 
 
-def test_one_mail_per_run_lists_all_new_places(mail_app, session, world, smtp, report, make_provider,
-                                               make_location, make_offering):
+def test_one_mail_per_run_lists_all_new_places(
+    mail_app, session, world, smtp, report, make_provider, make_location, make_offering
+):
     run(mail_app, session)
     make_alert(session, world["user"])
     p = make_provider(name="Tweede")
@@ -212,11 +224,27 @@ def test_alerts_end_after_90_days(mail_app, session, world):
 
 
 def test_alert_stores_only_filters(session, world):
-    alert = svc.create_alert(session, world["user"], {"care_type": "logeeropvang", "age": "9", "postcode": "3431 AB",
-                                                      "modality": ["weekend", "vakantie"]})
-    assert alert.filters == "care_type=logeeropvang&age=9&modality=weekend%2Cvakantie&postcode=3431AB&radius_km=25"
-    assert set(Alert.model_fields) == {"id", "user_id", "filters", "label", "created_at", "expires_at", "paused",
-                                       "ended_at", "checked_until", "expiry_warned_at"}
+    alert = svc.create_alert(
+        session,
+        world["user"],
+        {"care_type": "logeeropvang", "age": "9", "postcode": "3431 AB", "modality": ["weekend", "vakantie"]},
+    )
+    assert (
+        alert.filters
+        == "care_type=logeeropvang&age=9&modality=weekend%2Cvakantie&postcode=3431AB&radius_km=25"
+    )
+    assert set(Alert.model_fields) == {
+        "id",
+        "user_id",
+        "filters",
+        "label",
+        "created_at",
+        "expires_at",
+        "paused",
+        "ended_at",
+        "checked_until",
+        "expiry_warned_at",
+    }
     with pytest.raises(svc.AlertError):
         svc.create_alert(session, world["user"], {})
     with pytest.raises(svc.AlertError):
@@ -231,16 +259,36 @@ def test_matcher_agrees_with_the_search(app, session, make_provider, make_locati
 
     for key, (pc, ct, tags, (lo, hi), mods, funding, rep) in SPEC.items():
         p = make_provider(name=f"Aanbieder {key}")
-        off = make_offering(p, make_location(p, postcode=pc), care_type=ct, ref=key, tags=tags, min_age=lo,
-                            max_age=hi, modalities=mods, funding=funding, contract_regions=["JZ22"] if lo else [])
+        off = make_offering(
+            p,
+            make_location(p, postcode=pc),
+            care_type=ct,
+            ref=key,
+            tags=tags,
+            min_age=lo,
+            max_age=hi,
+            modalities=mods,
+            funding=funding,
+            contract_regions=["JZ22"] if lo else [],
+        )
         if rep:
             report(off, days_ago=rep[0], **rep[1])
     rows = [svc.Light(*r) for r in session.exec(select(*svc.LIGHT_COLUMNS)).all()]
     cases = [{"postcode": "3511", "radius_km": r} for r in (5, 10, 19.9, 20, 25, 250)] + [
-        {"care_type": "logeeropvang"}, {"tags": ["vg", "ass"]}, {"age": 3}, {"age": 20}, {"modality": ["vakantie"]},
-        {"modality": ["weekend", "dag"]}, {"funding": "pgb"}, {"region": "JZ22"}, {"municipality": "GM0356"},
-        {"max_wait_weeks": 2}, {"contract_region": "JZ22"}, {"contracted": True, "postcode": "3511"},
-        {"tags": ["vg"], "age": 8, "funding": "zin", "modality": ["weekend"], "region": "JZ22"}]
+        {"care_type": "logeeropvang"},
+        {"tags": ["vg", "ass"]},
+        {"age": 3},
+        {"age": 20},
+        {"modality": ["vakantie"]},
+        {"modality": ["weekend", "dag"]},
+        {"funding": "pgb"},
+        {"region": "JZ22"},
+        {"municipality": "GM0356"},
+        {"max_wait_weeks": 2},
+        {"contract_region": "JZ22"},
+        {"contracted": True, "postcode": "3511"},
+        {"tags": ["vg"], "age": 8, "funding": "zin", "modality": ["weekend"], "region": "JZ22"},
+    ]
     from wijzer.geo import lookup_postcode
 
     for case in cases:
@@ -284,19 +332,42 @@ def test_api_alerts(client, session, world, make_user, make_provider):
     _, staff = accounts.create_api_token(session, make_user("provider", provider=make_provider()), "t")
     session.commit()
     auth = {"Authorization": f"Bearer {token}"}
-    created = client.post("/api/v1/alerts", json={"care_type": "logeeropvang", "postcode": "3431", "radius_km": 25,
-                                                  "modality": "weekend,vakantie", "available_now": True}, headers=auth)
+    created = client.post(
+        "/api/v1/alerts",
+        json={
+            "care_type": "logeeropvang",
+            "postcode": "3431",
+            "radius_km": 25,
+            "modality": "weekend,vakantie",
+            "available_now": True,
+        },
+        headers=auth,
+    )
     assert created.status_code == 201
     alert_id = created.get_json()["id"]
     listed = client.get("/api/v1/alerts", headers=auth).get_json()["alerts"]
     assert [a["id"] for a in listed] == [alert_id] and listed[0]["filters"]["modality"] == "weekend,vakantie"
-    assert client.get("/api/v1/alerts", headers={"Authorization": f"Bearer {other}"}).get_json()["alerts"] == []
-    assert client.delete(f"/api/v1/alerts/{alert_id}", headers={"Authorization": f"Bearer {other}"}).status_code == 404
-    assert client.post("/api/v1/alerts", json={"care_type": "logeeropvang"},
-                       headers={"Authorization": f"Bearer {staff}"}).status_code == 403
+    assert (
+        client.get("/api/v1/alerts", headers={"Authorization": f"Bearer {other}"}).get_json()["alerts"] == []
+    )
+    assert (
+        client.delete(f"/api/v1/alerts/{alert_id}", headers={"Authorization": f"Bearer {other}"}).status_code
+        == 404
+    )
+    assert (
+        client.post(
+            "/api/v1/alerts", json={"care_type": "logeeropvang"}, headers={"Authorization": f"Bearer {staff}"}
+        ).status_code
+        == 403
+    )
     assert client.post("/api/v1/alerts", json={"care_type": "logeeropvang"}).status_code == 401
-    for body, field in (({"care_type": "logeeropvang", "limit": 5}, "limit"), ({"contracted": True}, None),
-                        ({"postcode": "1000"}, "postcode"), ({"age": "x"}, "age"), ({}, None)):
+    for body, field in (
+        ({"care_type": "logeeropvang", "limit": 5}, "limit"),
+        ({"contracted": True}, None),
+        ({"postcode": "1000"}, "postcode"),
+        ({"age": "x"}, "age"),
+        ({}, None),
+    ):
         response = client.post("/api/v1/alerts", json=body, headers=auth)
         assert response.status_code == 400 and response.get_json()["error"]["field"] == field, body
     assert client.post("/api/v1/alerts", data="nee", headers=auth).status_code == 400

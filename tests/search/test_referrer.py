@@ -4,6 +4,7 @@ Family postcode 3431 (Nieuwegein); all offerings at 3431 or 3512 (Utrecht, 6.5 k
 Expected starts (days): PLEK place now; DATUM next free place in 14 days; INTAKE 6 + (no treatment = 0)
 weeks = 42; ZEVEN 7 + 8 weeks = 105; VIJF 5 + 12 weeks = 119; ONBEKEND no waits; OUD stale (wait 0).
 """
+
 from __future__ import annotations
 
 import json
@@ -25,18 +26,52 @@ OTHER = "JZ13" if FAMILY_REGION != "JZ13" else "JZ14"
 
 SPEC = {
     # key: (postcode, modalities, contract regions, report (days ago, values))
-    "PLEK": ("3512", ["vakantie"], [OTHER], (1, dict(free_places=1, wait_intake=2, wait_treatment=2,
-                                                     waitlist_length=0, intake_status="open"))),
-    "DATUM": ("3431", ["weekend"], [FAMILY_REGION], (1, dict(free_places=0, wait_intake=10, wait_treatment=10,
-                                                             intake_status="wachtlijst", waitlist_length=4))),
+    "PLEK": (
+        "3512",
+        ["vakantie"],
+        [OTHER],
+        (1, dict(free_places=1, wait_intake=2, wait_treatment=2, waitlist_length=0, intake_status="open")),
+    ),
+    "DATUM": (
+        "3431",
+        ["weekend"],
+        [FAMILY_REGION],
+        (
+            1,
+            dict(
+                free_places=0,
+                wait_intake=10,
+                wait_treatment=10,
+                intake_status="wachtlijst",
+                waitlist_length=4,
+            ),
+        ),
+    ),
     "INTAKE": ("3431", ["dag"], [], (1, dict(free_places=0, wait_intake=6, intake_status="wachtlijst"))),
-    "ZEVEN": ("3431", ["weekend"], [FAMILY_REGION], (1, dict(free_places=0, wait_intake=7, wait_treatment=8,
-                                                             intake_status="wachtlijst", waitlist_length=12))),
-    "VIJF": ("3431", ["nacht"], [FAMILY_REGION, OTHER], (1, dict(free_places=0, wait_intake=5, wait_treatment=12,
-                                                                 intake_status="wachtlijst"))),
+    "ZEVEN": (
+        "3431",
+        ["weekend"],
+        [FAMILY_REGION],
+        (
+            1,
+            dict(
+                free_places=0, wait_intake=7, wait_treatment=8, intake_status="wachtlijst", waitlist_length=12
+            ),
+        ),
+    ),
+    "VIJF": (
+        "3431",
+        ["nacht"],
+        [FAMILY_REGION, OTHER],
+        (1, dict(free_places=0, wait_intake=5, wait_treatment=12, intake_status="wachtlijst")),
+    ),
     "ONBEKEND": ("3431", ["weekend", "vakantie"], [], (1, dict(free_places=0, intake_status="wachtlijst"))),
-    "OUD": ("3431", ["weekend"], [FAMILY_REGION], (20, dict(free_places=3, wait_intake=0, wait_treatment=0,
-                                                            intake_status="open"))),
+    "OUD": (
+        "3431",
+        ["weekend"],
+        [FAMILY_REGION],
+        (20, dict(free_places=3, wait_intake=0, wait_treatment=0, intake_status="open")),
+    ),
 }
 RANKED = ["PLEK", "DATUM", "INTAKE", "ZEVEN", "VIJF", "ONBEKEND", "OUD"]
 
@@ -45,10 +80,22 @@ RANKED = ["PLEK", "DATUM", "INTAKE", "ZEVEN", "VIJF", "ONBEKEND", "OUD"]
 def world(session, make_provider, make_location, make_offering, report):
     ids = {}
     for key, (pc, mods, contracts, (days, values)) in SPEC.items():
-        p = make_provider(name=f"Aanbieder {key}", phone="030-1234567" if key == "PLEK" else None,
-                          email=f"{key.lower()}@example.nl", website="www.example.nl" if key == "PLEK" else None)
-        off = make_offering(p, make_location(p, postcode=pc, name=f"Locatie {key}"), care_type="logeeropvang",
-                            ref=key, min_age=4, max_age=18, modalities=mods, contract_regions=contracts)
+        p = make_provider(
+            name=f"Aanbieder {key}",
+            phone="030-1234567" if key == "PLEK" else None,
+            email=f"{key.lower()}@example.nl",
+            website="www.example.nl" if key == "PLEK" else None,
+        )
+        off = make_offering(
+            p,
+            make_location(p, postcode=pc, name=f"Locatie {key}"),
+            care_type="logeeropvang",
+            ref=key,
+            min_age=4,
+            max_age=18,
+            modalities=mods,
+            contract_regions=contracts,
+        )
         if key == "DATUM":
             values = dict(values, next_free_date=(today_local() + timedelta(days=14)).isoformat())
         report(off, days_ago=days, **values)
@@ -66,17 +113,27 @@ def test_rank_by_expected_start(app, session, world):
     got, result = keys(app, session, world, care_type="logeeropvang", postcode="3431", radius_km=25)
     assert got == RANKED  # 7 + 8 weeks (ZEVEN) before 5 + 12 (VIJF); unknown, then stale last
     starts = {world[h.offering.id]: h.expected_start_days for h in result.results}
-    assert starts["DATUM"] == 14 and starts["INTAKE"] == 42 and starts["ZEVEN"] == 105 and starts["VIJF"] == 119
+    assert (
+        starts["DATUM"] == 14 and starts["INTAKE"] == 42 and starts["ZEVEN"] == 105 and starts["VIJF"] == 119
+    )
     assert starts["ONBEKEND"] is None
 
 
-@pytest.mark.parametrize("sort,expected", [
-    ("start", ["PLEK", "DATUM", "INTAKE", "ZEVEN", "VIJF", "ONBEKEND", "OUD"]),  # PLEK 2+2 weeks = 28 days > 14
-    ("afstand", None),
-    ("plekken", None),
-])
+@pytest.mark.parametrize(
+    "sort,expected",
+    [
+        (
+            "start",
+            ["PLEK", "DATUM", "INTAKE", "ZEVEN", "VIJF", "ONBEKEND", "OUD"],
+        ),  # PLEK 2+2 weeks = 28 days > 14
+        ("afstand", None),
+        ("plekken", None),
+    ],
+)
 def test_sort_orders(app, session, world, sort, expected):
-    got, _result = keys(app, session, world, postcode="3431", radius_km=25, care_type="logeeropvang", sort=sort)
+    got, _result = keys(
+        app, session, world, postcode="3431", radius_km=25, care_type="logeeropvang", sort=sort
+    )
     if sort == "start":
         assert got == ["DATUM", "PLEK", "INTAKE", "ZEVEN", "VIJF", "ONBEKEND", "OUD"]
     elif sort == "afstand":
@@ -86,17 +143,20 @@ def test_sort_orders(app, session, world, sort, expected):
 
 
 # ---------------------------------------------------------------- filters
-@pytest.mark.parametrize("filters,expected", [
-    ({"contract_region": OTHER}, {"PLEK", "VIJF"}),
-    ({"contract_region": FAMILY_REGION}, {"DATUM", "ZEVEN", "VIJF", "OUD"}),
-    ({"contracted": True, "postcode": "3431"}, {"DATUM", "ZEVEN", "VIJF", "OUD"}),
-    ({"modality": ["weekend", "vakantie"]}, {"PLEK", "DATUM", "ZEVEN", "ONBEKEND", "OUD"}),
-    ({"modality": ["nacht"]}, {"VIJF"}),
-    ({"modality": ["dag", "nacht"]}, {"INTAKE", "VIJF"}),
-    ({"modality": ["thuis"]}, set()),
-    ({"contracted": True, "postcode": "3431", "modality": ["nacht"]}, {"VIJF"}),
-    ({"available_now": True}, {"PLEK"}),
-])
+@pytest.mark.parametrize(
+    "filters,expected",
+    [
+        ({"contract_region": OTHER}, {"PLEK", "VIJF"}),
+        ({"contract_region": FAMILY_REGION}, {"DATUM", "ZEVEN", "VIJF", "OUD"}),
+        ({"contracted": True, "postcode": "3431"}, {"DATUM", "ZEVEN", "VIJF", "OUD"}),
+        ({"modality": ["weekend", "vakantie"]}, {"PLEK", "DATUM", "ZEVEN", "ONBEKEND", "OUD"}),
+        ({"modality": ["nacht"]}, {"VIJF"}),
+        ({"modality": ["dag", "nacht"]}, {"INTAKE", "VIJF"}),
+        ({"modality": ["thuis"]}, set()),
+        ({"contracted": True, "postcode": "3431", "modality": ["nacht"]}, {"VIJF"}),
+        ({"available_now": True}, {"PLEK"}),
+    ],
+)
 def test_filters(app, session, world, filters, expected):
     got, result = keys(app, session, world, **filters)
     assert set(got) == expected and result.total == len(expected)
@@ -113,7 +173,10 @@ def test_contract_fields(app, session, world):
     _, result = keys(app, session, world, postcode="3431", radius_km=25)
     by = {world[h.offering.id]: h for h in result.results}
     assert by["ZEVEN"].contracted_for_family is True and by["PLEK"].contracted_for_family is False
-    assert by["INTAKE"].contracted_for_family is False and by["VIJF"].contract_regions == [FAMILY_REGION, OTHER]
+    assert by["INTAKE"].contracted_for_family is False and by["VIJF"].contract_regions == [
+        FAMILY_REGION,
+        OTHER,
+    ]
     _, without = keys(app, session, world)
     assert all(h.contracted_for_family is None for h in without.results)
 
@@ -126,7 +189,10 @@ def test_api_fields_and_contract_parameters(client, world):
     assert plek["provider"]["phone"] == "030-1234567" and plek["provider"]["email"] == "plek@example.nl"
     assert plek["provider"]["website"] == "https://www.example.nl" and plek["place_now"] is True
     assert plek["contract_regions"] == [OTHER] and plek["contracted_for_family"] is False
-    assert datum["next_free_date"] == (today_local() + timedelta(days=14)).isoformat() and datum["place_now"] is False
+    assert (
+        datum["next_free_date"] == (today_local() + timedelta(days=14)).isoformat()
+        and datum["place_now"] is False
+    )
     assert zeven["waitlist_length"] == 12 and zeven["contracted_for_family"] is True
     assert datum["expected_start_days"] == 14 and zeven["expected_start_days"] == 105
     nopc = client.get("/api/v1/search?care_type=logeeropvang").get_json()["results"]
@@ -137,10 +203,15 @@ def test_api_fields_and_contract_parameters(client, world):
     assert {r["offering_ref"] for r in by_region["results"]} == {"PLEK", "VIJF"}
 
 
-@pytest.mark.parametrize("query,field", [
-    ("contracted=true", None), ("contract_region=Utrecht", "contract_region"), ("modality=weekend,fiets", "modality"),
-    ("sort=naam", "sort"),
-])
+@pytest.mark.parametrize(
+    "query,field",
+    [
+        ("contracted=true", None),
+        ("contract_region=Utrecht", "contract_region"),
+        ("modality=weekend,fiets", "modality"),
+        ("sort=naam", "sort"),
+    ],
+)
 def test_api_contract_parameter_errors(client, query, field):
     response = client.get("/api/v1/search?" + query)
     assert response.status_code == 400
@@ -168,20 +239,28 @@ def test_table_view_sortable_and_remembered(client, world):
     html = client.get("/?care_type=logeeropvang&postcode=3431&weergave=tabel").get_data(as_text=True)
     assert 'class="utrecht-table results-table"' in html and html.count('<tr class="utrecht-table__row') >= 8
     assert "weergave=tabel" in html and "sort=start" in html and "sort=afstand" in html
-    sorted_html = client.get("/?care_type=logeeropvang&postcode=3431&weergave=tabel&sort=afstand").get_data(as_text=True)
+    sorted_html = client.get("/?care_type=logeeropvang&postcode=3431&weergave=tabel&sort=afstand").get_data(
+        as_text=True
+    )
     assert 'aria-sort="ascending"' in sorted_html and 'name="weergave" value="tabel"' in sorted_html
 
 
 def test_map_data_is_text_and_numbered(client, session, world):
     off = session.exec(select(Offering).where(Offering.offering_ref == "PLEK")).one()
-    off.name = '<img src=https://evil.example/x.png><meta http-equiv="refresh" content="0;url=https://evil.example">'
+    off.name = (
+        '<img src=https://evil.example/x.png><meta http-equiv="refresh" content="0;url=https://evil.example">'
+    )
     session.commit()
     html = client.get("/?care_type=logeeropvang&postcode=3431&kaart=1").get_data(as_text=True)
-    raw = re.search(r'<script type="application/json" id="results-map-data">(.*?)</script>', html, re.S).group(1)
+    raw = re.search(
+        r'<script type="application/json" id="results-map-data">(.*?)</script>', html, re.S
+    ).group(1)
     assert "<img" not in raw and "<meta" not in raw  # tojson escapes < and > inside the script element
     data = json.loads(raw)
     assert [m["n"] for m in data["markers"]] == list(range(1, 8)) and data["regions"]["features"]
-    assert data["markers"][0]["title"].startswith("<img")  # the text itself, inserted as text by results-map.js
+    assert data["markers"][0]["title"].startswith(
+        "<img"
+    )  # the text itself, inserted as text by results-map.js
     assert "js/results-map.js" in html and "leaflet.js" in html
 
 
@@ -204,19 +283,27 @@ def test_csp_images_only_from_self_and_tile_host(client):
 
 def test_back_link_is_built_from_search_parameters_not_referer(client, world):
     oid = next(i for i, k in world.items() if k == "PLEK")
-    html = client.get(f"/aanbod/{oid}?care_type=logeeropvang&postcode=3431&modality=weekend",
-                      headers={"Referer": "https://evil.example/?x=1"}).get_data(as_text=True)
+    html = client.get(
+        f"/aanbod/{oid}?care_type=logeeropvang&postcode=3431&modality=weekend",
+        headers={"Referer": "https://evil.example/?x=1"},
+    ).get_data(as_text=True)
     back = re.search(r'<a class="utrecht-link" href="([^"]*)">← Terug', html).group(1)
     assert back == "/?care_type=logeeropvang&amp;modality=weekend&amp;postcode=3431"
     assert "evil.example" not in html
-    plain = client.get(f"/aanbod/{oid}", headers={"Referer": "https://evil.example/?x=1"}).get_data(as_text=True)
+    plain = client.get(f"/aanbod/{oid}", headers={"Referer": "https://evil.example/?x=1"}).get_data(
+        as_text=True
+    )
     assert re.search(r'<a class="utrecht-link" href="([^"]*)">← Terug', plain).group(1) == "/"
     assert "evil.example" not in plain
-    assert "Gecontracteerd" not in plain and "Niet gecontracteerd" in html  # the family region from the parameters
+    assert (
+        "Gecontracteerd" not in plain and "Niet gecontracteerd" in html
+    )  # the family region from the parameters
 
 
 def test_suggestions_with_counts(client, world):
-    html = client.get("/?care_type=logeeropvang&postcode=3431&radius_km=5&available_now=1").get_data(as_text=True)
+    html = client.get("/?care_type=logeeropvang&postcode=3431&radius_km=5&available_now=1").get_data(
+        as_text=True
+    )
     # nothing within 5 km is a place now; PLEK (6.5 km) is
     assert "0 resultaten" in html and "Dit zou helpen" in html
     assert re.search(r"Met 10 km: 1 resultaat</a>", html)
@@ -233,8 +320,14 @@ def test_summary_line():
 
 def test_help_and_statement_pages(client):
     help_html = client.get("/uitleg").get_data(as_text=True)
-    for term in ("Aanmeldingswachttijd", "Behandelingswachttijd", "Treeknorm", "Direct plek", "verouderd",
-                 "telt die als 0 weken"):
+    for term in (
+        "Aanmeldingswachttijd",
+        "Behandelingswachttijd",
+        "Treeknorm",
+        "Direct plek",
+        "verouderd",
+        "telt die als 0 weken",
+    ):
         assert term in help_html
     statement = client.get("/toegankelijkheid").get_data(as_text=True)
     for term in ("Status", "Wat is getest", "Bekende problemen", "Contact"):
@@ -245,15 +338,25 @@ def test_shortlist_has_contact_date_and_freshness(client, world):
     oid = next(i for i, k in world.items() if k == "PLEK")
     client.post(f"/lijst/{oid}")
     html = client.get("/lijst").get_data(as_text=True)
-    assert "030-1234567" in html and "Stand van " in html and "Laatst bevestigd:" in html and "(Actueel)" in html
+    assert (
+        "030-1234567" in html and "Stand van " in html and "Laatst bevestigd:" in html and "(Actueel)" in html
+    )
 
 
 # ---------------------------------------------------------------- issue 11 item 20: wide anonymous searches
 @pytest.fixture
 def limited(app, database_url):
-    return create_app({"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "t", "WTF_CSRF_ENABLED": False,
-                       "RATELIMIT_ENABLED": True, "WIDE_SEARCH_RATE_LIMIT": "2 per minute",
-                       "API_RATE_LIMIT": "1000 per minute"})
+    return create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "t",
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_ENABLED": True,
+            "WIDE_SEARCH_RATE_LIMIT": "2 per minute",
+            "API_RATE_LIMIT": "1000 per minute",
+        }
+    )
 
 
 @pytest.mark.parametrize("prefix", ["/api/v1/search?", "/?"])
@@ -262,7 +365,9 @@ def test_wide_anonymous_searches_have_a_stricter_limit(limited, prefix):
     wide = [client.get(prefix + "postcode=3511&radius_km=250").status_code for _ in range(3)]
     assert wide == [200, 200, 429]
     assert client.get(prefix + "age=10").status_code == 429  # age alone is wide too (same budget)
-    narrow = [client.get(prefix + "care_type=logeeropvang&postcode=3511&radius_km=25").status_code for _ in range(5)]
+    narrow = [
+        client.get(prefix + "care_type=logeeropvang&postcode=3511&radius_km=25").status_code for _ in range(5)
+    ]
     assert narrow == [200] * 5
 
 
@@ -272,8 +377,10 @@ def test_wide_searches_with_a_token_are_not_throttled(limited, session, make_use
     _, token = accounts.create_api_token(session, make_user("referrer"), "t")
     session.commit()
     client = limited.test_client()
-    statuses = [client.get("/api/v1/search?age=10", headers={"Authorization": f"Bearer {token}"}).status_code
-                for _ in range(4)]
+    statuses = [
+        client.get("/api/v1/search?age=10", headers={"Authorization": f"Bearer {token}"}).status_code
+        for _ in range(4)
+    ]
     assert statuses == [200] * 4
 
 
@@ -282,6 +389,11 @@ def test_weeks_singular_and_wekelijkse_spelling(app):
 
     from wijzer.search import weeks_nl
 
-    assert (weeks_nl(1), weeks_nl(0), weeks_nl(3), weeks_nl(None)) == ("1 week", "0 weken", "3 weken", "onbekend")
+    assert (weeks_nl(1), weeks_nl(0), weeks_nl(3), weeks_nl(None)) == (
+        "1 week",
+        "0 weken",
+        "3 weken",
+        "onbekend",
+    )
     root = Path(__file__).resolve().parents[2] / "templates"
     assert not [p for p in root.rglob("*.html") if "Weekelijks" in p.read_text(encoding="utf-8")]

@@ -57,8 +57,12 @@ def test_set_user_disabled_ends_sessions_and_tokens(session, make_user):
     accounts.set_user_disabled(session, user, False, by=admin)
     session.commit()
     assert accounts.user_for_token(session, plain).id == user.id  # enabled again: tokens work again
-    assert accounts.user_for_login_session(session, user.id, user.session_version, sid) is None  # sessions stay ended
-    actions = session.exec(select(AuditLog.action).where(AuditLog.entity == "user", AuditLog.entity_id == str(user.id))).all()
+    assert (
+        accounts.user_for_login_session(session, user.id, user.session_version, sid) is None
+    )  # sessions stay ended
+    actions = session.exec(
+        select(AuditLog.action).where(AuditLog.entity == "user", AuditLog.entity_id == str(user.id))
+    ).all()
     assert "disable" in actions and "enable" in actions
 
 
@@ -86,7 +90,9 @@ def test_tokens_hashed_and_revocable(session, make_user):
 
 def test_invitation_single_use_and_expiring(session, make_provider):
     p = make_provider()
-    inv, plain = accounts.create_invitation(session, email="new@example.nl", role="provider", provider_id=p.id)
+    inv, plain = accounts.create_invitation(
+        session, email="new@example.nl", role="provider", provider_id=p.id
+    )
     assert accounts.invitation_for(session, plain).id == inv.id
     user = accounts.accept_invitation(session, inv, name="Nieuw", password=PW)
     assert user.provider_id == p.id and user.role == "provider"

@@ -9,8 +9,18 @@ from wijzer.services import availability, catalogue
 from wijzer.timeutil import utcnow
 
 
-@pytest.mark.parametrize("days,expected", [(None, "unknown"), (0, "fresh"), (7, "fresh"), (7.01, "aging"),
-                                           (14, "aging"), (14.01, "stale"), (100, "stale")])
+@pytest.mark.parametrize(
+    "days,expected",
+    [
+        (None, "unknown"),
+        (0, "fresh"),
+        (7, "fresh"),
+        (7.01, "aging"),
+        (14, "aging"),
+        (14.01, "stale"),
+        (100, "stale"),
+    ],
+)
 def test_freshness_boundaries(days, expected):
     now = utcnow()
     last = None if days is None else now - timedelta(days=days)
@@ -20,19 +30,29 @@ def test_freshness_boundaries(days, expected):
 def test_thresholds_default_and_region_override(app, session):
     region = session.get(Jeugdregio, "JZ22")
     t = availability.thresholds_for(region, app.config)
-    assert (t.fresh_days, t.stale_days, t.norm_intake_weeks, t.norm_treatment_weeks, t.travel_km) == (7, 14, 4, 10, 25)
+    assert (t.fresh_days, t.stale_days, t.norm_intake_weeks, t.norm_treatment_weeks, t.travel_km) == (
+        7,
+        14,
+        4,
+        10,
+        25,
+    )
     region.stale_days, region.norm_intake_weeks = 21, 6
     t = availability.thresholds_for(region, app.config)
     assert (t.stale_days, t.norm_intake_weeks, t.fresh_days) == (21, 6, 7)
     assert availability.thresholds_for(None, app.config).stale_days == 14
 
 
-def test_update_then_confirm_keeps_values_and_records_kind(session, make_provider, make_location, make_offering):
+def test_update_then_confirm_keeps_values_and_records_kind(
+    session, make_provider, make_location, make_offering
+):
     p = make_provider()
     off = make_offering(p, make_location(p))
     assert off.freshness == "unknown" and off.last_confirmed_at is None
     t0 = utcnow() - timedelta(days=10)
-    data = CapacityInput(free_places=3, wait_intake=2, wait_treatment=5, waitlist_length=4, intake_status="open")
+    data = CapacityInput(
+        free_places=3, wait_intake=2, wait_treatment=5, waitlist_length=4, intake_status="open"
+    )
     availability.record_report(session, off, data, kind="update", source="portal", reported_at=t0)
     assert (off.cur_free_places, off.cur_wait_intake, off.freshness) == (3, 2, "aging")
     assert not availability.differs(off, data)
@@ -45,16 +65,22 @@ def test_update_then_confirm_keeps_values_and_records_kind(session, make_provide
     assert availability.differs(off, CapacityInput(free_places=2, intake_status="open"))
 
 
-def test_backdated_report_does_not_overwrite_newer_state(session, make_provider, make_location, make_offering, report):
+def test_backdated_report_does_not_overwrite_newer_state(
+    session, make_provider, make_location, make_offering, report
+):
     p = make_provider()
     off = make_offering(p, make_location(p))
     report(off, days_ago=1, free_places=5)
     report(off, days_ago=3, free_places=0, intake_status="wachtlijst")
     assert off.cur_free_places == 5 and off.cur_intake_status == "open"
-    assert session.exec(select(CapacityReport).where(CapacityReport.offering_id == off.id)).all().__len__() == 2
+    assert (
+        session.exec(select(CapacityReport).where(CapacityReport.offering_id == off.id)).all().__len__() == 2
+    )
 
 
-def test_description_edit_confirms_nothing_and_is_audited(session, make_provider, make_location, make_offering):
+def test_description_edit_confirms_nothing_and_is_audited(
+    session, make_provider, make_location, make_offering
+):
     p = make_provider()
     loc = make_location(p)
     off = make_offering(p, loc, ref="X-1")

@@ -5,8 +5,15 @@ from wijzer.services import demo
 
 
 def _snapshot(session):
-    rows = session.exec(select(Offering.offering_ref, Offering.care_type, Offering.tags, Offering.cur_free_places,
-                               Offering.cur_wait_intake).order_by(Offering.id)).all()
+    rows = session.exec(
+        select(
+            Offering.offering_ref,
+            Offering.care_type,
+            Offering.tags,
+            Offering.cur_free_places,
+            Offering.cur_wait_intake,
+        ).order_by(Offering.id)
+    ).all()
     return [tuple(r) for r in rows]
 
 
@@ -21,11 +28,17 @@ def test_seed_is_deterministic_and_consistent(app, session):
     assert len(offerings) == 25
     # Current state equals the newest report of each offering.
     for off in offerings:
-        last = session.exec(select(CapacityReport).where(CapacityReport.offering_id == off.id)
-                            .order_by(CapacityReport.reported_at.desc())).first()
+        last = session.exec(
+            select(CapacityReport)
+            .where(CapacityReport.offering_id == off.id)
+            .order_by(CapacityReport.reported_at.desc())
+        ).first()
         assert last is not None and off.last_report_id == last.id
         assert (off.cur_free_places, off.cur_wait_intake, off.cur_intake_status) == (
-            last.free_places, last.wait_intake, last.intake_status)
+            last.free_places,
+            last.wait_intake,
+            last.intake_status,
+        )
         assert off.last_confirmed_at == last.reported_at
         assert off.freshness == "fresh"
 
@@ -61,7 +74,9 @@ def test_seed_refuses_twice_and_cli(app, runner, session):
     assert roles == ["admin", "auditor", "provider", "referrer"]
 
 
-def test_after_the_seed_new_rows_get_new_ids(app, session, make_provider, make_location, make_offering, report):
+def test_after_the_seed_new_rows_get_new_ids(
+    app, session, make_provider, make_location, make_offering, report
+):
     """The seed inserts its rows with their ids (in bulk); on PostgreSQL the id sequences must move past them,
     or the first provider, location, offering or report made afterwards collides with a seeded id."""
     demo.seed(session, providers=2, seed_value=3, weeks=2, config=app.config)

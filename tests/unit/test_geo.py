@@ -11,14 +11,23 @@ from wijzer.geo import (
 )
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("3511", "3511"), ("3511AB", "3511AB"), ("3511 ab", "3511AB"), (" 3511  AB ", "3511AB"), ("1012", "1012"),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("3511", "3511"),
+        ("3511AB", "3511AB"),
+        ("3511 ab", "3511AB"),
+        (" 3511  AB ", "3511AB"),
+        ("1012", "1012"),
+    ],
+)
 def test_normalise_postcode(text, expected):
     assert normalise_postcode(text) == expected
 
 
-@pytest.mark.parametrize("text", ["", "351", "0123", "35111", "3511 A", "3511 SS", "abcd", "3511-AB", "3511AB1"])
+@pytest.mark.parametrize(
+    "text", ["", "351", "0123", "35111", "3511 A", "3511 SS", "abcd", "3511-AB", "3511AB1"]
+)
 def test_malformed_postcodes_have_dutch_message(text):
     with pytest.raises(PostcodeError) as exc:
         normalise_postcode(text)

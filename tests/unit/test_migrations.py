@@ -23,4 +23,6 @@ def test_setup_builds_the_models_schema_and_is_idempotent(scratch_database_url):
         diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), metadata)
     engine.dispose()
     app.extensions["wijzer_db"]["engine"].dispose()
-    assert diff == [], f"migrations differ from the models; run scripts/regen-migration.sh or add a revision: {diff}"
+    assert diff == [], (
+        f"migrations differ from the models; run scripts/regen-migration.sh or add a revision: {diff}"
+    )

@@ -2,6 +2,7 @@
 
 Each test here was written before its fix and failed on the code before it.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -37,10 +38,18 @@ def _text(response) -> str:
 @pytest.fixture
 def limited(database_url):
     def make(**config):
-        values = {"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "t", "WTF_CSRF_ENABLED": False,
-                  "BASE_URL": BASE, "RATELIMIT_ENABLED": True, "LOGIN_RATE_LIMIT": "10 per minute",
-                  "API_RATE_LIMIT": "5 per minute"}
+        values = {
+            "TESTING": True,
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "t",
+            "WTF_CSRF_ENABLED": False,
+            "BASE_URL": BASE,
+            "RATELIMIT_ENABLED": True,
+            "LOGIN_RATE_LIMIT": "10 per minute",
+            "API_RATE_LIMIT": "5 per minute",
+        }
         return create_app(values | config)
+
     return make
 
 
@@ -48,8 +57,9 @@ def limited(database_url):
 def test_reset_link_is_built_from_base_url_not_the_host_header(app, client, session, make_user):
     app.config["BASE_URL"] = BASE
     make_user("referrer", email="slachtoffer@example.nl")
-    response = client.post("/wachtwoord-vergeten", data={"email": "slachtoffer@example.nl"},
-                           headers={"Host": "evil.example"})
+    response = client.post(
+        "/wachtwoord-vergeten", data={"email": "slachtoffer@example.nl"}, headers={"Host": "evil.example"}
+    )
     assert response.status_code == 200
     (mail,) = _mails(session, "password_reset")
     assert "evil.example" not in mail.body and "evil.example" not in (mail.html or "")
@@ -58,15 +68,19 @@ def test_reset_link_is_built_from_base_url_not_the_host_header(app, client, sess
     assert client.get(link.removeprefix(BASE)).status_code == 200
 
 
-def test_invitation_and_share_links_ignore_the_host_header(app, client, session, make_user, make_provider,
-                                                           make_location, make_offering, login):
+def test_invitation_and_share_links_ignore_the_host_header(
+    app, client, session, make_user, make_provider, make_location, make_offering, login
+):
     app.config["BASE_URL"] = BASE
     provider = make_provider()
     offering = make_offering(provider, make_location(provider))
     login(make_user("admin"))
     client.set_cookie("session", client.get_cookie("session").value, domain="evil.example")
-    page = client.post(f"/portaal/beheer/aanbieders/{provider.id}", data={"email": "nieuw@example.nl"},
-                       headers={"Host": "evil.example"})
+    page = client.post(
+        f"/portaal/beheer/aanbieders/{provider.id}",
+        data={"email": "nieuw@example.nl"},
+        headers={"Host": "evil.example"},
+    )
     assert page.status_code == 200
     (mail,) = _mails(session, "invitation")
     assert _link(mail.body, "/uitnodiging/").startswith(f"{BASE}/uitnodiging/") and "evil" not in mail.body
@@ -81,7 +95,10 @@ def test_external_url_helper_uses_base_url_with_a_path_prefix(app):
 
     app.config["BASE_URL"] = "https://example.org/wijzer/"
     with app.app_context():  # no request: jobs build links too
-        assert external_url("auth.reset_password", token="abc") == "https://example.org/wijzer/wachtwoord-herstellen/abc"
+        assert (
+            external_url("auth.reset_password", token="abc")
+            == "https://example.org/wijzer/wachtwoord-herstellen/abc"
+        )
     with app.test_request_context("/", base_url="http://evil.example"):
         assert external_url("search.home") == "https://example.org/wijzer/"
 
@@ -101,28 +118,49 @@ def test_production_refuses_to_start_without_base_url(monkeypatch, database_url)
 
 def test_proxy_headers_are_trusted_only_when_configured(limited):
     forged = limited(LOGIN_RATE_LIMIT="2 per minute").test_client()
-    statuses = [forged.post("/inloggen", data={"email": "x@example.nl", "password": "p"},
-                            headers={"X-Forwarded-For": f"10.0.0.{i}"}).status_code for i in range(4)]
+    statuses = [
+        forged.post(
+            "/inloggen",
+            data={"email": "x@example.nl", "password": "p"},
+            headers={"X-Forwarded-For": f"10.0.0.{i}"},
+        ).status_code
+        for i in range(4)
+    ]
     assert statuses[-1] == 429  # without WIJZER_PROXY_FIX_X_FOR a forged header changes nothing
     proxied = limited(LOGIN_RATE_LIMIT="2 per minute", PROXY_FIX_X_FOR=1).test_client()
-    statuses = [proxied.post("/inloggen", data={"email": "x@example.nl", "password": "p"},
-                             headers={"X-Forwarded-For": f"10.0.0.{i}"}).status_code for i in range(4)]
+    statuses = [
+        proxied.post(
+            "/inloggen",
+            data={"email": "x@example.nl", "password": "p"},
+            headers={"X-Forwarded-For": f"10.0.0.{i}"},
+        ).status_code
+        for i in range(4)
+    ]
     assert 429 not in statuses  # behind a trusted proxy each client has its own budget
 
 
 # ---------------------------------------------------------------- 2. rate-limit key
 def test_thirty_logins_with_random_bearer_headers_are_throttled(limited):
     client = limited().test_client()
-    statuses = [client.post("/inloggen", data={"email": "x@example.nl", "password": "p"},
-                            headers={"Authorization": f"Bearer wz_{secrets.token_urlsafe(16)}"}).status_code
-                for _ in range(30)]
+    statuses = [
+        client.post(
+            "/inloggen",
+            data={"email": "x@example.nl", "password": "p"},
+            headers={"Authorization": f"Bearer wz_{secrets.token_urlsafe(16)}"},
+        ).status_code
+        for _ in range(30)
+    ]
     assert statuses.count(429) == 20
 
 
 def test_random_bearer_headers_on_the_api_are_throttled_and_401(limited):
     client = limited().test_client()
-    statuses = [client.get("/api/v1/health", headers={"Authorization": f"Bearer wz_{secrets.token_urlsafe(8)}"})
-                .status_code for _ in range(8)]
+    statuses = [
+        client.get(
+            "/api/v1/health", headers={"Authorization": f"Bearer wz_{secrets.token_urlsafe(8)}"}
+        ).status_code
+        for _ in range(8)
+    ]
     assert statuses == [401] * 5 + [429] * 3
 
 
@@ -139,9 +177,13 @@ def test_lockout_answers_the_same_for_known_and_unknown_addresses(client, make_u
     make_user("referrer", email="bekend@example.nl")
     answers = {}
     for email in ("bekend@example.nl", "onbekend@example.nl"):
-        answers[email] = [(r.status_code, _text(r).split("<main")[1].split("</main>")[0].replace(email, "E"))
-                          for r in (client.post("/inloggen", data={"email": email, "password": "fout-fout-fout"})
-                                    for _ in range(accounts.MAX_FAILED_LOGINS + 2))]
+        answers[email] = [
+            (r.status_code, _text(r).split("<main")[1].split("</main>")[0].replace(email, "E"))
+            for r in (
+                client.post("/inloggen", data={"email": email, "password": "fout-fout-fout"})
+                for _ in range(accounts.MAX_FAILED_LOGINS + 2)
+            )
+        ]
     assert answers["bekend@example.nl"] == answers["onbekend@example.nl"]
     assert "Te veel mislukte pogingen" in answers["onbekend@example.nl"][-1][1]
 
@@ -188,8 +230,10 @@ def test_reset_ends_other_reset_links_every_session_and_every_api_token(app, cli
     assert other.post("/inloggen", data={"email": user.email, "password": PW}).status_code == 302
     for _ in range(2):
         client.post("/wachtwoord-vergeten", data={"email": user.email})
-    first, second = (_link(m.body, "/wachtwoord-herstellen/").removeprefix("http://localhost")
-                     for m in _mails(session, "password_reset"))
+    first, second = (
+        _link(m.body, "/wachtwoord-herstellen/").removeprefix("http://localhost")
+        for m in _mails(session, "password_reset")
+    )
     done = client.post(second, data={"password": NEW_PW}, follow_redirects=True)
     assert done.status_code == 200
     assert "1 API-sleutel" in _text(done) and "ingetrokken" in _text(done)
@@ -207,8 +251,10 @@ def test_wrong_current_passwords_count_toward_the_login_rate_limit(limited, make
     user = make_user()
     client = limited(LOGIN_RATE_LIMIT="4 per minute").test_client()
     assert client.post("/inloggen", data={"email": user.email, "password": PW}).status_code == 302
-    statuses = [client.post("/account/wachtwoord", data={"current": "fout-fout-fout", "new": NEW_PW}).status_code
-                for _ in range(4)]
+    statuses = [
+        client.post("/account/wachtwoord", data={"current": "fout-fout-fout", "new": NEW_PW}).status_code
+        for _ in range(4)
+    ]
     assert statuses == [400, 400, 400, 429]
 
 
@@ -216,7 +262,10 @@ def test_wrong_current_passwords_count_toward_the_lockout(client, session, make_
     user = make_user()
     login(user)
     for _ in range(accounts.MAX_FAILED_LOGINS):
-        assert client.post("/account/wachtwoord", data={"current": "fout-fout-fout", "new": NEW_PW}).status_code == 400
+        assert (
+            client.post("/account/wachtwoord", data={"current": "fout-fout-fout", "new": NEW_PW}).status_code
+            == 400
+        )
     locked = client.post("/account/wachtwoord", data={"current": PW, "new": NEW_PW})
     assert locked.status_code == 400 and "Te veel mislukte pogingen" in _text(locked)
     session.expire_all()
@@ -227,8 +276,9 @@ def test_wrong_current_passwords_count_toward_the_lockout(client, session, make_
 CAPACITY = {"records": [{"kvk": "11111111", "offering_ref": "OA", "free_places": 2, "intake_status": "open"}]}
 
 
-def test_cookie_session_plus_any_bearer_does_not_authenticate_api_writes(client, make_user, make_provider,
-                                                                          make_location, make_offering, login):
+def test_cookie_session_plus_any_bearer_does_not_authenticate_api_writes(
+    client, make_user, make_provider, make_location, make_offering, login
+):
     provider = make_provider(kvk="11111111")
     make_offering(provider, make_location(provider), ref="OA")
     login(make_user("provider", provider=provider))
@@ -248,8 +298,15 @@ def test_cookie_session_does_not_authenticate_api_reads(client, make_user, login
 # ---------------------------------------------------------------- 8. CSRF renewal, no-store
 def test_csrf_token_is_renewed_at_login(database_url, make_user):
     user = make_user()
-    app = create_app({"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "t", "RATELIMIT_ENABLED": False,
-                      "WTF_CSRF_ENABLED": True})
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "t",
+            "RATELIMIT_ENABLED": False,
+            "WTF_CSRF_ENABLED": True,
+        }
+    )
     client = app.test_client()
     page = _text(client.get("/inloggen"))
     token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
@@ -283,7 +340,10 @@ def test_a_disabled_user_cannot_log_in_and_loses_sessions_and_tokens(app, client
     session.commit()
     assert user.disabled_at is not None and not user.active
     assert client.get("/account").status_code == 302
-    assert app.test_client().get("/api/v1/health", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    assert (
+        app.test_client().get("/api/v1/health", headers={"Authorization": f"Bearer {token}"}).status_code
+        == 401
+    )
     assert client.post("/inloggen", data={"email": user.email, "password": PW}).status_code == 401
     accounts.set_user_disabled(session, user, False, by=admin)
     session.commit()

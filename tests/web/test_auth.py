@@ -16,7 +16,9 @@ def test_login_page_and_wrong_password_same_message(client, make_user):
     make_user("referrer", email="r@example.nl")
     assert client.get("/inloggen").status_code == 200
     wrong = client.post("/inloggen", data={"email": "r@example.nl", "password": "verkeerd-wachtwoord"})
-    unknown = client.post("/inloggen", data={"email": "niemand@example.nl", "password": "verkeerd-wachtwoord"})
+    unknown = client.post(
+        "/inloggen", data={"email": "niemand@example.nl", "password": "verkeerd-wachtwoord"}
+    )
     assert wrong.status_code == unknown.status_code == 401
     msg = "E-mailadres of wachtwoord klopt niet."
     assert msg in wrong.get_data(as_text=True) and msg in unknown.get_data(as_text=True)
@@ -81,7 +83,9 @@ def test_invitation_flow(client, session, make_provider):
     from wijzer.services import accounts
 
     p = make_provider()
-    _, plain = accounts.create_invitation(session, email="nieuw@example.nl", role="provider", provider_id=p.id)
+    _, plain = accounts.create_invitation(
+        session, email="nieuw@example.nl", role="provider", provider_id=p.id
+    )
     session.commit()
     assert client.get(f"/uitnodiging/{plain}").status_code == 200
     bad = client.post(f"/uitnodiging/{plain}", data={"name": "Nieuw", "password": "kort"})
@@ -111,7 +115,7 @@ def test_password_reset_without_user_enumeration(app, client, session, make_user
     known = client.post("/wachtwoord-vergeten", data={"email": "poh@example.nl"})
     unknown = client.post("/wachtwoord-vergeten", data={"email": "niemand@example.nl"})
     assert known.status_code == unknown.status_code == 200
-    strip = lambda r: r.get_data(as_text=True).split('<main')[1].split('</main>')[0]  # noqa: E731
+    strip = lambda r: r.get_data(as_text=True).split("<main")[1].split("</main>")[0]  # noqa: E731
     assert strip(known) == strip(unknown) and "Als er een account is" in strip(known)
     mails = session.exec(select(OutboxMail)).all()
     assert [m.to for m in mails] == ["poh@example.nl"]
@@ -123,7 +127,12 @@ def test_password_reset_without_user_enumeration(app, client, session, make_user
     assert client.post(path, data={"password": "Een-Heel-Nieuw-Wachtwoord"}).status_code == 302
     assert client.get(path).status_code == 404  # single use
     assert other.get("/account").status_code == 302  # the old session ended
-    assert client.post("/inloggen", data={"email": user.email, "password": "Een-Heel-Nieuw-Wachtwoord"}).status_code == 302
+    assert (
+        client.post(
+            "/inloggen", data={"email": user.email, "password": "Een-Heel-Nieuw-Wachtwoord"}
+        ).status_code
+        == 302
+    )
 
 
 def test_password_reset_link_expires(client, session, make_user):

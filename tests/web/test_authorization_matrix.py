@@ -9,8 +9,18 @@ import pytest
 
 from wijzer.services import accounts
 
-ROLES = ("anonymous", "referrer", "provider_a", "provider_b", "auditor_x", "auditor_y", "admin", "region_admin_x",
-         "region_admin_y", "provider_a_admin")
+ROLES = (
+    "anonymous",
+    "referrer",
+    "provider_a",
+    "provider_b",
+    "auditor_x",
+    "auditor_y",
+    "admin",
+    "region_admin_x",
+    "region_admin_y",
+    "provider_a_admin",
+)
 
 
 def expect(default: str, anonymous: str = "login", **overrides) -> dict[str, str]:
@@ -26,14 +36,23 @@ PROVIDER = expect("forbidden", provider_a="ok", provider_b="ok", provider_a_admi
 PROVIDER_A_OBJECT = expect("forbidden", provider_a="ok", provider_b="missing", provider_a_admin="ok")
 ADMIN = expect("forbidden", admin="ok")
 REGION_X = expect("forbidden", auditor_x="ok", admin="ok", region_admin_x="ok")
-AUDIT = expect("forbidden", auditor_x="ok", auditor_y="ok", admin="ok", region_admin_x="ok", region_admin_y="ok")
+AUDIT = expect(
+    "forbidden", auditor_x="ok", auditor_y="ok", admin="ok", region_admin_x="ok", region_admin_y="ok"
+)
 REGION_X_SETTINGS = expect("forbidden", admin="ok", region_admin_x="ok")
 REGION_ADMINS = expect("forbidden", admin="ok", region_admin_x="ok", region_admin_y="ok")
 MANAGERS = expect("forbidden", admin="ok", region_admin_x="ok", region_admin_y="ok", provider_a_admin="ok")
 # An account or invitation of provider A's staff (provider A lies in JZ22): outside a manager's scope it is a 404.
-STAFF_A_OBJECT = expect("forbidden", admin="ok", region_admin_x="ok", region_admin_y="missing", provider_a_admin="ok")
-STAFF_A_ROLE_CHANGE = expect("forbidden", admin="ok", region_admin_x="forbidden", region_admin_y="missing",
-                             provider_a_admin="forbidden")
+STAFF_A_OBJECT = expect(
+    "forbidden", admin="ok", region_admin_x="ok", region_admin_y="missing", provider_a_admin="ok"
+)
+STAFF_A_ROLE_CHANGE = expect(
+    "forbidden",
+    admin="ok",
+    region_admin_x="forbidden",
+    region_admin_y="missing",
+    provider_a_admin="forbidden",
+)
 REFERRER = expect("forbidden", referrer="ok")
 NOBODY_WITH_BAD_TOKEN = expect("missing", anonymous="missing")
 
@@ -43,11 +62,15 @@ MATRIX = {
     ("/aanbod/<int:offering_id>/geen-plek", "POST"): ("/aanbod/{oa}/geen-plek", REFERRER),
     ("/account", "GET"): ("/account", LOGGED_IN),
     ("/account/sleutels", "POST"): ("/account/sleutels", LOGGED_IN),
-    ("/account/sleutels/<int:token_id>/intrekken", "POST"): ("/account/sleutels/{admin_spare_token}/intrekken",
-                                                             expect("missing", admin="ok")),
+    ("/account/sleutels/<int:token_id>/intrekken", "POST"): (
+        "/account/sleutels/{admin_spare_token}/intrekken",
+        expect("missing", admin="ok"),
+    ),
     ("/account/wachtwoord", "POST"): ("/account/wachtwoord", LOGGED_IN),
-    ("/api/v1/capacity", "POST"): ("/api/v1/capacity", expect("forbidden", provider_a="ok", admin="ok",
-                                                                        provider_a_admin="ok")),
+    ("/api/v1/capacity", "POST"): (
+        "/api/v1/capacity",
+        expect("forbidden", provider_a="ok", admin="ok", provider_a_admin="ok"),
+    ),
     ("/api/v1/health", "GET"): ("/api/v1/health", PUBLIC),
     ("/api/v1/offerings/<int:offering_id>", "GET"): ("/api/v1/offerings/{oa}", PUBLIC),
     ("/api/v1/openapi.json", "GET"): ("/api/v1/openapi.json", PUBLIC),
@@ -82,19 +105,32 @@ MATRIX = {
     ("/portaal/aanbod", "GET"): ("/portaal/aanbod", PROVIDER),
     ("/portaal/aanbod/<int:offering_id>", "GET"): ("/portaal/aanbod/{oa}", PROVIDER_A_OBJECT),
     ("/portaal/aanbod/<int:offering_id>", "POST"): ("/portaal/aanbod/{oa}", PROVIDER_A_OBJECT),
-    ("/portaal/aanbod/<int:offering_id>/actief", "POST"): ("/portaal/aanbod/{oa_toggle}/actief", PROVIDER_A_OBJECT),
-    ("/portaal/aanbod/<int:offering_id>/historie", "GET"): ("/portaal/aanbod/{oa}/historie", PROVIDER_A_OBJECT),
-    ("/portaal/aanbod/<int:offering_id>/voorbeeld", "GET"): ("/portaal/aanbod/{oa}/voorbeeld", PROVIDER_A_OBJECT),
+    ("/portaal/aanbod/<int:offering_id>/actief", "POST"): (
+        "/portaal/aanbod/{oa_toggle}/actief",
+        PROVIDER_A_OBJECT,
+    ),
+    ("/portaal/aanbod/<int:offering_id>/historie", "GET"): (
+        "/portaal/aanbod/{oa}/historie",
+        PROVIDER_A_OBJECT,
+    ),
+    ("/portaal/aanbod/<int:offering_id>/voorbeeld", "GET"): (
+        "/portaal/aanbod/{oa}/voorbeeld",
+        PROVIDER_A_OBJECT,
+    ),
     ("/portaal/aanbod/nieuw", "GET"): ("/portaal/aanbod/nieuw", PROVIDER),
     ("/portaal/aanbod/nieuw", "POST"): ("/portaal/aanbod/nieuw", PROVIDER),
     ("/portaal/geen-plek/gezien", "POST"): ("/portaal/geen-plek/gezien", PROVIDER),
     ("/portaal/beheer", "GET"): ("/portaal/beheer", ADMIN),
     ("/portaal/beheer/aanbieders/<int:provider_id>", "GET"): ("/portaal/beheer/aanbieders/{pa}", ADMIN),
     ("/portaal/beheer/aanbieders/<int:provider_id>", "POST"): ("/portaal/beheer/aanbieders/{pa}", ADMIN),
-    ("/portaal/beheer/aanbieders/<int:provider_id>/bewerken", "GET"): ("/portaal/beheer/aanbieders/{pa}/bewerken",
-                                                                     ADMIN),
-    ("/portaal/beheer/aanbieders/<int:provider_id>/bewerken", "POST"): ("/portaal/beheer/aanbieders/{pa}/bewerken",
-                                                                      ADMIN),
+    ("/portaal/beheer/aanbieders/<int:provider_id>/bewerken", "GET"): (
+        "/portaal/beheer/aanbieders/{pa}/bewerken",
+        ADMIN,
+    ),
+    ("/portaal/beheer/aanbieders/<int:provider_id>/bewerken", "POST"): (
+        "/portaal/beheer/aanbieders/{pa}/bewerken",
+        ADMIN,
+    ),
     ("/portaal/beheer/aanbieders/nieuw", "GET"): ("/portaal/beheer/aanbieders/nieuw", ADMIN),
     ("/portaal/beheer/aanbieders/nieuw", "POST"): ("/portaal/beheer/aanbieders/nieuw", ADMIN),
     ("/portaal/beheer/gebruikers", "GET"): ("/portaal/beheer/gebruikers", ADMIN),
@@ -122,10 +158,14 @@ MATRIX = {
     ("/uitleg", "GET"): ("/uitleg", PUBLIC),
     ("/toegankelijkheid", "GET"): ("/toegankelijkheid", PUBLIC),
     ("/meldingen", "POST"): ("/meldingen", REFERRER),
-    ("/meldingen/<int:alert_id>/pauzeren", "POST"): ("/meldingen/{alert_pause}/pauzeren",
-                                                    expect("missing", referrer="ok")),
-    ("/meldingen/<int:alert_id>/verwijderen", "POST"): ("/meldingen/{alert_delete}/verwijderen",
-                                                       expect("missing", referrer="ok")),
+    ("/meldingen/<int:alert_id>/pauzeren", "POST"): (
+        "/meldingen/{alert_pause}/pauzeren",
+        expect("missing", referrer="ok"),
+    ),
+    ("/meldingen/<int:alert_id>/verwijderen", "POST"): (
+        "/meldingen/{alert_delete}/verwijderen",
+        expect("missing", referrer="ok"),
+    ),
     ("/meldingen/afmelden/<token>", "GET"): ("/meldingen/afmelden/{alert_stop_token}", PUBLIC),
     ("/meldingen/afmelden/<token>", "POST"): ("/meldingen/afmelden/{alert_stop_token}", PUBLIC),
     ("/meldingen/verlengen/<token>", "GET"): ("/meldingen/verlengen/{alert_extend_token}", PUBLIC),
@@ -140,14 +180,22 @@ MATRIX = {
     ("/beheer/gebruikers/uitnodigen", "POST"): ("/beheer/gebruikers/uitnodigen", MANAGERS),
     ("/beheer/gebruikers/<int:user_id>", "GET"): ("/beheer/gebruikers/{spare_staff_a}", STAFF_A_OBJECT),
     ("/beheer/gebruikers/<int:user_id>", "POST"): ("/beheer/gebruikers/{spare_staff_a}", STAFF_A_ROLE_CHANGE),
-    ("/beheer/gebruikers/<int:user_id>/blokkeren", "POST"): ("/beheer/gebruikers/{spare_staff_a}/blokkeren",
-                                                             STAFF_A_OBJECT),
-    ("/beheer/gebruikers/<int:user_id>/deblokkeren", "POST"): ("/beheer/gebruikers/{spare_staff_a}/deblokkeren",
-                                                               STAFF_A_OBJECT),
-    ("/beheer/uitnodigingen/<int:invitation_id>/opnieuw", "POST"): ("/beheer/uitnodigingen/{invitation_a}/opnieuw",
-                                                                    STAFF_A_OBJECT),
+    ("/beheer/gebruikers/<int:user_id>/blokkeren", "POST"): (
+        "/beheer/gebruikers/{spare_staff_a}/blokkeren",
+        STAFF_A_OBJECT,
+    ),
+    ("/beheer/gebruikers/<int:user_id>/deblokkeren", "POST"): (
+        "/beheer/gebruikers/{spare_staff_a}/deblokkeren",
+        STAFF_A_OBJECT,
+    ),
+    ("/beheer/uitnodigingen/<int:invitation_id>/opnieuw", "POST"): (
+        "/beheer/uitnodigingen/{invitation_a}/opnieuw",
+        STAFF_A_OBJECT,
+    ),
     ("/beheer/uitnodigingen/<int:invitation_id>/intrekken", "POST"): (
-        "/beheer/uitnodigingen/{invitation_a}/intrekken", STAFF_A_OBJECT),
+        "/beheer/uitnodigingen/{invitation_a}/intrekken",
+        STAFF_A_OBJECT,
+    ),
     ("/beheer/auditlog", "GET"): ("/beheer/auditlog", REGION_ADMINS),
     ("/beheer/auditlog.csv", "GET"): ("/beheer/auditlog.csv", REGION_ADMINS),
     ("/registreren", "GET"): ("/registreren", PUBLIC),
@@ -175,15 +223,24 @@ MATRIX = {
     ("/portaal/verzoeken/<int:item_id>", "POST"): ("/portaal/verzoeken/{pia}", PROVIDER_A_OBJECT),
     ("/regio/<code>/plaatsingsverzoeken", "GET"): ("/regio/JZ22/plaatsingsverzoeken", REGION_X),
     ("/regio/<code>/plaatsingsverzoeken/export/<table>.<fmt>", "GET"): (
-        "/regio/JZ22/plaatsingsverzoeken/export/aanbieders.csv", REGION_X),
+        "/regio/JZ22/plaatsingsverzoeken/export/aanbieders.csv",
+        REGION_X,
+    ),
     ("/api/v1/requests", "POST"): ("/api/v1/requests", REFERRER),
-    ("/api/v1/requests", "GET"): ("/api/v1/requests?status=open", expect("forbidden", referrer="ok", provider_a="ok",
-                                                                        provider_b="ok", provider_a_admin="ok")),
-    ("/api/v1/requests/<int:request_id>", "GET"): ("/api/v1/requests/{rq}", expect(
-        "forbidden", referrer="ok", provider_a="ok", provider_b="missing", provider_a_admin="ok")),
+    ("/api/v1/requests", "GET"): (
+        "/api/v1/requests?status=open",
+        expect("forbidden", referrer="ok", provider_a="ok", provider_b="ok", provider_a_admin="ok"),
+    ),
+    ("/api/v1/requests/<int:request_id>", "GET"): (
+        "/api/v1/requests/{rq}",
+        expect("forbidden", referrer="ok", provider_a="ok", provider_b="missing", provider_a_admin="ok"),
+    ),
     ("/api/v1/requests/<int:request_id>/confirm", "POST"): ("/api/v1/requests/{rq}/confirm", REFERRER),
     ("/api/v1/requests/<int:request_id>/release", "POST"): ("/api/v1/requests/{rq}/release", REFERRER),
-    ("/api/v1/request-items/<int:item_id>/answer", "POST"): ("/api/v1/request-items/{pia}/answer", PROVIDER_A_OBJECT),
+    ("/api/v1/request-items/<int:item_id>/answer", "POST"): (
+        "/api/v1/request-items/{pia}/answer",
+        PROVIDER_A_OBJECT,
+    ),
 }
 
 
@@ -215,23 +272,38 @@ def world(app, session, make_provider, make_location, make_offering, make_user, 
     ob = make_offering(pb, lb, ref="OB")
     for off in (oa, ob):
         report(off, free_places=1, intake_status="open")
-    users = {"referrer": make_user("referrer"), "provider_a": make_user("provider", provider=pa),
-             "provider_b": make_user("provider", provider=pb), "auditor_x": make_user("auditor", region_code="JZ22"),
-             "auditor_y": make_user("auditor", region_code="JZ13"), "admin": make_user("admin"),
-             "region_admin_x": make_user("region_admin", region_code="JZ22"),
-             "region_admin_y": make_user("region_admin", region_code="JZ13"),
-             "provider_a_admin": accounts.create_user(session, email="beheer@a.nl", password="Correct-Paard-Nietje-42",
-                                                      role="provider", provider_id=pa.id, provider_admin=True)}
+    users = {
+        "referrer": make_user("referrer"),
+        "provider_a": make_user("provider", provider=pa),
+        "provider_b": make_user("provider", provider=pb),
+        "auditor_x": make_user("auditor", region_code="JZ22"),
+        "auditor_y": make_user("auditor", region_code="JZ13"),
+        "admin": make_user("admin"),
+        "region_admin_x": make_user("region_admin", region_code="JZ22"),
+        "region_admin_y": make_user("region_admin", region_code="JZ13"),
+        "provider_a_admin": accounts.create_user(
+            session,
+            email="beheer@a.nl",
+            password="Correct-Paard-Nietje-42",
+            role="provider",
+            provider_id=pa.id,
+            provider_admin=True,
+        ),
+    }
     spare_staff_a = make_user("provider", provider=pa)
-    invitation_a, _ = accounts.create_invitation(session, email="nieuw@a.nl", role="provider", provider_id=pa.id)
+    invitation_a, _ = accounts.create_invitation(
+        session, email="nieuw@a.nl", role="provider", provider_id=pa.id
+    )
     tokens = {role: accounts.create_api_token(session, user, "matrix")[1] for role, user in users.items()}
     spare, _ = accounts.create_api_token(session, users["admin"], "spare")
     reminder = Reminder(provider_id=pa.id, kind="aging", window="w")
     session.add(reminder)
     from wijzer.services import alerts
 
-    alert_ids = {name: alerts.create_alert(session, users["referrer"], {"care_type": "logeeropvang"})
-                 for name in ("alert_pause", "alert_delete", "alert_link", "alert_api")}
+    alert_ids = {
+        name: alerts.create_alert(session, users["referrer"], {"care_type": "logeeropvang"})
+        for name in ("alert_pause", "alert_delete", "alert_link", "alert_api")
+    }
     session.commit()
     from datetime import timedelta
 
@@ -240,24 +312,50 @@ def world(app, session, make_provider, make_location, make_offering, make_user, 
     from wijzer.timeutil import today_local
 
     def placement_request():
-        data = RequestInput(offering_ids=[oa.id], age=8, care_type="logeeropvang", gemeente_code="GM0344",
-                            start_from=today_local(), start_to=today_local() + timedelta(days=9), reference="M-1")
+        data = RequestInput(
+            offering_ids=[oa.id],
+            age=8,
+            care_type="logeeropvang",
+            gemeente_code="GM0344",
+            start_from=today_local(),
+            start_to=today_local() + timedelta(days=9),
+            reference="M-1",
+        )
         return placement.create_request(session, users["referrer"], data)
+
     with app.app_context():
         rq, rq_spare = placement_request(), placement_request()
     session.commit()
     pia = session.exec(select(PlacementItem.id).where(PlacementItem.request_id == rq.id)).one()
-    return {"users": users, "tokens": tokens, "ids": {
-        **{name: a.id for name, a in alert_ids.items()},
-        "alert_stop_token": alerts.make_token({"SECRET_KEY": "test-secret"}, alert_ids["alert_link"], "stop"),
-        "alert_extend_token": alerts.make_token({"SECRET_KEY": "test-secret"}, alert_ids["alert_link"], "extend"),
-        "oa": oa.id, "oa_toggle": oa_toggle.id, "la": la.id, "pa": pa.id, "admin_spare_token": spare.id,
-        "spare_staff_a": spare_staff_a.id, "invitation_a": invitation_a.id,
-        "service_id": uid("offering", "11111111", "OA"), "reminder": reminder,
-        "organization_id": hsds_ids.provider_id("11111111"),
-        "sal_id": hsds_ids.service_at_location_id("11111111", "OA", la.name),
-        "taxonomy_id": uid("taxonomy", "wijzer:doelgroep"), "term_id": uid("term", "wijzer:doelgroep", "ggz"),
-        "rq": rq.id, "rq_spare": rq_spare.id, "pia": pia}}
+    return {
+        "users": users,
+        "tokens": tokens,
+        "ids": {
+            **{name: a.id for name, a in alert_ids.items()},
+            "alert_stop_token": alerts.make_token(
+                {"SECRET_KEY": "test-secret"}, alert_ids["alert_link"], "stop"
+            ),
+            "alert_extend_token": alerts.make_token(
+                {"SECRET_KEY": "test-secret"}, alert_ids["alert_link"], "extend"
+            ),
+            "oa": oa.id,
+            "oa_toggle": oa_toggle.id,
+            "la": la.id,
+            "pa": pa.id,
+            "admin_spare_token": spare.id,
+            "spare_staff_a": spare_staff_a.id,
+            "invitation_a": invitation_a.id,
+            "service_id": uid("offering", "11111111", "OA"),
+            "reminder": reminder,
+            "organization_id": hsds_ids.provider_id("11111111"),
+            "sal_id": hsds_ids.service_at_location_id("11111111", "OA", la.name),
+            "taxonomy_id": uid("taxonomy", "wijzer:doelgroep"),
+            "term_id": uid("term", "wijzer:doelgroep", "ggz"),
+            "rq": rq.id,
+            "rq_spare": rq_spare.id,
+            "pia": pia,
+        },
+    }
 
 
 def outcome(response) -> str:
@@ -276,9 +374,16 @@ def test_matrix(app, world):
     clients = {"anonymous": app.test_client()}
     for role, user in world["users"].items():
         client = app.test_client()
-        assert client.post("/inloggen", data={"email": user.email, "password": "Correct-Paard-Nietje-42"}).status_code == 302
+        assert (
+            client.post(
+                "/inloggen", data={"email": user.email, "password": "Correct-Paard-Nietje-42"}
+            ).status_code
+            == 302
+        )
         clients[role] = client
-    capacity_body = {"records": [{"kvk": "11111111", "offering_ref": "OA", "free_places": 2, "intake_status": "open"}]}
+    capacity_body = {
+        "records": [{"kvk": "11111111", "offering_ref": "OA", "free_places": 2, "intake_status": "open"}]
+    }
     failures = []
     for (rule, method), (template, expected) in sorted(MATRIX.items()):
         url = template.format(**ids)

@@ -2,16 +2,37 @@
 sends huge, negative, empty and non-numeric values to every integer path parameter and to every query
 parameter the app reads as a number: 4xx (or a page with a message), never 5xx. New routes are covered
 automatically; a new numeric query parameter belongs in NUMERIC_PARAMS."""
+
 from __future__ import annotations
 
 import pytest
 
 BAD = ("99999999999999999999999", "-1", "abc")
 # Every query parameter that some view or API reads as a number (or a list of numbers).
-NUMERIC_PARAMS = ("pagina", "page", "per_page", "ids", "limit", "offset", "age", "radius_km", "max_wait_weeks",
-                  "van", "tot", "from", "to", "dry_run")
-SAMPLE = {"code": "JZ22", "token": "ongeldig", "service_id": "x", "table": "naleving", "fmt": "csv",
-          "path:filename": None}
+NUMERIC_PARAMS = (
+    "pagina",
+    "page",
+    "per_page",
+    "ids",
+    "limit",
+    "offset",
+    "age",
+    "radius_km",
+    "max_wait_weeks",
+    "van",
+    "tot",
+    "from",
+    "to",
+    "dry_run",
+)
+SAMPLE = {
+    "code": "JZ22",
+    "token": "ongeldig",
+    "service_id": "x",
+    "table": "naleving",
+    "fmt": "csv",
+    "path:filename": None,
+}
 
 
 def _paths(app):
@@ -19,8 +40,11 @@ def _paths(app):
         if rule.endpoint == "static":
             continue
         methods = sorted(rule.methods - {"HEAD", "OPTIONS"})
-        ints = [a for a, conv in rule._converters.items() if type(conv).__name__ in ("IntegerConverter",
-                                                                                      "BoundedIntConverter")]
+        ints = [
+            a
+            for a, conv in rule._converters.items()
+            if type(conv).__name__ in ("IntegerConverter", "BoundedIntConverter")
+        ]
         values = {a: "1" for a in rule.arguments}
         values.update({a: SAMPLE.get(a, "x") for a in rule.arguments if a not in ints})
         yield rule, methods, ints, values
@@ -50,7 +74,12 @@ def _url(rule, values) -> str:
 def clients(app, make_user):
     admin = make_user("admin")
     anonymous, logged_in = app.test_client(), app.test_client()
-    assert logged_in.post("/inloggen", data={"email": admin.email, "password": "Correct-Paard-Nietje-42"}).status_code == 302
+    assert (
+        logged_in.post(
+            "/inloggen", data={"email": admin.email, "password": "Correct-Paard-Nietje-42"}
+        ).status_code
+        == 302
+    )
     return {"anonymous": anonymous, "admin": logged_in}
 
 
@@ -76,7 +105,9 @@ def test_numeric_query_parameters_never_give_a_server_error(app, clients):
         base = _url(rule, values)
         for param in NUMERIC_PARAMS:
             for bad in BAD:
-                status = _status(clients["admin"], base, query_string={param: bad})  # admin reaches every page
+                status = _status(
+                    clients["admin"], base, query_string={param: bad}
+                )  # admin reaches every page
                 if _bad(status):
                     failures.append(f"GET {base}?{param}={bad}: {status}")
     assert not failures, "\n".join(failures)

@@ -1,6 +1,7 @@
 """Issue 11 items 17 and 21, issue 16 item 2: mail is a pair of templates, queued in the caller's
 transaction, sent after the commit (never by SMTP inside the request), exactly once, and no live token
 stays in the log or in a delivered outbox row. The SMTP server is a real one on loopback (aiosmtpd)."""
+
 from __future__ import annotations
 
 import logging
@@ -61,8 +62,15 @@ def _as_text(raw: bytes) -> str:
     from email import policy
 
     msg = email.message_from_bytes(raw, policy=policy.default)
-    return msg["To"] + "\n" + msg["Subject"] + "\n" + msg.get_body(("plain",)).get_content() + "\n" + \
-        msg.get_body(("html",)).get_content()
+    return (
+        msg["To"]
+        + "\n"
+        + msg["Subject"]
+        + "\n"
+        + msg.get_body(("plain",)).get_content()
+        + "\n"
+        + msg.get_body(("html",)).get_content()
+    )
 
 
 def test_slow_smtp_does_not_delay_the_response(app, client, session, make_user, inbox):
@@ -88,8 +96,14 @@ def test_slow_smtp_does_not_delay_the_response(app, client, session, make_user, 
 def test_mail_job_retries_until_the_server_answers_and_sends_once(app, session, inbox, runner):
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port())  # nobody listens there
     with app.app_context():
-        mail.send_mail(session, ["a@example.nl", "b@example.nl"], "Onderwerp", f"Tekst met {BASE}/x/geheim",
-                       kind="test", key="test:1")
+        mail.send_mail(
+            session,
+            ["a@example.nl", "b@example.nl"],
+            "Onderwerp",
+            f"Tekst met {BASE}/x/geheim",
+            kind="test",
+            key="test:1",
+        )
         mail.send_mail(session, "a@example.nl", "Onderwerp", "dubbel", kind="test", key="test:1")  # same key
         session.commit()
     assert len(_rows(session)) == 1
@@ -137,8 +151,14 @@ def test_concurrent_senders_send_each_mail_once(app, session, inbox):
 def test_queue_renders_a_text_and_html_pair_and_escapes_html(app, session, inbox):
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=inbox.port, BASE_URL=BASE)
     with app.app_context():
-        row = mail.queue(session, "staf@example.nl", "invitation", kind="invitation",
-                         link=f"{BASE}/uitnodiging/abc", provider_name="<b>Zorg & Co</b>")
+        row = mail.queue(
+            session,
+            "staf@example.nl",
+            "invitation",
+            kind="invitation",
+            link=f"{BASE}/uitnodiging/abc",
+            provider_name="<b>Zorg & Co</b>",
+        )
         session.commit()
         assert row.subject == "Uitnodiging Beschikbaarheidswijzer"
         assert "<b>Zorg & Co</b>" in row.body and "&lt;b&gt;Zorg &amp; Co&lt;/b&gt;" in row.html
@@ -169,7 +189,9 @@ def test_no_live_token_in_the_log(app, client, session, make_user, make_provider
         client.post("/wachtwoord-vergeten", data={"email": "log@example.nl"})
         login(make_user("admin"))
         client.post(f"/portaal/beheer/aanbieders/{provider.id}", data={"email": "nieuw@example.nl"})
-    tokens = [word.rsplit("/", 1)[1] for row in _rows(session) for word in row.body.split() if word.startswith(BASE)]
+    tokens = [
+        word.rsplit("/", 1)[1] for row in _rows(session) for word in row.body.split() if word.startswith(BASE)
+    ]
     assert len(tokens) == 2
     for token in tokens:
         assert token not in caplog.text

@@ -1,11 +1,13 @@
 """'Gebeld: geen plek' notices in the portal: shown per offering, new ones can be marked as read."""
+
 from sqlmodel import select
 
 from wijzer.models import AuditLog, NoPlaceReport
 
 
-def test_no_place_notices_new_then_marked_seen_only_for_own_provider(client, session, login, make_provider,
-                                                                     make_location, make_offering, make_user):
+def test_no_place_notices_new_then_marked_seen_only_for_own_provider(
+    client, session, login, make_provider, make_location, make_offering, make_user
+):
     a, b = make_provider(name="Aanbieder A"), make_provider(name="Aanbieder B")
     oa = make_offering(a, make_location(a, postcode="3511AB"), ref="A-1")
     ob = make_offering(b, make_location(b, postcode="1012"), ref="B-1")
@@ -17,14 +19,14 @@ def test_no_place_notices_new_then_marked_seen_only_for_own_provider(client, ses
     login(staff)
 
     html = client.get("/portaal/").get_data(as_text=True)
-    assert "2 nieuwe melding(en)" in html and "2× \"gebeld: geen plek\"" in html and "waarvan 2 nieuw" in html
+    assert "2 nieuwe melding(en)" in html and '2× "gebeld: geen plek"' in html and "waarvan 2 nieuw" in html
     assert 'action="/portaal/geen-plek/gezien"' in html
 
     done = client.post("/portaal/geen-plek/gezien")
     assert done.status_code == 302 and done.headers["Location"].endswith("/portaal/")
     html = client.get("/portaal/").get_data(as_text=True)
     assert "als gelezen gemarkeerd" in html and "nieuwe melding" not in html
-    assert "2× \"gebeld: geen plek\"" in html and "nieuw)" not in html  # still listed, no longer new
+    assert '2× "gebeld: geen plek"' in html and "nieuw)" not in html  # still listed, no longer new
 
     session.expire_all()
     rows = {r.offering_id: r for r in session.exec(select(NoPlaceReport)).all()}
@@ -39,8 +41,9 @@ def test_no_place_notices_new_then_marked_seen_only_for_own_provider(client, ses
     assert len(session.exec(select(AuditLog).where(AuditLog.action == "no_place_seen")).all()) == 1
 
 
-def test_freshness_badge_uses_the_regions_own_limits(client, session, login, make_provider, make_location,
-                                                     make_offering, make_user, report):
+def test_freshness_badge_uses_the_regions_own_limits(
+    client, session, login, make_provider, make_location, make_offering, make_user, report
+):
     from wijzer.models import Jeugdregio
 
     provider = make_provider(name="Regio Zorg")

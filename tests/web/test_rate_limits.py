@@ -5,14 +5,25 @@ from wijzer import create_app
 
 @pytest.fixture
 def limited_app(app, database_url):
-    return create_app({"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "t", "WTF_CSRF_ENABLED": False,
-                       "RATELIMIT_ENABLED": True, "LOGIN_RATE_LIMIT": "3 per minute", "API_RATE_LIMIT": "5 per minute"})
+    return create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "t",
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_ENABLED": True,
+            "LOGIN_RATE_LIMIT": "3 per minute",
+            "API_RATE_LIMIT": "5 per minute",
+        }
+    )
 
 
 def test_login_attempts_are_rate_limited(limited_app):
     client = limited_app.test_client()
-    statuses = [client.post("/inloggen", data={"email": "x@example.nl", "password": "p"}).status_code
-                for _ in range(4)]
+    statuses = [
+        client.post("/inloggen", data={"email": "x@example.nl", "password": "p"}).status_code
+        for _ in range(4)
+    ]
     assert statuses == [401, 401, 401, 429]
     page = client.post("/inloggen", data={"email": "x@example.nl", "password": "p"})
     assert "Te veel verzoeken" in page.get_data(as_text=True)

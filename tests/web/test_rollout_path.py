@@ -5,6 +5,7 @@ admin sets up a region with a contact -> invites a regiobeheerder -> who invites
 provider list with Dutch headers and staff e-mails -> staff accept their invitations and update -> an
 offering left for 21 days escalates to the region's contact.
 """
+
 import io
 import re
 from datetime import timedelta
@@ -39,8 +40,12 @@ class _Inputs(HTMLParser):
         if tag == "form":
             self._current = {}
             self.forms.append(self._current)
-        elif tag in ("input", "select") and self._current is not None and a.get("name") and a.get("type") not in (
-                "submit", "checkbox"):
+        elif (
+            tag in ("input", "select")
+            and self._current is not None
+            and a.get("name")
+            and a.get("type") not in ("submit", "checkbox")
+        ):
             self._current[a["name"]] = a.get("value") or ""
             self._select = a["name"] if tag == "select" else None
         elif tag == "option" and self._current is not None and self._select and "selected" in a:
@@ -59,7 +64,9 @@ def _weekly_form(html: str) -> dict:
 
 def _last_mail_to(session, email: str) -> OutboxMail:
     session.expire_all()
-    return session.exec(select(OutboxMail).where(OutboxMail.to == email).order_by(OutboxMail.id.desc())).first()
+    return session.exec(
+        select(OutboxMail).where(OutboxMail.to == email).order_by(OutboxMail.id.desc())
+    ).first()
 
 
 def _accept(app, session, email: str, name: str):
@@ -76,39 +83,69 @@ def test_region_onboards_itself_end_to_end(app, session, make_user, tmp_path):
     app.config["IMPORT_STAGING_DIR"] = str(tmp_path)
     admin = make_user("admin", email="beheer@wijzer.nl")
     admin_client = app.test_client()
-    assert admin_client.post("/inloggen", data={"email": admin.email, "password": PASSWORD}).status_code == 302
+    assert (
+        admin_client.post("/inloggen", data={"email": admin.email, "password": PASSWORD}).status_code == 302
+    )
 
     # 1. the admin sets up the region with a contact address
-    saved = admin_client.post("/regio/JZ22/instellingen", data={
-        "contact_emails": "contractmanager@regio-utrecht.nl", "fresh_days": "", "stale_days": "",
-        "norm_intake_weeks": "", "norm_treatment_weeks": "", "travel_km": "", "referrer_domains": ""})
+    saved = admin_client.post(
+        "/regio/JZ22/instellingen",
+        data={
+            "contact_emails": "contractmanager@regio-utrecht.nl",
+            "fresh_days": "",
+            "stale_days": "",
+            "norm_intake_weeks": "",
+            "norm_treatment_weeks": "",
+            "travel_km": "",
+            "referrer_domains": "",
+        },
+    )
     assert saved.status_code == 302
 
     # 2. ... and invites a regiobeheerder, who accepts
-    invited = admin_client.post("/beheer/gebruikers/uitnodigen", data={
-        "email": "regiobeheer@regio-utrecht.nl", "role": "region_admin", "region": "JZ22"})
+    invited = admin_client.post(
+        "/beheer/gebruikers/uitnodigen",
+        data={"email": "regiobeheer@regio-utrecht.nl", "role": "region_admin", "region": "JZ22"},
+    )
     assert invited.status_code == 302
     region_admin = _accept(app, session, "regiobeheer@regio-utrecht.nl", "Regiobeheerder")
     assert "Utrecht" in region_admin.get("/regio/JZ22").get_data(as_text=True)
 
     # 3. the regiobeheerder invites a referrer, who accepts
-    assert region_admin.post("/beheer/gebruikers/uitnodigen", data={
-        "email": "wijkteam@utrecht.nl", "role": "referrer", "region": "JZ22"}).status_code == 302
+    assert (
+        region_admin.post(
+            "/beheer/gebruikers/uitnodigen",
+            data={"email": "wijkteam@utrecht.nl", "role": "referrer", "region": "JZ22"},
+        ).status_code
+        == 302
+    )
     _accept(app, session, "wijkteam@utrecht.nl", "Wijkteam")
     referrer = session.exec(select(User).where(User.email == "wijkteam@utrecht.nl")).one()
     assert (referrer.role, referrer.region_code) == ("referrer", "JZ22")
 
     # 4. ... and uploads the provider list with Dutch headers and staff e-mails: preview, then import
-    preview = region_admin.post("/portaal/beheer/importeren", content_type="multipart/form-data",
-                                data={"file": (io.BytesIO(DUTCH_LIST.encode()), "aanbieders.csv")})
+    preview = region_admin.post(
+        "/portaal/beheer/importeren",
+        content_type="multipart/form-data",
+        data={"file": (io.BytesIO(DUTCH_LIST.encode()), "aanbieders.csv")},
+    )
     html = preview.get_data(as_text=True)
     assert preview.status_code == 200, html
-    assert 'data-kind="offering" data-status="new">2<' in html and 'data-kind="invitation" data-status="new">2<' in html
-    fields = {name: re.search(rf'name="{name}" value="([^"]*)"', html).group(1)
-              for name in ("file_hash", "fingerprint", "filename")}
+    assert (
+        'data-kind="offering" data-status="new">2<' in html
+        and 'data-kind="invitation" data-status="new">2<' in html
+    )
+    fields = {
+        name: re.search(rf'name="{name}" value="([^"]*)"', html).group(1)
+        for name in ("file_hash", "fingerprint", "filename")
+    }
     assert region_admin.post("/portaal/beheer/importeren/toepassen", data=fields).status_code == 302
-    invitations = {i.email: i for i in session.exec(select(Invitation).where(Invitation.role == "provider")).all()}
-    assert invitations["planner@linde.nl"].provider_admin and not invitations["collega@linde.nl"].provider_admin
+    invitations = {
+        i.email: i for i in session.exec(select(Invitation).where(Invitation.role == "provider")).all()
+    }
+    assert (
+        invitations["planner@linde.nl"].provider_admin and not invitations["collega@linde.nl"].provider_admin
+    )
 
     # 5. staff accept their invitations; the planner updates one offering, invites nobody twice
     planner = _accept(app, session, "planner@linde.nl", "Planner")
@@ -118,8 +155,14 @@ def test_region_onboards_itself_end_to_end(app, session, make_user, tmp_path):
     lin1 = session.exec(select(Offering).where(Offering.offering_ref == "LIN-1")).one()
     lin2 = session.exec(select(Offering).where(Offering.offering_ref == "LIN-2")).one()
     form = _weekly_form(weekly.get_data(as_text=True))
-    form.update({f"o{lin1.id}-free_places": "2", f"o{lin1.id}-wait_intake": "3", f"o{lin1.id}-intake_status": "open",
-                 "action": "save"})
+    form.update(
+        {
+            f"o{lin1.id}-free_places": "2",
+            f"o{lin1.id}-wait_intake": "3",
+            f"o{lin1.id}-intake_status": "open",
+            "action": "save",
+        }
+    )
     assert planner.post("/portaal/", data=form).status_code == 302
     session.expire_all()
     assert session.get(Offering, lin1.id).cur_free_places == 2

@@ -5,8 +5,15 @@ from wijzer import create_app
 
 @pytest.fixture
 def csrf_app(app, database_url):
-    return create_app({"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "t", "RATELIMIT_ENABLED": False,
-                       "WTF_CSRF_ENABLED": True})
+    return create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "t",
+            "RATELIMIT_ENABLED": False,
+            "WTF_CSRF_ENABLED": True,
+        }
+    )
 
 
 def test_forms_refuse_posts_without_csrf_token(csrf_app):

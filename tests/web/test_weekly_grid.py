@@ -2,6 +2,7 @@
 
 The browser behaviour (keyboard, summary, phone layout, height) is in tests/e2e/test_weekly_grid_browser.py.
 """
+
 import re
 from datetime import timedelta
 
@@ -25,8 +26,17 @@ def world(make_provider, make_location, make_offering, make_user, report):
     report(o2, days_ago=1, free_places=0, intake_status="wachtlijst")
     report(o3, days_ago=30, free_places=4)  # already stale
     report(ob, days_ago=1, free_places=1)
-    return {"a": a, "l1": l1, "l2": l2, "o1": o1, "o2": o2, "o3": o3, "ob": ob,
-            "staff": make_user("provider", provider=a), "staff_b": make_user("provider", provider=b)}
+    return {
+        "a": a,
+        "l1": l1,
+        "l2": l2,
+        "o1": o1,
+        "o2": o2,
+        "o3": o3,
+        "ob": ob,
+        "staff": make_user("provider", provider=a),
+        "staff_b": make_user("provider", provider=b),
+    }
 
 
 def _rows(html: str) -> list[str]:
@@ -38,9 +48,22 @@ def test_one_row_per_offering_with_all_weekly_fields_and_the_version(client, log
     response = client.get("/portaal/")
     html = response.get_data(as_text=True)
     o1 = world["o1"]
-    assert _rows(html) == [str(world["o1"].id), str(world["o2"].id), str(world["o3"].id)]  # grouped by location
-    for field in ("free_places", "total_places", "wait_intake", "wait_treatment", "waitlist_length", "intake_status",
-                  "status_until", "next_free_date", "note"):
+    assert _rows(html) == [
+        str(world["o1"].id),
+        str(world["o2"].id),
+        str(world["o3"].id),
+    ]  # grouped by location
+    for field in (
+        "free_places",
+        "total_places",
+        "wait_intake",
+        "wait_treatment",
+        "waitlist_length",
+        "intake_status",
+        "status_until",
+        "next_free_date",
+        "note",
+    ):
         assert f'name="o{o1.id}-{field}"' in html
         assert f'<label class="cell-label" for="o{o1.id}-{field}"' in html or field == "note"
     assert f'name="o{o1.id}-version" value="{o1.capacity_version}"' in html
@@ -50,7 +73,11 @@ def test_one_row_per_offering_with_all_weekly_fields_and_the_version(client, log
     assert "Wijzigingen opslaan" in html and "B-1" not in html
     # Strict CSP: no inline script or style anywhere on the page; the grid's own files are linked.
     assert "'unsafe-inline'" not in response.headers["Content-Security-Policy"]
-    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html) and " style=" not in html and "<style" not in html
+    assert (
+        not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html)
+        and " style=" not in html
+        and "<style" not in html
+    )
     assert "/static/js/weekly.js" in html and "/static/css/weekly.css" in html
 
 
@@ -59,7 +86,7 @@ def test_enter_in_a_field_cannot_submit_alles_klopt_nog(client, login, world):
     without JavaScript does nothing instead of confirming everything unseen."""
     login(world["staff"])
     html = client.get("/portaal/").get_data(as_text=True)
-    form = html[html.index('<form method="post" novalidate id="weekly-form"'):]
+    form = html[html.index('<form method="post" novalidate id="weekly-form"') :]
     first_button = re.search(r"<button[^>]*>", form).group(0)
     assert 'type="submit"' in first_button and "disabled" in first_button and "name=" not in first_button
 
@@ -69,16 +96,20 @@ def test_stale_soon_highlighted_with_the_date_and_stale_rows_marked(client, logi
     html = client.get("/portaal/").get_data(as_text=True)
     o1, o3 = world["o1"], world["o3"]
     stale_on = (as_utc(o1.last_confirmed_at) + timedelta(days=14)).astimezone(AMS).strftime("%d-%m-%Y")
-    row1 = html[html.index(f'<tr id="o{o1.id}"'):html.index(f'<tr id="o{world["o2"].id}"')]
+    row1 = html[html.index(f'<tr id="o{o1.id}"') : html.index(f'<tr id="o{world["o2"].id}"')]
     assert "is-stale-soon" in row1 and f"Verouderd op {stale_on}" in row1
-    row3 = html[html.index(f'<tr id="o{o3.id}"'):]
+    row3 = html[html.index(f'<tr id="o{o3.id}"') :]
     assert "is-stale" in row3 and "Verouderd op" not in row3.split("</tr>")[0]
 
 
 def test_sort_langst_niet_bevestigd_and_location_filter_work_without_javascript(client, login, world):
     login(world["staff"])
     html = client.get("/portaal/?sorteer=bevestigd").get_data(as_text=True)
-    assert _rows(html) == [str(world["o3"].id), str(world["o1"].id), str(world["o2"].id)]  # oldest confirmation first
+    assert _rows(html) == [
+        str(world["o3"].id),
+        str(world["o1"].id),
+        str(world["o2"].id),
+    ]  # oldest confirmation first
     assert 'class="weekly-table"' in html  # not grouped
     html = client.get(f"/portaal/?locatie={world['l2'].id}").get_data(as_text=True)
     hidden = re.findall(r'<tr id="o(\d+)" class="weekly-row[^>]*?( hidden)?>', html)
@@ -97,12 +128,18 @@ def test_sort_langst_niet_bevestigd_and_location_filter_work_without_javascript(
 def test_phone_layout_folds_all_but_the_five_most_changed_fields(client, login, world, report):
     o2 = world["o2"]
     for waitlist in (1, 2, 3, 4):  # the waitlist changes every week; next free date too
-        report(o2, days_ago=1 - waitlist / 10, free_places=0, intake_status="wachtlijst", waitlist_length=waitlist,
-               next_free_date=(utcnow() + timedelta(days=10 + waitlist)).date())
+        report(
+            o2,
+            days_ago=1 - waitlist / 10,
+            free_places=0,
+            intake_status="wachtlijst",
+            waitlist_length=waitlist,
+            next_free_date=(utcnow() + timedelta(days=10 + waitlist)).date(),
+        )
     login(world["staff"])
     html = client.get("/portaal/").get_data(as_text=True)
-    row = html[html.index(f'<tr id="o{o2.id}"'):]
-    row = row[:row.index("</tr>")]
+    row = html[html.index(f'<tr id="o{o2.id}"') :]
+    row = row[: row.index("</tr>")]
     extra = set(re.findall(r'class="cell cell--\w+[^"]*is-extra[^"]*" data-field="(\w+)"', row))
     shown = set(re.findall(r'class="cell cell--\w+(?:(?!is-extra)[^"])*" data-field="(\w+)"', row)) - {"note"}
     assert len(shown) == 5 and len(extra) == 3
@@ -114,9 +151,18 @@ def test_errors_stay_in_the_row_with_the_dutch_message_and_the_rest_is_kept(clie
     o1, o2, o3 = world["o1"], world["o2"], world["o3"]
 
     def row(off, **over):
-        base = {"free_places": off.cur_free_places, "wait_intake": off.cur_wait_intake, "wait_treatment": "",
-                "waitlist_length": "", "intake_status": off.cur_intake_status, "status_until": "",
-                "next_free_date": "", "note": "", "total_places": "", "version": off.capacity_version}
+        base = {
+            "free_places": off.cur_free_places,
+            "wait_intake": off.cur_wait_intake,
+            "wait_treatment": "",
+            "waitlist_length": "",
+            "intake_status": off.cur_intake_status,
+            "status_until": "",
+            "next_free_date": "",
+            "note": "",
+            "total_places": "",
+            "version": off.capacity_version,
+        }
         base.update(over)
         return {f"o{off.id}-{k}": "" if v is None else str(v) for k, v in base.items()}
 
@@ -124,17 +170,19 @@ def test_errors_stay_in_the_row_with_the_dutch_message_and_the_rest_is_kept(clie
     response = client.post("/portaal/", data=data)
     html = response.get_data(as_text=True)
     assert response.status_code == 400 and "Deze rijen zijn niet opgeslagen" in html
-    row1 = html[html.index(f'<tr id="o{o1.id}"'):]
-    row1 = row1[:row1.index("</tr>")]
-    assert "has-errors" in row1 and f'id="o{o1.id}-wait_intake-error">Een wachttijd moet tussen 0 en 260' in row1
+    row1 = html[html.index(f'<tr id="o{o1.id}"') :]
+    row1 = row1[: row1.index("</tr>")]
+    assert (
+        "has-errors" in row1 and f'id="o{o1.id}-wait_intake-error">Een wachttijd moet tussen 0 en 260' in row1
+    )
     assert f'aria-describedby="o{o1.id}-wait_intake-error"' in row1 and 'aria-invalid="true"' in row1
     assert f'value="300" data-orig="{o1.cur_wait_intake}"' in row1  # typed value kept, marked as changed
     # the other rows of the submission were saved and show their new values (no longer a change)
     assert f'name="o{o2.id}-free_places" value="5" data-orig="5"' in html
     session.expire_all()
     assert session.get(Offering, o2.id).cur_free_places == 5
-    row2 = html[html.index(f'<tr id="o{o2.id}"'):]
-    assert "is-changed" not in row2[:row2.index("</tr>")]
+    row2 = html[html.index(f'<tr id="o{o2.id}"') :]
+    assert "is-changed" not in row2[: row2.index("</tr>")]
 
 
 def _render(app, world, session, **extra):
@@ -145,24 +193,52 @@ def _render(app, world, session, **extra):
         pairs = _offerings_with_locations(session, world["a"].id)
         values = {o.id: _row_values(o) for o, _ in pairs}
         values.update(extra.pop("values", {}))
-        context = {"provider": world["a"], "pairs": pairs, "values": values, "errors": {},
-                   "freshness": {o.id: "fresh" for o, _ in pairs}, "no_place": {}, "unseen_no_place": 0,
-                   "now": utcnow(), **extra}
+        context = {
+            "provider": world["a"],
+            "pairs": pairs,
+            "values": values,
+            "errors": {},
+            "freshness": {o.id: "fresh" for o, _ in pairs},
+            "no_place": {},
+            "unseen_no_place": 0,
+            "now": utcnow(),
+            **extra,
+        }
         return render_template("providers/weekly.html", **context)
 
 
 def test_conflict_row_shows_the_colleagues_values_next_to_what_was_typed(app, session, world):
     o1 = world["o1"]
-    typed = {"free_places": "7", "wait_intake": "3", "intake_status": "open", "total_places": "", "wait_treatment": "",
-             "waitlist_length": "", "status_until": "", "next_free_date": "", "note": ""}
+    typed = {
+        "free_places": "7",
+        "wait_intake": "3",
+        "intake_status": "open",
+        "total_places": "",
+        "wait_treatment": "",
+        "waitlist_length": "",
+        "status_until": "",
+        "next_free_date": "",
+        "note": "",
+    }
     theirs = dict(typed, free_places="1", intake_status="wachtlijst")
-    html = _render(app, world, session, values={o1.id: typed}, versions={o1.id: 5},
-                   conflicts={o1.id: {"by": "collega@aanbieder.nl", "at": utcnow(), "values": theirs}})
-    row = html[html.index(f'<tr id="o{o1.id}"'):]
-    row = row[:row.index("</tr>")]
+    html = _render(
+        app,
+        world,
+        session,
+        values={o1.id: typed},
+        versions={o1.id: 5},
+        conflicts={o1.id: {"by": "collega@aanbieder.nl", "at": utcnow(), "values": theirs}},
+    )
+    row = html[html.index(f'<tr id="o{o1.id}"') :]
+    row = row[: row.index("</tr>")]
     assert "has-conflict" in row and "inmiddels gewijzigd door collega@aanbieder.nl" in row
-    assert f'name="o{o1.id}-free_places" value="7" data-orig="1"' in row  # the user's input, the colleague's as base
-    assert 'collega: <span class="conflict-value">1</span>' in row and "collega: <span class=\"conflict-value\">Wachtlijst" in row
+    assert (
+        f'name="o{o1.id}-free_places" value="7" data-orig="1"' in row
+    )  # the user's input, the colleague's as base
+    assert (
+        'collega: <span class="conflict-value">1</span>' in row
+        and 'collega: <span class="conflict-value">Wachtlijst' in row
+    )
     assert 'conflict-value">3<' not in row  # the same as typed: no hint
     assert f'aria-describedby="o{o1.id}-free_places-theirs"' in row
     assert f'name="o{o1.id}-version" value="5"' in row
@@ -171,9 +247,11 @@ def test_conflict_row_shows_the_colleagues_values_next_to_what_was_typed(app, se
 
 def test_expired_rows_ask_for_a_new_status_or_end_date(app, session, world):
     o2 = world["o2"]
-    html = _render(app, world, session, expired={o2.id: {"status_until": "De tijdelijke status liep af op 01-11-2026."}})
-    row = html[html.index(f'<tr id="o{o2.id}"'):]
-    row = row[:row.index("</tr>")]
+    html = _render(
+        app, world, session, expired={o2.id: {"status_until": "De tijdelijke status liep af op 01-11-2026."}}
+    )
+    row = html[html.index(f'<tr id="o{o2.id}"') :]
+    row = row[: row.index("</tr>")]
     assert "is-expired" in row and "kies een nieuwe intakestatus of einddatum" in row
     assert "De tijdelijke status liep af op 01-11-2026." in row
     assert re.findall(r'data-field="(\w+)"', row) and row.count("is-required") == 2

@@ -1,5 +1,6 @@
 """GET /api/v1/regions/{code}/audit and /trends: the region audit figures and the weekly figures as JSON
 (auditor: own region; admin: all). Both take ``?basis=location|contract``."""
+
 from __future__ import annotations
 
 from flask import current_app, jsonify, request
@@ -18,7 +19,9 @@ from wijzer.timeutil import local, utcnow
 def _authorised_region(code: str):
     """(region, None) or (None, error response) with the audit endpoint's authorisation."""
     if not current_user.is_authenticated:
-        return None, api_error(401, "unauthorized", "Stuur een API-sleutel: 'Authorization: Bearer <sleutel>'.")
+        return None, api_error(
+            401, "unauthorized", "Stuur een API-sleutel: 'Authorization: Bearer <sleutel>'."
+        )
     if current_user.role not in ("auditor", "region_admin", "admin"):
         return None, api_error(403, "forbidden", "Alleen regio-auditors en beheerders zien de regio-audit.")
     region = get_session().get(Jeugdregio, code.upper())
@@ -36,7 +39,11 @@ def _region_and_basis(code: str):
         return None, None, error
     basis = parse_basis(request.args.get("basis"))
     if basis is None:
-        return None, None, api_error(400, "invalid_basis", "basis moet 'location' of 'contract' zijn.", field="basis")
+        return (
+            None,
+            None,
+            api_error(400, "invalid_basis", "basis moet 'location' of 'contract' zijn.", field="basis"),
+        )
     return region, basis, None
 
 
@@ -52,8 +59,15 @@ def region_trends_api(code: str):
         message = str(exc).replace("'van'", "'from'").replace("'tot'", "'to'")
         return api_error(400, "invalid_period", message, field={"van": "from", "tot": "to"}[exc.field])
     weeks = region_trends(get_session(), region, start, end, now, current_app.config, basis)
-    return jsonify({"region": region.code, "basis": basis, "from": start.isoformat(), "to": end.isoformat(),
-                    "weeks": weeks})
+    return jsonify(
+        {
+            "region": region.code,
+            "basis": basis,
+            "from": start.isoformat(),
+            "to": end.isoformat(),
+            "weeks": weeks,
+        }
+    )
 
 
 @bp.get("/regions/<code>/audit")
@@ -67,52 +81,157 @@ def region_audit_api(code: str):
 
 
 NUM = {"type": ["number", "null"]}
-BASIS_PARAM = {"name": "basis", "in": "query", "required": False,
-               "schema": {"type": "string", "enum": ["location", "contract"], "default": "location"}}
+BASIS_PARAM = {
+    "name": "basis",
+    "in": "query",
+    "required": False,
+    "schema": {"type": "string", "enum": ["location", "contract"], "default": "location"},
+}
 COMPONENTS["schemas"]["RegionAudit"] = {
-    "type": "object", "required": ["region", "care_types", "gaps"],
+    "type": "object",
+    "required": ["region", "care_types", "gaps"],
     "properties": {
-        "region": {"type": "object", "required": ["code", "name"],
-                   "properties": {"code": {"type": "string"}, "name": {"type": "string"}}},
+        "region": {
+            "type": "object",
+            "required": ["code", "name"],
+            "properties": {"code": {"type": "string"}, "name": {"type": "string"}},
+        },
         "basis": {"type": "string", "enum": ["location", "contract"]},
-        "care_types": {"type": "array", "items": {"type": "object", "required": [
-            "care_type", "offerings", "providers", "free_places", "median_wait_intake", "p90_wait_intake",
-            "median_wait_treatment", "p90_wait_treatment", "share_over_norm_intake", "share_over_norm_treatment",
-            "share_stale", "occupancy", "no_place_reports_4w"], "properties": {
-            "care_type": {"type": "string"}, "offerings": {"type": "integer"}, "providers": {"type": "integer"},
-            "free_places": {"type": "integer"}, "median_wait_intake": NUM, "p90_wait_intake": NUM,
-            "median_wait_treatment": NUM, "p90_wait_treatment": NUM, "share_over_norm_intake": NUM,
-            "share_over_norm_treatment": NUM, "share_stale": NUM, "occupancy": NUM,
-            "no_place_reports_4w": {"type": "integer"}}}},
-        "gaps": {"type": "array", "items": {"type": "object", "required": ["municipality_code", "care_type", "covered", "nearest_km"],
-                 "properties": {"municipality_code": {"type": "string"}, "care_type": {"type": "string"},
-                                "covered": {"type": "boolean"}, "nearest_km": NUM}}}}}
-PATHS["/api/v1/regions/{code}/audit"] = {"get": {
-    "summary": "Regio-audit: cijfers per zorgsoort en dekkingsgaten", "operationId": "regionAudit",
-    "security": [{"bearer": []}],
-    "parameters": [{"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}, BASIS_PARAM],
-    "responses": {"200": {"description": "Audit", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RegionAudit"}}}},
-                  **_error_responses(400, 401, 403, 404, 429)}}}
+        "care_types": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": [
+                    "care_type",
+                    "offerings",
+                    "providers",
+                    "free_places",
+                    "median_wait_intake",
+                    "p90_wait_intake",
+                    "median_wait_treatment",
+                    "p90_wait_treatment",
+                    "share_over_norm_intake",
+                    "share_over_norm_treatment",
+                    "share_stale",
+                    "occupancy",
+                    "no_place_reports_4w",
+                ],
+                "properties": {
+                    "care_type": {"type": "string"},
+                    "offerings": {"type": "integer"},
+                    "providers": {"type": "integer"},
+                    "free_places": {"type": "integer"},
+                    "median_wait_intake": NUM,
+                    "p90_wait_intake": NUM,
+                    "median_wait_treatment": NUM,
+                    "p90_wait_treatment": NUM,
+                    "share_over_norm_intake": NUM,
+                    "share_over_norm_treatment": NUM,
+                    "share_stale": NUM,
+                    "occupancy": NUM,
+                    "no_place_reports_4w": {"type": "integer"},
+                },
+            },
+        },
+        "gaps": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["municipality_code", "care_type", "covered", "nearest_km"],
+                "properties": {
+                    "municipality_code": {"type": "string"},
+                    "care_type": {"type": "string"},
+                    "covered": {"type": "boolean"},
+                    "nearest_km": NUM,
+                },
+            },
+        },
+    },
+}
+PATHS["/api/v1/regions/{code}/audit"] = {
+    "get": {
+        "summary": "Regio-audit: cijfers per zorgsoort en dekkingsgaten",
+        "operationId": "regionAudit",
+        "security": [{"bearer": []}],
+        "parameters": [
+            {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}},
+            BASIS_PARAM,
+        ],
+        "responses": {
+            "200": {
+                "description": "Audit",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RegionAudit"}}},
+            },
+            **_error_responses(400, 401, 403, 404, 429),
+        },
+    }
+}
 COMPONENTS["schemas"]["RegionTrends"] = {
-    "type": "object", "required": ["region", "basis", "from", "to", "weeks"],
+    "type": "object",
+    "required": ["region", "basis", "from", "to", "weeks"],
     "properties": {
-        "region": {"type": "string"}, "basis": {"type": "string", "enum": ["location", "contract"]},
-        "from": {"type": "string", "format": "date"}, "to": {"type": "string", "format": "date"},
-        "weeks": {"type": "array", "items": {"type": "object", "required": [
-            "week", "care_type", "offerings", "free_places", "median_wait_intake", "p90_wait_intake",
-            "median_wait_treatment", "p90_wait_treatment", "share_over_norm_intake", "share_stale", "occupancy",
-            "no_place_reports"], "properties": {
-            "week": {"type": "string", "pattern": "^[0-9]{4}-W[0-9]{2}$"}, "care_type": {"type": "string"},
-            "offerings": {"type": "integer"}, "free_places": {"type": "integer"}, "median_wait_intake": NUM,
-            "p90_wait_intake": NUM, "median_wait_treatment": NUM, "p90_wait_treatment": NUM,
-            "share_over_norm_intake": NUM, "share_stale": NUM, "occupancy": NUM,
-            "no_place_reports": {"type": "integer"}}}}}}
-PATHS["/api/v1/regions/{code}/trends"] = {"get": {
-    "summary": "Regio-trends: cijfers per ISO-week en zorgsoort, herleid uit de meldingshistorie",
-    "operationId": "regionTrends", "security": [{"bearer": []}],
-    "parameters": [{"name": "code", "in": "path", "required": True, "schema": {"type": "string"}},
-                   {"name": "from", "in": "query", "required": False, "schema": {"type": "string", "format": "date"}},
-                   {"name": "to", "in": "query", "required": False, "schema": {"type": "string", "format": "date"}},
-                   BASIS_PARAM],
-    "responses": {"200": {"description": "Trends", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RegionTrends"}}}},
-                  **_error_responses(400, 401, 403, 404, 429)}}}
+        "region": {"type": "string"},
+        "basis": {"type": "string", "enum": ["location", "contract"]},
+        "from": {"type": "string", "format": "date"},
+        "to": {"type": "string", "format": "date"},
+        "weeks": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": [
+                    "week",
+                    "care_type",
+                    "offerings",
+                    "free_places",
+                    "median_wait_intake",
+                    "p90_wait_intake",
+                    "median_wait_treatment",
+                    "p90_wait_treatment",
+                    "share_over_norm_intake",
+                    "share_stale",
+                    "occupancy",
+                    "no_place_reports",
+                ],
+                "properties": {
+                    "week": {"type": "string", "pattern": "^[0-9]{4}-W[0-9]{2}$"},
+                    "care_type": {"type": "string"},
+                    "offerings": {"type": "integer"},
+                    "free_places": {"type": "integer"},
+                    "median_wait_intake": NUM,
+                    "p90_wait_intake": NUM,
+                    "median_wait_treatment": NUM,
+                    "p90_wait_treatment": NUM,
+                    "share_over_norm_intake": NUM,
+                    "share_stale": NUM,
+                    "occupancy": NUM,
+                    "no_place_reports": {"type": "integer"},
+                },
+            },
+        },
+    },
+}
+PATHS["/api/v1/regions/{code}/trends"] = {
+    "get": {
+        "summary": "Regio-trends: cijfers per ISO-week en zorgsoort, herleid uit de meldingshistorie",
+        "operationId": "regionTrends",
+        "security": [{"bearer": []}],
+        "parameters": [
+            {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}},
+            {
+                "name": "from",
+                "in": "query",
+                "required": False,
+                "schema": {"type": "string", "format": "date"},
+            },
+            {"name": "to", "in": "query", "required": False, "schema": {"type": "string", "format": "date"}},
+            BASIS_PARAM,
+        ],
+        "responses": {
+            "200": {
+                "description": "Trends",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RegionTrends"}}},
+            },
+            **_error_responses(400, 401, 403, 404, 429),
+        },
+    }
+}

@@ -1,4 +1,5 @@
 """POST /api/v1/capacity: capacity records as JSON, with a provider user's API token (admin: any)."""
+
 from __future__ import annotations
 
 from flask import current_app, jsonify, request
@@ -17,19 +18,28 @@ MAX_RECORDS = 10_000
 
 @bp.post("/capacity")
 def post_capacity():
-    if not current_user.is_authenticated or not request.headers.get("Authorization", "").startswith("Bearer "):
+    if not current_user.is_authenticated or not request.headers.get("Authorization", "").startswith(
+        "Bearer "
+    ):
         return api_error(401, "unauthorized", "Stuur een API-sleutel: 'Authorization: Bearer <sleutel>'.")
     if current_user.role not in ("provider", "admin"):
-        return api_error(403, "forbidden", "Alleen medewerkers van zorgaanbieders (of beheerders) kunnen capaciteit melden.")
+        return api_error(
+            403,
+            "forbidden",
+            "Alleen medewerkers van zorgaanbieders (of beheerders) kunnen capaciteit melden.",
+        )
     limits = limits_from_config(current_app.config)
     body_limit = current_app.config.get("MAX_API_BODY_BYTES", 5 * 1024 * 1024)
     if request.content_length is not None and request.content_length > body_limit:
-        return api_error(413, "too_large", f"Het verzoek is te groot (hoogstens {body_limit // 1024} kB); "
-                                           "stuur de records in delen.")
+        return api_error(
+            413,
+            "too_large",
+            f"Het verzoek is te groot (hoogstens {body_limit // 1024} kB); stuur de records in delen.",
+        )
     request.max_content_length = body_limit  # also without a Content-Length header (chunked)
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("records"), list):
-        return api_error(400, "invalid_body", "Stuur JSON: {\"records\": [ {...}, ... ]}.", "records")
+        return api_error(400, "invalid_body", 'Stuur JSON: {"records": [ {...}, ... ]}.', "records")
     records = body["records"]
     if not records:
         return api_error(400, "invalid_body", "De lijst records is leeg.", "records")
@@ -40,56 +50,113 @@ def post_capacity():
         return api_error(400, "invalid_body", "Elk record is een JSON-object.", "records")
     too_long = check_records(records, limits)
     if too_long:
-        return api_error(422, "invalid_records", f"Niets opgeslagen: {too_long[0].message}", too_long[0].column or None,
-                         errors=[{"index": e.row, "field": e.column or None, "message": e.message} for e in too_long])
+        return api_error(
+            422,
+            "invalid_records",
+            f"Niets opgeslagen: {too_long[0].message}",
+            too_long[0].column or None,
+            errors=[{"index": e.row, "field": e.column or None, "message": e.message} for e in too_long],
+        )
     deadline = Deadline(limits.max_seconds)
     session = get_session()
     only = current_user.provider_id if current_user.role == "provider" else None
     dry_run = request.args.get("dry_run", "false").lower() in ("1", "true", "ja")
     try:
-        result = import_capacity_records(session, [(i, r) for i, r in enumerate(records)], source="api",
-                                         dry_run=dry_run, only_provider_id=only, user=current_user,
-                                         actor=current_user.email, config=current_app.config, label="api",
-                                         progress=deadline.progress)
+        result = import_capacity_records(
+            session,
+            [(i, r) for i, r in enumerate(records)],
+            source="api",
+            dry_run=dry_run,
+            only_provider_id=only,
+            user=current_user,
+            actor=current_user.email,
+            config=current_app.config,
+            label="api",
+            progress=deadline.progress,
+        )
     except ImportRejected as exc:
         session.rollback()
         forbidden = [e for e in exc.errors if "hoort niet bij uw organisatie" in e.message]
-        status, code = (403, "forbidden") if forbidden and len(forbidden) == len(exc.errors) else (422, "invalid_records")
+        status, code = (
+            (403, "forbidden")
+            if forbidden and len(forbidden) == len(exc.errors)
+            else (422, "invalid_records")
+        )
         first = exc.errors[0]
-        return api_error(status, code, f"Niets opgeslagen: {len(exc.errors)} probleem/problemen. {first.message}",
-                         first.column or None,
-                         errors=[{"index": e.row, "field": e.column or None, "message": e.message} for e in exc.errors])
+        return api_error(
+            status,
+            code,
+            f"Niets opgeslagen: {len(exc.errors)} probleem/problemen. {first.message}",
+            first.column or None,
+            errors=[{"index": e.row, "field": e.column or None, "message": e.message} for e in exc.errors],
+        )
     if not dry_run:
         session.commit()
     return jsonify({"written": 0 if dry_run else result.created.get("report", 0), "dry_run": dry_run})
 
 
-RECORD = {"type": "object", "required": ["kvk", "offering_ref"], "additionalProperties": False,
-          "description": "Een veld dat ontbreekt houdt zijn huidige waarde; null betekent 'onbekend'. Een eerste "
-                         "melding voor een aanbod heeft een intake_status nodig. Onbekende velden geven 422.",
-          "properties": {
-    "kvk": {"type": "string"}, "offering_ref": {"type": "string"},
-    "free_places": {"type": ["integer", "null"], "minimum": 0},
-    "total_places": {"type": ["integer", "null"], "minimum": 0},
-    "waiting_weeks_intake": {"type": ["integer", "null"], "minimum": 0, "maximum": 260},
-    "waiting_weeks_treatment": {"type": ["integer", "null"], "minimum": 0, "maximum": 260},
-    "waitlist_length": {"type": ["integer", "null"], "minimum": 0},
-    "intake_status": {"type": "string", "enum": ["open", "wachtlijst", "opnamestop", "alleen_crisis"]},
-    "status_until": {"type": ["string", "null"], "format": "date"},
-    "next_free_date": {"type": ["string", "null"], "format": "date"},
-    "note": {"type": ["string", "null"], "maxLength": 500},
-    "reported_at": {"type": ["string", "null"], "format": "date-time"}}}
+RECORD = {
+    "type": "object",
+    "required": ["kvk", "offering_ref"],
+    "additionalProperties": False,
+    "description": "Een veld dat ontbreekt houdt zijn huidige waarde; null betekent 'onbekend'. Een eerste "
+    "melding voor een aanbod heeft een intake_status nodig. Onbekende velden geven 422.",
+    "properties": {
+        "kvk": {"type": "string"},
+        "offering_ref": {"type": "string"},
+        "free_places": {"type": ["integer", "null"], "minimum": 0},
+        "total_places": {"type": ["integer", "null"], "minimum": 0},
+        "waiting_weeks_intake": {"type": ["integer", "null"], "minimum": 0, "maximum": 260},
+        "waiting_weeks_treatment": {"type": ["integer", "null"], "minimum": 0, "maximum": 260},
+        "waitlist_length": {"type": ["integer", "null"], "minimum": 0},
+        "intake_status": {"type": "string", "enum": ["open", "wachtlijst", "opnamestop", "alleen_crisis"]},
+        "status_until": {"type": ["string", "null"], "format": "date"},
+        "next_free_date": {"type": ["string", "null"], "format": "date"},
+        "note": {"type": ["string", "null"], "maxLength": 500},
+        "reported_at": {"type": ["string", "null"], "format": "date-time"},
+    },
+}
 COMPONENTS["schemas"]["CapacityRecord"] = RECORD
-PATHS["/api/v1/capacity"] = {"post": {
-    "summary": "Meld capaciteit (alles of niets)", "operationId": "postCapacity", "security": [{"bearer": []}],
-    "parameters": [{"name": "dry_run", "in": "query", "schema": {"type": "boolean", "default": False}}],
-    "requestBody": {"required": True, "content": {"application/json": {"schema": {
-        "type": "object", "required": ["records"],
-        "properties": {"records": {"type": "array", "minItems": 1, "maxItems": MAX_RECORDS,
-                                   "items": {"$ref": "#/components/schemas/CapacityRecord"}}}}}}},
-    "responses": {"200": {"description": "Opgeslagen", "content": {"application/json": {"schema": {
-        "type": "object", "required": ["written", "dry_run"],
-        "properties": {"written": {"type": "integer"}, "dry_run": {"type": "boolean"}}}}}},
-                  **_error_responses(400, 401, 403, 422, 429),
-                  "413": {"description": "Te veel records"}},
-}}
+PATHS["/api/v1/capacity"] = {
+    "post": {
+        "summary": "Meld capaciteit (alles of niets)",
+        "operationId": "postCapacity",
+        "security": [{"bearer": []}],
+        "parameters": [{"name": "dry_run", "in": "query", "schema": {"type": "boolean", "default": False}}],
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["records"],
+                        "properties": {
+                            "records": {
+                                "type": "array",
+                                "minItems": 1,
+                                "maxItems": MAX_RECORDS,
+                                "items": {"$ref": "#/components/schemas/CapacityRecord"},
+                            }
+                        },
+                    }
+                }
+            },
+        },
+        "responses": {
+            "200": {
+                "description": "Opgeslagen",
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["written", "dry_run"],
+                            "properties": {"written": {"type": "integer"}, "dry_run": {"type": "boolean"}},
+                        }
+                    }
+                },
+            },
+            **_error_responses(400, 401, 403, 422, 429),
+            "413": {"description": "Te veel records"},
+        },
+    }
+}

@@ -6,6 +6,7 @@
 It serves exactly what the search shows (active offerings only). Lists are paged by the one pagination
 helper (``page`` 1..100,000, ``per_page`` 1..200); errors are ``{"error": {"code", "message", "field"}}``.
 """
+
 from __future__ import annotations
 
 import json
@@ -83,17 +84,24 @@ def _service_filters() -> hsds.ServiceFilters:
                 modified_after = modified_after.replace(tzinfo=UTC)
             modified_after = modified_after.astimezone(UTC)  # OverflowError at the ends of the calendar
         except (ValueError, OverflowError):
-            raise BadParameter("modified_after", "modified_after is een datum en tijd, bijv. "
-                                                 "2026-11-30T12:00:00Z.") from None
+            raise BadParameter(
+                "modified_after", "modified_after is een datum en tijd, bijv. 2026-11-30T12:00:00Z."
+            ) from None
     proximity = None
     raw = _text("proximity", 10)
     if raw is not None:
         if not raw.isdigit() or not 1 <= int(raw) <= 300_000:
             raise BadParameter("proximity", "proximity is een afstand in meters van 1 tot en met 300000.")
         proximity = int(raw)
-    return hsds.ServiceFilters(search=_text("search"), organization_id=_text("organization_id", 36),
-                               taxonomy_id=_text("taxonomy_id", 36), taxonomy_term_id=_text("taxonomy_term_id", 36),
-                               modified_after=modified_after, postcode=_text("postcode", 7), proximity_m=proximity)
+    return hsds.ServiceFilters(
+        search=_text("search"),
+        organization_id=_text("organization_id", 36),
+        taxonomy_id=_text("taxonomy_id", 36),
+        taxonomy_term_id=_text("taxonomy_term_id", 36),
+        modified_after=modified_after,
+        postcode=_text("postcode", 7),
+        proximity_m=proximity,
+    )
 
 
 def _found(item: dict | None, what: str):
@@ -104,8 +112,13 @@ def _found(item: dict | None, what: str):
 
 @bp.get("/")
 def info():
-    return jsonify({"version": "3.1", "profile": "https://docs.openreferral.org/en/v3.1/",
-                    "openapi_url": external_url("hsds.openapi")})
+    return jsonify(
+        {
+            "version": "3.1",
+            "profile": "https://docs.openreferral.org/en/v3.1/",
+            "openapi_url": external_url("hsds.openapi"),
+        }
+    )
 
 
 @lru_cache(maxsize=1)
@@ -127,7 +140,7 @@ def openapi():
 def services():
     page = _common()
     _flag("minimal")  # validated; services are always served fully nested (the list schema needs name
-    _flag("full")     # and status, so a minimal id-only list would break the documented response)
+    _flag("full")  # and status, so a minimal id-only list would break the documented response)
     return jsonify(hsds.list_services(get_session(), page, _service_filters()))
 
 
@@ -153,15 +166,18 @@ def organizations():
     page = _common()
     _text("taxonomy_id", 36)  # accepted as documented; organizations carry no terms of their own
     _text("taxonomy_term_id", 36)
-    result = hsds.list_organizations(get_session(), page, search=_text("search"), full=_flag("full"),
-                                     full_service=_flag("full_service"))
+    result = hsds.list_organizations(
+        get_session(), page, search=_text("search"), full=_flag("full"), full_service=_flag("full_service")
+    )
     return jsonify(result)
 
 
 @bp.get("/organizations/<organization_id>")
 def organization(organization_id: str):
-    return _found(hsds.get_organization(get_session(), organization_id, full_service=_flag("full_service")),
-                  "Deze organisatie")
+    return _found(
+        hsds.get_organization(get_session(), organization_id, full_service=_flag("full_service")),
+        "Deze organisatie",
+    )
 
 
 @bp.get("/taxonomies")

@@ -5,6 +5,7 @@ Referrer: ``POST /requests``, ``GET /requests[?status=]``, ``GET /requests/{id}`
 Provider: ``GET /requests?status=open`` (their own items only), ``GET /requests/{id}`` (their own items),
 ``POST /request-items/{id}/answer``. Another referrer's or provider's request is a 404.
 """
+
 from __future__ import annotations
 
 from flask import current_app, jsonify, request
@@ -27,7 +28,9 @@ MAX_LIMIT = 100
 
 def _auth(*roles: str):
     """None when the caller may go on, else the error response."""
-    if not current_user.is_authenticated or not request.headers.get("Authorization", "").startswith("Bearer "):
+    if not current_user.is_authenticated or not request.headers.get("Authorization", "").startswith(
+        "Bearer "
+    ):
         return api_error(401, "unauthorized", "Stuur een API-sleutel: 'Authorization: Bearer <sleutel>'.")
     if current_user.role not in roles:
         who = {"referrer": "verwijzers", "provider": "medewerkers van zorgaanbieders"}
@@ -46,21 +49,40 @@ def _body() -> dict | None:
 
 def item_json(iv: placement.ItemView) -> dict:
     i = iv.item
-    return {"id": i.id, "offering_id": i.offering_id, "provider_id": i.provider_id, "provider_name": iv.provider.name,
-            "status": i.status, "status_label": iv.label, "answer_due_at": iso(i.answer_due_at),
-            "answered_at": iso(i.answered_at), "hold_until": i.hold_until.isoformat() if i.hold_until else None,
-            "reason": i.decline_reason, "earliest_start": i.earliest_start.isoformat() if i.earliest_start else None}
+    return {
+        "id": i.id,
+        "offering_id": i.offering_id,
+        "provider_id": i.provider_id,
+        "provider_name": iv.provider.name,
+        "status": i.status,
+        "status_label": iv.label,
+        "answer_due_at": iso(i.answer_due_at),
+        "answered_at": iso(i.answered_at),
+        "hold_until": i.hold_until.isoformat() if i.hold_until else None,
+        "reason": i.decline_reason,
+        "earliest_start": i.earliest_start.isoformat() if i.earliest_start else None,
+    }
 
 
 def request_json(view: RequestView) -> dict:
     r = view.request
-    return {"id": r.id, "care_type": r.care_type, "modality": r.modality, "age": r.age, "tags": unpack(r.tags),
-            "gemeente_code": r.gemeente_code, "region_code": r.region_code,
-            "start_from": r.start_from.isoformat() if r.start_from else None,
-            "start_to": r.start_to.isoformat() if r.start_to else None, "note": r.note, "reference": r.reference,
-            "referrer": {"name": view.referrer.name, "email": view.referrer.email} if view.referrer else None,
-            "created_at": iso(r.created_at), "closed_at": iso(r.closed_at),
-            "items": [item_json(iv) for iv in view.items]}
+    return {
+        "id": r.id,
+        "care_type": r.care_type,
+        "modality": r.modality,
+        "age": r.age,
+        "tags": unpack(r.tags),
+        "gemeente_code": r.gemeente_code,
+        "region_code": r.region_code,
+        "start_from": r.start_from.isoformat() if r.start_from else None,
+        "start_to": r.start_to.isoformat() if r.start_to else None,
+        "note": r.note,
+        "reference": r.reference,
+        "referrer": {"name": view.referrer.name, "email": view.referrer.email} if view.referrer else None,
+        "created_at": iso(r.created_at),
+        "closed_at": iso(r.closed_at),
+        "items": [item_json(iv) for iv in view.items],
+    }
 
 
 def _int_arg(name: str, default: int, lo: int, hi: int):
@@ -96,8 +118,13 @@ def create_request():
         return _error(exc)
     session.commit()
     view = placement.request_for_referrer(session, req.id, current_user.id)
-    body = {"id": req.id, "items": [{"id": iv.item.id, "offering_id": iv.item.offering_id, "status": iv.item.status}
-                                    for iv in view.items]}
+    body = {
+        "id": req.id,
+        "items": [
+            {"id": iv.item.id, "offering_id": iv.item.offering_id, "status": iv.item.status}
+            for iv in view.items
+        ],
+    }
     return jsonify(body), 201, {"Location": f"/api/v1/requests/{req.id}"}
 
 
@@ -111,7 +138,9 @@ def list_requests():
         return api_error(400, "unknown_parameter", f"Onbekende parameter: {unknown[0]}.", unknown[0])
     status = request.args.get("status") or None
     if status is not None and status not in placement.STATUS_LABELS:
-        return api_error(400, "invalid_parameter", f"Kies een status uit: {', '.join(placement.STATUS_LABELS)}.", "status")
+        return api_error(
+            400, "invalid_parameter", f"Kies een status uit: {', '.join(placement.STATUS_LABELS)}.", "status"
+        )
     limit, err = _int_arg("limit", 50, 1, MAX_LIMIT)
     if err:
         return err
@@ -120,11 +149,13 @@ def list_requests():
         return err
     session = get_session()
     if current_user.role == "provider":
-        total, views = placement.requests_for_provider(session, current_user.provider_id, status=status,
-                                                       limit=limit, offset=offset)
+        total, views = placement.requests_for_provider(
+            session, current_user.provider_id, status=status, limit=limit, offset=offset
+        )
     else:
-        total, views = placement.requests_for_referrer(session, current_user.id, status=status, limit=limit,
-                                                       offset=offset)
+        total, views = placement.requests_for_referrer(
+            session, current_user.id, status=status, limit=limit, offset=offset
+        )
     return jsonify({"total": total, "requests": [request_json(v) for v in views]})
 
 
@@ -154,9 +185,14 @@ def _referrer_item_action(request_id: int, action):
         return _error(exc)
     body = _body()
     item_id = body.get("item_id") if body is not None else None
-    if body is None or set(body) - {"item_id"} or not isinstance(item_id, int) or isinstance(item_id, bool) \
-            or not 0 < item_id < 2**31:
-        return api_error(422, "invalid", "Stuur JSON: {\"item_id\": <id van het onderdeel>}.", "item_id")
+    if (
+        body is None
+        or set(body) - {"item_id"}
+        or not isinstance(item_id, int)
+        or isinstance(item_id, bool)
+        or not 0 < item_id < 2**31
+    ):
+        return api_error(422, "invalid", 'Stuur JSON: {"item_id": <id van het onderdeel>}.', "item_id")
     session = get_session()
     try:
         action(session, request_id, item_id, current_user.id, user=current_user, config=current_app.config)
@@ -195,8 +231,9 @@ def answer_request_item(item_id: int):
         field, message = next(iter(errors.items()))
         return api_error(422, "invalid", message, None if field == "__all__" else field)
     try:
-        placement.answer_item(session, item_id, current_user.provider_id, data, user=current_user,
-                              config=current_app.config)
+        placement.answer_item(
+            session, item_id, current_user.provider_id, data, user=current_user, config=current_app.config
+        )
     except PlacementError as exc:
         session.rollback()
         return _error(exc)
@@ -210,88 +247,250 @@ DATE = {"type": "string", "format": "date"}
 NULL_DATE = {"type": ["string", "null"], "format": "date"}
 STATUS = {"type": "string", "enum": list(placement.STATUS_LABELS)}
 COMPONENTS["schemas"]["PlacementRequestInput"] = {
-    "type": "object", "additionalProperties": False,
+    "type": "object",
+    "additionalProperties": False,
     "required": ["offering_ids", "age", "care_type", "gemeente_code", "start_from", "start_to", "reference"],
     "properties": {
-        "offering_ids": {"type": "array", "items": {"type": "integer", "minimum": 1}, "minItems": 1,
-                         "maxItems": MAX_ITEMS, "uniqueItems": True},
-        "age": {"type": "integer", "minimum": 0, "maximum": 27}, "tags": {"type": "array", "items": {"type": "string"}},
-        "care_type": {"type": "string"}, "modality": {"type": ["string", "null"]},
-        "gemeente_code": {"type": "string", "pattern": "^GM[0-9]{4}$", "description": "Gemeente van het gezin (geen postcode)"},
-        "start_from": DATE, "start_to": DATE,
-        "note": {"type": ["string", "null"], "maxLength": NOTE_MAX,
-                 "description": "Geen namen, geboortedatum, BSN of adres; zulke gegevens worden geweigerd"},
-        "reference": {"type": "string", "maxLength": 64, "description": "Eigen kenmerk van de verwijzer"}}}
+        "offering_ids": {
+            "type": "array",
+            "items": {"type": "integer", "minimum": 1},
+            "minItems": 1,
+            "maxItems": MAX_ITEMS,
+            "uniqueItems": True,
+        },
+        "age": {"type": "integer", "minimum": 0, "maximum": 27},
+        "tags": {"type": "array", "items": {"type": "string"}},
+        "care_type": {"type": "string"},
+        "modality": {"type": ["string", "null"]},
+        "gemeente_code": {
+            "type": "string",
+            "pattern": "^GM[0-9]{4}$",
+            "description": "Gemeente van het gezin (geen postcode)",
+        },
+        "start_from": DATE,
+        "start_to": DATE,
+        "note": {
+            "type": ["string", "null"],
+            "maxLength": NOTE_MAX,
+            "description": "Geen namen, geboortedatum, BSN of adres; zulke gegevens worden geweigerd",
+        },
+        "reference": {"type": "string", "maxLength": 64, "description": "Eigen kenmerk van de verwijzer"},
+    },
+}
 COMPONENTS["schemas"]["PlacementItem"] = {
-    "type": "object", "required": ["id", "offering_id", "provider_id", "status", "status_label", "answer_due_at",
-                                   "answered_at", "hold_until", "reason", "earliest_start"],
-    "properties": {"id": {"type": "integer"}, "offering_id": {"type": "integer"}, "provider_id": {"type": "integer"},
-                   "provider_name": {"type": "string"}, "status": STATUS, "status_label": {"type": "string"},
-                   "answer_due_at": {"type": "string", "format": "date-time"},
-                   "answered_at": {"type": ["string", "null"], "format": "date-time"},
-                   "hold_until": NULL_DATE, "reason": {"type": ["string", "null"], "enum": [*DECLINE_REASONS, None]},
-                   "earliest_start": NULL_DATE}}
+    "type": "object",
+    "required": [
+        "id",
+        "offering_id",
+        "provider_id",
+        "status",
+        "status_label",
+        "answer_due_at",
+        "answered_at",
+        "hold_until",
+        "reason",
+        "earliest_start",
+    ],
+    "properties": {
+        "id": {"type": "integer"},
+        "offering_id": {"type": "integer"},
+        "provider_id": {"type": "integer"},
+        "provider_name": {"type": "string"},
+        "status": STATUS,
+        "status_label": {"type": "string"},
+        "answer_due_at": {"type": "string", "format": "date-time"},
+        "answered_at": {"type": ["string", "null"], "format": "date-time"},
+        "hold_until": NULL_DATE,
+        "reason": {"type": ["string", "null"], "enum": [*DECLINE_REASONS, None]},
+        "earliest_start": NULL_DATE,
+    },
+}
 COMPONENTS["schemas"]["PlacementRequest"] = {
-    "type": "object", "required": ["id", "care_type", "gemeente_code", "items", "created_at", "closed_at"],
-    "properties": {"id": {"type": "integer"}, "care_type": {"type": "string"}, "modality": {"type": ["string", "null"]},
-                   "age": {"type": ["integer", "null"]}, "tags": {"type": "array", "items": {"type": "string"}},
-                   "gemeente_code": {"type": "string"}, "region_code": {"type": "string"},
-                   "start_from": NULL_DATE, "start_to": NULL_DATE, "note": {"type": ["string", "null"]},
-                   "reference": {"type": ["string", "null"]},
-                   "referrer": {"type": ["object", "null"], "properties": {"name": {"type": "string"},
-                                                                          "email": {"type": "string"}}},
-                   "created_at": {"type": "string", "format": "date-time"},
-                   "closed_at": {"type": ["string", "null"], "format": "date-time"},
-                   "items": {"type": "array", "items": {"$ref": "#/components/schemas/PlacementItem"}}}}
+    "type": "object",
+    "required": ["id", "care_type", "gemeente_code", "items", "created_at", "closed_at"],
+    "properties": {
+        "id": {"type": "integer"},
+        "care_type": {"type": "string"},
+        "modality": {"type": ["string", "null"]},
+        "age": {"type": ["integer", "null"]},
+        "tags": {"type": "array", "items": {"type": "string"}},
+        "gemeente_code": {"type": "string"},
+        "region_code": {"type": "string"},
+        "start_from": NULL_DATE,
+        "start_to": NULL_DATE,
+        "note": {"type": ["string", "null"]},
+        "reference": {"type": ["string", "null"]},
+        "referrer": {
+            "type": ["object", "null"],
+            "properties": {"name": {"type": "string"}, "email": {"type": "string"}},
+        },
+        "created_at": {"type": "string", "format": "date-time"},
+        "closed_at": {"type": ["string", "null"], "format": "date-time"},
+        "items": {"type": "array", "items": {"$ref": "#/components/schemas/PlacementItem"}},
+    },
+}
 _JSON = "application/json"
 _REQ = {"content": {_JSON: {"schema": {"$ref": "#/components/schemas/PlacementRequest"}}}}
 _ID = {"name": "request_id", "in": "path", "required": True, "schema": {"type": "integer"}}
-_ITEM_BODY = {"required": True, "content": {_JSON: {"schema": {
-    "type": "object", "additionalProperties": False, "required": ["item_id"],
-    "properties": {"item_id": {"type": "integer", "minimum": 1}}}}}}
+_ITEM_BODY = {
+    "required": True,
+    "content": {
+        _JSON: {
+            "schema": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["item_id"],
+                "properties": {"item_id": {"type": "integer", "minimum": 1}},
+            }
+        }
+    },
+}
 PATHS["/api/v1/requests"] = {
-    "post": {"summary": "Plaatsingsverzoek aan 1–3 aanbiedingen (verwijzer)", "operationId": "createPlacementRequest",
-             "security": [{"bearer": []}],
-             "requestBody": {"required": True, "content": {_JSON: {"schema": {"$ref": "#/components/schemas/PlacementRequestInput"}}}},
-             "responses": {"201": {"description": "Verstuurd", "content": {_JSON: {"schema": {
-                 "type": "object", "required": ["id", "items"], "properties": {
-                     "id": {"type": "integer"}, "items": {"type": "array", "items": {
-                         "type": "object", "required": ["id", "offering_id", "status"],
-                         "properties": {"id": {"type": "integer"}, "offering_id": {"type": "integer"}, "status": STATUS}}}}}}}},
-                 **_error_responses(400, 401, 403, 422, 429)}},
-    "get": {"summary": "Eigen verzoeken (verwijzer) of aan u gerichte onderdelen (aanbieder)",
-            "operationId": "listPlacementRequests", "security": [{"bearer": []}],
-            "parameters": [{"name": "status", "in": "query", "schema": STATUS},
-                           {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": 50}},
-                           {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0, "maximum": 100000, "default": 0}}],
-            "responses": {"200": {"description": "Verzoeken", "content": {_JSON: {"schema": {
-                "type": "object", "required": ["total", "requests"], "properties": {
-                    "total": {"type": "integer"},
-                    "requests": {"type": "array", "items": {"$ref": "#/components/schemas/PlacementRequest"}}}}}}},
-                **_error_responses(400, 401, 403, 429)}}}
-PATHS["/api/v1/requests/{request_id}"] = {"get": {
-    "summary": "Eén plaatsingsverzoek (een aanbieder ziet alleen de eigen onderdelen)", "operationId": "getPlacementRequest",
-    "security": [{"bearer": []}], "parameters": [_ID],
-    "responses": {"200": {"description": "Verzoek", **_REQ}, **_error_responses(401, 403, 404, 429)}}}
-for _action, _summary, _op in (("confirm", "Bevestig een vastgehouden plek: wordt een plaatsing", "confirmPlacementItem"),
-                               ("release", "Geef een vastgehouden plek vrij", "releasePlacementItem")):
-    PATHS[f"/api/v1/requests/{{request_id}}/{_action}"] = {"post": {
-        "summary": _summary, "operationId": _op, "security": [{"bearer": []}], "parameters": [_ID],
-        "requestBody": _ITEM_BODY,
-        "responses": {"200": {"description": "Bijgewerkt verzoek", **_REQ}, **_error_responses(401, 403, 404, 422, 429),
-                      "409": {"description": "Kan niet in deze stand (verlopen, al bevestigd, geen vrije plek meer)",
-                              "content": {_JSON: {"schema": {"$ref": "#/components/schemas/Error"}}}}}}}
-PATHS["/api/v1/request-items/{item_id}/answer"] = {"post": {
-    "summary": "Antwoord van de aanbieder: accepteren (plek vasthouden), afwijzen of tegenvoorstel",
-    "operationId": "answerPlacementItem", "security": [{"bearer": []}],
-    "parameters": [{"name": "item_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
-    "requestBody": {"required": True, "content": {_JSON: {"schema": {
-        "type": "object", "additionalProperties": False, "required": ["answer"],
-        "properties": {"answer": {"type": "string", "enum": list(ANSWERS)},
-                       "hold_until": {**NULL_DATE, "description": "Bij accept: hoogstens 10 werkdagen vooruit"},
-                       "reason": {"type": ["string", "null"], "enum": [*DECLINE_REASONS, None]},
-                       "earliest_start": {**NULL_DATE, "description": "Bij counter"}}}}}},
-    "responses": {"200": {"description": "Onderdeel", "content": {_JSON: {"schema": {"$ref": "#/components/schemas/PlacementItem"}}}},
-                  **_error_responses(400, 401, 403, 404, 422, 429),
-                  "409": {"description": "Al beantwoord, ingetrokken of verlopen",
-                          "content": {_JSON: {"schema": {"$ref": "#/components/schemas/Error"}}}}}}}
+    "post": {
+        "summary": "Plaatsingsverzoek aan 1–3 aanbiedingen (verwijzer)",
+        "operationId": "createPlacementRequest",
+        "security": [{"bearer": []}],
+        "requestBody": {
+            "required": True,
+            "content": {_JSON: {"schema": {"$ref": "#/components/schemas/PlacementRequestInput"}}},
+        },
+        "responses": {
+            "201": {
+                "description": "Verstuurd",
+                "content": {
+                    _JSON: {
+                        "schema": {
+                            "type": "object",
+                            "required": ["id", "items"],
+                            "properties": {
+                                "id": {"type": "integer"},
+                                "items": {
+                                    "type": "array",
+                                    "items": {
+                                        "type": "object",
+                                        "required": ["id", "offering_id", "status"],
+                                        "properties": {
+                                            "id": {"type": "integer"},
+                                            "offering_id": {"type": "integer"},
+                                            "status": STATUS,
+                                        },
+                                    },
+                                },
+                            },
+                        }
+                    }
+                },
+            },
+            **_error_responses(400, 401, 403, 422, 429),
+        },
+    },
+    "get": {
+        "summary": "Eigen verzoeken (verwijzer) of aan u gerichte onderdelen (aanbieder)",
+        "operationId": "listPlacementRequests",
+        "security": [{"bearer": []}],
+        "parameters": [
+            {"name": "status", "in": "query", "schema": STATUS},
+            {
+                "name": "limit",
+                "in": "query",
+                "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": 50},
+            },
+            {
+                "name": "offset",
+                "in": "query",
+                "schema": {"type": "integer", "minimum": 0, "maximum": 100000, "default": 0},
+            },
+        ],
+        "responses": {
+            "200": {
+                "description": "Verzoeken",
+                "content": {
+                    _JSON: {
+                        "schema": {
+                            "type": "object",
+                            "required": ["total", "requests"],
+                            "properties": {
+                                "total": {"type": "integer"},
+                                "requests": {
+                                    "type": "array",
+                                    "items": {"$ref": "#/components/schemas/PlacementRequest"},
+                                },
+                            },
+                        }
+                    }
+                },
+            },
+            **_error_responses(400, 401, 403, 429),
+        },
+    },
+}
+PATHS["/api/v1/requests/{request_id}"] = {
+    "get": {
+        "summary": "Eén plaatsingsverzoek (een aanbieder ziet alleen de eigen onderdelen)",
+        "operationId": "getPlacementRequest",
+        "security": [{"bearer": []}],
+        "parameters": [_ID],
+        "responses": {"200": {"description": "Verzoek", **_REQ}, **_error_responses(401, 403, 404, 429)},
+    }
+}
+for _action, _summary, _op in (
+    ("confirm", "Bevestig een vastgehouden plek: wordt een plaatsing", "confirmPlacementItem"),
+    ("release", "Geef een vastgehouden plek vrij", "releasePlacementItem"),
+):
+    PATHS[f"/api/v1/requests/{{request_id}}/{_action}"] = {
+        "post": {
+            "summary": _summary,
+            "operationId": _op,
+            "security": [{"bearer": []}],
+            "parameters": [_ID],
+            "requestBody": _ITEM_BODY,
+            "responses": {
+                "200": {"description": "Bijgewerkt verzoek", **_REQ},
+                **_error_responses(401, 403, 404, 422, 429),
+                "409": {
+                    "description": "Kan niet in deze stand (verlopen, al bevestigd, geen vrije plek meer)",
+                    "content": {_JSON: {"schema": {"$ref": "#/components/schemas/Error"}}},
+                },
+            },
+        }
+    }
+PATHS["/api/v1/request-items/{item_id}/answer"] = {
+    "post": {
+        "summary": "Antwoord van de aanbieder: accepteren (plek vasthouden), afwijzen of tegenvoorstel",
+        "operationId": "answerPlacementItem",
+        "security": [{"bearer": []}],
+        "parameters": [{"name": "item_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+        "requestBody": {
+            "required": True,
+            "content": {
+                _JSON: {
+                    "schema": {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["answer"],
+                        "properties": {
+                            "answer": {"type": "string", "enum": list(ANSWERS)},
+                            "hold_until": {
+                                **NULL_DATE,
+                                "description": "Bij accept: hoogstens 10 werkdagen vooruit",
+                            },
+                            "reason": {"type": ["string", "null"], "enum": [*DECLINE_REASONS, None]},
+                            "earliest_start": {**NULL_DATE, "description": "Bij counter"},
+                        },
+                    }
+                }
+            },
+        },
+        "responses": {
+            "200": {
+                "description": "Onderdeel",
+                "content": {_JSON: {"schema": {"$ref": "#/components/schemas/PlacementItem"}}},
+            },
+            **_error_responses(400, 401, 403, 404, 422, 429),
+            "409": {
+                "description": "Al beantwoord, ingetrokken of verlopen",
+                "content": {_JSON: {"schema": {"$ref": "#/components/schemas/Error"}}},
+            },
+        },
+    }
+}

@@ -1,4 +1,5 @@
 """JSON API v1: search, offering detail, health. Errors: {"error": {"code", "message", "field"}}."""
+
 from __future__ import annotations
 
 from urllib.parse import parse_qsl
@@ -18,9 +19,24 @@ from wijzer.services.availability import history
 from wijzer.services.search import Hit, is_wide, offering_detail, search_offerings
 from wijzer.timeutil import iso, utcnow
 
-SEARCH_PARAMS = ("care_type", "tags", "age", "modality", "funding", "postcode", "radius_km", "region",
-                 "municipality", "available_now", "max_wait_weeks", "contract_region", "contracted", "sort",
-                 "limit", "offset")
+SEARCH_PARAMS = (
+    "care_type",
+    "tags",
+    "age",
+    "modality",
+    "funding",
+    "postcode",
+    "radius_km",
+    "region",
+    "municipality",
+    "available_now",
+    "max_wait_weeks",
+    "contract_region",
+    "contracted",
+    "sort",
+    "limit",
+    "offset",
+)
 
 
 def api_error(status: int, code: str, message: str, field: str | None = None, **extra):
@@ -31,23 +47,48 @@ def api_error(status: int, code: str, message: str, field: str | None = None, **
 def hit_json(hit: Hit) -> dict:
     o, p, loc = hit.offering, hit.provider, hit.location
     return {
-        "offering_id": o.id, "offering_ref": o.offering_ref, "name": o.name, "care_type": o.care_type,
-        "tags": o.tag_list, "min_age": o.min_age, "max_age": o.max_age, "modalities": o.modality_list,
+        "offering_id": o.id,
+        "offering_ref": o.offering_ref,
+        "name": o.name,
+        "care_type": o.care_type,
+        "tags": o.tag_list,
+        "min_age": o.min_age,
+        "max_age": o.max_age,
+        "modalities": o.modality_list,
         "funding": o.funding_list,
-        "provider": {"id": p.id, "name": p.name, "kvk": p.kvk, "phone": p.phone, "email": p.email,
-                     "website": p.website},
-        "location": {"id": loc.id, "name": loc.name, "postcode": loc.postcode, "city": loc.city,
-                     "municipality_code": loc.gemeente_code, "region_code": loc.region_code,
-                     "lat": loc.lat, "lon": loc.lon},
+        "provider": {
+            "id": p.id,
+            "name": p.name,
+            "kvk": p.kvk,
+            "phone": p.phone,
+            "email": p.email,
+            "website": p.website,
+        },
+        "location": {
+            "id": loc.id,
+            "name": loc.name,
+            "postcode": loc.postcode,
+            "city": loc.city,
+            "municipality_code": loc.gemeente_code,
+            "region_code": loc.region_code,
+            "lat": loc.lat,
+            "lon": loc.lon,
+        },
         "distance_km": None if hit.distance_km is None else round(hit.distance_km, 2),
-        "free_places": hit.free_places, "held_places": hit.held_places, "total_places": o.cur_total_places,
+        "free_places": hit.free_places,
+        "held_places": hit.held_places,
+        "total_places": o.cur_total_places,
         "waiting_weeks_intake": o.cur_wait_intake,
-        "waiting_weeks_treatment": o.cur_wait_treatment, "intake_status": o.cur_intake_status,
+        "waiting_weeks_treatment": o.cur_wait_treatment,
+        "intake_status": o.cur_intake_status,
         "waitlist_length": o.cur_waitlist_length,
         "next_free_date": o.cur_next_free_date.isoformat() if o.cur_next_free_date else None,
-        "place_now": hit.available_now, "expected_start_days": hit.expected_start_days,
-        "contract_regions": o.contract_region_list, "contracted_for_family": hit.contracted_for_family,
-        "last_confirmed_at": iso(o.last_confirmed_at), "freshness": hit.freshness,
+        "place_now": hit.available_now,
+        "expected_start_days": hit.expected_start_days,
+        "contract_regions": o.contract_region_list,
+        "contracted_for_family": hit.contracted_for_family,
+        "last_confirmed_at": iso(o.last_confirmed_at),
+        "freshness": hit.freshness,
     }
 
 
@@ -66,18 +107,26 @@ def _wide_anonymous() -> bool:
 
 
 @bp.get("/search")
-@limiter.limit(lambda: current_app.config.get("WIDE_SEARCH_RATE_LIMIT", "20 per minute"),
-               key_func=lambda: "wide:" + (request.remote_addr or "unknown"), exempt_when=lambda: not _wide_anonymous(),
-               override_defaults=False,
-               error_message="Deze zoekopdracht beslaat een groot deel van het land: kies een zorgsoort of een straal "
-                             "tot 50 km, gebruik een API-sleutel, of probeer het over een minuut opnieuw.")
+@limiter.limit(
+    lambda: current_app.config.get("WIDE_SEARCH_RATE_LIMIT", "20 per minute"),
+    key_func=lambda: "wide:" + (request.remote_addr or "unknown"),
+    exempt_when=lambda: not _wide_anonymous(),
+    override_defaults=False,
+    error_message="Deze zoekopdracht beslaat een groot deel van het land: kies een zorgsoort of een straal "
+    "tot 50 km, gebruik een API-sleutel, of probeer het over een minuut opnieuw.",
+)
 def search():
     unknown = [k for k in request.args if k not in SEARCH_PARAMS]
     if unknown:
         return api_error(400, "unknown_parameter", f"Onbekende parameter: {unknown[0]}.", unknown[0])
     empty = [k for k, v in request.args.items() if v.strip() == ""]
     if empty:
-        return api_error(400, "invalid_parameter", f"Parameter {empty[0]} is leeg; laat hem weg of geef een waarde.", empty[0])
+        return api_error(
+            400,
+            "invalid_parameter",
+            f"Parameter {empty[0]} is leeg; laat hem weg of geef een waarde.",
+            empty[0],
+        )
     data = dict(request.args.items())
     filters, errors = validate(SearchFilters, data)
     if errors:
@@ -98,13 +147,25 @@ def offering(offering_id: int):
         return api_error(404, "not_found", "Dit aanbod bestaat niet (meer).")
     o = hit.offering
     body = hit_json(hit) | {
-        "description": o.description, "category": o.category, "crisis_intake": o.crisis_intake,
+        "description": o.description,
+        "category": o.category,
+        "crisis_intake": o.crisis_intake,
         "status_until": o.cur_status_until.isoformat() if o.cur_status_until else None,
-        "note": o.cur_note, "available_now": hit.available_now,
-        "history": [{"reported_at": iso(r.reported_at), "kind": r.kind, "source": r.source,
-                     "free_places": r.free_places, "waiting_weeks_intake": r.wait_intake,
-                     "waiting_weeks_treatment": r.wait_treatment, "waitlist_length": r.waitlist_length,
-                     "intake_status": r.intake_status} for r in history(session, o.id, limit=200)],
+        "note": o.cur_note,
+        "available_now": hit.available_now,
+        "history": [
+            {
+                "reported_at": iso(r.reported_at),
+                "kind": r.kind,
+                "source": r.source,
+                "free_places": r.free_places,
+                "waiting_weeks_intake": r.wait_intake,
+                "waiting_weeks_treatment": r.wait_treatment,
+                "waitlist_length": r.waitlist_length,
+                "intake_status": r.intake_status,
+            }
+            for r in history(session, o.id, limit=200)
+        ],
     }
     return jsonify(body)
 
@@ -116,13 +177,21 @@ def openapi():
 
 # ---------------------------------------------------------------- alerts ("Houd me op de hoogte")
 def _alert_json(alert) -> dict:
-    return {"id": alert.id, "label": alert.label, "filters": dict(parse_qsl(alert.filters)),
-            "created_at": iso(alert.created_at), "expires_at": iso(alert.expires_at), "paused": alert.paused}
+    return {
+        "id": alert.id,
+        "label": alert.label,
+        "filters": dict(parse_qsl(alert.filters)),
+        "created_at": iso(alert.created_at),
+        "expires_at": iso(alert.expires_at),
+        "paused": alert.paused,
+    }
 
 
 def _referrer_token():
     """None when the request carries a referrer's API token, else the error response."""
-    if not current_user.is_authenticated or not request.headers.get("Authorization", "").startswith("Bearer "):
+    if not current_user.is_authenticated or not request.headers.get("Authorization", "").startswith(
+        "Bearer "
+    ):
         return api_error(401, "unauthorized", "Stuur een API-sleutel: 'Authorization: Bearer <sleutel>'.")
     if current_user.role != "referrer":
         return api_error(403, "forbidden", "Alleen verwijzers kunnen meldingen bewaren.")
@@ -136,11 +205,17 @@ def alert_create():
         return denied
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        return api_error(400, "invalid_body", "Stuur JSON met de zoekparameters van /api/v1/search, bijvoorbeeld "
-                                              "{\"care_type\": \"logeeropvang\", \"postcode\": \"3431\"}.")
+        return api_error(
+            400,
+            "invalid_body",
+            "Stuur JSON met de zoekparameters van /api/v1/search, bijvoorbeeld "
+            '{"care_type": "logeeropvang", "postcode": "3431"}.',
+        )
     for key in ("limit", "offset", "sort"):
         if key in body:
-            return api_error(400, "unknown_parameter", f"{key} hoort niet bij een melding (alleen filters).", key)
+            return api_error(
+                400, "unknown_parameter", f"{key} hoort niet bij een melding (alleen filters).", key
+            )
     session = get_session()
     try:
         alert = alert_svc.create_alert(session, current_user, body, utcnow())
@@ -155,7 +230,9 @@ def alert_list():
     denied = _referrer_token()
     if denied:
         return denied
-    return jsonify({"alerts": [_alert_json(a) for a in alert_svc.user_alerts(get_session(), current_user.id)]})
+    return jsonify(
+        {"alerts": [_alert_json(a) for a in alert_svc.user_alerts(get_session(), current_user.id)]}
+    )
 
 
 @bp.delete("/alerts/<int:alert_id>")

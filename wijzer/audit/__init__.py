@@ -15,8 +15,13 @@ def provider_trust_hint():
 
     if not getattr(current_user, "is_authenticated", False) or not getattr(current_user, "provider_id", None):
         return None
-    return hint(get_session(), current_user.provider_id, utcnow(), current_app.config,
-                current_app.extensions.setdefault("wijzer_trust_hints", {}))
+    return hint(
+        get_session(),
+        current_user.provider_id,
+        utcnow(),
+        current_app.config,
+        current_app.extensions.setdefault("wijzer_trust_hints", {}),
+    )
 
 
 from wijzer.audit import routes  # noqa: E402,F401

@@ -11,6 +11,7 @@ Every text cell of every shape is neutralised against formula injection (OWASP "
 whose first non-blank character is ``= + - @``, a tab, CR or LF (or their full-width forms) gets a leading
 ``'``, so no spreadsheet reads it as a formula. The JSON API gives the unaltered text.
 """
+
 from __future__ import annotations
 
 import csv
@@ -25,7 +26,14 @@ from wijzer.services.spreadsheet import FORMULA_TRIGGERS, neutralise  # noqa: F4
 from wijzer.timeutil import local
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-FORMATS = {"int": "0", "num": "0.0", "km": "0.00", "pct": "0.0%", "date": "dd-mm-yyyy", "datetime": "dd-mm-yyyy hh:mm"}
+FORMATS = {
+    "int": "0",
+    "num": "0.0",
+    "km": "0.00",
+    "pct": "0.0%",
+    "date": "dd-mm-yyyy",
+    "datetime": "dd-mm-yyyy hh:mm",
+}
 
 
 @dataclass
@@ -161,7 +169,13 @@ def respond(sheets: list[Sheet], fmt: str, filename: str, about: list[tuple[str,
     """``fmt``: csv (Dutch, first sheet), raw (machine CSV, first sheet) or xlsx (all sheets + 'Over deze export')."""
     if fmt in ("csv", "raw"):
         raw = fmt == "raw"
-        return Response(csv_bytes(sheets[0], raw), mimetype="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="{filename}{"-raw" if raw else ""}.csv"'})
-    return Response(xlsx_bytes(sheets, about), mimetype=XLSX_MIME,
-                    headers={"Content-Disposition": f'attachment; filename="{filename}.xlsx"'})
+        return Response(
+            csv_bytes(sheets[0], raw),
+            mimetype="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{filename}{"-raw" if raw else ""}.csv"'},
+        )
+    return Response(
+        xlsx_bytes(sheets, about),
+        mimetype=XLSX_MIME,
+        headers={"Content-Disposition": f'attachment; filename="{filename}.xlsx"'},
+    )

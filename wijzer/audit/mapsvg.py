@@ -1,4 +1,5 @@
 """Server-side SVG map of a region's gemeenten coloured by coverage gaps (works offline)."""
+
 from __future__ import annotations
 
 import json
@@ -10,8 +11,13 @@ from markupsafe import Markup, escape
 from wijzer.geo import DATA_DIR
 
 COLOURS = {0: "#2e7d32", 1: "#f9a825", 2: "#ef6c00", 3: "#c62828", 4: "#7f0000"}
-LEGEND = {0: "geen gaten", 1: "1 zorgsoort mist", 2: "2 zorgsoorten missen", 3: "3 zorgsoorten missen",
-          4: "alle 4 zorgsoorten missen"}
+LEGEND = {
+    0: "geen gaten",
+    1: "1 zorgsoort mist",
+    2: "2 zorgsoorten missen",
+    3: "3 zorgsoorten missen",
+    4: "alle 4 zorgsoorten missen",
+}
 
 
 @lru_cache(maxsize=1)
@@ -26,7 +32,9 @@ def _rings(geometry: dict):
         yield from poly
 
 
-def region_map(gemeenten: list[tuple[str, str]], gaps_per_gemeente: dict[str, int], width: int = 640) -> Markup:
+def region_map(
+    gemeenten: list[tuple[str, str]], gaps_per_gemeente: dict[str, int], width: int = 640
+) -> Markup:
     """gemeenten: [(code, name)]; gaps_per_gemeente: code -> number of care types not covered."""
     feats = [(code, name, _features()[code]) for code, name in gemeenten if code in _features()]
     if not feats:
@@ -41,12 +49,18 @@ def region_map(gemeenten: list[tuple[str, str]], gaps_per_gemeente: dict[str, in
     for code, name, f in feats:
         d = []
         for ring in _rings(f["geometry"]):
-            pts = [f"{10 + (lon - min(lons)) * kx * scale:.1f},{10 + (max(lats) - lat) * scale:.1f}" for lon, lat in ring]
+            pts = [
+                f"{10 + (lon - min(lons)) * kx * scale:.1f},{10 + (max(lats) - lat) * scale:.1f}"
+                for lon, lat in ring
+            ]
             d.append("M" + "L".join(pts) + "Z")
         gaps = gaps_per_gemeente.get(code, 0)
-        paths.append(f'<path d="{"".join(d)}" fill="{COLOURS[min(gaps, 4)]}" stroke="#fff" stroke-width="1">'
-                     f"<title>{escape(name)}: {LEGEND[min(gaps, 4)]}</title></path>")
+        paths.append(
+            f'<path d="{"".join(d)}" fill="{COLOURS[min(gaps, 4)]}" stroke="#fff" stroke-width="1">'
+            f"<title>{escape(name)}: {LEGEND[min(gaps, 4)]}</title></path>"
+        )
     return Markup(  # noqa: S704 — every text in the paths is escaped above; the rest are numbers
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" class="region-map" role="img" '
-                  f'aria-labelledby="map-title"><title id="map-title">Kaart van de gemeenten in de regio, gekleurd naar '
-                  f'het aantal zorgsoorten zonder aanbod binnen reisafstand</title>{"".join(paths)}</svg>')
+        f'aria-labelledby="map-title"><title id="map-title">Kaart van de gemeenten in de regio, gekleurd naar '
+        f"het aantal zorgsoorten zonder aanbod binnen reisafstand</title>{''.join(paths)}</svg>"
+    )

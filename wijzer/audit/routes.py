@@ -4,6 +4,7 @@ compliance with trust signals, the national comparison, the quarterly report, CS
 Auditors see their own region's pages and the national comparison (aggregates per region only); admins
 see every region. Every page and export takes ``?basis=location|contract``; trend pages and exports take
 ``?van=JJJJ-MM-DD&tot=JJJJ-MM-DD``."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -31,60 +32,105 @@ from wijzer.services.trends import (
 )
 from wijzer.timeutil import local, utcnow
 
-FIGURE_COLUMNS = [Col("care_type", "Zorgsoort", "care_type"), Col("offerings", "Aanbod", "int"),
-                  Col("providers", "Aanbieders", "int"), Col("free_places", "Vrije plekken", "int"),
-                  Col("median_wait_intake", "Mediaan wachttijd aanmelding (weken)", "num"),
-                  Col("p90_wait_intake", "P90 wachttijd aanmelding (weken)", "num"),
-                  Col("median_wait_treatment", "Mediaan wachttijd behandeling (weken)", "num"),
-                  Col("p90_wait_treatment", "P90 wachttijd behandeling (weken)", "num"),
-                  Col("share_over_norm_intake", "Boven norm aanmelding", "pct"),
-                  Col("share_over_norm_treatment", "Boven norm behandeling", "pct"),
-                  Col("share_stale", "Verouderd", "pct"), Col("occupancy", "Bezetting", "pct"),
-                  Col("no_place_reports_4w", "Gebeld: geen plek (4 weken)", "int")]
-TREND_COLUMNS = [Col("week", "Week"), Col("care_type", "Zorgsoort", "care_type"), Col("offerings", "Aanbod", "int"),
-                 Col("free_places", "Vrije plekken", "int"),
-                 Col("median_wait_intake", "Mediaan wachttijd aanmelding (weken)", "num"),
-                 Col("p90_wait_intake", "P90 wachttijd aanmelding (weken)", "num"),
-                 Col("median_wait_treatment", "Mediaan wachttijd behandeling (weken)", "num"),
-                 Col("p90_wait_treatment", "P90 wachttijd behandeling (weken)", "num"),
-                 Col("share_over_norm_intake", "Boven norm aanmelding", "pct"),
-                 Col("share_stale", "Verouderd", "pct"), Col("occupancy", "Bezetting", "pct"),
-                 Col("no_place_reports", "Gebeld: geen plek", "int")]
-GAP_COLUMNS = [Col("municipality_code", "Gemeentecode"), Col("municipality_name", "Gemeente"),
-               Col("care_type", "Zorgsoort", "care_type"), Col("covered", "Gedekt", "bool"),
-               Col("nearest_km", "Dichtstbijzijnde aanbod (km)", "km")]
-COMPLIANCE_COLUMNS = [Col("provider", "Zorgaanbieder"), Col("offerings", "Aanbod", "int"),
-                      Col("never_confirmed", "Nooit bevestigd", "int"),
-                      Col("oldest_confirmation", "Oudste bevestiging", "datetime"),
-                      Col("newest_confirmation", "Nieuwste bevestiging", "datetime"),
-                      Col("age_days", "Leeftijd oudste bevestiging (dagen)", "num"),
-                      Col("reminders_sent", "Herinneringen verstuurd", "int"), Col("escalated", "Geëscaleerd", "bool"),
-                      Col("share_on_time", "Weken op tijd bevestigd (13 weken)", "pct"),
-                      Col("weeks_counted", "Weken geteld", "int"),
-                      Col("no_place_reports", "Gebeld: geen plek (13 weken)", "int"),
-                      Col("no_place_while_place_now", "Waarvan terwijl 'plek nu' getoond", "int"),
-                      Col("reminders", "Herinneringen (13 weken)", "int"),
-                      Col("changed_after_reminder", "Pas na herinnering bijgewerkt", "int")]
+FIGURE_COLUMNS = [
+    Col("care_type", "Zorgsoort", "care_type"),
+    Col("offerings", "Aanbod", "int"),
+    Col("providers", "Aanbieders", "int"),
+    Col("free_places", "Vrije plekken", "int"),
+    Col("median_wait_intake", "Mediaan wachttijd aanmelding (weken)", "num"),
+    Col("p90_wait_intake", "P90 wachttijd aanmelding (weken)", "num"),
+    Col("median_wait_treatment", "Mediaan wachttijd behandeling (weken)", "num"),
+    Col("p90_wait_treatment", "P90 wachttijd behandeling (weken)", "num"),
+    Col("share_over_norm_intake", "Boven norm aanmelding", "pct"),
+    Col("share_over_norm_treatment", "Boven norm behandeling", "pct"),
+    Col("share_stale", "Verouderd", "pct"),
+    Col("occupancy", "Bezetting", "pct"),
+    Col("no_place_reports_4w", "Gebeld: geen plek (4 weken)", "int"),
+]
+TREND_COLUMNS = [
+    Col("week", "Week"),
+    Col("care_type", "Zorgsoort", "care_type"),
+    Col("offerings", "Aanbod", "int"),
+    Col("free_places", "Vrije plekken", "int"),
+    Col("median_wait_intake", "Mediaan wachttijd aanmelding (weken)", "num"),
+    Col("p90_wait_intake", "P90 wachttijd aanmelding (weken)", "num"),
+    Col("median_wait_treatment", "Mediaan wachttijd behandeling (weken)", "num"),
+    Col("p90_wait_treatment", "P90 wachttijd behandeling (weken)", "num"),
+    Col("share_over_norm_intake", "Boven norm aanmelding", "pct"),
+    Col("share_stale", "Verouderd", "pct"),
+    Col("occupancy", "Bezetting", "pct"),
+    Col("no_place_reports", "Gebeld: geen plek", "int"),
+]
+GAP_COLUMNS = [
+    Col("municipality_code", "Gemeentecode"),
+    Col("municipality_name", "Gemeente"),
+    Col("care_type", "Zorgsoort", "care_type"),
+    Col("covered", "Gedekt", "bool"),
+    Col("nearest_km", "Dichtstbijzijnde aanbod (km)", "km"),
+]
+COMPLIANCE_COLUMNS = [
+    Col("provider", "Zorgaanbieder"),
+    Col("offerings", "Aanbod", "int"),
+    Col("never_confirmed", "Nooit bevestigd", "int"),
+    Col("oldest_confirmation", "Oudste bevestiging", "datetime"),
+    Col("newest_confirmation", "Nieuwste bevestiging", "datetime"),
+    Col("age_days", "Leeftijd oudste bevestiging (dagen)", "num"),
+    Col("reminders_sent", "Herinneringen verstuurd", "int"),
+    Col("escalated", "Geëscaleerd", "bool"),
+    Col("share_on_time", "Weken op tijd bevestigd (13 weken)", "pct"),
+    Col("weeks_counted", "Weken geteld", "int"),
+    Col("no_place_reports", "Gebeld: geen plek (13 weken)", "int"),
+    Col("no_place_while_place_now", "Waarvan terwijl 'plek nu' getoond", "int"),
+    Col("reminders", "Herinneringen (13 weken)", "int"),
+    Col("changed_after_reminder", "Pas na herinnering bijgewerkt", "int"),
+]
 NATIONAL_COLUMNS = [Col("region_code", "Regiocode"), Col("region_name", "Jeugdregio"), *FIGURE_COLUMNS]
 DEFINITIONS = [
-    ("Basis 'locatie'", "Aanbod hoort bij de regio als de locatie in een gemeente van de regio ligt (standaard)."),
-    ("Basis 'contract'", "Aanbod hoort bij de regio als de regio het aanbod contracteert (ook buiten de regio)."),
+    (
+        "Basis 'locatie'",
+        "Aanbod hoort bij de regio als de locatie in een gemeente van de regio ligt (standaard).",
+    ),
+    (
+        "Basis 'contract'",
+        "Aanbod hoort bij de regio als de regio het aanbod contracteert (ook buiten de regio).",
+    ),
     ("Aanbod, vrije plekken", "Al het actieve aanbod van de zorgsoort; vrije plekken opgeteld."),
-    ("Wachttijden", "Mediaan en 90e percentiel (lineair geïnterpoleerd) over aanbod dat niet verouderd is en een "
-                    "bekende waarde heeft, in weken."),
+    (
+        "Wachttijden",
+        "Mediaan en 90e percentiel (lineair geïnterpoleerd) over aanbod dat niet verouderd is en een "
+        "bekende waarde heeft, in weken.",
+    ),
     ("Boven norm", "Aandeel van die wachttijden boven de norm van de regio."),
     ("Verouderd", "Aandeel van het aanbod dat langer dan de verouderingsgrens niet bevestigd is, of nooit."),
     ("Bezetting", "1 − vrije plekken / totaal plekken, over aanbod dat beide meldt."),
-    ("Gebeld: geen plek", "Meldingen van verwijzers dat er geen plek was, in de week (trends) of 4 weken (cijfers)."),
-    ("Week", "ISO-week; cijfers zoals ze waren aan het eind van de week (zondag 24:00, Nederlandse tijd), "
-             "herleid uit de meldingshistorie; de lopende week is de stand van nu."),
-    ("Gedekt", "Een gemeente is gedekt voor een zorgsoort als er binnen de reisafstand van het midden van de "
-               "gemeente aanbod is met intake open of wachtlijst dat niet verouderd is."),
-    ("Weken op tijd bevestigd", "Van de laatste 13 volle weken: weken waarin elk actief aanbod van de aanbieder "
-                                "aan het eind van de week actueel was (bevestigd binnen de actualiteitsgrens)."),
-    ("Geen plek terwijl 'plek nu'", "Meldingen 'gebeld: geen plek' gedaan terwijl het aanbod als 'plek nu' werd "
-                                    "getoond (niet verouderd, intake open, vrije plekken > 0)."),
-    ("Pas na herinnering bijgewerkt", "Herinneringen waarna binnen 7 dagen een melding op herinnerd aanbod volgde."),
+    (
+        "Gebeld: geen plek",
+        "Meldingen van verwijzers dat er geen plek was, in de week (trends) of 4 weken (cijfers).",
+    ),
+    (
+        "Week",
+        "ISO-week; cijfers zoals ze waren aan het eind van de week (zondag 24:00, Nederlandse tijd), "
+        "herleid uit de meldingshistorie; de lopende week is de stand van nu.",
+    ),
+    (
+        "Gedekt",
+        "Een gemeente is gedekt voor een zorgsoort als er binnen de reisafstand van het midden van de "
+        "gemeente aanbod is met intake open of wachtlijst dat niet verouderd is.",
+    ),
+    (
+        "Weken op tijd bevestigd",
+        "Van de laatste 13 volle weken: weken waarin elk actief aanbod van de aanbieder "
+        "aan het eind van de week actueel was (bevestigd binnen de actualiteitsgrens).",
+    ),
+    (
+        "Geen plek terwijl 'plek nu'",
+        "Meldingen 'gebeld: geen plek' gedaan terwijl het aanbod als 'plek nu' werd "
+        "getoond (niet verouderd, intake open, vrije plekken > 0).",
+    ),
+    (
+        "Pas na herinnering bijgewerkt",
+        "Herinneringen waarna binnen 7 dagen een melding op herinnerd aanbod volgde.",
+    ),
 ]
 SORTS = {"age", "name", "reminders", "escalated", "offerings", "on_time", "no_place", "after_reminder"}
 
@@ -103,7 +149,10 @@ def visible_region(code: str) -> Jeugdregio:
 def _basis() -> str:
     basis = parse_basis(request.args.get("basis"))
     if basis is None:
-        abort(400, "Kies als basis 'location' (aanbod in de regio) of 'contract' (aanbod dat de regio contracteert).")
+        abort(
+            400,
+            "Kies als basis 'location' (aanbod in de regio) of 'contract' (aanbod dat de regio contracteert).",
+        )
     return basis
 
 
@@ -117,16 +166,25 @@ def _period(now):
         return start, end, str(exc)
 
 
-def _about(region: Jeugdregio | None, basis: str, now, period=None, what: str = "") -> list[tuple[str, object]]:
+def _about(
+    region: Jeugdregio | None, basis: str, now, period=None, what: str = ""
+) -> list[tuple[str, object]]:
     about: list[tuple[str, object]] = [("Inhoud", what)]
     if region is not None:
         about.append(("Jeugdregio", f"{region.name} ({region.code})"))
     about.append(("Basis", BASES[basis]))
     if period is not None:
         about += [("Periode van", period[0]), ("Periode tot en met", period[1])]
-    about += [("Gemaakt op", now), ("Bron", "Beschikbaarheidswijzer: meldingen van zorgaanbieders (capaciteitshistorie), "
-                                           "meldingen 'gebeld: geen plek' van verwijzers, CBS-gemeentegrenzen."),
-              ("Formules", "docs/regio-audit.md"), *DEFINITIONS]
+    about += [
+        ("Gemaakt op", now),
+        (
+            "Bron",
+            "Beschikbaarheidswijzer: meldingen van zorgaanbieders (capaciteitshistorie), "
+            "meldingen 'gebeld: geen plek' van verwijzers, CBS-gemeentegrenzen.",
+        ),
+        ("Formules", "docs/regio-audit.md"),
+        *DEFINITIONS,
+    ]
     return about
 
 
@@ -149,15 +207,30 @@ def dashboard(code: str):
     audit = region_audit(session, region, now, current_app.config, basis)
     gaps = audit["_gaps_named"]
     missing = Counter(g["municipality_code"] for g in gaps if not g["covered"])
-    gemeenten = session.exec(select(Gemeente.code, Gemeente.name).where(Gemeente.region_code == region.code)
-                             .order_by(Gemeente.name)).all()
+    gemeenten = session.exec(
+        select(Gemeente.code, Gemeente.name)
+        .where(Gemeente.region_code == region.code)
+        .order_by(Gemeente.name)
+    ).all()
     trend_rows = region_trends(session, region, start, end, now, current_app.config, basis)
-    return render_template("audit/dashboard.html", region=region, figures=audit["care_types"], gaps=gaps,
-                           svg=region_map(gemeenten, missing), legend=LEGEND, colours=COLOURS,
-                           trends=series_by_care_type(trend_rows), start=start, end=end, period_error=period_error,
-                           quarters=quarter_shortcuts(local(now).date()), basis=basis, bases=BASES,
-                           thresholds=thresholds_for(region, current_app.config), care_types=CARE_TYPES), \
-        400 if period_error else 200
+    return render_template(
+        "audit/dashboard.html",
+        region=region,
+        figures=audit["care_types"],
+        gaps=gaps,
+        svg=region_map(gemeenten, missing),
+        legend=LEGEND,
+        colours=COLOURS,
+        trends=series_by_care_type(trend_rows),
+        start=start,
+        end=end,
+        period_error=period_error,
+        quarters=quarter_shortcuts(local(now).date()),
+        basis=basis,
+        bases=BASES,
+        thresholds=thresholds_for(region, current_app.config),
+        care_types=CARE_TYPES,
+    ), 400 if period_error else 200
 
 
 @bp.route("/<code>/naleving")
@@ -169,8 +242,9 @@ def compliance_page(code: str):
     sort = sort if sort in SORTS else "age"
     now = utcnow()
     rows = compliance(get_session(), region.code, now, sort, basis=basis, config=current_app.config)
-    return render_template("audit/compliance.html", region=region, rows=rows, sort=sort, now=now, basis=basis,
-                           bases=BASES)
+    return render_template(
+        "audit/compliance.html", region=region, rows=rows, sort=sort, now=now, basis=basis, bases=BASES
+    )
 
 
 @bp.route("/<code>/export/<table>.<fmt>")
@@ -189,21 +263,37 @@ def export(code: str, table: str, fmt: str):
     name = f"{table}-{region.code}" + ("-contract" if basis == "contract" else "")
     if table == "naleving":
         rows = compliance(session, region.code, now, basis=basis, config=current_app.config)
-        return respond([Sheet("Naleving", COMPLIANCE_COLUMNS, rows)], fmt, name,
-                       _about(region, basis, now, what="Naleving aanbieders en betrouwbaarheid (13 weken)"))
+        return respond(
+            [Sheet("Naleving", COMPLIANCE_COLUMNS, rows)],
+            fmt,
+            name,
+            _about(region, basis, now, what="Naleving aanbieders en betrouwbaarheid (13 weken)"),
+        )
     if table == "trends":
         start, end, error = _period(now)
         if error:
             abort(400, error)
         rows = region_trends(session, region, start, end, now, current_app.config, basis)
-        return respond([Sheet("Trends", TREND_COLUMNS, rows)], fmt, f"{name}-{start}-{end}",
-                       _about(region, basis, now, (start, end), "Cijfers per ISO-week en zorgsoort"))
+        return respond(
+            [Sheet("Trends", TREND_COLUMNS, rows)],
+            fmt,
+            f"{name}-{start}-{end}",
+            _about(region, basis, now, (start, end), "Cijfers per ISO-week en zorgsoort"),
+        )
     audit = region_audit(session, region, now, current_app.config, basis)
     if table == "gaten":
-        return respond([Sheet("Gaten", GAP_COLUMNS, audit["_gaps_named"])], fmt, name,
-                       _about(region, basis, now, what="Dekking per gemeente en zorgsoort"))
-    return respond([Sheet("Cijfers", FIGURE_COLUMNS, audit["care_types"])], fmt, name,
-                   _about(region, basis, now, what="Cijfers per zorgsoort (stand van nu)"))
+        return respond(
+            [Sheet("Gaten", GAP_COLUMNS, audit["_gaps_named"])],
+            fmt,
+            name,
+            _about(region, basis, now, what="Dekking per gemeente en zorgsoort"),
+        )
+    return respond(
+        [Sheet("Cijfers", FIGURE_COLUMNS, audit["care_types"])],
+        fmt,
+        name,
+        _about(region, basis, now, what="Cijfers per zorgsoort (stand van nu)"),
+    )
 
 
 @bp.route("/<code>/rapport")
@@ -235,19 +325,44 @@ def _report(code: str, fmt: str):
     gaps = audit["_gaps_named"]
     rows = compliance(session, region.code, now, "name", basis=basis, config=current_app.config)
     if fmt == "xlsx":
-        return respond([Sheet("Cijfers eind periode", TREND_COLUMNS, figures), Sheet("Trends", TREND_COLUMNS, trend_rows),
-                        Sheet("Gaten", GAP_COLUMNS, gaps), Sheet("Naleving", COMPLIANCE_COLUMNS, rows)], "xlsx",
-                       f"rapport-{region.code}-{start}-{end}",
-                       _about(region, basis, now, (start, end), "Kwartaalrapport: cijfers, trends, gaten, naleving"))
+        return respond(
+            [
+                Sheet("Cijfers eind periode", TREND_COLUMNS, figures),
+                Sheet("Trends", TREND_COLUMNS, trend_rows),
+                Sheet("Gaten", GAP_COLUMNS, gaps),
+                Sheet("Naleving", COMPLIANCE_COLUMNS, rows),
+            ],
+            "xlsx",
+            f"rapport-{region.code}-{start}-{end}",
+            _about(region, basis, now, (start, end), "Kwartaalrapport: cijfers, trends, gaten, naleving"),
+        )
     missing = Counter(g["municipality_code"] for g in gaps if not g["covered"])
-    gemeenten = session.exec(select(Gemeente.code, Gemeente.name).where(Gemeente.region_code == region.code)
-                             .order_by(Gemeente.name)).all()
-    return render_template("audit/report.html", region=region, basis=basis, bases=BASES, start=start, end=end,
-                           period_error=error, quarters=quarter_shortcuts(local(now).date()), last_week=last_week,
-                           figures=figures, trends=series_by_care_type(trend_rows), gaps=gaps,
-                           svg=region_map(gemeenten, missing), legend=LEGEND, rows=rows, now=now,
-                           definitions=DEFINITIONS, thresholds=thresholds_for(region, current_app.config),
-                           care_types=CARE_TYPES), 400 if error else 200
+    gemeenten = session.exec(
+        select(Gemeente.code, Gemeente.name)
+        .where(Gemeente.region_code == region.code)
+        .order_by(Gemeente.name)
+    ).all()
+    return render_template(
+        "audit/report.html",
+        region=region,
+        basis=basis,
+        bases=BASES,
+        start=start,
+        end=end,
+        period_error=error,
+        quarters=quarter_shortcuts(local(now).date()),
+        last_week=last_week,
+        figures=figures,
+        trends=series_by_care_type(trend_rows),
+        gaps=gaps,
+        svg=region_map(gemeenten, missing),
+        legend=LEGEND,
+        rows=rows,
+        now=now,
+        definitions=DEFINITIONS,
+        thresholds=thresholds_for(region, current_app.config),
+        care_types=CARE_TYPES,
+    ), 400 if error else 200
 
 
 @bp.route("/landelijk")
@@ -256,8 +371,15 @@ def national():
     basis = _basis()
     data = national_comparison(get_session(), utcnow(), current_app.config, basis)
     own = current_user.region_code if current_user.role in ("auditor", "region_admin") else None
-    return render_template("audit/national.html", rows=data["rows"], medians=data["medians"], own=own, basis=basis,
-                           bases=BASES, care_types=CARE_TYPES)
+    return render_template(
+        "audit/national.html",
+        rows=data["rows"],
+        medians=data["medians"],
+        own=own,
+        basis=basis,
+        bases=BASES,
+        care_types=CARE_TYPES,
+    )
 
 
 @bp.route("/landelijk/export.<fmt>")
@@ -273,10 +395,27 @@ def national_export(fmt: str):
     now = utcnow()
     data = national_comparison(get_session(), now, current_app.config, basis)
     own = current_user.region_code if current_user.role in ("auditor", "region_admin") else None
-    medians = [{"region_code": "NL", "region_name": "Landelijke mediaan"} | m for m in data["medians"].values()]
-    sheets = [Sheet("Landelijk", NATIONAL_COLUMNS, data["rows"],
-                    highlight={i for i, r in enumerate(data["rows"]) if r["region_code"] == own}),
-              Sheet("Landelijke mediaan", NATIONAL_COLUMNS, medians)]
-    return respond(sheets, fmt, "landelijk-overzicht" + ("-contract" if basis == "contract" else ""),
-                   _about(None, basis, now, what="Cijfers per jeugdregio en zorgsoort (alleen totalen per regio), "
-                                                 "met de landelijke mediaan per maat"))
+    medians = [
+        {"region_code": "NL", "region_name": "Landelijke mediaan"} | m for m in data["medians"].values()
+    ]
+    sheets = [
+        Sheet(
+            "Landelijk",
+            NATIONAL_COLUMNS,
+            data["rows"],
+            highlight={i for i, r in enumerate(data["rows"]) if r["region_code"] == own},
+        ),
+        Sheet("Landelijke mediaan", NATIONAL_COLUMNS, medians),
+    ]
+    return respond(
+        sheets,
+        fmt,
+        "landelijk-overzicht" + ("-contract" if basis == "contract" else ""),
+        _about(
+            None,
+            basis,
+            now,
+            what="Cijfers per jeugdregio en zorgsoort (alleen totalen per regio), "
+            "met de landelijke mediaan per maat",
+        ),
+    )

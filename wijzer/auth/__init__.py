@@ -5,6 +5,7 @@ and the role checks every blueprint uses.
 - ``forms``: the WTForms.
 - ``sessions``: who is asking — the server-side browser session and the API token of a request.
 """
+
 from __future__ import annotations
 
 from functools import wraps
@@ -18,6 +19,7 @@ bp = Blueprint("auth", __name__)
 
 def role_required(*roles: str):
     """Allow only logged-in users with one of ``roles`` (403 otherwise)."""
+
     def decorator(view):
         @wraps(view)
         @login_required
@@ -25,7 +27,9 @@ def role_required(*roles: str):
             if current_user.role not in roles:
                 abort(403)
             return view(*args, **kwargs)
+
         return wrapped
+
     return decorator
 
 
@@ -39,7 +43,8 @@ def home_for(user) -> str:
     if user.role == "region_admin":
         return url_for("audit.dashboard", code=user.region_code)
     return {"provider": url_for("providers.weekly"), "admin": url_for("providers.admin_home")}.get(
-        user.role, url_for("search.home"))
+        user.role, url_for("search.home")
+    )
 
 
 from wijzer.auth import routes  # noqa: E402,F401  (registers the views on bp)

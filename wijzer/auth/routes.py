@@ -1,4 +1,5 @@
 """Views of the account pages: parse the form, call ``wijzer.services.accounts``, commit, render."""
+
 from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
@@ -12,13 +13,19 @@ from wijzer.services import accounts
 from wijzer.services.catalogue import RuleError
 
 # Login and the current-password check of a password change share one budget per client.
-login_limit = limiter.shared_limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], scope="login", methods=["POST"])
+login_limit = limiter.shared_limit(
+    lambda: current_app.config["LOGIN_RATE_LIMIT"], scope="login", methods=["POST"]
+)
 
 INVALID = "E-mailadres of wachtwoord klopt niet."
-LOCKED = (f"Te veel mislukte pogingen vanaf dit apparaat. Probeer het over {accounts.LOCKOUT_MINUTES} minuten "
-          "opnieuw, of kies een nieuw wachtwoord via 'Wachtwoord vergeten?'.")
-RESET_SENT = ("Als er een account is voor dit e-mailadres, ontvangt u binnen enkele minuten een e-mail met een "
-              "link om een nieuw wachtwoord te kiezen. De link is een uur geldig.")
+LOCKED = (
+    f"Te veel mislukte pogingen vanaf dit apparaat. Probeer het over {accounts.LOCKOUT_MINUTES} minuten "
+    "opnieuw, of kies een nieuw wachtwoord via 'Wachtwoord vergeten?'."
+)
+RESET_SENT = (
+    "Als er een account is voor dit e-mailadres, ontvangt u binnen enkele minuten een e-mail met een "
+    "link om een nieuw wachtwoord te kiezen. De link is een uur geldig."
+)
 
 
 @bp.route("/inloggen", methods=["GET", "POST"])
@@ -30,8 +37,9 @@ def login():
     error = None
     if form.validate_on_submit():
         session = get_session()
-        user, reason = accounts.authenticate(session, form.email.data, form.password.data,
-                                             client=sessions.client_address())
+        user, reason = accounts.authenticate(
+            session, form.email.data, form.password.data, client=sessions.client_address()
+        )
         if user is not None:
             sessions.start(user)
             session.commit()
@@ -61,7 +69,9 @@ def accept_invite(token: str):
         try:
             user = accounts.accept_invitation(session, inv, name=form.name.data, password=form.password.data)
         except RuleError as exc:
-            getattr(form, exc.field if exc.field in ("name", "password") else "password").errors.append(str(exc))
+            getattr(form, exc.field if exc.field in ("name", "password") else "password").errors.append(
+                str(exc)
+            )
         else:
             sessions.start(user)
             session.commit()
@@ -72,8 +82,13 @@ def accept_invite(token: str):
 
 def _account_page(password_form=None, token_form=None, new_token=None, status=200):
     tokens = accounts.api_tokens(get_session(), current_user)
-    return render_template("auth/account.html", tokens=tokens, token_form=token_form or TokenForm(),
-                           password_form=password_form or PasswordForm(), new_token=new_token), status
+    return render_template(
+        "auth/account.html",
+        tokens=tokens,
+        token_form=token_form or TokenForm(),
+        password_form=password_form or PasswordForm(),
+        new_token=new_token,
+    ), status
 
 
 @bp.route("/account", methods=["GET"])
@@ -90,8 +105,9 @@ def change_password():
     session = get_session()
     if form.validate_on_submit():
         # A wrong current password counts toward the same limits as a failed login.
-        user, reason = accounts.authenticate(session, current_user.email, form.current.data,
-                                             client=sessions.client_address())
+        user, reason = accounts.authenticate(
+            session, current_user.email, form.current.data, client=sessions.client_address()
+        )
         if user is None:
             session.commit()  # keep the failure count
             form.current.errors.append(LOCKED if reason == "locked" else "Het huidige wachtwoord klopt niet.")
@@ -118,8 +134,9 @@ def create_token():
         abort(400)
     _, plain = accounts.create_api_token(session, current_user, form.name.data or "")
     session.commit()
-    return _account_page(password_form=PasswordForm(formdata=None), token_form=TokenForm(formdata=None),
-                         new_token=plain)
+    return _account_page(
+        password_form=PasswordForm(formdata=None), token_form=TokenForm(formdata=None), new_token=plain
+    )
 
 
 @bp.route("/account/sleutels/<int:token_id>/intrekken", methods=["POST"])
@@ -164,9 +181,11 @@ def reset_password(token: str):
                 sessions.end()
             message = "Uw wachtwoord is gewijzigd. Al uw sessies zijn beëindigd."
             if revoked:
-                message += (f" Ook uw {revoked} API-sleutel{'s zijn' if revoked > 1 else ' is'} ingetrokken: "
-                            "systemen die een sleutel gebruikten, krijgen geen toegang meer. Maak na het inloggen "
-                            "nieuwe sleutels aan op uw accountpagina.")
+                message += (
+                    f" Ook uw {revoked} API-sleutel{'s zijn' if revoked > 1 else ' is'} ingetrokken: "
+                    "systemen die een sleutel gebruikten, krijgen geen toegang meer. Maak na het inloggen "
+                    "nieuwe sleutels aan op uw accountpagina."
+                )
             flash(message + " Log in met uw nieuwe wachtwoord.", "ok")
             return redirect(url_for("auth.login"))
     return render_template("auth/reset.html", form=form), 400 if form.errors else 200

@@ -7,6 +7,7 @@
 - The JSON API (``/api/``) is authenticated by a valid token only: a cookie session never counts there,
   and a request that sends an Authorization header that does not verify is answered 401.
 """
+
 from __future__ import annotations
 
 from flask import g, request

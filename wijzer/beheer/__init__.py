@@ -1,4 +1,5 @@
 """Rollout pages: region settings, accounts (invitations, users, self-registration) and the audit log."""
+
 from flask import Blueprint
 
 bp = Blueprint("beheer", __name__)

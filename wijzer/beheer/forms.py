@@ -1,4 +1,5 @@
 """Forms of the rollout pages. The rules live in the services (Dutch messages come back per field)."""
+
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
@@ -17,16 +18,21 @@ class RegionSettingsForm(FlaskForm):
     norm_intake_weeks = StringField("Norm aanmeldingswachttijd (weken)")
     norm_treatment_weeks = StringField("Norm behandelingswachttijd (weken)")
     travel_km = StringField("Reisafstand voor de dekking (km)")
-    referrer_domains = TextAreaField("E-maildomeinen waarmee verwijzers zich zelf mogen aanmelden (één per regel)")
+    referrer_domains = TextAreaField(
+        "E-maildomeinen waarmee verwijzers zich zelf mogen aanmelden (één per regel)"
+    )
 
 
 class InviteUserForm(FlaskForm):
     email = EmailField("Werk-e-mailadres")
     role = _select("Rol")
     region = _select("Jeugdregio")
-    provider_kvk = StringField("KvK-nummer van de zorgaanbieder (alleen voor medewerkers van een zorgaanbieder)")
-    provider_admin = BooleanField("Mag collega's uitnodigen en verwijderen (beheerder van de aanbieder)",
-                                  validators=[Optional()])
+    provider_kvk = StringField(
+        "KvK-nummer van de zorgaanbieder (alleen voor medewerkers van een zorgaanbieder)"
+    )
+    provider_admin = BooleanField(
+        "Mag collega's uitnodigen en verwijderen (beheerder van de aanbieder)", validators=[Optional()]
+    )
 
 
 class RoleForm(FlaskForm):

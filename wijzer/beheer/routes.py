@@ -5,6 +5,7 @@ Thin views: parse the form, call wijzer.services.regions_admin / onboarding / au
 render. Who may do what is decided in the services (``onboarding.may_manage``); a view only maps
 NotAllowed to 403 and objects outside the user's scope to 404.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -54,13 +55,24 @@ def region_settings(code: str):
         abort(403)
     config = current_app.config
     current = regions_admin.settings_of(region, config)
-    form = RegionSettingsForm(data=None if request.method == "POST" else {
-        "contact_emails": "\n".join(current.contact_emails), "referrer_domains": "\n".join(current.referrer_domains),
-        **{f: "" if v is None else (f"{v:g}" if isinstance(v, float) else str(v)) for f, v in current.overrides.items()}})
+    form = RegionSettingsForm(
+        data=None
+        if request.method == "POST"
+        else {
+            "contact_emails": "\n".join(current.contact_emails),
+            "referrer_domains": "\n".join(current.referrer_domains),
+            **{
+                f: "" if v is None else (f"{v:g}" if isinstance(v, float) else str(v))
+                for f, v in current.overrides.items()
+            },
+        }
+    )
     if form.validate_on_submit():
         changes = {f: getattr(form, f).data for f in regions_admin.FIELDS}
         try:
-            diff = regions_admin.update_region_settings(session, region, changes, config=config, user=current_user)
+            diff = regions_admin.update_region_settings(
+                session, region, changes, config=config, user=current_user
+            )
         except regions_admin.SettingsError as exc:
             session.rollback()
             for field, message in exc.errors.items():
@@ -69,20 +81,30 @@ def region_settings(code: str):
             session.commit()
             flash("De instellingen zijn opgeslagen." if diff else "Er was niets gewijzigd.", "ok")
             return redirect(url_for("beheer.region_settings", code=region.code))
-    return render_template("beheer/region_settings.html", region=region, form=form, current=current,
-                           defaults={"fresh_days": config["FRESH_DAYS"], "stale_days": config["STALE_DAYS"],
-                                     "norm_intake_weeks": config["NORM_INTAKE_WEEKS"],
-                                     "norm_treatment_weeks": config["NORM_TREATMENT_WEEKS"],
-                                     "travel_km": config["TRAVEL_KM"]},
-                           no_address=regions_admin.escalations_without_address(session, region.code),
-                           admin_email=bool(config.get("ADMIN_EMAIL"))), 400 if form.errors else 200
+    return render_template(
+        "beheer/region_settings.html",
+        region=region,
+        form=form,
+        current=current,
+        defaults={
+            "fresh_days": config["FRESH_DAYS"],
+            "stale_days": config["STALE_DAYS"],
+            "norm_intake_weeks": config["NORM_INTAKE_WEEKS"],
+            "norm_treatment_weeks": config["NORM_TREATMENT_WEEKS"],
+            "travel_km": config["TRAVEL_KM"],
+        },
+        no_address=regions_admin.escalations_without_address(session, region.code),
+        admin_email=bool(config.get("ADMIN_EMAIL")),
+    ), 400 if form.errors else 200
 
 
 # ---------------------------------------------------------------- users
 def _user_filter() -> tuple[UserFilterForm, onboarding.UserFilter]:
     form = UserFilterForm(request.args)
     form.role.choices = [("", "Alle rollen"), *onboarding.roles_for(current_user).items()]
-    return form, onboarding.UserFilter(q=form.q.data or "", role=form.role.data or "", status=form.status.data or "")
+    return form, onboarding.UserFilter(
+        q=form.q.data or "", role=form.role.data or "", status=form.status.data or ""
+    )
 
 
 @bp.route("/beheer/gebruikers")
@@ -93,8 +115,9 @@ def users():
     filter_form, flt = _user_filter()
     rows = onboarding.users_in_scope(session, current_user, flt)
     invites = onboarding.open_invitations(session, current_user)
-    return render_template("beheer/users.html", rows=rows, invites=invites, filter_form=filter_form, roles=ROLES,
-                           now=utcnow())
+    return render_template(
+        "beheer/users.html", rows=rows, invites=invites, filter_form=filter_form, roles=ROLES, now=utcnow()
+    )
 
 
 def _invite_form() -> InviteUserForm:
@@ -126,9 +149,15 @@ def invite_user():
                     raise RuleError("Vul het KvK-nummer van een bekende zorgaanbieder in.", "provider_kvk")
                 provider_id = provider.id
             inv, _ = onboarding.invite(
-                session, current_user, email=form.email.data or "", role=role, config=current_app.config,
-                provider_id=provider_id, region_code=form.region.data or None,
-                provider_admin=bool(form.provider_admin.data))
+                session,
+                current_user,
+                email=form.email.data or "",
+                role=role,
+                config=current_app.config,
+                provider_id=provider_id,
+                region_code=form.region.data or None,
+                provider_admin=bool(form.provider_admin.data),
+            )
         except onboarding.NotAllowed as exc:
             session.rollback()
             form.role.errors = [str(exc)]
@@ -156,8 +185,15 @@ def user_detail(user_id: int):
     _manager_required()
     session = get_session()
     target = _target(user_id)
-    form = RoleForm(data=None if request.method == "POST" else {
-        "role": target.role, "region": target.region_code or "", "provider_admin": target.provider_admin})
+    form = RoleForm(
+        data=None
+        if request.method == "POST"
+        else {
+            "role": target.role,
+            "region": target.region_code or "",
+            "provider_admin": target.provider_admin,
+        }
+    )
     form.role.choices = list(ROLES.items())
     form.region.choices = [("", "Geen")] + [(r.code, f"{r.code} {r.name}") for r in _regions()]
     if request.method == "POST":
@@ -170,19 +206,28 @@ def user_detail(user_id: int):
             try:
                 if kvk and provider is None:
                     raise RuleError(f"Geen zorgaanbieder met KvK-nummer {kvk}.", "provider")
-                changes = onboarding.change_role(session, current_user, target, role=form.role.data,
-                                                 provider_id=provider_id, region_code=form.region.data or None,
-                                                 provider_admin=bool(form.provider_admin.data))
+                changes = onboarding.change_role(
+                    session,
+                    current_user,
+                    target,
+                    role=form.role.data,
+                    provider_id=provider_id,
+                    region_code=form.region.data or None,
+                    provider_admin=bool(form.provider_admin.data),
+                )
             except RuleError as exc:
                 session.rollback()
-                {"provider": form.provider_kvk, "region": form.region}.get(exc.field, form.role).errors = [str(exc)]
+                {"provider": form.provider_kvk, "region": form.region}.get(exc.field, form.role).errors = [
+                    str(exc)
+                ]
             else:
                 session.commit()
                 flash("De rol is gewijzigd." if changes else "Er was niets gewijzigd.", "ok")
                 return redirect(url_for("beheer.user_detail", user_id=target.id))
     provider = session.get(Provider, target.provider_id) if target.provider_id else None
-    return render_template("beheer/user.html", target=target, form=form, provider=provider,
-                           roles=ROLES), 400 if form.errors else 200
+    return render_template(
+        "beheer/user.html", target=target, form=form, provider=provider, roles=ROLES
+    ), 400 if form.errors else 200
 
 
 @bp.route("/beheer/gebruikers/<int:user_id>/blokkeren", methods=["POST"], defaults={"disable": True})
@@ -207,9 +252,15 @@ def user_disable(user_id: int, disable: bool):
         flash(str(exc), "error")
         return redirect(url_for("beheer.users"))
     session.commit()
-    flash(f"{target.email} is {'geblokkeerd: inloggen kan niet meer, sessies en API-sleutels werken niet meer' if disable else 'weer actief'}.", "ok")
-    return redirect(request.form.get("terug") if request.form.get("terug", "").startswith("/beheer/")
-                    else url_for("beheer.users"))
+    flash(
+        f"{target.email} is {'geblokkeerd: inloggen kan niet meer, sessies en API-sleutels werken niet meer' if disable else 'weer actief'}.",
+        "ok",
+    )
+    return redirect(
+        request.form.get("terug")
+        if request.form.get("terug", "").startswith("/beheer/")
+        else url_for("beheer.users")
+    )
 
 
 def _invitation(invitation_id: int):
@@ -264,8 +315,12 @@ def _audit_filter() -> tuple[AuditFilterForm, AuditFilter, list[str]]:
             except ValueError:
                 getattr(form, name).errors = ["Vul een geldige datum in (JJJJ-MM-DD)."]
                 problems.append(name)
-    flt = AuditFilter(person=form.person.data or "", entity=form.entity.data if form.entity.data in ENTITIES else "",
-                      entity_id=form.entity_id.data or "", **dates)
+    flt = AuditFilter(
+        person=form.person.data or "",
+        entity=form.entity.data if form.entity.data in ENTITIES else "",
+        entity_id=form.entity_id.data or "",
+        **dates,
+    )
     return form, flt, problems
 
 
@@ -275,9 +330,16 @@ def audit_log():
     form, flt, problems = _audit_filter()
     page = request.args.get("pagina", 1, type=int) or 1
     rows, total = audit_page(get_session(), current_user, flt, max(1, min(page, 10_000)))
-    return render_template("beheer/audit_log.html", form=form, rows=rows, total=total, page=max(1, page),
-                           pages=max(1, -(-total // PAGE_SIZE)), entities=ENTITIES,
-                           query={k: v for k, v in request.args.items() if k != "pagina"}), 400 if problems else 200
+    return render_template(
+        "beheer/audit_log.html",
+        form=form,
+        rows=rows,
+        total=total,
+        page=max(1, page),
+        pages=max(1, -(-total // PAGE_SIZE)),
+        entities=ENTITIES,
+        query={k: v for k, v in request.args.items() if k != "pagina"},
+    ), 400 if problems else 200
 
 
 @bp.route("/beheer/auditlog.csv")
@@ -287,13 +349,18 @@ def audit_log_csv():
     if problems:
         abort(400)
     name = "auditlog" + (f"-{current_user.region_code}" if current_user.role == "region_admin" else "")
-    return Response(audit_csv(get_session(), current_user, flt), mimetype="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+    return Response(
+        audit_csv(get_session(), current_user, flt),
+        mimetype="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+    )
 
 
 # ---------------------------------------------------------------- self-registration
-REGISTER_SENT = ("Als uw e-mailadres zich mag aanmelden, ontvangt u binnen enkele minuten een e-mail met een link. "
-                 "Bevestig daarmee uw adres en kies een wachtwoord; daarna is uw account actief.")
+REGISTER_SENT = (
+    "Als uw e-mailadres zich mag aanmelden, ontvangt u binnen enkele minuten een e-mail met een link. "
+    "Bevestig daarmee uw adres en kies een wachtwoord; daarna is uw account actief."
+)
 
 
 @bp.route("/registreren", methods=["GET", "POST"])
@@ -313,5 +380,6 @@ def register():
         else:
             session.commit()
             sent = True
-    return render_template("beheer/register.html", form=form, sent=sent, message=REGISTER_SENT), \
-        400 if form.errors else 200
+    return render_template(
+        "beheer/register.html", form=form, sent=sent, message=REGISTER_SENT
+    ), 400 if form.errors else 200

@@ -1,4 +1,5 @@
 """Table models, one module per aggregate. Importing this package registers every table."""
+
 from wijzer import db as _db  # noqa: F401  (naming convention first)
 from wijzer.models.accounts import ApiToken, Invitation, LoginSession, LoginThrottle, PasswordReset, User
 from wijzer.models.alerts import Alert, AlertMail, AlertPlaceState

@@ -5,6 +5,7 @@ An alert keeps only the search filters (never anything about a child or family) 
 scheduler cannot create the same mail twice; a sender leases a row before sending it.
 ``alert_place_state`` holds, per offering that is a place now, since when (the alerts job keeps it).
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -20,7 +21,9 @@ class Alert(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="app_user.id", index=True)
     filters: str = Field(max_length=2000)  # the search parameters as a query string (no paging)
-    label: str = Field(default="", max_length=400)  # one-line summary, e.g. 'Logeeropvang · 9 jaar · 3431 · 25 km'
+    label: str = Field(
+        default="", max_length=400
+    )  # one-line summary, e.g. 'Logeeropvang · 9 jaar · 3431 · 25 km'
     created_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime
     paused: bool = False
@@ -48,5 +51,7 @@ class AlertMail(SQLModel, table=True):
 
 class AlertPlaceState(SQLModel, table=True):
     __tablename__ = "alert_place_state"
-    offering_id: int = Field(foreign_key="offering.id", primary_key=True, sa_column_kwargs={"autoincrement": False})
+    offering_id: int = Field(
+        foreign_key="offering.id", primary_key=True, sa_column_kwargs={"autoincrement": False}
+    )
     since: datetime = Field(index=True)

@@ -13,7 +13,9 @@ class Reminder(SQLModel, table=True):
     reminder job idempotent: a rerun or a second scheduler cannot create or send it twice."""
 
     __tablename__ = "reminder"
-    __table_args__ = (UniqueConstraint("provider_id", "kind", "window", name="uq_reminder_provider_kind_window"),)
+    __table_args__ = (
+        UniqueConstraint("provider_id", "kind", "window", name="uq_reminder_provider_kind_window"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     provider_id: int = Field(foreign_key="provider.id", index=True)
@@ -62,7 +64,9 @@ class RegionSnapshot(SQLModel, table=True):
     """Nightly figures per jeugdregio × care type, for the audit trends."""
 
     __tablename__ = "region_snapshot"
-    __table_args__ = (UniqueConstraint("region_code", "care_type", "taken_on", name="uq_region_snapshot_key"),)
+    __table_args__ = (
+        UniqueConstraint("region_code", "care_type", "taken_on", name="uq_region_snapshot_key"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     region_code: str = Field(foreign_key="jeugdregio.code", max_length=4, index=True)
@@ -79,5 +83,7 @@ class RegionSnapshot(SQLModel, table=True):
     share_over_norm_treatment: float | None = None
     share_stale: float | None = None
     occupancy: float | None = None
-    no_place_reports: int = Field(default=0, sa_column_kwargs={"server_default": "0"})  # in the ISO week so far
+    no_place_reports: int = Field(
+        default=0, sa_column_kwargs={"server_default": "0"}
+    )  # in the ISO week so far
     created_at: datetime = Field(default_factory=utcnow)

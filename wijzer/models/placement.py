@@ -6,6 +6,7 @@ No personal data of the child or family: age, target-group tags, the care need, 
 everything that could be linked to a child (note, reference, age, tags, the referrer) and keeps only what
 the anonymous region figures need.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -21,7 +22,9 @@ class PlacementRequest(SQLModel, table=True):
     __table_args__ = (Index("ix_placement_request_region_created", "region_code", "created_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    referrer_id: int | None = Field(default=None, foreign_key="app_user.id", index=True)  # None once anonymised
+    referrer_id: int | None = Field(
+        default=None, foreign_key="app_user.id", index=True
+    )  # None once anonymised
     age: int | None = None
     tags: str = Field(default="", max_length=400)  # packed '|a|b|'
     care_type: str = Field(max_length=40)

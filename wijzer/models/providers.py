@@ -22,9 +22,12 @@ def _offering_keys(context) -> tuple[str, str, str]:
     key = (params["provider_id"], params["location_id"])
     if key not in cache:
         provider, location = Provider.__table__.c, Location.__table__.c
-        cache[key] = context.connection.execute(select(
-            select(provider.kvk).where(provider.id == key[0]).scalar_subquery(),
-            select(location.name).where(location.id == key[1]).scalar_subquery())).one()
+        cache[key] = context.connection.execute(
+            select(
+                select(provider.kvk).where(provider.id == key[0]).scalar_subquery(),
+                select(location.name).where(location.id == key[1]).scalar_subquery(),
+            )
+        ).one()
     kvk, location_name = cache[key]
     return kvk, params["offering_ref"], location_name
 
@@ -48,8 +51,9 @@ class Provider(SQLModel, table=True):
     phone: str | None = Field(default=None, max_length=30)
     email: str | None = Field(default=None, max_length=254)
     # Persistent HSDS organization id (wijzer.hsds_ids), set when the row is created (column default).
-    hsds_id: str | None = Field(default=None, max_length=36, unique=True, index=True,
-                                sa_column_kwargs={"default": _provider_hsds_id})
+    hsds_id: str | None = Field(
+        default=None, max_length=36, unique=True, index=True, sa_column_kwargs={"default": _provider_hsds_id}
+    )
     # Bumped by every edit of the provider's details; an edit form carries the version it was based on.
     row_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = Field(default_factory=utcnow)
@@ -107,10 +111,16 @@ class Offering(SQLModel, table=True):
     crisis_intake: bool = False
     active: bool = True
     # Persistent HSDS service and service_at_location ids (wijzer.hsds_ids), set when the row is created.
-    hsds_id: str | None = Field(default=None, max_length=36, unique=True, index=True,
-                                sa_column_kwargs={"default": _service_hsds_id})
-    hsds_sal_id: str | None = Field(default=None, max_length=36, unique=True, index=True,
-                                    sa_column_kwargs={"default": _service_at_location_hsds_id})
+    hsds_id: str | None = Field(
+        default=None, max_length=36, unique=True, index=True, sa_column_kwargs={"default": _service_hsds_id}
+    )
+    hsds_sal_id: str | None = Field(
+        default=None,
+        max_length=36,
+        unique=True,
+        index=True,
+        sa_column_kwargs={"default": _service_at_location_hsds_id},
+    )
     # Denormalised from location (kept in step by services.providers).
     lat: float
     lon: float

@@ -1,5 +1,6 @@
 """Plaatsingsverzoek pages: referrers under /verzoeken, providers under /portaal/verzoeken, region
 figures under /regio/<code>/plaatsingsverzoeken."""
+
 from flask import Blueprint
 
 bp = Blueprint("placement", __name__)

@@ -1,5 +1,6 @@
 """Forms of the plaatsingsverzoek. WTForms carries fields and CSRF; the rules live in
 ``wijzer.schemas_placement`` and ``wijzer.services.placement`` (shared with the API)."""
+
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
@@ -24,9 +25,15 @@ class RequestForm(FlaskForm):
 
 
 class AnswerForm(FlaskForm):
-    answer = RadioField("Uw antwoord", choices=[("accept", "Accepteren: ik houd een plek vast"),
-                                                 ("decline", "Afwijzen"),
-                                                 ("counter", "Tegenvoorstel: later starten")], validate_choice=False)
+    answer = RadioField(
+        "Uw antwoord",
+        choices=[
+            ("accept", "Accepteren: ik houd een plek vast"),
+            ("decline", "Afwijzen"),
+            ("counter", "Tegenvoorstel: later starten"),
+        ],
+        validate_choice=False,
+    )
     hold_until = StringField("Plek vasthouden tot en met")
     reason = select("Reden van afwijzen", choices=[("", "Kies een reden"), *list(DECLINE_REASONS.items())])
     earliest_start = StringField("Vroegst mogelijke startdatum")

@@ -2,6 +2,7 @@
 
 Referrers see only their own requests, providers only the items addressed to them (anything else is a
 404), auditors only their own region's figures."""
+
 from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
@@ -27,13 +28,21 @@ from wijzer.services.search import offering_detail
 from wijzer.timeutil import utcnow
 
 PAGE_SIZE = 25
-PROVIDER_COLUMNS = [Col("provider", "Zorgaanbieder"), Col("care_type", "Zorgsoort", "care_type"),
-                    Col("received", "Ontvangen", "int"), Col("answered_in_time", "Binnen 2 werkdagen beantwoord", "int"),
-                    Col("share_answered_in_time", "Aandeel binnen 2 werkdagen beantwoord", "pct"),
-                    Col("accepted", "Geaccepteerd", "int"), Col("median_answer_hours", "Mediaan antwoordtijd (uur)", "num")]
-UNMET_COLUMNS = [Col("care_type", "Zorgsoort", "care_type"), Col("municipality_code", "Gemeentecode"),
-                 Col("municipality_name", "Gemeente"),
-                 Col("requests_without_acceptance", "Verzoeken zonder acceptatie", "int")]
+PROVIDER_COLUMNS = [
+    Col("provider", "Zorgaanbieder"),
+    Col("care_type", "Zorgsoort", "care_type"),
+    Col("received", "Ontvangen", "int"),
+    Col("answered_in_time", "Binnen 2 werkdagen beantwoord", "int"),
+    Col("share_answered_in_time", "Aandeel binnen 2 werkdagen beantwoord", "pct"),
+    Col("accepted", "Geaccepteerd", "int"),
+    Col("median_answer_hours", "Mediaan antwoordtijd (uur)", "num"),
+]
+UNMET_COLUMNS = [
+    Col("care_type", "Zorgsoort", "care_type"),
+    Col("municipality_code", "Gemeentecode"),
+    Col("municipality_name", "Gemeente"),
+    Col("requests_without_acceptance", "Verzoeken zonder acceptatie", "int"),
+]
 
 
 def _page() -> int:
@@ -63,14 +72,24 @@ def new():
     chosen = _ids(request.args.getlist("aanbod"))
     shortlist = _ids(session.get("shortlist", []))
     now = utcnow()
-    hits = [h for h in (offering_detail(db, i, now, current_app.config) for i in dict.fromkeys(chosen + shortlist))
-            if h is not None]
+    hits = [
+        h
+        for h in (offering_detail(db, i, now, current_app.config) for i in dict.fromkeys(chosen + shortlist))
+        if h is not None
+    ]
     form = RequestForm()
-    form.offering_ids.choices = [(str(h.offering.id), f"{h.offering.name or CARE_TYPES.get(h.offering.care_type, h.offering.care_type)} – "
-                                                      f"{h.provider.name}, {h.location.city or h.location.postcode}")
-                                 for h in hits]
+    form.offering_ids.choices = [
+        (
+            str(h.offering.id),
+            f"{h.offering.name or CARE_TYPES.get(h.offering.care_type, h.offering.care_type)} – "
+            f"{h.provider.name}, {h.location.city or h.location.postcode}",
+        )
+        for h in hits
+    ]
     form.gemeente_code.choices = [("", "Kies de gemeente")] + [
-        (code, name) for code, name in db.exec(select(Gemeente.code, Gemeente.name).order_by(Gemeente.name)).all()]
+        (code, name)
+        for code, name in db.exec(select(Gemeente.code, Gemeente.name).order_by(Gemeente.name)).all()
+    ]
     if request.method == "GET":
         form.offering_ids.data = [str(i) for i in chosen[:3]]
         first = next((h for h in hits if h.offering.id in chosen), None)
@@ -78,10 +97,18 @@ def new():
             form.care_type.data = first.offering.care_type
     status = 200
     if request.method == "POST" and form.validate_on_submit():
-        data = {"offering_ids": form.offering_ids.data or [], "age": form.age.data, "tags": form.tags.data or [],
-                "care_type": form.care_type.data, "modality": form.modality.data,
-                "gemeente_code": form.gemeente_code.data, "start_from": form.start_from.data,
-                "start_to": form.start_to.data, "note": form.note.data, "reference": form.reference.data}
+        data = {
+            "offering_ids": form.offering_ids.data or [],
+            "age": form.age.data,
+            "tags": form.tags.data or [],
+            "care_type": form.care_type.data,
+            "modality": form.modality.data,
+            "gemeente_code": form.gemeente_code.data,
+            "start_from": form.start_from.data,
+            "start_to": form.start_to.data,
+            "note": form.note.data,
+            "reference": form.reference.data,
+        }
         parsed, errors = validate(RequestInput, data)
         if parsed is not None:
             try:
@@ -106,8 +133,9 @@ def new():
 @role_required("referrer")
 def index():
     page = _page()
-    total, views = placement.requests_for_referrer(get_session(), current_user.id, limit=PAGE_SIZE,
-                                                   offset=(page - 1) * PAGE_SIZE)
+    total, views = placement.requests_for_referrer(
+        get_session(), current_user.id, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
+    )
     return render_template("placement/list.html", views=views, total=total, page=page, page_size=PAGE_SIZE)
 
 
@@ -129,18 +157,24 @@ def _referrer_action(request_id: int, action: str):
     item_id = _ids([form.item_id.data])
     try:
         if action == "withdraw":
-            n = placement.withdraw_request(db, request_id, current_user.id, user=current_user, config=current_app.config)
+            n = placement.withdraw_request(
+                db, request_id, current_user.id, user=current_user, config=current_app.config
+            )
             message = f"Het verzoek is ingetrokken; {n} aanbieder(s) zijn bericht."
         elif not item_id:
             abort(400)
         elif action == "confirm":
-            placement.confirm_item(db, request_id, item_id[0], current_user.id, user=current_user,
-                                   config=current_app.config)
-            message = ("De plaatsing is bevestigd. De aanbieder is bericht; de andere aanbieders van dit verzoek "
-                       "zijn bericht dat het verzoek is ingetrokken.")
+            placement.confirm_item(
+                db, request_id, item_id[0], current_user.id, user=current_user, config=current_app.config
+            )
+            message = (
+                "De plaatsing is bevestigd. De aanbieder is bericht; de andere aanbieders van dit verzoek "
+                "zijn bericht dat het verzoek is ingetrokken."
+            )
         else:
-            placement.release_item(db, request_id, item_id[0], current_user.id, user=current_user,
-                                   config=current_app.config)
+            placement.release_item(
+                db, request_id, item_id[0], current_user.id, user=current_user, config=current_app.config
+            )
             message = "De vastgehouden plek is vrijgegeven. De aanbieder is bericht."
     except PlacementError as exc:
         db.rollback()
@@ -179,10 +213,18 @@ def portal_index():
     status = request.args.get("status") or None
     if status not in (None, *placement.STATUS_LABELS):
         status = None
-    total, views = placement.requests_for_provider(get_session(), current_user.provider_id, status=status,
-                                                   limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
-    return render_template("placement/portal_list.html", views=views, total=total, page=page, page_size=PAGE_SIZE,
-                           status=status, labels=placement.STATUS_LABELS)
+    total, views = placement.requests_for_provider(
+        get_session(), current_user.provider_id, status=status, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
+    )
+    return render_template(
+        "placement/portal_list.html",
+        views=views,
+        total=total,
+        page=page,
+        page_size=PAGE_SIZE,
+        status=status,
+        labels=placement.STATUS_LABELS,
+    )
 
 
 @bp.route("/portaal/verzoeken/<int:item_id>", methods=["GET", "POST"])
@@ -197,13 +239,23 @@ def portal_item(item_id: int):
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
-            data = {"answer": form.answer.data, "hold_until": form.hold_until.data, "reason": form.reason.data,
-                    "earliest_start": form.earliest_start.data}
+            data = {
+                "answer": form.answer.data,
+                "hold_until": form.hold_until.data,
+                "reason": form.reason.data,
+                "earliest_start": form.earliest_start.data,
+            }
             parsed, errors = validate(AnswerInput, data)
             if parsed is not None:
                 try:
-                    placement.answer_item(db, item_id, current_user.provider_id, parsed, user=current_user,
-                                          config=current_app.config)
+                    placement.answer_item(
+                        db,
+                        item_id,
+                        current_user.provider_id,
+                        parsed,
+                        user=current_user,
+                        config=current_app.config,
+                    )
                 except PlacementError as exc:
                     db.rollback()
                     errors = {exc.field or "__all__": exc.message}
@@ -215,8 +267,14 @@ def portal_item(item_id: int):
                 flash(message, "error")
         status = 400
         view, item = placement.item_for_provider(db, item_id, current_user.provider_id)
-    return render_template("placement/portal_item.html", view=view, iv=item, form=form, now=utcnow(),
-                           max_hold=placement.max_hold_date(utcnow(), current_app.config)), status
+    return render_template(
+        "placement/portal_item.html",
+        view=view,
+        iv=item,
+        form=form,
+        now=utcnow(),
+        max_hold=placement.max_hold_date(utcnow(), current_app.config),
+    ), status
 
 
 # ---------------------------------------------------------------- region figures
@@ -226,7 +284,9 @@ def audit(code: str):
     region = visible_region(code)
     figures = placement.region_figures(get_session(), region.code, utcnow(), current_app.config)
     basis = parse_basis(request.args.get("basis")) or "location"  # kept for the audit navigation
-    return render_template("placement/audit.html", region=region, figures=figures, care_types=CARE_TYPES, basis=basis)
+    return render_template(
+        "placement/audit.html", region=region, figures=figures, care_types=CARE_TYPES, basis=basis
+    )
 
 
 @bp.route("/regio/<code>/plaatsingsverzoeken/export/<table>.<fmt>")
@@ -239,14 +299,28 @@ def audit_export(code: str, table: str, fmt: str):
     region = visible_region(code)
     now = utcnow()
     figures = placement.region_figures(get_session(), region.code, now, current_app.config)
-    about = [("Jeugdregio", f"{region.name} ({region.code})"), ("Gemaakt", now),
-             ("Periode", f"verzoeken van de laatste {figures['days']} dagen"),
-             ("Definities", "Per aanbieder: aanbod dat in de regio ligt; binnen 2 werkdagen: eerste antwoord vóór de "
-                            "termijn (weekenden en feestdagen tellen niet); geaccepteerd: ooit een plek vastgehouden. "
-                            "Onvervuld: afgesloten verzoeken voor gezinnen in de regio zonder enige acceptatie."),
-             ("Bron", "Beschikbaarheidswijzer, plaatsingsverzoeken (geen persoonsgegevens)")]
+    about = [
+        ("Jeugdregio", f"{region.name} ({region.code})"),
+        ("Gemaakt", now),
+        ("Periode", f"verzoeken van de laatste {figures['days']} dagen"),
+        (
+            "Definities",
+            "Per aanbieder: aanbod dat in de regio ligt; binnen 2 werkdagen: eerste antwoord vóór de "
+            "termijn (weekenden en feestdagen tellen niet); geaccepteerd: ooit een plek vastgehouden. "
+            "Onvervuld: afgesloten verzoeken voor gezinnen in de regio zonder enige acceptatie.",
+        ),
+        ("Bron", "Beschikbaarheidswijzer, plaatsingsverzoeken (geen persoonsgegevens)"),
+    ]
     if table == "aanbieders":
-        return respond([Sheet("Per aanbieder", PROVIDER_COLUMNS, figures["providers"])], fmt,
-                       f"plaatsingsverzoeken-aanbieders-{region.code}", about)
-    return respond([Sheet("Onvervuld", UNMET_COLUMNS, figures["unmet"])], fmt,
-                   f"plaatsingsverzoeken-onvervuld-{region.code}", about)
+        return respond(
+            [Sheet("Per aanbieder", PROVIDER_COLUMNS, figures["providers"])],
+            fmt,
+            f"plaatsingsverzoeken-aanbieders-{region.code}",
+            about,
+        )
+    return respond(
+        [Sheet("Onvervuld", UNMET_COLUMNS, figures["unmet"])],
+        fmt,
+        f"plaatsingsverzoeken-onvervuld-{region.code}",
+        about,
+    )

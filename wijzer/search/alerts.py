@@ -1,5 +1,6 @@
 """Alerts on the web: "Houd me op de hoogte" on the results, the list under "Mijn account", and the
 signed one-click links in the e-mails (GET shows what will happen, POST does it)."""
+
 from __future__ import annotations
 
 from urllib.parse import parse_qs
@@ -20,6 +21,7 @@ def _account_alerts():
         if not current_user.is_authenticated or current_user.role != "referrer":
             return None
         return svc.user_alerts(get_session(), current_user.id)
+
     return {"account_alerts": account_alerts}
 
 
@@ -35,7 +37,10 @@ def alert_create():
         flash(f"De melding is niet bewaard: {exc}", "error")
         return redirect(url_for("search.home", **params))
     db.commit()
-    flash(f"U krijgt een e-mail zodra aanbod voor \"{alert.label}\" een plek krijgt (90 dagen; beheer onder Mijn account).", "ok")
+    flash(
+        f'U krijgt een e-mail zodra aanbod voor "{alert.label}" een plek krijgt (90 dagen; beheer onder Mijn account).',
+        "ok",
+    )
     return redirect(url_for("search.home", **params))
 
 

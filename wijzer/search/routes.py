@@ -1,4 +1,5 @@
 """Public finder pages: search (cards, table, map), offering detail, shortlist, help pages, "gebeld: geen plek"."""
+
 from __future__ import annotations
 
 import json
@@ -23,8 +24,22 @@ from wijzer.search import bp
 from wijzer.services.search import is_wide, offering_detail, search_offerings, search_summary, suggestions
 from wijzer.timeutil import utcnow
 
-SEARCH_KEYS = ("care_type", "tags", "age", "modality", "funding", "postcode", "radius_km", "region",
-               "municipality", "available_now", "max_wait_weeks", "contract_region", "contracted", "sort")
+SEARCH_KEYS = (
+    "care_type",
+    "tags",
+    "age",
+    "modality",
+    "funding",
+    "postcode",
+    "radius_km",
+    "region",
+    "municipality",
+    "available_now",
+    "max_wait_weeks",
+    "contract_region",
+    "contracted",
+    "sort",
+)
 LIST_KEYS = ("tags", "modality")  # repeated checkboxes in the form, comma-separated in the API
 BOOL_KEYS = ("available_now", "contracted")
 VIEWS = ("kaarten", "tabel")
@@ -81,21 +96,38 @@ def _region_shapes() -> dict[str, dict]:
 
 def map_data(result, family_region: str | None, first: int = 1) -> dict:
     """The numbered markers of the page and the outlines of their regions (shown when tiles are not)."""
-    markers = [{"n": i, "lat": h.location.lat, "lon": h.location.lon, "id": h.offering.id,
-                "title": f"{h.offering.name or domain.CARE_TYPES.get(h.offering.care_type, '')} – {h.provider.name}",
-                "place": f"{h.location.postcode} {h.location.city or ''}".strip(),
-                "url": url_for("search.detail", offering_id=h.offering.id)}
-               for i, h in enumerate(result.results, start=first)]
+    markers = [
+        {
+            "n": i,
+            "lat": h.location.lat,
+            "lon": h.location.lon,
+            "id": h.offering.id,
+            "title": f"{h.offering.name or domain.CARE_TYPES.get(h.offering.care_type, '')} – {h.provider.name}",
+            "place": f"{h.location.postcode} {h.location.city or ''}".strip(),
+            "url": url_for("search.detail", offering_id=h.offering.id),
+        }
+        for i, h in enumerate(result.results, start=first)
+    ]
     codes = {h.location.region_code for h in result.results} | ({family_region} if family_region else set())
     shapes = _region_shapes()
-    return {"markers": markers, "regions": {"type": "FeatureCollection",
-                                            "features": [shapes[c] for c in sorted(codes) if c in shapes]}}
+    return {
+        "markers": markers,
+        "regions": {
+            "type": "FeatureCollection",
+            "features": [shapes[c] for c in sorted(codes) if c in shapes],
+        },
+    }
 
 
 @bp.route("/")
-@limiter.limit(wide_limit, key_func=_ip_key, exempt_when=lambda: not wide_anonymous(), override_defaults=False,
-               error_message="Deze zoekopdracht beslaat een groot deel van het land. Kies een zorgsoort of een "
-                             "kleinere afstand, of probeer het over een minuut opnieuw.")
+@limiter.limit(
+    wide_limit,
+    key_func=_ip_key,
+    exempt_when=lambda: not wide_anonymous(),
+    override_defaults=False,
+    error_message="Deze zoekopdracht beslaat een groot deel van het land. Kies een zorgsoort of een "
+    "kleinere afstand, of probeer het over een minuut opnieuw.",
+)
 def home():
     db = get_session()
     flat = search_args(request.args)
@@ -114,20 +146,37 @@ def home():
             errors = {"postcode": str(exc)}
             result = None
         if result is not None and result.total < FEW_RESULTS:
-            hints = [(label, url_for("search.home", **_with(flat, change)), n)
-                     for label, change, n in suggestions(db, filters, now, current_app.config, result.total)]
+            hints = [
+                (label, url_for("search.home", **_with(flat, change)), n)
+                for label, change, n in suggestions(db, filters, now, current_app.config, result.total)
+            ]
     regions = db.exec(select(Jeugdregio.code, Jeugdregio.name).order_by(Jeugdregio.name)).all()
     gemeenten = db.exec(select(Gemeente.code, Gemeente.name).order_by(Gemeente.name)).all()
     keep = dict(flat, weergave=view if view != "kaarten" else None, kaart="1" if show_map else None)
     return render_template(
-        "search/home.html", raw=flat, errors=errors, result=result, searched=searched, regions=regions,
-        region_names=dict(regions), gemeenten=gemeenten, page=page, page_size=PAGE_SIZE, view=view,
-        show_map=show_map, sorts=SEARCH_SORTS, hints=hints, origin=origin,
+        "search/home.html",
+        raw=flat,
+        errors=errors,
+        result=result,
+        searched=searched,
+        regions=regions,
+        region_names=dict(regions),
+        gemeenten=gemeenten,
+        page=page,
+        page_size=PAGE_SIZE,
+        view=view,
+        show_map=show_map,
+        sorts=SEARCH_SORTS,
+        hints=hints,
+        origin=origin,
         summary=search_summary(filters, origin) if filters is not None else "",
-        query=urlencode(flat), link=lambda **change: url_for("search.home", **_with(keep, change)),
+        query=urlencode(flat),
+        link=lambda **change: url_for("search.home", **_with(keep, change)),
         map_data=map_data(result, origin.region_code if origin else None, (page - 1) * PAGE_SIZE + 1)
-        if result is not None and result.results and show_map else None,
-        shortlist=set(session.get("shortlist", [])), now=now,
+        if result is not None and result.results and show_map
+        else None,
+        shortlist=set(session.get("shortlist", [])),
+        now=now,
     ), 400 if errors else 200
 
 
@@ -157,13 +206,22 @@ def detail(offering_id: int):
     if hit is None:
         abort(404)
     since = utcnow() - timedelta(weeks=12)
-    reports = db.exec(select(CapacityReport).where(CapacityReport.offering_id == offering_id,
-                                                   CapacityReport.reported_at >= since)
-                      .order_by(CapacityReport.reported_at)).all()
+    reports = db.exec(
+        select(CapacityReport)
+        .where(CapacityReport.offering_id == offering_id, CapacityReport.reported_at >= since)
+        .order_by(CapacityReport.reported_at)
+    ).all()
     regions = dict(db.exec(select(Jeugdregio.code, Jeugdregio.name)).all())
-    return render_template("search/detail.html", hit=hit, reports=reports, now=utcnow(), back_url=back,
-                           query=urlencode(flat) if not errors else "", region_names=regions,
-                           in_shortlist=offering_id in session.get("shortlist", []))
+    return render_template(
+        "search/detail.html",
+        hit=hit,
+        reports=reports,
+        now=utcnow(),
+        back_url=back,
+        query=urlencode(flat) if not errors else "",
+        region_names=regions,
+        in_shortlist=offering_id in session.get("shortlist", []),
+    )
 
 
 # ---------------------------------------------------------------- help pages
@@ -214,8 +272,12 @@ def _hits(ids: list[int]):
 @bp.route("/lijst")
 def shortlist():
     ids = _shortlist()
-    share_url = external_url("search.shared", ids=",".join(map(str, ids))) if ids else None  # BASE_URL, not Host
-    return render_template("search/shortlist.html", hits=_hits(ids), share_url=share_url, shared=False, now=utcnow())
+    share_url = (
+        external_url("search.shared", ids=",".join(map(str, ids))) if ids else None
+    )  # BASE_URL, not Host
+    return render_template(
+        "search/shortlist.html", hits=_hits(ids), share_url=share_url, shared=False, now=utcnow()
+    )
 
 
 @bp.route("/lijst/delen")
@@ -224,7 +286,9 @@ def shared():
         ids = parse_ids(request.args.get("ids"), limit=SHORTLIST_MAX)
     except BadNumber as exc:
         return render_template("errors/error.html", title="Ongeldige invoer", text=str(exc)), 400
-    return render_template("search/shortlist.html", hits=_hits(ids), share_url=None, shared=True, now=utcnow())
+    return render_template(
+        "search/shortlist.html", hits=_hits(ids), share_url=None, shared=True, now=utcnow()
+    )
 
 
 # ---------------------------------------------------------------- "gebeld: geen plek"
@@ -236,9 +300,13 @@ def no_place(offering_id: int):
     if off is None or not off.active:
         abort(404)
     start_of_day = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
-    already = db.exec(select(NoPlaceReport.id).where(NoPlaceReport.offering_id == off.id,
-                                                     NoPlaceReport.user_id == current_user.id,
-                                                     NoPlaceReport.at >= start_of_day)).first()
+    already = db.exec(
+        select(NoPlaceReport.id).where(
+            NoPlaceReport.offering_id == off.id,
+            NoPlaceReport.user_id == current_user.id,
+            NoPlaceReport.at >= start_of_day,
+        )
+    ).first()
     if already is None:
         db.add(NoPlaceReport(offering_id=off.id, user_id=current_user.id, region_code=off.region_code))
         db.commit()

@@ -1,4 +1,5 @@
 """Accounts, passwords, login sessions, lock-out, API tokens, invitations and password resets."""
+
 from __future__ import annotations
 
 import hashlib
@@ -58,9 +59,19 @@ def user_by_email(session: Session, email: str) -> User | None:
     return session.exec(select(User).where(User.email == email.strip().lower())).first()
 
 
-def create_user(session: Session, *, email: str, password: str | None, role: str, name: str = "",
-                provider_id: int | None = None, region_code: str | None = None, actor: str = "cli",
-                user=None, provider_admin: bool = False) -> User:
+def create_user(
+    session: Session,
+    *,
+    email: str,
+    password: str | None,
+    role: str,
+    name: str = "",
+    provider_id: int | None = None,
+    region_code: str | None = None,
+    actor: str = "cli",
+    user=None,
+    provider_admin: bool = False,
+) -> User:
     try:
         email = normalise_email(email)
     except ValueError as exc:
@@ -68,8 +79,12 @@ def create_user(session: Session, *, email: str, password: str | None, role: str
     if role not in ROLES:
         raise RuleError(f"Onbekende rol '{role}'. Kies uit: {', '.join(ROLES)}.", "role")
     if role == "provider" and (provider_id is None or session.get(Provider, provider_id) is None):
-        raise RuleError("Een medewerker van een zorgaanbieder hoort bij een bestaande zorgaanbieder.", "provider")
-    if role in ("auditor", "region_admin") and (region_code is None or session.get(Jeugdregio, region_code) is None):
+        raise RuleError(
+            "Een medewerker van een zorgaanbieder hoort bij een bestaande zorgaanbieder.", "provider"
+        )
+    if role in ("auditor", "region_admin") and (
+        region_code is None or session.get(Jeugdregio, region_code) is None
+    ):
         raise RuleError(f"Een {ROLES[role].lower()} hoort bij een bestaande jeugdregio.", "region")
     if role == "referrer" and region_code is not None and session.get(Jeugdregio, region_code) is None:
         raise RuleError(f"Onbekende jeugdregio '{region_code}'.", "region")
@@ -77,19 +92,32 @@ def create_user(session: Session, *, email: str, password: str | None, role: str
         raise RuleError(f"Er is al een account voor {email}.", "email")
     if password is not None:
         check_password_policy(password, email)
-    new = User(email=email, name=name, role=role,
-               provider_id=provider_id if role == "provider" else None,
-               region_code=region_code if role in ("auditor", "region_admin", "referrer") else None,
-               provider_admin=bool(provider_admin) and role == "provider",
-               password_hash=generate_password_hash(password, method=HASH_METHOD) if password else "")
+    new = User(
+        email=email,
+        name=name,
+        role=role,
+        provider_id=provider_id if role == "provider" else None,
+        region_code=region_code if role in ("auditor", "region_admin", "referrer") else None,
+        provider_admin=bool(provider_admin) and role == "provider",
+        password_hash=generate_password_hash(password, method=HASH_METHOD) if password else "",
+    )
     session.add(new)
     session.flush()
-    auditlog.record(session, action="create", entity="user", entity_id=new.id, user=user, actor=actor,
-                    detail={"email": email, "role": role, "provider_id": provider_id, "region_code": region_code})
+    auditlog.record(
+        session,
+        action="create",
+        entity="user",
+        entity_id=new.id,
+        user=user,
+        actor=actor,
+        detail={"email": email, "role": role, "provider_id": provider_id, "region_code": region_code},
+    )
     return new
 
 
-def set_password(session: Session, user: User, password: str, *, actor=None, keep_session: str | None = None) -> None:
+def set_password(
+    session: Session, user: User, password: str, *, actor=None, keep_session: str | None = None
+) -> None:
     """Set a new password; every session of the user ends except ``keep_session`` (the plain id of the
     session that made the change, if any)."""
     check_password_policy(password, user.email)
@@ -104,7 +132,9 @@ def _throttle_key(email: str, client: str) -> str:
     return sha256(f"{(email or '').strip().lower()}\n{client or ''}")
 
 
-def _record_failure(session: Session, throttle: LoginThrottle | None, key: str, now, user: User | None) -> None:
+def _record_failure(
+    session: Session, throttle: LoginThrottle | None, key: str, now, user: User | None
+) -> None:
     if throttle is None:
         session.execute(delete(LoginThrottle).where(LoginThrottle.updated_at < now - THROTTLE_KEEP))
         throttle = LoginThrottle(key_hash=key, updated_at=now)
@@ -124,7 +154,9 @@ def _record_failure(session: Session, throttle: LoginThrottle | None, key: str, 
     session.add(throttle)
 
 
-def authenticate(session: Session, email: str, password: str, client: str = "") -> tuple[User | None, str | None]:
+def authenticate(
+    session: Session, email: str, password: str, client: str = ""
+) -> tuple[User | None, str | None]:
     """(user, None) on success, else (None, reason) with reason 'invalid' or 'locked'.
 
     ``client`` is the client address. Failures count per (e-mail, client): unknown and known addresses,
@@ -157,9 +189,12 @@ def authenticate(session: Session, email: str, password: str, client: str = "") 
 def start_login_session(session: Session, user: User) -> str:
     """A new server-side session for a browser login; returns the plain id the cookie carries."""
     now = utcnow()
-    session.execute(delete(LoginSession).where(
-        LoginSession.user_id == user.id,
-        (LoginSession.ended_at.is_not(None)) | (LoginSession.created_at < now - LOGIN_SESSION_MAX_AGE)))
+    session.execute(
+        delete(LoginSession).where(
+            LoginSession.user_id == user.id,
+            (LoginSession.ended_at.is_not(None)) | (LoginSession.created_at < now - LOGIN_SESSION_MAX_AGE),
+        )
+    )
     plain = secrets.token_urlsafe(32)
     session.add(LoginSession(user_id=user.id, token_hash=sha256(plain), created_at=now))
     session.flush()
@@ -171,9 +206,11 @@ def user_for_login_session(session: Session, user_id: int, version: int, plain: 
     active and the password has not changed since (version)."""
     if not plain:
         return None
-    row = session.exec(select(User, LoginSession.created_at).join(LoginSession, LoginSession.user_id == User.id)
-                       .where(User.id == user_id, LoginSession.token_hash == sha256(plain),
-                              LoginSession.ended_at.is_(None))).first()
+    row = session.exec(
+        select(User, LoginSession.created_at)
+        .join(LoginSession, LoginSession.user_id == User.id)
+        .where(User.id == user_id, LoginSession.token_hash == sha256(plain), LoginSession.ended_at.is_(None))
+    ).first()
     if row is None:
         return None
     user, created_at = row
@@ -185,9 +222,12 @@ def user_for_login_session(session: Session, user_id: int, version: int, plain: 
 def end_login_session(session: Session, plain: str | None) -> None:
     """Logout: this session ends server-side (a copy of the cookie no longer works)."""
     if plain:
-        session.execute(update(LoginSession).where(LoginSession.token_hash == sha256(plain),
-                                                   LoginSession.ended_at.is_(None))
-                        .values(ended_at=utcnow()).execution_options(synchronize_session=False))
+        session.execute(
+            update(LoginSession)
+            .where(LoginSession.token_hash == sha256(plain), LoginSession.ended_at.is_(None))
+            .values(ended_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
 
 
 def end_login_sessions(session: Session, user: User, *, keep: str | None = None) -> None:
@@ -209,8 +249,14 @@ def set_user_disabled(session: Session, user: User, disabled: bool, by=None) -> 
         user.session_version += 1
         end_login_sessions(session, user)
     session.add(user)
-    auditlog.record(session, action="disable" if disabled else "enable", entity="user", entity_id=user.id,
-                    user=by, actor=None if by is not None else "system")
+    auditlog.record(
+        session,
+        action="disable" if disabled else "enable",
+        entity="user",
+        entity_id=user.id,
+        user=by,
+        actor=None if by is not None else "system",
+    )
 
 
 def create_api_token(session: Session, user: User, name: str = "") -> tuple[ApiToken, str]:
@@ -241,7 +287,9 @@ def user_for_token(session: Session, plain: str) -> User | None:
 
 def revoke_all_api_tokens(session: Session, user: User, *, actor=None) -> int:
     """Revoke every live API token of ``user``; returns how many."""
-    tokens = session.exec(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))).all()
+    tokens = session.exec(
+        select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    ).all()
     now = utcnow()
     for token in tokens:
         token.revoked_at = now
@@ -251,8 +299,13 @@ def revoke_all_api_tokens(session: Session, user: User, *, actor=None) -> int:
 
 
 def api_tokens(session: Session, user: User) -> list[ApiToken]:
-    return list(session.exec(select(ApiToken).where(ApiToken.user_id == user.id)
-                             .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())).all())
+    return list(
+        session.exec(
+            select(ApiToken)
+            .where(ApiToken.user_id == user.id)
+            .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+        ).all()
+    )
 
 
 def revoke_api_token(session: Session, user: User, token_id: int) -> bool:
@@ -265,9 +318,18 @@ def revoke_api_token(session: Session, user: User, token_id: int) -> bool:
     return True
 
 
-def create_invitation(session: Session, *, email: str, role: str, provider_id: int | None = None,
-                      region_code: str | None = None, ttl_hours: int = 72, by=None, provider_admin: bool = False,
-                      kind: str = "invitation") -> tuple[Invitation, str]:
+def create_invitation(
+    session: Session,
+    *,
+    email: str,
+    role: str,
+    provider_id: int | None = None,
+    region_code: str | None = None,
+    ttl_hours: int = 72,
+    by=None,
+    provider_admin: bool = False,
+    kind: str = "invitation",
+) -> tuple[Invitation, str]:
     try:
         email = normalise_email(email)
     except ValueError as exc:
@@ -277,16 +339,35 @@ def create_invitation(session: Session, *, email: str, role: str, provider_id: i
     if role not in ROLES:
         raise RuleError("Onbekende rol.", "role")
     plain = secrets.token_urlsafe(32)
-    inv = Invitation(email=email, role=role, provider_id=provider_id, region_code=region_code,
-                     token_hash=sha256(plain), expires_at=utcnow() + timedelta(hours=ttl_hours),
-                     created_by=getattr(by, "id", None), provider_admin=bool(provider_admin) and role == "provider",
-                     kind=kind)
+    inv = Invitation(
+        email=email,
+        role=role,
+        provider_id=provider_id,
+        region_code=region_code,
+        token_hash=sha256(plain),
+        expires_at=utcnow() + timedelta(hours=ttl_hours),
+        created_by=getattr(by, "id", None),
+        provider_admin=bool(provider_admin) and role == "provider",
+        kind=kind,
+    )
     session.add(inv)
     session.flush()
-    auditlog.record(session, action="invite", entity="invitation", entity_id=inv.id, user=by,
-                    actor=None if by is not None else (email if kind == "registration" else "cli"),
-                    detail={"email": email, "role": role, "provider_id": provider_id, "region_code": region_code,
-                            "provider_admin": bool(provider_admin), "kind": kind})
+    auditlog.record(
+        session,
+        action="invite",
+        entity="invitation",
+        entity_id=inv.id,
+        user=by,
+        actor=None if by is not None else (email if kind == "registration" else "cli"),
+        detail={
+            "email": email,
+            "role": role,
+            "provider_id": provider_id,
+            "region_code": region_code,
+            "provider_admin": bool(provider_admin),
+            "kind": kind,
+        },
+    )
     return inv, plain
 
 
@@ -299,9 +380,17 @@ def invitation_for(session: Session, plain: str) -> Invitation | None:
 
 
 def accept_invitation(session: Session, inv: Invitation, *, name: str, password: str) -> User:
-    user = create_user(session, email=inv.email, password=password, role=inv.role, name=name,
-                       provider_id=inv.provider_id, region_code=inv.region_code, actor=inv.email,
-                       provider_admin=inv.provider_admin)
+    user = create_user(
+        session,
+        email=inv.email,
+        password=password,
+        role=inv.role,
+        name=name,
+        provider_id=inv.provider_id,
+        region_code=inv.region_code,
+        actor=inv.email,
+        provider_admin=inv.provider_admin,
+    )
     inv.used_at = utcnow()
     user.last_login_at = inv.used_at  # accepting logs the new user in
     session.add(inv)
@@ -339,8 +428,14 @@ def send_password_reset(session: Session, email: str) -> None:
     found = request_password_reset(session, email)
     if found is not None:
         user, plain = found
-        mail.queue(session, user.email, "password_reset", kind="password_reset", name=user.name,
-                   link=external_url("auth.reset_password", token=plain))
+        mail.queue(
+            session,
+            user.email,
+            "password_reset",
+            kind="password_reset",
+            name=user.name,
+            link=external_url("auth.reset_password", token=plain),
+        )
 
 
 def complete_password_reset(session: Session, reset: PasswordReset, password: str) -> tuple[User, int]:
@@ -353,11 +448,23 @@ def complete_password_reset(session: Session, reset: PasswordReset, password: st
     user = session.get(User, reset.user_id)
     set_password(session, user, password)  # raises RuleError on a weak password; ends all sessions
     now = utcnow()
-    session.execute(update(PasswordReset).where(PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None))
-                    .values(used_at=now).execution_options(synchronize_session=False))
+    session.execute(
+        update(PasswordReset)
+        .where(PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
     reset.used_at = now
     session.add(reset)
     revoked = revoke_all_api_tokens(session, user)
-    mail.queue(session, user.email, "password_changed", kind="password_changed", name=user.name, email=user.email,
-               revoked_tokens=revoked, login_link=external_url("auth.login"))
+    mail.queue(
+        session,
+        user.email,
+        "password_changed",
+        kind="password_changed",
+        name=user.name,
+        email=user.email,
+        revoked_tokens=revoked,
+        login_link=external_url("auth.login"),
+    )
     return user, revoked

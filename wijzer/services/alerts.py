@@ -15,6 +15,7 @@
 - Every link in the mails is built from ``BASE_URL``; unsubscribe and extend links are signed
   (GET shows what will happen, POST does it).
 """
+
 from __future__ import annotations
 
 import os
@@ -47,8 +48,21 @@ LEASE = timedelta(minutes=10)
 WINDOW_MINUTES = 15
 LINK_SALT = "wijzer-alert-link"
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
-FILTER_KEYS = ("care_type", "tags", "age", "modality", "funding", "postcode", "radius_km", "region",
-               "municipality", "available_now", "max_wait_weeks", "contract_region", "contracted")
+FILTER_KEYS = (
+    "care_type",
+    "tags",
+    "age",
+    "modality",
+    "funding",
+    "postcode",
+    "radius_km",
+    "region",
+    "municipality",
+    "available_now",
+    "max_wait_weeks",
+    "contract_region",
+    "contracted",
+)
 CHUNK = 500
 
 
@@ -89,13 +103,25 @@ def normalise_filters(params: dict) -> tuple[str, SearchFilters]:
             lookup_postcode(filters.postcode)
         except PostcodeError as exc:
             raise AlertError(str(exc), "postcode") from None
-    canonical = {k: v for k, v in {
-        "care_type": filters.care_type, "tags": ",".join(filters.tags), "age": filters.age,
-        "modality": ",".join(filters.modality), "funding": filters.funding, "postcode": filters.postcode,
-        "radius_km": f"{filters.radius_km:g}" if filters.postcode else None, "region": filters.region,
-        "municipality": filters.municipality, "available_now": "true" if filters.available_now else None,
-        "max_wait_weeks": filters.max_wait_weeks, "contract_region": filters.contract_region,
-        "contracted": "true" if filters.contracted else None}.items() if v not in (None, "")}
+    canonical = {
+        k: v
+        for k, v in {
+            "care_type": filters.care_type,
+            "tags": ",".join(filters.tags),
+            "age": filters.age,
+            "modality": ",".join(filters.modality),
+            "funding": filters.funding,
+            "postcode": filters.postcode,
+            "radius_km": f"{filters.radius_km:g}" if filters.postcode else None,
+            "region": filters.region,
+            "municipality": filters.municipality,
+            "available_now": "true" if filters.available_now else None,
+            "max_wait_weeks": filters.max_wait_weeks,
+            "contract_region": filters.contract_region,
+            "contracted": "true" if filters.contracted else None,
+        }.items()
+        if v not in (None, "")
+    }
     return urlencode(canonical), filters
 
 
@@ -111,16 +137,27 @@ def create_alert(session: Session, user: User, params: dict, now: datetime | Non
     if len(active) >= MAX_ALERTS_PER_USER:
         raise AlertError(f"U heeft al {MAX_ALERTS_PER_USER} meldingen; verwijder er eerst een.")
     origin = lookup_postcode(filters.postcode) if filters.postcode else None
-    alert = Alert(user_id=user.id, filters=query, label=search_summary(filters, origin)[:400], created_at=now,
-                  expires_at=now + timedelta(days=ALERT_DAYS), checked_until=now)
+    alert = Alert(
+        user_id=user.id,
+        filters=query,
+        label=search_summary(filters, origin)[:400],
+        created_at=now,
+        expires_at=now + timedelta(days=ALERT_DAYS),
+        checked_until=now,
+    )
     session.add(alert)
     session.flush()
     return alert
 
 
 def user_alerts(session: Session, user_id: int) -> list[Alert]:
-    return list(session.exec(select(Alert).where(Alert.user_id == user_id, Alert.ended_at.is_(None))
-                             .order_by(Alert.created_at.desc(), Alert.id.desc())).all())
+    return list(
+        session.exec(
+            select(Alert)
+            .where(Alert.user_id == user_id, Alert.ended_at.is_(None))
+            .order_by(Alert.created_at.desc(), Alert.id.desc())
+        ).all()
+    )
 
 
 def own_alert(session: Session, user_id: int, alert_id: int) -> Alert | None:
@@ -157,7 +194,9 @@ def extend_alert(session: Session, alert: Alert, now: datetime | None = None) ->
 
 # ---------------------------------------------------------------- signed links
 def make_token(config, alert: Alert, action: str) -> str:
-    return URLSafeSerializer(config["SECRET_KEY"], salt=LINK_SALT).dumps({"a": alert.id, "u": alert.user_id, "x": action})
+    return URLSafeSerializer(config["SECRET_KEY"], salt=LINK_SALT).dumps(
+        {"a": alert.id, "u": alert.user_id, "x": action}
+    )
 
 
 def read_token(session: Session, config, token: str, action: str) -> Alert | None:
@@ -196,9 +235,21 @@ class Light:
     lon: float
 
 
-LIGHT_COLUMNS = (Offering.id, Offering.care_type, Offering.tags, Offering.min_age, Offering.max_age,
-                 Offering.modalities, Offering.funding, Offering.region_code, Offering.gemeente_code,
-                 Offering.cur_wait_intake, Offering.contract_regions, Offering.lat, Offering.lon)
+LIGHT_COLUMNS = (
+    Offering.id,
+    Offering.care_type,
+    Offering.tags,
+    Offering.min_age,
+    Offering.max_age,
+    Offering.modalities,
+    Offering.funding,
+    Offering.region_code,
+    Offering.gemeente_code,
+    Offering.cur_wait_intake,
+    Offering.contract_regions,
+    Offering.lat,
+    Offering.lon,
+)
 
 
 def matches(f: SearchFilters, origin: PostcodePoint | None, o: Light) -> bool:
@@ -228,7 +279,10 @@ def matches(f: SearchFilters, origin: PostcodePoint | None, o: Light) -> bool:
         d = fast_km(origin.lat, origin.lon, o.lat, o.lon)
         if d > f.radius_km * (1 + EDGE_MARGIN):
             return False
-        if d >= f.radius_km * (1 - EDGE_MARGIN) and geodesic_km(origin.lat, origin.lon, o.lat, o.lon) > f.radius_km:
+        if (
+            d >= f.radius_km * (1 - EDGE_MARGIN)
+            and geodesic_km(origin.lat, origin.lon, o.lat, o.lon) > f.radius_km
+        ):
             return False
     return True
 
@@ -244,15 +298,20 @@ def _sync_place_state(session: Session, now: datetime, config) -> dict[int, date
     """Bring ``alert_place_state`` up to date; return {offering id: since} for every place now."""
     current = place_now_ids(session, now, config, region_thresholds(session, config))
     known = dict(session.exec(select(AlertPlaceState.offering_id, AlertPlaceState.since)).all())
-    first_run = not known and session.exec(select(JobRun.id).where(JobRun.job == "alerts",
-                                                                   JobRun.status == "ok")).first() is None
+    first_run = (
+        not known
+        and session.exec(select(JobRun.id).where(JobRun.job == "alerts", JobRun.status == "ok")).first()
+        is None
+    )
     since = EPOCH if first_run else now  # the very first run only records what already is
     new = sorted(current - known.keys())
     gone = sorted(known.keys() - current)
     for i in range(0, len(new), CHUNK):
-        session.execute(insert(AlertPlaceState), [{"offering_id": oid, "since": since} for oid in new[i:i + CHUNK]])
+        session.execute(
+            insert(AlertPlaceState), [{"offering_id": oid, "since": since} for oid in new[i : i + CHUNK]]
+        )
     for i in range(0, len(gone), CHUNK):
-        session.execute(delete(AlertPlaceState).where(AlertPlaceState.offering_id.in_(gone[i:i + CHUNK])))
+        session.execute(delete(AlertPlaceState).where(AlertPlaceState.offering_id.in_(gone[i : i + CHUNK])))
     state = {oid: s for oid, s in known.items() if oid in current}
     state.update({oid: since for oid in new})
     return state
@@ -261,8 +320,14 @@ def _sync_place_state(session: Session, now: datetime, config) -> dict[int, date
 def _claim(session: Session, alert_id: int, kind: str, window: str, offering_ids: list[int]) -> bool:
     try:
         with session.begin_nested():
-            session.add(AlertMail(alert_id=alert_id, kind=kind, window=window,
-                                  offering_ids=pack([str(i) for i in offering_ids])))
+            session.add(
+                AlertMail(
+                    alert_id=alert_id,
+                    kind=kind,
+                    window=window,
+                    offering_ids=pack([str(i) for i in offering_ids]),
+                )
+            )
         return True
     except IntegrityError:  # another run claimed it first
         return False
@@ -283,11 +348,19 @@ def _claim_all(session: Session, claims: list[dict]) -> list[int]:
     try:
         with session.begin_nested():
             for i in range(0, len(claims), CHUNK):
-                session.execute(insert(AlertMail), [dict(c, created_at=utcnow(), attempts=0) for c in claims[i:i + CHUNK]])
+                session.execute(
+                    insert(AlertMail),
+                    [dict(c, created_at=utcnow(), attempts=0) for c in claims[i : i + CHUNK]],
+                )
         return [c["alert_id"] for c in claims]
     except IntegrityError:
-        return [c["alert_id"] for c in claims
-                if _claim(session, c["alert_id"], c["kind"], c["window"], [int(x) for x in unpack(c["offering_ids"])])]
+        return [
+            c["alert_id"]
+            for c in claims
+            if _claim(
+                session, c["alert_id"], c["kind"], c["window"], [int(x) for x in unpack(c["offering_ids"])]
+            )
+        ]
 
 
 def _as_utc(dt: datetime) -> datetime:
@@ -299,9 +372,11 @@ def claim_alert_mails(session: Session, now: datetime, config) -> tuple[int, int
     state = _sync_place_state(session, now, config)
     session.commit()
     window = window_of(now)
-    alerts = session.exec(select(Alert.id, Alert.filters, Alert.checked_until, Alert.expires_at,
-                                 Alert.expiry_warned_at)
-                          .where(Alert.ended_at.is_(None), Alert.paused.is_(False), Alert.expires_at > now)).all()
+    alerts = session.exec(
+        select(Alert.id, Alert.filters, Alert.checked_until, Alert.expires_at, Alert.expiry_warned_at).where(
+            Alert.ended_at.is_(None), Alert.paused.is_(False), Alert.expires_at > now
+        )
+    ).all()
     claimed = warned = 0
     if alerts:
         oldest = min(_as_utc(a.checked_until) for a in alerts)
@@ -313,7 +388,7 @@ def claim_alert_mails(session: Session, now: datetime, config) -> tuple[int, int
         grid: dict[tuple, list[tuple[Light, datetime]]] = {}
         by_type: dict[str | None, list[tuple[Light, datetime]]] = {None: []}
         for i in range(0, len(fresh), CHUNK):
-            for row in session.exec(select(*LIGHT_COLUMNS).where(Offering.id.in_(fresh[i:i + CHUNK]))):
+            for row in session.exec(select(*LIGHT_COLUMNS).where(Offering.id.in_(fresh[i : i + CHUNK]))):
                 light = Light(*row)
                 item = (light, _as_utc(state[light.id]))
                 by_type[None].append(item)
@@ -321,8 +396,11 @@ def claim_alert_mails(session: Session, now: datetime, config) -> tuple[int, int
                 cell = _cell(light.lat, light.lon)
                 grid.setdefault((None, *cell), []).append(item)
                 grid.setdefault((light.care_type, *cell), []).append(item)
-        already = set(session.exec(select(AlertMail.alert_id).where(AlertMail.kind == "places",
-                                                                    AlertMail.window == window)).all())
+        already = set(
+            session.exec(
+                select(AlertMail.alert_id).where(AlertMail.kind == "places", AlertMail.window == window)
+            ).all()
+        )
         parsed: dict[str, tuple[SearchFilters, PostcodePoint | None] | None] = {}
         checked = [] if alerts_to_check else [a.id for a in alerts]
         claims: list[dict] = []
@@ -341,30 +419,48 @@ def claim_alert_mails(session: Session, now: datetime, config) -> tuple[int, int
             if origin is not None:
                 min_lat, max_lat, min_lon, max_lon = bounding_box(origin.lat, origin.lon, f.radius_km)
                 (la0, lo0), (la1, lo1) = _cell(min_lat, min_lon), _cell(max_lat, max_lon)
-                candidates = [item for la in range(la0, la1 + 1) for lo in range(lo0, lo1 + 1)
-                              for item in grid.get((f.care_type, la, lo), ())]
+                candidates = [
+                    item
+                    for la in range(la0, la1 + 1)
+                    for lo in range(lo0, lo1 + 1)
+                    for item in grid.get((f.care_type, la, lo), ())
+                ]
             else:
                 candidates = by_type.get(f.care_type, [])
             hits = sorted(o.id for o, s in candidates if s > after and matches(f, origin, o))
             if not hits:
                 checked.append(a.id)
             elif a.id not in already:
-                claims.append({"alert_id": a.id, "kind": "places", "window": window,
-                               "offering_ids": pack([str(i) for i in hits])})
+                claims.append(
+                    {
+                        "alert_id": a.id,
+                        "kind": "places",
+                        "window": window,
+                        "offering_ids": pack([str(i) for i in hits]),
+                    }
+                )
             # else: this window's mail exists already; these places are picked up in the next window
         claimed_ids = _claim_all(session, claims)
         claimed += len(claimed_ids)
         checked += claimed_ids
         for i in range(0, len(checked), CHUNK):
-            session.execute(update(Alert).where(Alert.id.in_(checked[i:i + CHUNK])).values(checked_until=now)
-                            .execution_options(synchronize_session=False))
+            session.execute(
+                update(Alert)
+                .where(Alert.id.in_(checked[i : i + CHUNK]))
+                .values(checked_until=now)
+                .execution_options(synchronize_session=False)
+            )
         for a in alerts:
             if a.expiry_warned_at is None and _as_utc(a.expires_at) - timedelta(days=WARN_DAYS) <= now:
                 if _claim(session, a.id, "expiry", _as_utc(a.expires_at).isoformat(timespec="minutes"), []):
                     warned += 1
                 session.execute(update(Alert).where(Alert.id == a.id).values(expiry_warned_at=now))
-    session.execute(update(Alert).where(Alert.ended_at.is_(None), Alert.expires_at <= now).values(ended_at=now)
-                    .execution_options(synchronize_session=False))
+    session.execute(
+        update(Alert)
+        .where(Alert.ended_at.is_(None), Alert.expires_at <= now)
+        .values(ended_at=now)
+        .execution_options(synchronize_session=False)
+    )
     session.commit()  # the claims are durable before anything is sent
     return claimed, warned
 
@@ -373,7 +469,9 @@ def _fmt_weeks(n: int | None) -> str:
     return "onbekend" if n is None else ("1 week" if n == 1 else f"{n} weken")
 
 
-def compose(session: Session, am: AlertMail, alert: Alert, config, offerings: dict | None = None) -> tuple[str, str]:
+def compose(
+    session: Session, am: AlertMail, alert: Alert, config, offerings: dict | None = None
+) -> tuple[str, str]:
     stop = link(config, f"/meldingen/afmelden/{make_token(config, alert, 'stop')}")
     search_url = link(config, "/?" + alert.filters)
     account = link(config, "/account")
@@ -381,26 +479,33 @@ def compose(session: Session, am: AlertMail, alert: Alert, config, offerings: di
         until = _as_utc(alert.expires_at).astimezone(AMS).strftime("%d-%m-%Y")
         extend = link(config, f"/meldingen/verlengen/{make_token(config, alert, 'extend')}")
         subject = f"Uw melding loopt af op {until}: {alert.label}"[:300]
-        body = (f"Beste verwijzer,\n\nUw melding \"{alert.label}\" loopt af op {until}. Wilt u hem nog 90 dagen houden? "
-                f"Verleng hem met één klik:\n{extend}\n\nDe zoekopdracht: {search_url}\n\n"
-                f"Geen e-mail meer over deze zoekopdracht? Meld u af:\n{stop}\n\n"
-                f"Uw meldingen beheren: {account}\n\nMet vriendelijke groet,\nBeschikbaarheidswijzer")
+        body = (
+            f'Beste verwijzer,\n\nUw melding "{alert.label}" loopt af op {until}. Wilt u hem nog 90 dagen houden? '
+            f"Verleng hem met één klik:\n{extend}\n\nDe zoekopdracht: {search_url}\n\n"
+            f"Geen e-mail meer over deze zoekopdracht? Meld u af:\n{stop}\n\n"
+            f"Uw meldingen beheren: {account}\n\nMet vriendelijke groet,\nBeschikbaarheidswijzer"
+        )
         return subject, body
     offerings = offerings if offerings is not None else _offerings_for(session, [am])
     rows = [offerings[int(i)] for i in sorted(unpack(am.offering_ids), key=int) if int(i) in offerings]
     lines = []
     for o, p, loc in rows:
         contact = " · ".join(x for x in (p.phone, p.email) if x) or "geen contactgegevens bekend"
-        lines.append(f"- {o.name or domain.CARE_TYPES.get(o.care_type, o.care_type)} – {p.name}, {loc.postcode} "
-                     f"{loc.city or ''}: {o.cur_free_places} vrije plek(ken); bel of mail: {contact}\n"
-                     f"  {link(config, f'/aanbod/{o.id}?{alert.filters}')}")
+        lines.append(
+            f"- {o.name or domain.CARE_TYPES.get(o.care_type, o.care_type)} – {p.name}, {loc.postcode} "
+            f"{loc.city or ''}: {o.cur_free_places} vrije plek(ken); bel of mail: {contact}\n"
+            f"  {link(config, f'/aanbod/{o.id}?{alert.filters}')}"
+        )
     n = len(lines)
     subject = (f"{'Nieuwe plek' if n == 1 else f'{n} nieuwe plekken'}: {alert.label}")[:300]
-    body = (f"Beste verwijzer,\n\nVoor uw zoekopdracht \"{alert.label}\" {'is' if n == 1 else 'zijn'} nu "
-            f"{'een plek' if n == 1 else 'plekken'} vrij:\n\n" + "\n".join(lines) +
-            f"\n\nBel de aanbieder om de plek te bespreken; de gegevens zijn zo actueel als de aanbieder ze meldde.\n"
-            f"Alle resultaten: {search_url}\n\nGeen e-mail meer over deze zoekopdracht? Meld u af met één klik:\n{stop}\n\n"
-            f"Uw meldingen beheren (pauzeren, verwijderen): {account}\n\nMet vriendelijke groet,\nBeschikbaarheidswijzer")
+    body = (
+        f'Beste verwijzer,\n\nVoor uw zoekopdracht "{alert.label}" {"is" if n == 1 else "zijn"} nu '
+        f"{'een plek' if n == 1 else 'plekken'} vrij:\n\n"
+        + "\n".join(lines)
+        + f"\n\nBel de aanbieder om de plek te bespreken; de gegevens zijn zo actueel als de aanbieder ze meldde.\n"
+        f"Alle resultaten: {search_url}\n\nGeen e-mail meer over deze zoekopdracht? Meld u af met één klik:\n{stop}\n\n"
+        f"Uw meldingen beheren (pauzeren, verwijderen): {account}\n\nMet vriendelijke groet,\nBeschikbaarheidswijzer"
+    )
     return subject, body
 
 
@@ -412,22 +517,37 @@ def send_alert_mails(session: Session, now: datetime, config) -> tuple[int, list
     that marks it sent, so each is queued exactly once; the ``mail`` job delivers the queue (lease,
     retries) after the commit."""
     owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-    pending = session.exec(select(AlertMail.id).where(AlertMail.sent_at.is_(None),
-                                                      AlertMail.attempts < MAX_SEND_ATTEMPTS)
-                           .order_by(AlertMail.id)).all()
+    pending = session.exec(
+        select(AlertMail.id)
+        .where(AlertMail.sent_at.is_(None), AlertMail.attempts < MAX_SEND_ATTEMPTS)
+        .order_by(AlertMail.id)
+    ).all()
     sent, failed = 0, []
     for i in range(0, len(pending), SEND_BATCH):
-        batch = pending[i:i + SEND_BATCH]
-        session.execute(update(AlertMail).where(
-            AlertMail.id.in_(batch), AlertMail.sent_at.is_(None),
-            or_(AlertMail.lease_until.is_(None), AlertMail.lease_until < now))
+        batch = pending[i : i + SEND_BATCH]
+        session.execute(
+            update(AlertMail)
+            .where(
+                AlertMail.id.in_(batch),
+                AlertMail.sent_at.is_(None),
+                or_(AlertMail.lease_until.is_(None), AlertMail.lease_until < now),
+            )
             .values(lease_owner=owner, lease_until=now + LEASE, attempts=AlertMail.attempts + 1)
-            .execution_options(synchronize_session=False))
+            .execution_options(synchronize_session=False)
+        )
         session.commit()
-        mine = session.exec(select(AlertMail).where(AlertMail.id.in_(batch), AlertMail.lease_owner == owner,
-                                                    AlertMail.sent_at.is_(None)).order_by(AlertMail.id)).all()
-        alerts = {a.id: a for a in session.exec(select(Alert).where(Alert.id.in_({m.alert_id for m in mine}))).all()}
-        users = {u.id: u for u in session.exec(select(User).where(User.id.in_({a.user_id for a in alerts.values()}))).all()}
+        mine = session.exec(
+            select(AlertMail)
+            .where(AlertMail.id.in_(batch), AlertMail.lease_owner == owner, AlertMail.sent_at.is_(None))
+            .order_by(AlertMail.id)
+        ).all()
+        alerts = {
+            a.id: a for a in session.exec(select(Alert).where(Alert.id.in_({m.alert_id for m in mine}))).all()
+        }
+        users = {
+            u.id: u
+            for u in session.exec(select(User).where(User.id.in_({a.user_id for a in alerts.values()}))).all()
+        }
         offerings = _offerings_for(session, mine)
         done: list[int] = []
         outgoing: dict[str, list] = defaultdict(list)  # kind -> (recipients, subject, body)
@@ -435,7 +555,11 @@ def send_alert_mails(session: Session, now: datetime, config) -> tuple[int, list
             alert = alerts.get(am.alert_id)
             user = users.get(alert.user_id) if alert is not None else None
             if alert is None or alert.ended_at is not None or alert.paused or user is None or not user.active:
-                am.sent_at, am.last_error, am.lease_until = utcnow(), "niet verstuurd: melding beëindigd", None
+                am.sent_at, am.last_error, am.lease_until = (
+                    utcnow(),
+                    "niet verstuurd: melding beëindigd",
+                    None,
+                )
                 session.add(am)
                 continue
             subject, body = compose(session, am, alert, config, offerings)
@@ -452,19 +576,24 @@ def send_alert_mails(session: Session, now: datetime, config) -> tuple[int, list
 
 def _mark_sent(session: Session, ids: list[int]) -> None:
     if ids:
-        session.execute(update(AlertMail).where(AlertMail.id.in_(ids))
-                        .values(sent_at=utcnow(), last_error=None, lease_until=None)
-                        .execution_options(synchronize_session=False))
+        session.execute(
+            update(AlertMail)
+            .where(AlertMail.id.in_(ids))
+            .values(sent_at=utcnow(), last_error=None, lease_until=None)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def _offerings_for(session: Session, mails) -> dict[int, tuple]:
     ids = sorted({int(i) for m in mails for i in unpack(m.offering_ids)})
     out = {}
     for i in range(0, len(ids), CHUNK):
-        for o, p, loc in session.exec(select(Offering, Provider, Location)
-                                      .join(Provider, Provider.id == Offering.provider_id)
-                                      .join(Location, Location.id == Offering.location_id)
-                                      .where(Offering.id.in_(ids[i:i + CHUNK]))).all():
+        for o, p, loc in session.exec(
+            select(Offering, Provider, Location)
+            .join(Provider, Provider.id == Offering.provider_id)
+            .join(Location, Location.id == Offering.location_id)
+            .where(Offering.id.in_(ids[i : i + CHUNK]))
+        ).all():
             out[o.id] = (o, p, loc)
     return out
 

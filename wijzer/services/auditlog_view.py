@@ -1,4 +1,5 @@
 """Reading the audit log: filters, the regiobeheerder's scope and a formula-safe CSV export."""
+
 from __future__ import annotations
 
 import csv
@@ -15,9 +16,17 @@ from wijzer.timeutil import AMS
 
 PAGE_SIZE = 100
 MAX_EXPORT_ROWS = 100_000
-ENTITIES = {"region_settings": "Regio-instellingen", "user": "Account", "invitation": "Uitnodiging",
-            "provider": "Zorgaanbieder", "location": "Locatie", "offering": "Aanbod", "provider_file": "Aanbiedersbestand",
-            "capacity": "Capaciteitsbestand", "api_token": "API-sleutel"}
+ENTITIES = {
+    "region_settings": "Regio-instellingen",
+    "user": "Account",
+    "invitation": "Uitnodiging",
+    "provider": "Zorgaanbieder",
+    "location": "Locatie",
+    "offering": "Aanbod",
+    "provider_file": "Aanbiedersbestand",
+    "capacity": "Capaciteitsbestand",
+    "api_token": "API-sleutel",
+}
 
 
 @dataclass
@@ -37,14 +46,27 @@ def _region_scope(actor: User):
     return or_(
         and_(AuditLog.entity == "region_settings", AuditLog.entity_id == code),
         and_(AuditLog.entity == "user", AuditLog.entity_id.in_(user_ids_in_scope(actor))),
-        and_(AuditLog.entity == "invitation", AuditLog.entity_id.in_(
-            select(cast(Invitation.id, String)).where(or_(Invitation.region_code == code,
-                                                          Invitation.provider_id.in_(providers))))),
+        and_(
+            AuditLog.entity == "invitation",
+            AuditLog.entity_id.in_(
+                select(cast(Invitation.id, String)).where(
+                    or_(Invitation.region_code == code, Invitation.provider_id.in_(providers))
+                )
+            ),
+        ),
         and_(AuditLog.entity == "provider", AuditLog.entity_id.in_(provider_ids)),
-        and_(AuditLog.entity == "location", AuditLog.entity_id.in_(
-            select(cast(Location.id, String)).where(Location.provider_id.in_(providers)))),
-        and_(AuditLog.entity == "offering", AuditLog.entity_id.in_(
-            select(cast(Offering.id, String)).where(Offering.provider_id.in_(providers)))),
+        and_(
+            AuditLog.entity == "location",
+            AuditLog.entity_id.in_(
+                select(cast(Location.id, String)).where(Location.provider_id.in_(providers))
+            ),
+        ),
+        and_(
+            AuditLog.entity == "offering",
+            AuditLog.entity_id.in_(
+                select(cast(Offering.id, String)).where(Offering.provider_id.in_(providers))
+            ),
+        ),
         AuditLog.user_id.in_(select(User.id).where(User.region_code == code)),
     )
 
@@ -72,8 +94,9 @@ def audit_page(session: Session, actor: User, flt: AuditFilter, page: int = 1) -
     stmt = _statement(actor, flt)
     total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
     page = max(1, page)
-    rows = session.exec(stmt.order_by(AuditLog.at.desc(), AuditLog.id.desc())
-                        .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
+    rows = session.exec(
+        stmt.order_by(AuditLog.at.desc(), AuditLog.id.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+    ).all()
     return list(rows), total
 
 
@@ -86,12 +109,21 @@ def neutralise(value) -> str:
 
 
 def audit_csv(session: Session, actor: User, flt: AuditFilter) -> str:
-    rows = session.exec(_statement(actor, flt).order_by(AuditLog.at.desc(), AuditLog.id.desc())
-                        .limit(MAX_EXPORT_ROWS)).all()
+    rows = session.exec(
+        _statement(actor, flt).order_by(AuditLog.at.desc(), AuditLog.id.desc()).limit(MAX_EXPORT_ROWS)
+    ).all()
     buf = io.StringIO()
     writer = csv.writer(buf, delimiter=";")
     writer.writerow(["Moment", "Wie", "Handeling", "Object", "Object-id", "Details"])
     for r in rows:
-        writer.writerow([r.at.astimezone(AMS).strftime("%Y-%m-%d %H:%M:%S"), neutralise(r.actor), neutralise(r.action),
-                         neutralise(r.entity), neutralise(r.entity_id), neutralise(r.detail)])
+        writer.writerow(
+            [
+                r.at.astimezone(AMS).strftime("%Y-%m-%d %H:%M:%S"),
+                neutralise(r.actor),
+                neutralise(r.action),
+                neutralise(r.entity),
+                neutralise(r.entity_id),
+                neutralise(r.detail),
+            ]
+        )
     return "\ufeff" + buf.getvalue()

@@ -4,6 +4,7 @@ Every capacity report (portal edit, "Alles klopt nog", file row, API record, e-m
 the offering as of its ``reported_at``. Editing the description of a provider or offering confirms
 nothing. The offering's ``cur_*`` columns mirror the newest report so reads never scan history.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -16,12 +17,25 @@ from wijzer.models import CapacityReport, FreshnessTransition, Jeugdregio, Offer
 from wijzer.schemas import CapacityInput
 from wijzer.timeutil import AMS, today_local, utcnow
 
-CAPACITY_FIELDS = ("free_places", "total_places", "wait_intake", "wait_treatment", "waitlist_length",
-                   "intake_status", "status_until", "next_free_date", "note")
-EXPIRED_STATUS = ("De tijdelijke status is verlopen (einddatum {until:%d-%m-%Y}). Kies een nieuwe intakestatus of "
-                  "een nieuwe einddatum.")
-EXPIRED_NEXT_FREE = ("De verwachte datum van de volgende vrije plek ({when:%d-%m-%Y}) is voorbij. Vul een nieuwe "
-                     "datum in of maak het veld leeg.")
+CAPACITY_FIELDS = (
+    "free_places",
+    "total_places",
+    "wait_intake",
+    "wait_treatment",
+    "waitlist_length",
+    "intake_status",
+    "status_until",
+    "next_free_date",
+    "note",
+)
+EXPIRED_STATUS = (
+    "De tijdelijke status is verlopen (einddatum {until:%d-%m-%Y}). Kies een nieuwe intakestatus of "
+    "een nieuwe einddatum."
+)
+EXPIRED_NEXT_FREE = (
+    "De verwachte datum van de volgende vrije plek ({when:%d-%m-%Y}) is voorbij. Vul een nieuwe "
+    "datum in of maak het veld leeg."
+)
 
 
 @dataclass(frozen=True)
@@ -35,9 +49,11 @@ class Thresholds:
 
 def thresholds_for(region: Jeugdregio | None, config) -> Thresholds:
     """App defaults from config, overridden per jeugdregio where the region has its own values."""
+
     def pick(attr: str, key: str):
         value = getattr(region, attr, None) if region is not None else None
         return value if value is not None else config[key]
+
     return Thresholds(
         fresh_days=pick("fresh_days", "FRESH_DAYS"),
         stale_days=pick("stale_days", "STALE_DAYS"),
@@ -70,10 +86,16 @@ def merged_values(offering: Offering, data: CapacityInput) -> dict:
     ``null`` or an empty cell) becomes unknown. A new intake status without its own end date drops the
     end date of the old status (the end date belongs to the status it was given with).
     """
-    current = current_values(offering) if offering.last_reported_at is not None else dict.fromkeys(CAPACITY_FIELDS)
+    current = (
+        current_values(offering) if offering.last_reported_at is not None else dict.fromkeys(CAPACITY_FIELDS)
+    )
     given = data.model_fields_set & set(CAPACITY_FIELDS)
     values = current | data.model_dump(include=given)
-    if "intake_status" in given and "status_until" not in given and values["intake_status"] != current["intake_status"]:
+    if (
+        "intake_status" in given
+        and "status_until" not in given
+        and values["intake_status"] != current["intake_status"]
+    ):
         values["status_until"] = None
     return values
 
@@ -88,8 +110,9 @@ def state_problems(values: dict, today: date | None = None) -> dict[str, str]:
     until = values.get("status_until")
     if until is not None:
         if values.get("intake_status") == "open":
-            problems["status_until"] = ("Een einddatum hoort bij een tijdelijke status (opnamestop, wachtlijst of "
-                                        "alleen crisis).")
+            problems["status_until"] = (
+                "Een einddatum hoort bij een tijdelijke status (opnamestop, wachtlijst of alleen crisis)."
+            )
         elif until < today:
             problems["status_until"] = EXPIRED_STATUS.format(until=until)
     when = values.get("next_free_date")
@@ -110,9 +133,19 @@ def needs_answer(offering: Offering, today: date | None = None) -> dict[str, str
     return {k: v for k, v in problems.items() if k in ("status_until", "next_free_date")}
 
 
-def record_report(session: Session, offering: Offering, data: CapacityInput | None, *, kind: str,
-                  source: str, user=None, reported_at: datetime | None = None,
-                  now: datetime | None = None, fresh_days: int = 7, stale_days: int = 14) -> CapacityReport:
+def record_report(
+    session: Session,
+    offering: Offering,
+    data: CapacityInput | None,
+    *,
+    kind: str,
+    source: str,
+    user=None,
+    reported_at: datetime | None = None,
+    now: datetime | None = None,
+    fresh_days: int = 7,
+    stale_days: int = 14,
+) -> CapacityReport:
     """Append a capacity report and bring the offering's current state up to date.
 
     ``kind='confirm'`` repeats the current values ("still correct"); ``kind='update'`` applies ``data``
@@ -125,19 +158,35 @@ def record_report(session: Session, offering: Offering, data: CapacityInput | No
     now = now or utcnow()
     at = reported_at or now
     values = current_values(offering) if kind == "confirm" else merged_values(offering, data)
-    report = CapacityReport(offering_id=offering.id, reported_at=at, kind=kind, source=source,
-                            user_id=getattr(user, "id", None), **values)
+    report = CapacityReport(
+        offering_id=offering.id,
+        reported_at=at,
+        kind=kind,
+        source=source,
+        user_id=getattr(user, "id", None),
+        **values,
+    )
     session.add(report)
     session.flush()
     _apply_report(session, offering, values, at, report.id, now, fresh_days, stale_days)
     return report
 
 
-def _apply_report(session: Session, offering: Offering, values: dict, at: datetime, report_id: int, now: datetime,
-                  fresh_days: int, stale_days: int) -> None:
+def _apply_report(
+    session: Session,
+    offering: Offering,
+    values: dict,
+    at: datetime,
+    report_id: int,
+    now: datetime,
+    fresh_days: int,
+    stale_days: int,
+) -> None:
     """Bring the offering's current state up to date with a report made at ``at`` (newest wins)."""
     if offering.last_reported_at is None or at >= offering.last_reported_at:
-        if offering.last_reported_at is None or any(values[f] != getattr(offering, "cur_" + f) for f in CAPACITY_FIELDS):
+        if offering.last_reported_at is None or any(
+            values[f] != getattr(offering, "cur_" + f) for f in CAPACITY_FIELDS
+        ):
             offering.capacity_version = (offering.capacity_version or 0) + 1
         for f in CAPACITY_FIELDS:
             setattr(offering, "cur_" + f, values[f])
@@ -146,7 +195,11 @@ def _apply_report(session: Session, offering: Offering, values: dict, at: dateti
         offering.last_confirmed_at = at
     state = freshness_of(offering.last_confirmed_at, now, fresh_days, stale_days)
     if state != offering.freshness:
-        session.add(FreshnessTransition(offering_id=offering.id, from_state=offering.freshness, to_state=state, at=now))
+        session.add(
+            FreshnessTransition(
+                offering_id=offering.id, from_state=offering.freshness, to_state=state, at=now
+            )
+        )
         offering.freshness = state
     offering.updated_at = now
     session.add(offering)
@@ -190,15 +243,20 @@ class WeeklyResult:
 
 def last_change(session: Session, offering: Offering) -> tuple[str | None, datetime | None]:
     """Who made the newest change to the offering's values, and when (for a conflict message)."""
-    row = session.exec(select(CapacityReport, User).join(User, User.id == CapacityReport.user_id, isouter=True)
-                       .where(CapacityReport.offering_id == offering.id, CapacityReport.kind == "update")
-                       .order_by(CapacityReport.reported_at.desc(), CapacityReport.id.desc()).limit(1)).first()
+    row = session.exec(
+        select(CapacityReport, User)
+        .join(User, User.id == CapacityReport.user_id, isouter=True)
+        .where(CapacityReport.offering_id == offering.id, CapacityReport.kind == "update")
+        .order_by(CapacityReport.reported_at.desc(), CapacityReport.id.desc())
+        .limit(1)
+    ).first()
     if row is None:
         return None, None
     report, user = row
     who = f"{user.name} ({user.email})" if user is not None and user.name else getattr(user, "email", None)
     return who or {"import": "een bestandsimport", "api": "de API", "email_link": "de bevestigingslink"}.get(
-        report.source, report.source), report.reported_at
+        report.source, report.source
+    ), report.reported_at
 
 
 def _conflict(session: Session, off: Offering) -> Conflict:
@@ -207,10 +265,19 @@ def _conflict(session: Session, off: Offering) -> Conflict:
     return Conflict(off.id, current_values(off), by, at)
 
 
-def weekly_update(session: Session, offerings: list[Offering], rows: dict[int, CapacityInput | None], *,
-                  confirm_unchanged: bool, versions: dict[int, int | None] | None = None, user=None,
-                  source: str = "portal", now: datetime | None = None, fresh_days: int = 7,
-                  stale_days: int = 14) -> WeeklyResult:
+def weekly_update(
+    session: Session,
+    offerings: list[Offering],
+    rows: dict[int, CapacityInput | None],
+    *,
+    confirm_unchanged: bool,
+    versions: dict[int, int | None] | None = None,
+    user=None,
+    source: str = "portal",
+    now: datetime | None = None,
+    fresh_days: int = 7,
+    stale_days: int = 14,
+) -> WeeklyResult:
     """The provider's weekly round, row by row.
 
     A row based on an older version of the offering's values (``versions``: what the form was loaded
@@ -233,7 +300,9 @@ def weekly_update(session: Session, offerings: list[Offering], rows: dict[int, C
         if expected is None:
             expected = off.capacity_version
         values = merged_values(off, data)
-        changed = off.last_reported_at is None or any(values[f] != getattr(off, "cur_" + f) for f in CAPACITY_FIELDS)
+        changed = off.last_reported_at is None or any(
+            values[f] != getattr(off, "cur_" + f) for f in CAPACITY_FIELDS
+        )
         if not changed and not confirm_unchanged:
             continue
         if expected != off.capacity_version and changed:
@@ -255,8 +324,9 @@ def weekly_update(session: Session, offerings: list[Offering], rows: dict[int, C
             result.updated += 1
         else:
             result.confirmed += 1
-    _insert_reports(session, items, source=source, user=user, now=now, fresh_days=fresh_days,
-                    stale_days=stale_days)
+    _insert_reports(
+        session, items, source=source, user=user, now=now, fresh_days=fresh_days, stale_days=stale_days
+    )
     return result
 
 
@@ -268,37 +338,78 @@ def claim_versions(session: Session, expected: dict[int, int]) -> set[int]:
     claimed: set[int] = set()
     pairs = list(expected.items())
     for start in range(0, len(pairs), 500):
-        chunk = pairs[start:start + 500]
-        stmt = (update(Offering)
-                .where(or_(*[and_(Offering.id == oid, Offering.capacity_version == version) for oid, version in chunk]))
-                .values(capacity_version=Offering.capacity_version)
-                .returning(Offering.id).execution_options(synchronize_session=False))
+        chunk = pairs[start : start + 500]
+        stmt = (
+            update(Offering)
+            .where(
+                or_(
+                    *[
+                        and_(Offering.id == oid, Offering.capacity_version == version)
+                        for oid, version in chunk
+                    ]
+                )
+            )
+            .values(capacity_version=Offering.capacity_version)
+            .returning(Offering.id)
+            .execution_options(synchronize_session=False)
+        )
         claimed.update(session.execute(stmt).scalars().all())
     return claimed
 
 
-def _insert_reports(session: Session, items: list[tuple[Offering, dict, str]], *, source: str, user=None,
-                    now: datetime, fresh_days: int, stale_days: int) -> None:
+def _insert_reports(
+    session: Session,
+    items: list[tuple[Offering, dict, str]],
+    *,
+    source: str,
+    user=None,
+    now: datetime,
+    fresh_days: int,
+    stale_days: int,
+) -> None:
     """Append one report per (offering, full values, kind) in a few statements and bring each offering's
     current state up to date (the batch form of ``record_report`` for reports made now)."""
     from sqlalchemy import insert
 
     if not items:
         return
-    rows = [{"offering_id": off.id, "reported_at": now, "kind": kind, "source": source,
-             "user_id": getattr(user, "id", None), "created_at": now, **values} for off, values, kind in items]
+    rows = [
+        {
+            "offering_id": off.id,
+            "reported_at": now,
+            "kind": kind,
+            "source": source,
+            "user_id": getattr(user, "id", None),
+            "created_at": now,
+            **values,
+        }
+        for off, values, kind in items
+    ]
     ids = []
     for start in range(0, len(rows), 5000):
-        ids += session.execute(insert(CapacityReport).returning(CapacityReport.id, sort_by_parameter_order=True),
-                               rows[start:start + 5000]).scalars().all()
+        ids += (
+            session.execute(
+                insert(CapacityReport).returning(CapacityReport.id, sort_by_parameter_order=True),
+                rows[start : start + 5000],
+            )
+            .scalars()
+            .all()
+        )
     for (off, values, _kind), rid in zip(items, ids, strict=True):
         _apply_report(session, off, values, now, rid, now, fresh_days, stale_days)
     session.flush()
 
 
-def record_reports_bulk(session: Session, items: list[tuple[Offering, CapacityInput, datetime | None]], *,
-                        source: str, user=None, now: datetime | None = None, fresh_days: int = 7,
-                        stale_days: int = 14) -> int:
+def record_reports_bulk(
+    session: Session,
+    items: list[tuple[Offering, CapacityInput, datetime | None]],
+    *,
+    source: str,
+    user=None,
+    now: datetime | None = None,
+    fresh_days: int = 7,
+    stale_days: int = 14,
+) -> int:
     """Many ``update`` reports at once (files, API): the same result as ``record_report`` per item, in
     a few statements (each item merged onto the offering's values as they were before the batch).
     Items for one offering may come in any order; the newest decides the state."""
@@ -307,14 +418,29 @@ def record_reports_bulk(session: Session, items: list[tuple[Offering, CapacityIn
     now = now or utcnow()
     rows = []
     for off, data, at in items:
-        rows.append({"offering_id": off.id, "reported_at": at or now, "kind": "update", "source": source,
-                     "user_id": getattr(user, "id", None), "created_at": now, **merged_values(off, data)})
+        rows.append(
+            {
+                "offering_id": off.id,
+                "reported_at": at or now,
+                "kind": "update",
+                "source": source,
+                "user_id": getattr(user, "id", None),
+                "created_at": now,
+                **merged_values(off, data),
+            }
+        )
     if not rows:
         return 0
     ids = []
     for start in range(0, len(rows), 5000):
-        ids += session.execute(insert(CapacityReport).returning(CapacityReport.id, sort_by_parameter_order=True),
-                               rows[start:start + 5000]).scalars().all()
+        ids += (
+            session.execute(
+                insert(CapacityReport).returning(CapacityReport.id, sort_by_parameter_order=True),
+                rows[start : start + 5000],
+            )
+            .scalars()
+            .all()
+        )
     newest: dict[int, tuple[datetime, int, dict, Offering]] = {}
     for (off, _data, _at), row, rid in zip(items, rows, ids, strict=True):
         key = (row["reported_at"], rid)

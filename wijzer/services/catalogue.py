@@ -3,6 +3,7 @@
 Used by the portal, the importers, the API and the demo seeder alike. Changing descriptive fields
 never confirms capacity (see services.availability).
 """
+
 from __future__ import annotations
 
 from sqlalchemy import update as sa_update
@@ -30,14 +31,20 @@ class StaleEdit(RuleError):
 
     def __init__(self, by: str | None, at):
         when = f" op {local(at):%d-%m-%Y om %H:%M}" if at else ""
-        super().__init__(f"Dit is inmiddels gewijzigd door {by or 'iemand anders'}{when}. Uw wijzigingen zijn niet "
-                         "opgeslagen; hieronder staan de nieuwe gegevens. Voer uw wijziging opnieuw in.")
+        super().__init__(
+            f"Dit is inmiddels gewijzigd door {by or 'iemand anders'}{when}. Uw wijzigingen zijn niet "
+            "opgeslagen; hieronder staan de nieuwe gegevens. Voer uw wijziging opnieuw in."
+        )
         self.by, self.at = by, at
 
 
 def last_editor(session: Session, entity: str, entity_id: int) -> tuple[str | None, object]:
-    entry = session.exec(select(AuditLog).where(AuditLog.entity == entity, AuditLog.entity_id == str(entity_id))
-                         .order_by(AuditLog.at.desc(), AuditLog.id.desc()).limit(1)).first()
+    entry = session.exec(
+        select(AuditLog)
+        .where(AuditLog.entity == entity, AuditLog.entity_id == str(entity_id))
+        .order_by(AuditLog.at.desc(), AuditLog.id.desc())
+        .limit(1)
+    ).first()
     return (entry.actor, entry.at) if entry else (None, None)
 
 
@@ -47,8 +54,12 @@ def _claim(session: Session, obj, entity: str, expected: int | None) -> None:
     model = type(obj)
     if expected is None:
         expected = obj.row_version
-    result = session.execute(sa_update(model).where(model.id == obj.id, model.row_version == expected)
-                             .values(row_version=expected + 1).execution_options(synchronize_session=False))
+    result = session.execute(
+        sa_update(model)
+        .where(model.id == obj.id, model.row_version == expected)
+        .values(row_version=expected + 1)
+        .execution_options(synchronize_session=False)
+    )
     if result.rowcount != 1:
         session.refresh(obj)
         raise StaleEdit(*last_editor(session, entity, obj.id))
@@ -63,15 +74,25 @@ def provider_by_kvk(session: Session, kvk: str) -> Provider | None:
     return session.exec(select(Provider).where(Provider.kvk == kvk)).first()
 
 
-def save_provider(session: Session, data: ProviderInput, provider: Provider | None = None, *, user=None,
-                  actor: str | None = None, expected_version: int | None = None,
-                  may_change_kvk: bool = True) -> Provider:
+def save_provider(
+    session: Session,
+    data: ProviderInput,
+    provider: Provider | None = None,
+    *,
+    user=None,
+    actor: str | None = None,
+    expected_version: int | None = None,
+    may_change_kvk: bool = True,
+) -> Provider:
     """Create or update a provider. The KvK number is the key of imports, the API and HSDS ids: only an
     admin changes it (``may_change_kvk``), and the change is in the audit log like every other."""
     values = data.model_dump()
     if provider is not None and not may_change_kvk and data.kvk != provider.kvk:
-        raise RuleError("Het KvK-nummer kunt u niet zelf wijzigen; het is de sleutel van uw gegevens. "
-                        "Vraag de beheerder om het te wijzigen.", "kvk")
+        raise RuleError(
+            "Het KvK-nummer kunt u niet zelf wijzigen; het is de sleutel van uw gegevens. "
+            "Vraag de beheerder om het te wijzigen.",
+            "kvk",
+        )
     other = provider_by_kvk(session, data.kvk)
     if other is not None and (provider is None or other.id != provider.id):
         raise RuleError(f"Er is al een zorgaanbieder met KvK-nummer {data.kvk}.", "kvk")
@@ -79,8 +100,15 @@ def save_provider(session: Session, data: ProviderInput, provider: Provider | No
         provider = Provider(**values)
         session.add(provider)
         session.flush()
-        auditlog.record(session, action="create", entity="provider", entity_id=provider.id, user=user,
-                        actor=actor, detail=values)
+        auditlog.record(
+            session,
+            action="create",
+            entity="provider",
+            entity_id=provider.id,
+            user=user,
+            actor=actor,
+            detail=values,
+        )
         return provider
     changes = _changes(provider, values)
     if changes or expected_version is not None:
@@ -90,8 +118,15 @@ def save_provider(session: Session, data: ProviderInput, provider: Provider | No
             setattr(provider, k, v)
         provider.updated_at = utcnow()
         session.add(provider)
-        auditlog.record(session, action="update", entity="provider", entity_id=provider.id, user=user,
-                        actor=actor, detail=changes)
+        auditlog.record(
+            session,
+            action="update",
+            entity="provider",
+            entity_id=provider.id,
+            user=user,
+            actor=actor,
+            detail=changes,
+        )
     return provider
 
 
@@ -100,12 +135,24 @@ def _geo_values(postcode: str) -> dict:
         point = lookup_postcode(postcode)
     except PostcodeError as exc:
         raise RuleError(str(exc), "postcode") from None
-    return {"lat": point.lat, "lon": point.lon, "gemeente_code": point.gemeente_code,
-            "region_code": point.region_code}
+    return {
+        "lat": point.lat,
+        "lon": point.lon,
+        "gemeente_code": point.gemeente_code,
+        "region_code": point.region_code,
+    }
 
 
-def save_location(session: Session, provider: Provider, data: LocationInput, location: Location | None = None,
-                  *, user=None, actor: str | None = None, expected_version: int | None = None) -> Location:
+def save_location(
+    session: Session,
+    provider: Provider,
+    data: LocationInput,
+    location: Location | None = None,
+    *,
+    user=None,
+    actor: str | None = None,
+    expected_version: int | None = None,
+) -> Location:
     values = data.model_dump() | _geo_values(data.postcode)
     if data.city is None:
         values["city"] = lookup_postcode(data.postcode).place
@@ -113,8 +160,15 @@ def save_location(session: Session, provider: Provider, data: LocationInput, loc
         location = Location(provider_id=provider.id, **values)
         session.add(location)
         session.flush()
-        auditlog.record(session, action="create", entity="location", entity_id=location.id, user=user,
-                        actor=actor, detail=values)
+        auditlog.record(
+            session,
+            action="create",
+            entity="location",
+            entity_id=location.id,
+            user=user,
+            actor=actor,
+            detail=values,
+        )
         return location
     if location.provider_id != provider.id:
         raise RuleError("Deze locatie hoort niet bij deze zorgaanbieder.")
@@ -127,8 +181,15 @@ def save_location(session: Session, provider: Provider, data: LocationInput, loc
         location.updated_at = utcnow()
         session.add(location)
         _copy_location_to_offerings(session, location)
-        auditlog.record(session, action="update", entity="location", entity_id=location.id, user=user,
-                        actor=actor, detail=changes)
+        auditlog.record(
+            session,
+            action="update",
+            entity="location",
+            entity_id=location.id,
+            user=user,
+            actor=actor,
+            detail=changes,
+        )
     return location
 
 
@@ -141,9 +202,17 @@ def move_offerings(session: Session, locations: dict[int, Location | dict]) -> N
     offering), whatever path moved the location: form, file import or API."""
     for location_id, loc in locations.items():
         get = loc.get if isinstance(loc, dict) else lambda k, _loc=loc: getattr(_loc, k)
-        session.execute(sa_update(Offering).where(Offering.location_id == location_id).values(
-            lat=get("lat"), lon=get("lon"), gemeente_code=get("gemeente_code"), region_code=get("region_code"))
-            .execution_options(synchronize_session="fetch"))
+        session.execute(
+            sa_update(Offering)
+            .where(Offering.location_id == location_id)
+            .values(
+                lat=get("lat"),
+                lon=get("lon"),
+                gemeente_code=get("gemeente_code"),
+                region_code=get("region_code"),
+            )
+            .execution_options(synchronize_session="fetch")
+        )
 
 
 def offering_values(data: OfferingInput) -> dict:
@@ -153,25 +222,46 @@ def offering_values(data: OfferingInput) -> dict:
     return values
 
 
-def save_offering(session: Session, provider: Provider, location: Location, data: OfferingInput,
-                  offering: Offering | None = None, *, user=None, actor: str | None = None,
-                  expected_version: int | None = None) -> Offering:
+def save_offering(
+    session: Session,
+    provider: Provider,
+    location: Location,
+    data: OfferingInput,
+    offering: Offering | None = None,
+    *,
+    user=None,
+    actor: str | None = None,
+    expected_version: int | None = None,
+) -> Offering:
     if location.provider_id != provider.id:
         raise RuleError("Deze locatie hoort niet bij deze zorgaanbieder.", "location_id")
     values = offering_values(data) | {
-        "location_id": location.id, "lat": location.lat, "lon": location.lon,
-        "gemeente_code": location.gemeente_code, "region_code": location.region_code,
+        "location_id": location.id,
+        "lat": location.lat,
+        "lon": location.lon,
+        "gemeente_code": location.gemeente_code,
+        "region_code": location.region_code,
     }
-    clash = session.exec(select(Offering).where(Offering.provider_id == provider.id,
-                                                Offering.offering_ref == data.offering_ref)).first()
+    clash = session.exec(
+        select(Offering).where(
+            Offering.provider_id == provider.id, Offering.offering_ref == data.offering_ref
+        )
+    ).first()
     if clash is not None and (offering is None or clash.id != offering.id):
         raise RuleError(f"Er is al een aanbod met kenmerk '{data.offering_ref}'.", "offering_ref")
     if offering is None:
         offering = Offering(provider_id=provider.id, **values)
         session.add(offering)
         session.flush()
-        auditlog.record(session, action="create", entity="offering", entity_id=offering.id, user=user,
-                        actor=actor, detail=values)
+        auditlog.record(
+            session,
+            action="create",
+            entity="offering",
+            entity_id=offering.id,
+            user=user,
+            actor=actor,
+            detail=values,
+        )
         return offering
     if offering.provider_id != provider.id:
         raise RuleError("Dit aanbod hoort niet bij deze zorgaanbieder.")
@@ -183,12 +273,21 @@ def save_offering(session: Session, provider: Provider, location: Location, data
             setattr(offering, k, v)
         offering.updated_at = utcnow()
         session.add(offering)
-        auditlog.record(session, action="update", entity="offering", entity_id=offering.id, user=user,
-                        actor=actor, detail=changes)
+        auditlog.record(
+            session,
+            action="update",
+            entity="offering",
+            entity_id=offering.id,
+            user=user,
+            actor=actor,
+            detail=changes,
+        )
     return offering
 
 
-def set_active(session: Session, offering: Offering, active: bool, *, user=None, actor: str | None = None) -> bool:
+def set_active(
+    session: Session, offering: Offering, active: bool, *, user=None, actor: str | None = None
+) -> bool:
     """Put the offering in the wanted state (idempotent: a second click, or a page loaded before a
     colleague's change, changes nothing). Returns whether anything changed."""
     if offering.active == active:
@@ -196,6 +295,12 @@ def set_active(session: Session, offering: Offering, active: bool, *, user=None,
     offering.active = active
     offering.updated_at = utcnow()
     session.add(offering)
-    auditlog.record(session, action="activate" if active else "deactivate", entity="offering",
-                    entity_id=offering.id, user=user, actor=actor)
+    auditlog.record(
+        session,
+        action="activate" if active else "deactivate",
+        entity="offering",
+        entity_id=offering.id,
+        user=user,
+        actor=actor,
+    )
     return True

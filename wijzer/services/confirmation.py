@@ -5,6 +5,7 @@ confirmed (an expired temporary status or a passed next-free date must be answer
 offerings never reported have nothing to confirm. The link is single use: the reminder is claimed
 with one conditional UPDATE, so two clicks at the same moment confirm once.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -26,17 +27,32 @@ class LinkResult:
 
 
 def active_offerings(session: Session, provider_id: int) -> list[Offering]:
-    return list(session.exec(select(Offering).where(Offering.provider_id == provider_id, Offering.active)
-                             .order_by(Offering.offering_ref)).all())
+    return list(
+        session.exec(
+            select(Offering)
+            .where(Offering.provider_id == provider_id, Offering.active)
+            .order_by(Offering.offering_ref)
+        ).all()
+    )
 
 
-def confirm_by_link(session: Session, reminder: Reminder, *, now: datetime | None = None, fresh_days: int = 7,
-                    stale_days: int = 14) -> LinkResult:
+def confirm_by_link(
+    session: Session,
+    reminder: Reminder,
+    *,
+    now: datetime | None = None,
+    fresh_days: int = 7,
+    stale_days: int = 14,
+) -> LinkResult:
     """Claim the reminder's link and confirm the provider's confirmable offerings. ``claimed`` is False
     when the link was used already (also by a concurrent request); nothing is written then."""
     now = now or utcnow()
-    claim = session.execute(update(Reminder).where(Reminder.id == reminder.id, Reminder.link_used_at.is_(None))
-                            .values(link_used_at=now).execution_options(synchronize_session=False))
+    claim = session.execute(
+        update(Reminder)
+        .where(Reminder.id == reminder.id, Reminder.link_used_at.is_(None))
+        .values(link_used_at=now)
+        .execution_options(synchronize_session=False)
+    )
     if claim.rowcount != 1:
         return LinkResult(claimed=False)
     result = LinkResult(claimed=True)
@@ -47,10 +63,27 @@ def confirm_by_link(session: Session, reminder: Reminder, *, now: datetime | Non
         if problems:
             result.needs_answer[off.id] = problems
             continue
-        availability.record_report(session, off, None, kind="confirm", source="email_link", now=now,
-                                   fresh_days=fresh_days, stale_days=stale_days)
+        availability.record_report(
+            session,
+            off,
+            None,
+            kind="confirm",
+            source="email_link",
+            now=now,
+            fresh_days=fresh_days,
+            stale_days=stale_days,
+        )
         result.confirmed += 1
-    auditlog.record(session, action="confirm", entity="provider", entity_id=reminder.provider_id, actor="email_link",
-                    detail={"reminder_id": reminder.id, "offerings": result.confirmed,
-                            "not_confirmed": sorted(result.needs_answer)})
+    auditlog.record(
+        session,
+        action="confirm",
+        entity="provider",
+        entity_id=reminder.provider_id,
+        actor="email_link",
+        detail={
+            "reminder_id": reminder.id,
+            "offerings": result.confirmed,
+            "not_confirmed": sorted(result.needs_answer),
+        },
+    )
     return result

@@ -6,6 +6,7 @@ Used by ``make demo`` (a few hundred providers) and the benchmarks (the national
 written with bulk INSERTs in one transaction; the current state of each offering is set from its
 last generated report, exactly as ``services.availability.record_report`` would leave it.
 """
+
 from __future__ import annotations
 
 import random
@@ -25,16 +26,68 @@ from wijzer.services.availability import freshness_of
 from wijzer.timeutil import utcnow
 
 DEMO_KVK_BASE = 90_000_000  # demo KvK numbers are 9xxxxxxx, so they never clash with real ones
-PREFIXES = ["Stichting", "Zorggroep", "Jeugdzorg", "Stichting Jeugdhulp", "Logeerhuis", "Kindcentrum",
-            "Zorgboerderij", "Stichting Respijt", "Expertisecentrum", "Praktijk"]
-NAMES = ["De Linde", "Het Anker", "De Regenboog", "Zonnebloem", "De Boomgaard", "Het Baken", "De Vlinder",
-         "Kompas", "De Hoeve", "Lindenhof", "De Horizon", "Het Kasteel", "De Wilgen", "Sterrenhuis",
-         "De Vuurtoren", "Klavertje Vier", "De Eik", "Het Nest", "De Brug", "Duinzicht", "Polderzorg",
-         "Het Palet", "De Kajuit", "Zeven Linden", "De Toekomst", "Het Groene Huis", "De Molen", "Waterrijk"]
-STREETS = ["Dorpsstraat", "Kerkstraat", "Schoolstraat", "Molenweg", "Stationsweg", "Lindelaan",
-           "Julianastraat", "Wilhelminalaan", "Beatrixstraat", "Emmastraat", "Parkweg", "Vijverlaan"]
-CARE_WEIGHTS = {"respijtzorg": 25, "logeeropvang": 25, "specialistische_jeugdhulp": 35,
-                "onderwijs_zorgarrangement": 15}
+PREFIXES = [
+    "Stichting",
+    "Zorggroep",
+    "Jeugdzorg",
+    "Stichting Jeugdhulp",
+    "Logeerhuis",
+    "Kindcentrum",
+    "Zorgboerderij",
+    "Stichting Respijt",
+    "Expertisecentrum",
+    "Praktijk",
+]
+NAMES = [
+    "De Linde",
+    "Het Anker",
+    "De Regenboog",
+    "Zonnebloem",
+    "De Boomgaard",
+    "Het Baken",
+    "De Vlinder",
+    "Kompas",
+    "De Hoeve",
+    "Lindenhof",
+    "De Horizon",
+    "Het Kasteel",
+    "De Wilgen",
+    "Sterrenhuis",
+    "De Vuurtoren",
+    "Klavertje Vier",
+    "De Eik",
+    "Het Nest",
+    "De Brug",
+    "Duinzicht",
+    "Polderzorg",
+    "Het Palet",
+    "De Kajuit",
+    "Zeven Linden",
+    "De Toekomst",
+    "Het Groene Huis",
+    "De Molen",
+    "Waterrijk",
+]
+STREETS = [
+    "Dorpsstraat",
+    "Kerkstraat",
+    "Schoolstraat",
+    "Molenweg",
+    "Stationsweg",
+    "Lindelaan",
+    "Julianastraat",
+    "Wilhelminalaan",
+    "Beatrixstraat",
+    "Emmastraat",
+    "Parkweg",
+    "Vijverlaan",
+]
+CARE_WEIGHTS = {
+    "respijtzorg": 25,
+    "logeeropvang": 25,
+    "specialistische_jeugdhulp": 35,
+    "onderwijs_zorgarrangement": 15,
+}
 TAGS_BY_TYPE = {
     "respijtzorg": ["vg", "emb", "ass", "lg", "zg", "lvb"],
     "logeeropvang": ["vg", "emb", "ass", "lvb", "lg", "gedrag"],
@@ -47,8 +100,12 @@ MODALITIES_BY_TYPE = {
     "specialistische_jeugdhulp": ["dag", "doordeweeks", "thuis"],
     "onderwijs_zorgarrangement": ["dag", "doordeweeks"],
 }
-CATEGORY_BY_TYPE = {"respijtzorg": ["40", "44", "50"], "logeeropvang": ["44", "43"],
-                    "specialistische_jeugdhulp": ["45", "41", "54", "52"], "onderwijs_zorgarrangement": ["50", "41"]}
+CATEGORY_BY_TYPE = {
+    "respijtzorg": ["40", "44", "50"],
+    "logeeropvang": ["44", "43"],
+    "specialistische_jeugdhulp": ["45", "41", "54", "52"],
+    "onderwijs_zorgarrangement": ["50", "41"],
+}
 DESCRIPTIONS = {
     "respijtzorg": "Wij nemen de zorg tijdelijk over zodat ouders op adem kunnen komen, thuis of op onze locatie.",
     "logeeropvang": "Logeren in een huiselijke omgeving: weekenden, vakanties en doordeweekse nachten.",
@@ -82,8 +139,9 @@ def _chunks(rows: Iterator[dict], size: int = 20_000) -> Iterator[list[dict]]:
         yield batch
 
 
-def _weekly_history(rng: random.Random, care_type: str, now: datetime, lapse_weeks: int | None,
-                    weeks: int) -> list[dict]:
+def _weekly_history(
+    rng: random.Random, care_type: str, now: datetime, lapse_weeks: int | None, weeks: int
+) -> list[dict]:
     """A year of weekly reports ending ``lapse_weeks`` ago (None: reports up to this week)."""
     if lapse_weeks is not None and lapse_weeks >= weeks:
         return []
@@ -100,7 +158,9 @@ def _weekly_history(rng: random.Random, care_type: str, now: datetime, lapse_wee
         at = now - timedelta(weeks=w, days=rng.random() * 2, hours=rng.randint(0, 8))
         if w == start or rng.random() < 0.45:  # an edit; otherwise "alles klopt nog"
             if rng.random() < 0.2:
-                status = rng.choices(["open", "wachtlijst", "opnamestop", "alleen_crisis"], [35, 45, 12, 8])[0]
+                status = rng.choices(["open", "wachtlijst", "opnamestop", "alleen_crisis"], [35, 45, 12, 8])[
+                    0
+                ]
             wait_i = max(0, min(52, wait_i + rng.randint(-2, 2)))
             wait_t = max(0, min(78, wait_t + rng.randint(-2, 2)))
             waitlist = max(0, waitlist + rng.randint(-3, 3))
@@ -108,14 +168,30 @@ def _weekly_history(rng: random.Random, care_type: str, now: datetime, lapse_wee
             kind = "update"
         else:
             kind = "confirm"
-        out.append({"reported_at": at, "kind": kind, "free_places": places, "wait_intake": wait_i,
-                    "wait_treatment": wait_t, "waitlist_length": waitlist, "intake_status": status,
-                    "source": rng.choices(["portal", "import", "api", "email_link"], [70, 15, 10, 5])[0]})
+        out.append(
+            {
+                "reported_at": at,
+                "kind": kind,
+                "free_places": places,
+                "wait_intake": wait_i,
+                "wait_treatment": wait_t,
+                "waitlist_length": waitlist,
+                "intake_status": status,
+                "source": rng.choices(["portal", "import", "api", "email_link"], [70, 15, 10, 5])[0],
+            }
+        )
     return out
 
 
-def seed(session: Session, *, providers: int, seed_value: int = 1, weeks: int = 52,
-         now: datetime | None = None, config=None) -> SeedResult:
+def seed(
+    session: Session,
+    *,
+    providers: int,
+    seed_value: int = 1,
+    weeks: int = 52,
+    now: datetime | None = None,
+    config=None,
+) -> SeedResult:
     """Generate ``providers`` demo providers. Refuses to run twice on the same database."""
     now = now or utcnow()
     fresh_days = config["FRESH_DAYS"] if config else 7
@@ -138,18 +214,36 @@ def seed(session: Session, *, providers: int, seed_value: int = 1, weeks: int = 
     for i in range(providers):
         pid = pid0 + i
         home = _pc4_table()["3511"] if i == 0 else rng.choice(pcs)  # provider 1: Utrecht, for the demo logins
-        name = ("Stichting Logeerhuis De Linde" if i == 0
-                else f"{rng.choice(PREFIXES)} {rng.choice(NAMES)} {home.place}")
+        name = (
+            "Stichting Logeerhuis De Linde"
+            if i == 0
+            else f"{rng.choice(PREFIXES)} {rng.choice(NAMES)} {home.place}"
+        )
         slug = "".join(ch for ch in name.lower() if ch.isalnum())[:24]
-        provider_rows.append({
-            "id": pid, "name": name, "kvk": str(DEMO_KVK_BASE + 1 + i),
-            "agb": f"{rng.randint(10000000, 99999999)}" if rng.random() < 0.7 else None,
-            "website": f"https://www.{slug}.nl", "phone": f"0{rng.randint(10, 99)}-{rng.randint(1000000, 9999999)}",
-            "email": f"info@{slug}.nl", "created_at": now - timedelta(weeks=weeks + 1), "updated_at": now,
-        })
+        provider_rows.append(
+            {
+                "id": pid,
+                "name": name,
+                "kvk": str(DEMO_KVK_BASE + 1 + i),
+                "agb": f"{rng.randint(10000000, 99999999)}" if rng.random() < 0.7 else None,
+                "website": f"https://www.{slug}.nl",
+                "phone": f"0{rng.randint(10, 99)}-{rng.randint(1000000, 9999999)}",
+                "email": f"info@{slug}.nl",
+                "created_at": now - timedelta(weeks=weeks + 1),
+                "updated_at": now,
+            }
+        )
         # Lapsing: ~60 % keep up weekly, ~25 % a few weeks behind, ~10 % long stale, ~5 % never report.
         r = rng.random()
-        lapse = None if r < 0.6 or i == 0 else rng.randint(1, 3) if r < 0.85 else rng.randint(3, 20) if r < 0.95 else weeks
+        lapse = (
+            None
+            if r < 0.6 or i == 0
+            else rng.randint(1, 3)
+            if r < 0.85
+            else rng.randint(3, 20)
+            if r < 0.95
+            else weeks
+        )
         n_locations = 3 if i == 0 else rng.choices([1, 2, 3, 4, 5], [15, 27, 26, 18, 14])[0]
         n_offerings = 25 if i == 0 else max(n_locations, rng.choices(range(2, 15), None)[0])
         locs = []
@@ -157,13 +251,23 @@ def seed(session: Session, *, providers: int, seed_value: int = 1, weeks: int = 
             near = by_gemeente.get(home.gemeente_code, [home]) if rng.random() < 0.7 or j == 0 else pcs
             pc = home if j == 0 else rng.choice(near if rng.random() < 0.8 else pcs)
             letters = "".join(rng.choice("ABCEGHJKLMNPRTVXZ") for _ in range(2))
-            location_rows.append({
-                "id": lid, "provider_id": pid, "name": f"Locatie {pc.place}" + (f" {j + 1}" if j else ""),
-                "street": rng.choice(STREETS), "house_number": str(rng.randint(1, 250)),
-                "postcode": pc.pc4 + letters, "city": pc.place, "lat": pc.lat, "lon": pc.lon,
-                "gemeente_code": pc.gemeente_code, "region_code": pc.region_code,
-                "created_at": now - timedelta(weeks=weeks + 1), "updated_at": now,
-            })
+            location_rows.append(
+                {
+                    "id": lid,
+                    "provider_id": pid,
+                    "name": f"Locatie {pc.place}" + (f" {j + 1}" if j else ""),
+                    "street": rng.choice(STREETS),
+                    "house_number": str(rng.randint(1, 250)),
+                    "postcode": pc.pc4 + letters,
+                    "city": pc.place,
+                    "lat": pc.lat,
+                    "lon": pc.lon,
+                    "gemeente_code": pc.gemeente_code,
+                    "region_code": pc.region_code,
+                    "created_at": now - timedelta(weeks=weeks + 1),
+                    "updated_at": now,
+                }
+            )
             locs.append((lid, pc, location_rows[-1]["name"]))
             lid += 1
         for k in range(n_offerings):
@@ -176,26 +280,49 @@ def seed(session: Session, *, providers: int, seed_value: int = 1, weeks: int = 
             history = _weekly_history(rng, ct, now, lapse, weeks)
             last = history[-1] if history else None
             last_at = last["reported_at"] if last else None
-            offering_rows.append({
-                "id": oid, "provider_id": pid, "location_id": loc_id, "offering_ref": f"AB-{k + 1:03d}",
-                "name": f"{CARE_TYPES[ct]} {pc.place}", "care_type": ct, "tags": pack(tags), "min_age": lo,
-                "max_age": hi, "modalities": pack(mods),
-                "funding": pack(rng.choice([["zin"], ["zin", "pgb"], ["pgb"], ["zin", "pgb"]])),
-                "contract_regions": pack([pc.region_code]),
-                "category": rng.choice(CATEGORY_BY_TYPE[ct]) if rng.random() < 0.8 else None,
-                "description": DESCRIPTIONS[ct], "crisis_intake": rng.random() < 0.1, "active": True,
-                "lat": pc.lat, "lon": pc.lon, "gemeente_code": pc.gemeente_code, "region_code": pc.region_code,
-                "cur_free_places": last and last["free_places"], "cur_wait_intake": last and last["wait_intake"],
-                "cur_wait_treatment": last and last["wait_treatment"],
-                "cur_waitlist_length": last and last["waitlist_length"],
-                "cur_intake_status": last and last["intake_status"], "cur_status_until": None,
-                "cur_next_free_date": None, "cur_note": None, "last_reported_at": last_at,
-                "last_confirmed_at": last_at, "last_report_id": None, "needs_update": False,
-                "freshness": freshness_of(last_at, now, fresh_days, stale_days),
-                "created_at": now - timedelta(weeks=weeks + 1), "updated_at": now,
-                "hsds_id": hsds_ids.service_id(provider_rows[-1]["kvk"], f"AB-{k + 1:03d}"),
-                "hsds_sal_id": hsds_ids.service_at_location_id(provider_rows[-1]["kvk"], f"AB-{k + 1:03d}", loc_name),
-            })
+            offering_rows.append(
+                {
+                    "id": oid,
+                    "provider_id": pid,
+                    "location_id": loc_id,
+                    "offering_ref": f"AB-{k + 1:03d}",
+                    "name": f"{CARE_TYPES[ct]} {pc.place}",
+                    "care_type": ct,
+                    "tags": pack(tags),
+                    "min_age": lo,
+                    "max_age": hi,
+                    "modalities": pack(mods),
+                    "funding": pack(rng.choice([["zin"], ["zin", "pgb"], ["pgb"], ["zin", "pgb"]])),
+                    "contract_regions": pack([pc.region_code]),
+                    "category": rng.choice(CATEGORY_BY_TYPE[ct]) if rng.random() < 0.8 else None,
+                    "description": DESCRIPTIONS[ct],
+                    "crisis_intake": rng.random() < 0.1,
+                    "active": True,
+                    "lat": pc.lat,
+                    "lon": pc.lon,
+                    "gemeente_code": pc.gemeente_code,
+                    "region_code": pc.region_code,
+                    "cur_free_places": last and last["free_places"],
+                    "cur_wait_intake": last and last["wait_intake"],
+                    "cur_wait_treatment": last and last["wait_treatment"],
+                    "cur_waitlist_length": last and last["waitlist_length"],
+                    "cur_intake_status": last and last["intake_status"],
+                    "cur_status_until": None,
+                    "cur_next_free_date": None,
+                    "cur_note": None,
+                    "last_reported_at": last_at,
+                    "last_confirmed_at": last_at,
+                    "last_report_id": None,
+                    "needs_update": False,
+                    "freshness": freshness_of(last_at, now, fresh_days, stale_days),
+                    "created_at": now - timedelta(weeks=weeks + 1),
+                    "updated_at": now,
+                    "hsds_id": hsds_ids.service_id(provider_rows[-1]["kvk"], f"AB-{k + 1:03d}"),
+                    "hsds_sal_id": hsds_ids.service_at_location_id(
+                        provider_rows[-1]["kvk"], f"AB-{k + 1:03d}", loc_name
+                    ),
+                }
+            )
             histories.append((oid, history))
             oid += 1
 
@@ -210,8 +337,16 @@ def seed(session: Session, *, providers: int, seed_value: int = 1, weeks: int = 
         rid = rid0
         for off_id, history in histories:
             for h in history:
-                yield {"id": rid, "offering_id": off_id, "user_id": None, "status_until": None,
-                       "next_free_date": None, "note": None, "created_at": h["reported_at"], **h}
+                yield {
+                    "id": rid,
+                    "offering_id": off_id,
+                    "user_id": None,
+                    "status_until": None,
+                    "next_free_date": None,
+                    "note": None,
+                    "created_at": h["reported_at"],
+                    **h,
+                }
                 last_report[off_id] = rid
                 rid += 1
 
@@ -221,14 +356,21 @@ def seed(session: Session, *, providers: int, seed_value: int = 1, weeks: int = 
         n_reports += len(batch)
     # Point each offering at its last report (the current state's source).
     items = [{"oid": k, "rid": v} for k, v in last_report.items()]
-    stmt = update(Offering.__table__).where(Offering.__table__.c.id == bindparam("oid")).values(
-        last_report_id=bindparam("rid"))
+    stmt = (
+        update(Offering.__table__)
+        .where(Offering.__table__.c.id == bindparam("oid"))
+        .values(last_report_id=bindparam("rid"))
+    )
     for batch in _chunks(iter(items), 10_000):
         session.connection().execute(stmt, batch)
     sync_id_sequences(session, Provider, Location, Offering, CapacityReport)  # the rows above carry their ids
     session.flush()
-    return SeedResult(providers=len(provider_rows), locations=len(location_rows),
-                      offerings=len(offering_rows), reports=n_reports)
+    return SeedResult(
+        providers=len(provider_rows),
+        locations=len(location_rows),
+        offerings=len(offering_rows),
+        reports=n_reports,
+    )
 
 
 def demo_accounts(session: Session) -> list[tuple[str, str, str]]:
@@ -238,16 +380,26 @@ def demo_accounts(session: Session) -> list[tuple[str, str, str]]:
     from wijzer.services.accounts import create_user, user_by_email
 
     first = session.exec(select(Provider).where(Provider.kvk == str(DEMO_KVK_BASE + 1))).first()
-    wanted = [("admin", "beheerder@demo.wijzer.nl", None, None),
-              ("provider", "aanbieder@demo.wijzer.nl", first.id if first else None, None),
-              ("referrer", "verwijzer@demo.wijzer.nl", None, None),
-              ("auditor", "regio@demo.wijzer.nl", None, "JZ22")]
+    wanted = [
+        ("admin", "beheerder@demo.wijzer.nl", None, None),
+        ("provider", "aanbieder@demo.wijzer.nl", first.id if first else None, None),
+        ("referrer", "verwijzer@demo.wijzer.nl", None, None),
+        ("auditor", "regio@demo.wijzer.nl", None, "JZ22"),
+    ]
     out = []
     for role, email, provider_id, region in wanted:
         if role == "provider" and provider_id is None:
             continue
         if user_by_email(session, email) is None:
-            create_user(session, email=email, password=DEMO_PASSWORD, role=role, name=f"Demo {role}",
-                        provider_id=provider_id, region_code=region, actor="demo")
+            create_user(
+                session,
+                email=email,
+                password=DEMO_PASSWORD,
+                role=role,
+                name=f"Demo {role}",
+                provider_id=provider_id,
+                region_code=region,
+                actor="demo",
+            )
         out.append((role, email, DEMO_PASSWORD))
     return out

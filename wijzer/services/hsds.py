@@ -16,6 +16,7 @@ Public means what the search shows: only active offerings are served by the read
 offering answers 404, as its page in the app does). The export for data exchange (``importers.hsds``)
 passes ``include_inactive=True`` and marks those services ``status: inactive``.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
@@ -79,54 +80,109 @@ def term_json(taxonomy: str, code: str) -> dict:
 def _term(taxonomy: str, code: str, name: str) -> dict:
     """Cached: the ids are UUIDv5 hashes, the same for every service that carries the term (the label is
     part of the key, so a vocabulary change is never served stale). Callers get a copy."""
-    return {"id": uid("term", taxonomy, code), "code": code, "name": name, "description": name,
-            "taxonomy": taxonomy, "taxonomy_id": taxonomy_id(taxonomy)}
+    return {
+        "id": uid("term", taxonomy, code),
+        "code": code,
+        "name": name,
+        "description": name,
+        "taxonomy": taxonomy,
+        "taxonomy_id": taxonomy_id(taxonomy),
+    }
 
 
 def _attribute(service_id: str, taxonomy: str, code: str, value: str | None = None) -> dict:
     term = term_json(taxonomy, code)
-    return {"id": uid("attr", service_id, taxonomy, code), "link_id": service_id, "link_type": "service",
-            "link_entity": "service", "taxonomy_term_id": term["id"], "taxonomy_term": term,
-            "value": value if value is not None else code, "label": term["name"]}
+    return {
+        "id": uid("attr", service_id, taxonomy, code),
+        "link_id": service_id,
+        "link_type": "service",
+        "link_entity": "service",
+        "taxonomy_term_id": term["id"],
+        "taxonomy_term": term,
+        "value": value if value is not None else code,
+        "label": term["name"],
+    }
 
 
 def organization_json(prov: Provider) -> dict:
     oid = prov.hsds_id
-    identifiers = [{"id": uid("kvk", prov.kvk), "organization_id": oid, "identifier_scheme": "NL-KVK",
-                    "identifier_type": "KvK-nummer", "identifier": prov.kvk}]
+    identifiers = [
+        {
+            "id": uid("kvk", prov.kvk),
+            "organization_id": oid,
+            "identifier_scheme": "NL-KVK",
+            "identifier_type": "KvK-nummer",
+            "identifier": prov.kvk,
+        }
+    ]
     if prov.agb:
-        identifiers.append({"id": uid("agb", prov.kvk), "organization_id": oid, "identifier_scheme": "NL-AGB",
-                            "identifier_type": "AGB-code", "identifier": prov.agb})
-    org = {"id": oid, "name": prov.name, "description": prov.name, "email": prov.email,
-           "website": prov.website, "organization_identifiers": identifiers,
-           "phones": [{"id": uid("phone", prov.kvk), "organization_id": oid, "number": prov.phone}]
-           if prov.phone else []}
+        identifiers.append(
+            {
+                "id": uid("agb", prov.kvk),
+                "organization_id": oid,
+                "identifier_scheme": "NL-AGB",
+                "identifier_type": "AGB-code",
+                "identifier": prov.agb,
+            }
+        )
+    org = {
+        "id": oid,
+        "name": prov.name,
+        "description": prov.name,
+        "email": prov.email,
+        "website": prov.website,
+        "organization_identifiers": identifiers,
+        "phones": [{"id": uid("phone", prov.kvk), "organization_id": oid, "number": prov.phone}]
+        if prov.phone
+        else [],
+    }
     return {k: v for k, v in org.items() if v is not None}
 
 
 def organization_summary(prov: Provider) -> dict:
     """The one-to-one fields of an organization (HSDS ``organization_list``)."""
-    org = {"id": prov.hsds_id, "name": prov.name, "description": prov.name, "email": prov.email,
-           "website": prov.website}
+    org = {
+        "id": prov.hsds_id,
+        "name": prov.name,
+        "description": prov.name,
+        "email": prov.email,
+        "website": prov.website,
+    }
     return {k: v for k, v in org.items() if v is not None}
 
 
 def location_json(prov: Provider, loc: Location, province: str) -> dict:
     lid = location_id(prov.kvk, loc.name)
-    return {"id": lid, "location_type": "physical", "organization_id": prov.hsds_id, "name": loc.name,
-            "latitude": loc.lat, "longitude": loc.lon,
-            "addresses": [{"id": uid("address", lid), "location_id": lid,
-                           "address_1": " ".join(p for p in (loc.street, loc.house_number) if p) or loc.name,
-                           "city": loc.city or "", "state_province": province,
-                           "postal_code": loc.postcode, "country": "NL", "address_type": "physical"}]}
+    return {
+        "id": lid,
+        "location_type": "physical",
+        "organization_id": prov.hsds_id,
+        "name": loc.name,
+        "latitude": loc.lat,
+        "longitude": loc.lon,
+        "addresses": [
+            {
+                "id": uid("address", lid),
+                "location_id": lid,
+                "address_1": " ".join(p for p in (loc.street, loc.house_number) if p) or loc.name,
+                "city": loc.city or "",
+                "state_province": province,
+                "postal_code": loc.postcode,
+                "country": "NL",
+                "address_type": "physical",
+            }
+        ],
+    }
 
 
 def service_json(off: Offering, prov: Provider, loc: Location, province: str, held: int = 0) -> dict:
     sid = off.hsds_id
     care_label = domain.CARE_TYPES.get(off.care_type, off.care_type)
-    attrs = [_attribute(sid, "wijzer:zorgsoort", off.care_type),
-             _attribute(sid, "wijzer:kenmerk", "kenmerk", off.offering_ref),
-             _attribute(sid, "wijzer:locatie", "locatie", loc.name)]
+    attrs = [
+        _attribute(sid, "wijzer:zorgsoort", off.care_type),
+        _attribute(sid, "wijzer:kenmerk", "kenmerk", off.offering_ref),
+        _attribute(sid, "wijzer:locatie", "locatie", loc.name),
+    ]
     attrs += [_attribute(sid, "wijzer:doelgroep", t) for t in off.tag_list]
     attrs += [_attribute(sid, "wijzer:vorm", m) for m in off.modality_list]
     attrs += [_attribute(sid, "wijzer:financiering", f) for f in off.funding_list]
@@ -137,9 +193,11 @@ def service_json(off: Offering, prov: Provider, loc: Location, province: str, he
         attrs.append(_attribute(sid, "wijzer:crisisopname", "ja", "true"))
     if off.cur_intake_status:
         attrs.append(_attribute(sid, "wijzer:intakestatus", off.cur_intake_status))
-    for taxonomy, value in (("wijzer:aanmeldingswachttijd", off.cur_wait_intake),
-                            ("wijzer:behandelingswachttijd", off.cur_wait_treatment),
-                            ("wijzer:wachtlijst", off.cur_waitlist_length)):
+    for taxonomy, value in (
+        ("wijzer:aanmeldingswachttijd", off.cur_wait_intake),
+        ("wijzer:behandelingswachttijd", off.cur_wait_treatment),
+        ("wijzer:wachtlijst", off.cur_waitlist_length),
+    ):
         if value is not None:
             attrs.append(_attribute(sid, taxonomy, taxonomy.split(":")[1], str(value)))
     waits = []
@@ -149,19 +207,36 @@ def service_json(off: Offering, prov: Provider, loc: Location, province: str, he
         waits.append(f"behandelingswachttijd {off.cur_wait_treatment} weken")
     location = location_json(prov, loc, province)
     service = {
-        "id": sid, "organization_id": prov.hsds_id, "name": off.name or care_label,
-        "alternate_name": off.offering_ref, "description": off.description or care_label,
-        "url": prov.website, "email": prov.email, "status": "active" if off.active else "inactive",
-        "wait_time": ", ".join(waits) or None, "minimum_age": off.min_age, "maximum_age": off.max_age,
+        "id": sid,
+        "organization_id": prov.hsds_id,
+        "name": off.name or care_label,
+        "alternate_name": off.offering_ref,
+        "description": off.description or care_label,
+        "url": prov.website,
+        "email": prov.email,
+        "status": "active" if off.active else "inactive",
+        "wait_time": ", ".join(waits) or None,
+        "minimum_age": off.min_age,
+        "maximum_age": off.max_age,
         "assured_date": off.last_confirmed_at.date().isoformat() if off.last_confirmed_at else None,
         "organization": organization_json(prov),
-        "service_at_locations": [{"id": off.hsds_sal_id, "service_id": sid, "location_id": location["id"],
-                                  "location": location}],
-        "capacities": [] if off.last_reported_at is None or off.cur_free_places is None else [{
-            "id": uid("capacity", sid), "service_id": sid, "unit": UNIT, "unit_id": UNIT["id"],
-            "available": shown_free(free_places(off.cur_free_places), held), "description": "Vrije plekken",
-            **({"maximum": off.cur_total_places} if off.cur_total_places is not None else {}),
-            "updated": iso(off.last_reported_at)}],
+        "service_at_locations": [
+            {"id": off.hsds_sal_id, "service_id": sid, "location_id": location["id"], "location": location}
+        ],
+        "capacities": []
+        if off.last_reported_at is None or off.cur_free_places is None
+        else [
+            {
+                "id": uid("capacity", sid),
+                "service_id": sid,
+                "unit": UNIT,
+                "unit_id": UNIT["id"],
+                "available": shown_free(free_places(off.cur_free_places), held),
+                "description": "Vrije plekken",
+                **({"maximum": off.cur_total_places} if off.cur_total_places is not None else {}),
+                "updated": iso(off.last_reported_at),
+            }
+        ],
         "attributes": attrs,
     }
     return {k: v for k, v in service.items() if v is not None}
@@ -199,21 +274,28 @@ class ServiceFilters:
 
 def _rows_stmt():
     """offering, provider, location and the location's province name, in one query."""
-    return (select(Offering, Provider, Location, Gemeente.province_name)
-            .join(Provider, Provider.id == Offering.provider_id)
-            .join(Location, Location.id == Offering.location_id)
-            .outerjoin(Gemeente, Gemeente.code == Location.gemeente_code))
+    return (
+        select(Offering, Provider, Location, Gemeente.province_name)
+        .join(Provider, Provider.id == Offering.provider_id)
+        .join(Location, Location.id == Offering.location_id)
+        .outerjoin(Gemeente, Gemeente.code == Location.gemeente_code)
+    )
 
 
 # Taxonomies a service can be filtered on: taxonomy -> (Offering column, packed '|a|b|'?).
-FILTER_COLUMNS: dict[str, tuple[str, bool]] = {t: (v[2], v[3]) for t, v in VOCABULARY_TAXONOMIES.items() if v[2]}
+FILTER_COLUMNS: dict[str, tuple[str, bool]] = {
+    t: (v[2], v[3]) for t, v in VOCABULARY_TAXONOMIES.items() if v[2]
+}
 FILTER_COLUMNS[REGION_TAXONOMY[0]] = ("contract_regions", True)
 
 
 def _term_index(session: Session) -> dict[str, tuple[str, str]]:
     """term id -> (taxonomy, code) for every term a service can be filtered on."""
-    index = {uid("term", taxonomy, code): (taxonomy, code)
-             for taxonomy in VOCABULARY_TAXONOMIES for code in _vocabulary(taxonomy)}
+    index = {
+        uid("term", taxonomy, code): (taxonomy, code)
+        for taxonomy in VOCABULARY_TAXONOMIES
+        for code in _vocabulary(taxonomy)
+    }
     for code in session.exec(select(Jeugdregio.code)).all():
         index[uid("term", REGION_TAXONOMY[0], code)] = (REGION_TAXONOMY[0], code)
     return index
@@ -224,8 +306,13 @@ def _where(stmt, filters: ServiceFilters, session: Session):
         stmt = stmt.where(Offering.active)
     if filters.search:
         pattern = f"%{filters.search.lower()}%"
-        stmt = stmt.where(or_(func.lower(Offering.name).like(pattern), func.lower(Offering.description).like(pattern),
-                              func.lower(Provider.name).like(pattern)))
+        stmt = stmt.where(
+            or_(
+                func.lower(Offering.name).like(pattern),
+                func.lower(Offering.description).like(pattern),
+                func.lower(Provider.name).like(pattern),
+            )
+        )
     if filters.organization_id:
         stmt = stmt.where(Provider.hsds_id == filters.organization_id)
     if filters.taxonomy_term_id:
@@ -249,7 +336,9 @@ def _where(stmt, filters: ServiceFilters, session: Session):
 
 def _serialise(session: Session, rows) -> list[dict]:
     held = held_places(session, [off.id for off, _, _, _ in rows])  # places held for plaatsingsverzoeken
-    return [service_json(off, prov, loc, province or "", held.get(off.id, 0)) for off, prov, loc, province in rows]
+    return [
+        service_json(off, prov, loc, province or "", held.get(off.id, 0)) for off, prov, loc, province in rows
+    ]
 
 
 def _near(session: Session, stmt, filters: ServiceFilters):
@@ -258,8 +347,11 @@ def _near(session: Session, stmt, filters: ServiceFilters):
     km = (filters.proximity_m or 25_000) / 1000
     min_lat, max_lat, min_lon, max_lon = bounding_box(point.lat, point.lon, km)
     stmt = stmt.where(Offering.lat.between(min_lat, max_lat), Offering.lon.between(min_lon, max_lon))
-    return [row for row in session.exec(stmt.order_by(Offering.id))
-            if fast_km(point.lat, point.lon, row[0].lat, row[0].lon) <= km]
+    return [
+        row
+        for row in session.exec(stmt.order_by(Offering.id))
+        if fast_km(point.lat, point.lon, row[0].lat, row[0].lon) <= km
+    ]
 
 
 def list_services(session: Session, request: PageRequest, filters: ServiceFilters | None = None) -> dict:
@@ -268,9 +360,16 @@ def list_services(session: Session, request: PageRequest, filters: ServiceFilter
     stmt = _where(_rows_stmt(), filters, session)
     if filters.postcode:
         rows = _near(session, stmt, filters)
-        return request.of(len(rows)).hsds(_serialise(session, rows[request.offset:request.offset + request.size]))
-    total = session.exec(select(func.count()).select_from(_where(
-        select(Offering.id).join(Provider, Provider.id == Offering.provider_id), filters, session).subquery())).one()
+        return request.of(len(rows)).hsds(
+            _serialise(session, rows[request.offset : request.offset + request.size])
+        )
+    total = session.exec(
+        select(func.count()).select_from(
+            _where(
+                select(Offering.id).join(Provider, Provider.id == Offering.provider_id), filters, session
+            ).subquery()
+        )
+    ).one()
     rows = session.exec(stmt.order_by(Offering.id).offset(request.offset).limit(request.size)).all()
     return request.of(total).hsds(_serialise(session, rows))
 
@@ -280,8 +379,12 @@ def iter_services(session: Session, *, include_inactive: bool = False, batch: in
     last = 0
     filters = ServiceFilters(include_inactive=include_inactive)
     while True:
-        rows = session.exec(_where(_rows_stmt(), filters, session).where(Offering.id > last)
-                            .order_by(Offering.id).limit(batch)).all()
+        rows = session.exec(
+            _where(_rows_stmt(), filters, session)
+            .where(Offering.id > last)
+            .order_by(Offering.id)
+            .limit(batch)
+        ).all()
         if not rows:
             return
         yield from _serialise(session, rows)
@@ -299,8 +402,9 @@ def get_service_at_location(session: Session, sal_id: str) -> dict | None:
     return service_at_location_json(_serialise(session, [row])[0]) if row else None
 
 
-def list_service_at_locations(session: Session, request: PageRequest, filters: ServiceFilters | None = None,
-                              *, full: bool = False) -> dict:
+def list_service_at_locations(
+    session: Session, request: PageRequest, filters: ServiceFilters | None = None, *, full: bool = False
+) -> dict:
     page = list_services(session, request, filters)
     page["contents"] = [service_at_location_json(s, full=full) for s in page["contents"]]
     return page
@@ -312,11 +416,19 @@ def service_id_of(session: Session, offering_id: int) -> str | None:
 
 def _public_provider(stmt):
     """Only organizations with at least one public (active) service: what the search can show."""
-    return stmt.where(select(Offering.id).where(Offering.provider_id == Provider.id, Offering.active).exists())
+    return stmt.where(
+        select(Offering.id).where(Offering.provider_id == Provider.id, Offering.active).exists()
+    )
 
 
-def list_organizations(session: Session, request: PageRequest, *, search: str | None = None,
-                       full: bool = False, full_service: bool = False) -> dict:
+def list_organizations(
+    session: Session,
+    request: PageRequest,
+    *,
+    search: str | None = None,
+    full: bool = False,
+    full_service: bool = False,
+) -> dict:
     stmt = _public_provider(select(Provider))
     if search:
         stmt = stmt.where(func.lower(Provider.name).like(f"%{search.lower()}%"))
@@ -333,34 +445,56 @@ def get_organization(session: Session, organization_id: str, *, full_service: bo
 
 
 def _organization_with_services(session: Session, prov: Provider, full_service: bool) -> dict:
-    rows = session.exec(_rows_stmt().where(Offering.provider_id == prov.id, Offering.active)
-                        .order_by(Offering.id)).all()
+    rows = session.exec(
+        _rows_stmt().where(Offering.provider_id == prov.id, Offering.active).order_by(Offering.id)
+    ).all()
     services = _serialise(session, rows)
     org = organization_json(prov)
-    org["services"] = services if full_service else [
-        {k: s[k] for k in ("id", "organization_id", "name", "alternate_name", "description", "status") if k in s}
-        for s in services]
+    org["services"] = (
+        services
+        if full_service
+        else [
+            {
+                k: s[k]
+                for k in ("id", "organization_id", "name", "alternate_name", "description", "status")
+                if k in s
+            }
+            for s in services
+        ]
+    )
     return org
 
 
 # ---------------------------------------------------------------- taxonomies
 def taxonomies(session: Session) -> list[dict]:
     names = [*VOCABULARY_TAXONOMIES, *VALUE_TAXONOMIES, REGION_TAXONOMY[0]]
-    descriptions = ({t: v[0] for t, v in VOCABULARY_TAXONOMIES.items()}
-                    | {t: v[0] for t, v in VALUE_TAXONOMIES.items()} | {REGION_TAXONOMY[0]: REGION_TAXONOMY[1]})
-    return [{"id": taxonomy_id(t), "name": t, "description": descriptions[t], "uri": TAXONOMY_URI + taxonomy_id(t)}
-            for t in names]
+    descriptions = (
+        {t: v[0] for t, v in VOCABULARY_TAXONOMIES.items()}
+        | {t: v[0] for t, v in VALUE_TAXONOMIES.items()}
+        | {REGION_TAXONOMY[0]: REGION_TAXONOMY[1]}
+    )
+    return [
+        {
+            "id": taxonomy_id(t),
+            "name": t,
+            "description": descriptions[t],
+            "uri": TAXONOMY_URI + taxonomy_id(t),
+        }
+        for t in names
+    ]
 
 
 def taxonomy_terms(session: Session) -> list[dict]:
     """Every term the services can carry, vocabularies (with admin-added terms) first."""
     terms = [term_json(t, code) for t in VOCABULARY_TAXONOMIES for code in _vocabulary(t)]
     terms += [term_json(t, code) for t, (_, code) in VALUE_TAXONOMIES.items()]
-    terms += [term_json(REGION_TAXONOMY[0], code)
-              for code in session.exec(select(Jeugdregio.code).order_by(Jeugdregio.code)).all()]
+    terms += [
+        term_json(REGION_TAXONOMY[0], code)
+        for code in session.exec(select(Jeugdregio.code).order_by(Jeugdregio.code)).all()
+    ]
     return terms
 
 
 def paged(items: list[Any], request: PageRequest) -> dict:
     """An HSDS ``Page`` of a short list computed in full (taxonomies, terms)."""
-    return request.of(len(items)).hsds(items[request.offset:request.offset + request.size])
+    return request.of(len(items)).hsds(items[request.offset : request.offset + request.size])

@@ -14,6 +14,7 @@
 - No live token in logs: the log names the row, kind and number of recipients, never the body. After
   delivery every link in the stored body is replaced, so the outbox keeps a link only while undelivered.
 """
+
 from __future__ import annotations
 
 import logging
@@ -57,16 +58,26 @@ def render(template: str, **context) -> tuple[str, str, str]:
     return subject, str(text_module).strip() + "\n", html
 
 
-def queue(session: Session, to: list[str] | str, template: str, *, kind: str, key: str | None = None,
-          **context) -> OutboxMail:
+def queue(
+    session: Session, to: list[str] | str, template: str, *, kind: str, key: str | None = None, **context
+) -> OutboxMail:
     """Render a template pair and queue it (see module doc). Returns the outbox row (the existing row when
     ``key`` was queued before)."""
     subject, text, html = render(template, **context)
     return send_mail(session, to, subject, text, kind=kind, key=key, html=html)
 
 
-def send_mail(session: Session, to: list[str] | str, subject: str, body: str, *, kind: str = "",
-              config=None, key: str | None = None, html: str | None = None) -> OutboxMail:
+def send_mail(
+    session: Session,
+    to: list[str] | str,
+    subject: str,
+    body: str,
+    *,
+    kind: str = "",
+    config=None,
+    key: str | None = None,
+    html: str | None = None,
+) -> OutboxMail:
     """Queue one message in the caller's transaction (sent after the commit; never raises for delivery).
     ``config`` is accepted for callers outside a request and otherwise unused."""
     recipients = [to] if isinstance(to, str) else list(to)
@@ -89,10 +100,17 @@ def send_mail(session: Session, to: list[str] | str, subject: str, body: str, *,
     return row
 
 
-def _outbox_row(recipients: list[str], subject: str, body: str, kind: str, key: str | None,
-                html: str | None) -> OutboxMail:
-    return OutboxMail(to=", ".join(recipients)[:2000], subject=subject[:300], body=body[:20000],
-                      html=html[:60000] if html else None, kind=kind[:40], key=key)
+def _outbox_row(
+    recipients: list[str], subject: str, body: str, kind: str, key: str | None, html: str | None
+) -> OutboxMail:
+    return OutboxMail(
+        to=", ".join(recipients)[:2000],
+        subject=subject[:300],
+        body=body[:20000],
+        html=html[:60000] if html else None,
+        kind=kind[:40],
+        key=key,
+    )
 
 
 def send_many(session: Session, messages: list[tuple[list[str], str, str]], *, kind: str) -> list[int]:
@@ -100,9 +118,15 @@ def send_many(session: Session, messages: list[tuple[list[str], str, str]], *, k
     mails thousands at once: one flush per message cost ~10 ms each). Same rules as ``send_mail``."""
     if not messages:
         return []
-    rows = [_outbox_row(to, subject, body, kind, None, None).model_dump(exclude={"id"}) for to, subject, body in messages]
-    ids = list(session.execute(insert(OutboxMail).returning(OutboxMail.id, sort_by_parameter_order=True),
-                               rows).scalars())
+    rows = [
+        _outbox_row(to, subject, body, kind, None, None).model_dump(exclude={"id"})
+        for to, subject, body in messages
+    ]
+    ids = list(
+        session.execute(
+            insert(OutboxMail).returning(OutboxMail.id, sort_by_parameter_order=True), rows
+        ).scalars()
+    )
     session.info.setdefault(_PENDING, set()).update(ids)
     log.info("%d mails (%s) queued", len(ids), kind)
     return ids
@@ -110,8 +134,15 @@ def send_many(session: Session, messages: list[tuple[list[str], str, str]], *, k
 
 def send_invitation(session: Session, email: str, link: str, provider_name: str) -> OutboxMail:
     """The invitation for a provider's staff member (the admin also sees the link on screen)."""
-    return queue(session, email, "invitation", kind="invitation", link=link, provider_name=provider_name,
-                 ttl_hours=current_app.config["INVITE_TTL_HOURS"])
+    return queue(
+        session,
+        email,
+        "invitation",
+        kind="invitation",
+        link=link,
+        provider_name=provider_name,
+        ttl_hours=current_app.config["INVITE_TTL_HOURS"],
+    )
 
 
 # ---------------------------------------------------------------- sending (after the commit)
@@ -120,7 +151,7 @@ def redact(text: str | None) -> str | None:
 
 
 def _backoff(attempts: int) -> timedelta:
-    return timedelta(minutes=min(2 ** attempts, 360))
+    return timedelta(minutes=min(2**attempts, 360))
 
 
 def _smtp_send(config, row: OutboxMail) -> None:
@@ -147,8 +178,11 @@ def deliver(session: Session, config, now: datetime | None = None, ids=None) -> 
         return 0, []
     now = now or utcnow()
     owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-    due = (OutboxMail.status == "outbox", OutboxMail.attempts < MAX_ATTEMPTS,
-           or_(OutboxMail.next_attempt_at.is_(None), OutboxMail.next_attempt_at <= now))
+    due = (
+        OutboxMail.status == "outbox",
+        OutboxMail.attempts < MAX_ATTEMPTS,
+        or_(OutboxMail.next_attempt_at.is_(None), OutboxMail.next_attempt_at <= now),
+    )
     stmt = select(OutboxMail.id).where(*due).order_by(OutboxMail.id).limit(BATCH)
     if ids is not None:
         stmt = stmt.where(OutboxMail.id.in_(list(ids)))
@@ -157,10 +191,15 @@ def deliver(session: Session, config, now: datetime | None = None, ids=None) -> 
     sent, problems = 0, []
     for mid in candidates:
         leased = session.execute(
-            update(OutboxMail).where(OutboxMail.id == mid, *due,
-                                     or_(OutboxMail.lease_until.is_(None), OutboxMail.lease_until < now))
+            update(OutboxMail)
+            .where(
+                OutboxMail.id == mid,
+                *due,
+                or_(OutboxMail.lease_until.is_(None), OutboxMail.lease_until < now),
+            )
             .values(lease_owner=owner, lease_until=now + LEASE, attempts=OutboxMail.attempts + 1)
-            .execution_options(synchronize_session=False))
+            .execution_options(synchronize_session=False)
+        )
         session.commit()
         if leased.rowcount != 1:
             continue  # another sender has it
@@ -205,8 +244,9 @@ def job_mail(session: Session, now: datetime, config) -> str:
     from wijzer.jobs import JobFailed
 
     if not config.get("MAIL_SERVER"):
-        waiting = session.exec(select(func.count()).select_from(OutboxMail)
-                               .where(OutboxMail.status == "outbox")).one()
+        waiting = session.exec(
+            select(func.count()).select_from(OutboxMail).where(OutboxMail.status == "outbox")
+        ).one()
         return f"geen SMTP-server ingesteld (WIJZER_MAIL_SERVER); {waiting} e-mail(s) in outbox_mail"
     sent, problems = deliver(session, config, now)
     detail = f"{sent} verstuurd"

@@ -9,6 +9,7 @@ Scopes:
 
 Links in mails are built from the BASE_URL setting, never from the request host.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -35,8 +36,11 @@ class NotAllowed(PermissionError):
 # ---------------------------------------------------------------- scope
 def providers_of_region(code: str):
     """Subquery of provider ids with an active or inactive offering located in or contracted by ``code``."""
-    return select(Offering.provider_id).where(or_(Offering.region_code == code,
-                                                  Offering.contract_regions.contains(f"|{code}|"))).distinct()
+    return (
+        select(Offering.provider_id)
+        .where(or_(Offering.region_code == code, Offering.contract_regions.contains(f"|{code}|")))
+        .distinct()
+    )
 
 
 def is_manager(user) -> bool:
@@ -47,11 +51,22 @@ def is_manager(user) -> bool:
 def provider_in_region(session: Session, provider_id: int | None, code: str | None) -> bool:
     if provider_id is None or not code:
         return False
-    return session.exec(select(Offering.id).where(Offering.provider_id == provider_id, or_(
-        Offering.region_code == code, Offering.contract_regions.contains(f"|{code}|"))).limit(1)).first() is not None
+    return (
+        session.exec(
+            select(Offering.id)
+            .where(
+                Offering.provider_id == provider_id,
+                or_(Offering.region_code == code, Offering.contract_regions.contains(f"|{code}|")),
+            )
+            .limit(1)
+        ).first()
+        is not None
+    )
 
 
-def may_manage(session: Session, actor: User, *, role: str, provider_id: int | None, region_code: str | None) -> bool:
+def may_manage(
+    session: Session, actor: User, *, role: str, provider_id: int | None, region_code: str | None
+) -> bool:
     """May ``actor`` invite, disable or enable an account with this role / provider / region?"""
     if actor.role == "admin":
         return True
@@ -81,8 +96,12 @@ def _user_scope(stmt, actor: User):
     if actor.role == "admin":
         return stmt
     if actor.role == "region_admin":
-        return stmt.where(or_(User.region_code == actor.region_code,
-                              User.provider_id.in_(providers_of_region(actor.region_code))))
+        return stmt.where(
+            or_(
+                User.region_code == actor.region_code,
+                User.provider_id.in_(providers_of_region(actor.region_code)),
+            )
+        )
     return stmt.where(User.provider_id == actor.provider_id)
 
 
@@ -90,8 +109,12 @@ def _invitation_scope(stmt, actor: User):
     if actor.role == "admin":
         return stmt
     if actor.role == "region_admin":
-        return stmt.where(or_(Invitation.region_code == actor.region_code,
-                              Invitation.provider_id.in_(providers_of_region(actor.region_code))))
+        return stmt.where(
+            or_(
+                Invitation.region_code == actor.region_code,
+                Invitation.provider_id.in_(providers_of_region(actor.region_code)),
+            )
+        )
     return stmt.where(Invitation.provider_id == actor.provider_id)
 
 
@@ -105,7 +128,9 @@ class UserFilter:
 def users_in_scope(session: Session, actor: User, flt: UserFilter | None = None, limit: int = 500):
     """(user, provider name) rows the actor may manage, newest first within role."""
     flt = flt or UserFilter()
-    stmt = _user_scope(select(User, Provider.name).join(Provider, Provider.id == User.provider_id, isouter=True), actor)
+    stmt = _user_scope(
+        select(User, Provider.name).join(Provider, Provider.id == User.provider_id, isouter=True), actor
+    )
     if flt.q.strip():
         like = f"%{flt.q.strip().lower()}%"
         stmt = stmt.where(or_(User.email.ilike(like), User.name.ilike(like)))
@@ -119,10 +144,13 @@ def users_in_scope(session: Session, actor: User, flt: UserFilter | None = None,
 
 
 def open_invitations(session: Session, actor: User, limit: int = 500):
-    stmt = _invitation_scope(select(Invitation, Provider.name).join(Provider, Provider.id == Invitation.provider_id,
-                                                                     isouter=True), actor)
-    return session.exec(stmt.where(Invitation.used_at.is_(None)).order_by(Invitation.created_at.desc())
-                        .limit(limit)).all()
+    stmt = _invitation_scope(
+        select(Invitation, Provider.name).join(Provider, Provider.id == Invitation.provider_id, isouter=True),
+        actor,
+    )
+    return session.exec(
+        stmt.where(Invitation.used_at.is_(None)).order_by(Invitation.created_at.desc()).limit(limit)
+    ).all()
 
 
 def user_in_scope(session: Session, actor: User, user_id: int) -> User | None:
@@ -130,7 +158,9 @@ def user_in_scope(session: Session, actor: User, user_id: int) -> User | None:
 
 
 def invitation_in_scope(session: Session, actor: User, invitation_id: int) -> Invitation | None:
-    return session.exec(_invitation_scope(select(Invitation), actor).where(Invitation.id == invitation_id)).first()
+    return session.exec(
+        _invitation_scope(select(Invitation), actor).where(Invitation.id == invitation_id)
+    ).first()
 
 
 def user_ids_in_scope(actor: User):
@@ -150,21 +180,41 @@ def send_invitation_mail(session: Session, inv: Invitation, link: str, config):
     hours = int(config["INVITE_TTL_HOURS"])
     region = session.get(Jeugdregio, inv.region_code) if inv.region_code else None
     if inv.kind == "registration":
-        return mail.queue(session, inv.email, "registration", kind="registration", link=link, ttl_hours=hours,
-                          region_name=region.name if region else "")
+        return mail.queue(
+            session,
+            inv.email,
+            "registration",
+            kind="registration",
+            link=link,
+            ttl_hours=hours,
+            region_name=region.name if region else "",
+        )
     if inv.role == "provider":
         provider = session.get(Provider, inv.provider_id)
-        what = (f"namens {provider.name if provider else 'uw organisatie'} de vrije plekken en wachttijden bij te "
-                "houden" + (" en collega's uit te nodigen" if inv.provider_admin else ""))
+        what = (
+            f"namens {provider.name if provider else 'uw organisatie'} de vrije plekken en wachttijden bij te "
+            "houden" + (" en collega's uit te nodigen" if inv.provider_admin else "")
+        )
     else:
         what = f"de Beschikbaarheidswijzer te gebruiken als {ROLES[inv.role].lower()}" + (
-            f" ({region.name})" if region else "")
-    return mail.queue(session, inv.email, "account_invitation", kind="invitation", link=link, ttl_hours=hours,
-                      what=what)
+            f" ({region.name})" if region else ""
+        )
+    return mail.queue(
+        session, inv.email, "account_invitation", kind="invitation", link=link, ttl_hours=hours, what=what
+    )
 
 
-def invite(session: Session, actor: User | None, *, email: str, role: str, config, provider_id: int | None = None,
-           region_code: str | None = None, provider_admin: bool = False) -> tuple[Invitation, str]:
+def invite(
+    session: Session,
+    actor: User | None,
+    *,
+    email: str,
+    role: str,
+    config,
+    provider_id: int | None = None,
+    region_code: str | None = None,
+    provider_admin: bool = False,
+) -> tuple[Invitation, str]:
     """Create an invitation and queue its mail. ``actor`` None means the command line (admin rights).
     Returns (invitation, link). Raises RuleError (bad input) or NotAllowed."""
     email = (email or "").strip().lower()
@@ -189,16 +239,29 @@ def invite(session: Session, actor: User | None, *, email: str, role: str, confi
         raise RuleError(f"Onbekende jeugdregio '{region_code}'.", "region")
     if role == "admin":
         region_code = None
-    if actor is not None and not may_manage(session, actor, role=role, provider_id=provider_id,
-                                            region_code=region_code):
+    if actor is not None and not may_manage(
+        session, actor, role=role, provider_id=provider_id, region_code=region_code
+    ):
         raise NotAllowed("U mag deze uitnodiging niet versturen.")
-    pending = session.exec(select(Invitation).where(Invitation.email == email, Invitation.used_at.is_(None),
-                                                    Invitation.expires_at > utcnow())).first()
+    pending = session.exec(
+        select(Invitation).where(
+            Invitation.email == email, Invitation.used_at.is_(None), Invitation.expires_at > utcnow()
+        )
+    ).first()
     if pending is not None:
-        raise RuleError(f"{email} heeft al een openstaande uitnodiging; verstuur die zo nodig opnieuw.", "email")
-    inv, token = accounts.create_invitation(session, email=email, role=role, provider_id=provider_id,
-                                            region_code=region_code, ttl_hours=int(config["INVITE_TTL_HOURS"]),
-                                            by=actor, provider_admin=provider_admin)
+        raise RuleError(
+            f"{email} heeft al een openstaande uitnodiging; verstuur die zo nodig opnieuw.", "email"
+        )
+    inv, token = accounts.create_invitation(
+        session,
+        email=email,
+        role=role,
+        provider_id=provider_id,
+        region_code=region_code,
+        ttl_hours=int(config["INVITE_TTL_HOURS"]),
+        by=actor,
+        provider_admin=provider_admin,
+    )
     link = invitation_link(config, token)
     send_invitation_mail(session, inv, link, config)
     return inv, link
@@ -208,8 +271,9 @@ def resend_invitation(session: Session, actor: User | None, inv: Invitation, *, 
     """A new link (the old one stops working) with a new validity period, mailed again."""
     if inv.used_at is not None:
         raise RuleError("Deze uitnodiging is al gebruikt.")
-    if actor is not None and not may_manage(session, actor, role=inv.role, provider_id=inv.provider_id,
-                                            region_code=inv.region_code):
+    if actor is not None and not may_manage(
+        session, actor, role=inv.role, provider_id=inv.provider_id, region_code=inv.region_code
+    ):
         raise NotAllowed("U mag deze uitnodiging niet opnieuw versturen.")
     import secrets
 
@@ -217,8 +281,15 @@ def resend_invitation(session: Session, actor: User | None, inv: Invitation, *, 
     inv.token_hash = accounts.sha256(token)
     inv.expires_at = utcnow() + timedelta(hours=int(config["INVITE_TTL_HOURS"]))
     session.add(inv)
-    auditlog.record(session, action="resend", entity="invitation", entity_id=inv.id, user=actor,
-                    actor=None if actor is not None else "cli", detail={"email": inv.email})
+    auditlog.record(
+        session,
+        action="resend",
+        entity="invitation",
+        entity_id=inv.id,
+        user=actor,
+        actor=None if actor is not None else "cli",
+        detail={"email": inv.email},
+    )
     link = invitation_link(config, token)
     send_invitation_mail(session, inv, link, config)
     return link
@@ -227,12 +298,20 @@ def resend_invitation(session: Session, actor: User | None, inv: Invitation, *, 
 def withdraw_invitation(session: Session, actor: User, inv: Invitation) -> None:
     if inv.used_at is not None:
         raise RuleError("Deze uitnodiging is al gebruikt.")
-    if not may_manage(session, actor, role=inv.role, provider_id=inv.provider_id, region_code=inv.region_code):
+    if not may_manage(
+        session, actor, role=inv.role, provider_id=inv.provider_id, region_code=inv.region_code
+    ):
         raise NotAllowed("U mag deze uitnodiging niet intrekken.")
     inv.expires_at = utcnow()
     session.add(inv)
-    auditlog.record(session, action="withdraw", entity="invitation", entity_id=inv.id, user=actor,
-                    detail={"email": inv.email})
+    auditlog.record(
+        session,
+        action="withdraw",
+        entity="invitation",
+        entity_id=inv.id,
+        user=actor,
+        detail={"email": inv.email},
+    )
 
 
 # ---------------------------------------------------------------- accounts
@@ -240,16 +319,25 @@ def set_disabled(session: Session, actor: User | None, target: User, disabled: b
     if actor is not None:
         if target.id == actor.id:
             raise RuleError("U kunt uw eigen account niet blokkeren.")
-        if not may_manage(session, actor, role=target.role, provider_id=target.provider_id,
-                          region_code=target.region_code):
+        if not may_manage(
+            session, actor, role=target.role, provider_id=target.provider_id, region_code=target.region_code
+        ):
             raise NotAllowed("U mag dit account niet wijzigen.")
     changed = target.active == disabled  # an active account gets disabled, or a disabled one enabled
     accounts.set_user_disabled(session, target, disabled, by=actor)
     return changed
 
 
-def change_role(session: Session, actor: User | None, target: User, *, role: str, provider_id: int | None = None,
-                region_code: str | None = None, provider_admin: bool = False) -> dict:
+def change_role(
+    session: Session,
+    actor: User | None,
+    target: User,
+    *,
+    role: str,
+    provider_id: int | None = None,
+    region_code: str | None = None,
+    provider_admin: bool = False,
+) -> dict:
     """Admin only (``actor`` None: the command line). Returns the changes."""
     if actor is not None and actor.role != "admin":
         raise NotAllowed("Alleen een beheerder wijzigt rollen.")
@@ -260,28 +348,44 @@ def change_role(session: Session, actor: User | None, target: User, *, role: str
     region_code = (region_code or "").strip().upper() or None
     if role == "provider" and (provider_id is None or session.get(Provider, provider_id) is None):
         raise RuleError("Kies de zorgaanbieder van de medewerker.", "provider")
-    if role in ("auditor", "region_admin") and (region_code is None or session.get(Jeugdregio, region_code) is None):
+    if role in ("auditor", "region_admin") and (
+        region_code is None or session.get(Jeugdregio, region_code) is None
+    ):
         raise RuleError("Kies een bestaande jeugdregio.", "region")
     if region_code is not None and session.get(Jeugdregio, region_code) is None:
         raise RuleError(f"Onbekende jeugdregio '{region_code}'.", "region")
-    new = {"role": role, "provider_id": provider_id if role == "provider" else None,
-           "region_code": region_code if role in REGION_BOUND else None,
-           "provider_admin": bool(provider_admin) and role == "provider"}
+    new = {
+        "role": role,
+        "provider_id": provider_id if role == "provider" else None,
+        "region_code": region_code if role in REGION_BOUND else None,
+        "provider_admin": bool(provider_admin) and role == "provider",
+    }
     changes = {k: [getattr(target, k), v] for k, v in new.items() if getattr(target, k) != v}
     if changes:
         for k, v in new.items():
             setattr(target, k, v)
         target.session_version += 1  # the new rights apply from the next login
         session.add(target)
-        auditlog.record(session, action="role", entity="user", entity_id=target.id, user=actor,
-                        actor=None if actor is not None else "cli", detail=changes)
+        auditlog.record(
+            session,
+            action="role",
+            entity="user",
+            entity_id=target.id,
+            user=actor,
+            actor=None if actor is not None else "cli",
+            detail=changes,
+        )
     return changes
 
 
 def remove_colleague(session: Session, actor: User, target: User) -> None:
     """A provider admin removes a colleague: the account is disabled (its history stays)."""
-    if not (actor.role == "provider" and actor.provider_admin and target.role == "provider"
-            and target.provider_id == actor.provider_id):
+    if not (
+        actor.role == "provider"
+        and actor.provider_admin
+        and target.role == "provider"
+        and target.provider_id == actor.provider_id
+    ):
         raise NotAllowed("U mag dit account niet verwijderen.")
     if target.id == actor.id:
         raise RuleError("U kunt uzelf niet verwijderen.")
@@ -298,15 +402,27 @@ def register_referrer(session: Session, email: str, *, config) -> Invitation | N
         raise RuleError("Vul een geldig e-mailadres in.", "email")
     region = region_for_referrer_domain(session, email)
     if region is None:
-        raise RuleError("Voor dit e-maildomein is zelf aanmelden niet mogelijk. Vraag de regiobeheerder van uw "
-                        "jeugdregio om een uitnodiging.", "email")
+        raise RuleError(
+            "Voor dit e-maildomein is zelf aanmelden niet mogelijk. Vraag de regiobeheerder van uw "
+            "jeugdregio om een uitnodiging.",
+            "email",
+        )
     if accounts.user_by_email(session, email) is not None:
         return None
-    pending = session.exec(select(Invitation).where(Invitation.email == email, Invitation.used_at.is_(None),
-                                                    Invitation.expires_at > utcnow())).first()
+    pending = session.exec(
+        select(Invitation).where(
+            Invitation.email == email, Invitation.used_at.is_(None), Invitation.expires_at > utcnow()
+        )
+    ).first()
     if pending is not None:
         return None
-    inv, token = accounts.create_invitation(session, email=email, role="referrer", region_code=region.code,
-                                            ttl_hours=int(config["INVITE_TTL_HOURS"]), kind="registration")
+    inv, token = accounts.create_invitation(
+        session,
+        email=email,
+        role="referrer",
+        region_code=region.code,
+        ttl_hours=int(config["INVITE_TTL_HOURS"]),
+        kind="registration",
+    )
     send_invitation_mail(session, inv, invitation_link(config, token), config)
     return inv

@@ -21,6 +21,7 @@ items is open, countered or accepted; 90 days later the retention job anonymises
 Services take a session and plain arguments and never commit: the entry point commits, and on a
 ``PlacementError`` it rolls back (a failed confirm may already have written the item's status).
 """
+
 from __future__ import annotations
 
 import logging
@@ -45,8 +46,14 @@ log = logging.getLogger("wijzer.placement")
 ACTIVE = ("open", "countered", "accepted")
 FINAL = ("declined", "expired", "withdrawn", "confirmed", "released")
 STATUS_LABELS: dict[str, str] = {
-    "open": "Open", "accepted": "Geaccepteerd", "declined": "Afgewezen", "countered": "Tegenvoorstel",
-    "expired": "Verlopen", "withdrawn": "Ingetrokken", "confirmed": "Bevestigd", "released": "Vrijgegeven",
+    "open": "Open",
+    "accepted": "Geaccepteerd",
+    "declined": "Afgewezen",
+    "countered": "Tegenvoorstel",
+    "expired": "Verlopen",
+    "withdrawn": "Ingetrokken",
+    "confirmed": "Bevestigd",
+    "released": "Vrijgegeven",
 }
 ANSWER_DAYS = 2  # working days to answer
 REMIND_DAYS = 1  # working days after which the provider is reminded once
@@ -102,8 +109,11 @@ def held_places(session: Session, offering_ids=None, today: date | None = None) 
     """{offering id: places held by accepted items whose hold still runs}. Offerings without a hold are
     absent. ``offering_ids=None`` gives every offering with a hold (a small set)."""
     today = today or local_today(utcnow())
-    stmt = (select(PlacementItem.offering_id, func.count()).where(
-        PlacementItem.status == "accepted", PlacementItem.hold_until >= today).group_by(PlacementItem.offering_id))
+    stmt = (
+        select(PlacementItem.offering_id, func.count())
+        .where(PlacementItem.status == "accepted", PlacementItem.hold_until >= today)
+        .group_by(PlacementItem.offering_id)
+    )
     if offering_ids is not None:
         ids = list(offering_ids)
         if not ids:
@@ -114,10 +124,17 @@ def held_places(session: Session, offering_ids=None, today: date | None = None) 
 
 def held_places_column(today: date):
     """SQL: the places held for ``Offering`` on ``today`` (a correlated count, for the search's columns)."""
-    return (select(func.count()).select_from(PlacementItem)
-            .where(PlacementItem.offering_id == Offering.id, PlacementItem.status == "accepted",
-                   PlacementItem.hold_until >= today)
-            .correlate(Offering).scalar_subquery())
+    return (
+        select(func.count())
+        .select_from(PlacementItem)
+        .where(
+            PlacementItem.offering_id == Offering.id,
+            PlacementItem.status == "accepted",
+            PlacementItem.hold_until >= today,
+        )
+        .correlate(Offering)
+        .scalar_subquery()
+    )
 
 
 def shown_free(free: int | None, held: int) -> int | None:
@@ -128,8 +145,9 @@ def shown_free(free: int | None, held: int) -> int | None:
 # ---------------------------------------------------------------- mail
 def provider_recipients(session: Session, provider_id: int) -> list[str]:
     """The provider's active staff, else the provider's contact address."""
-    staff = session.exec(select(User.email).where(User.provider_id == provider_id, User.active,
-                                                  User.role == "provider")).all()
+    staff = session.exec(
+        select(User.email).where(User.provider_id == provider_id, User.active, User.role == "provider")
+    ).all()
     if staff:
         return sorted(staff)
     provider = session.get(Provider, provider_id)
@@ -144,8 +162,15 @@ def _notify(session: Session, to: list[str], template: str, subject: str, config
         log.warning("placement mail %s: no recipient", template)
         return
     base = str(config.get("BASE_URL", "")).rstrip("/")
-    mail.queue(session, to, f"placement/{template}", kind=f"placement:{template}", subject=subject, base_url=base,
-               **context)
+    mail.queue(
+        session,
+        to,
+        f"placement/{template}",
+        kind=f"placement:{template}",
+        subject=subject,
+        base_url=base,
+        **context,
+    )
 
 
 def _referrer_email(session: Session, request: PlacementRequest) -> list[str]:
@@ -177,24 +202,41 @@ class RequestView:
         return self.request.closed_at is not None
 
 
-def _views(session: Session, requests: list[PlacementRequest], provider_id: int | None = None) -> list[RequestView]:
+def _views(
+    session: Session, requests: list[PlacementRequest], provider_id: int | None = None
+) -> list[RequestView]:
     if not requests:
         return []
     ids = [r.id for r in requests]
-    stmt = (select(PlacementItem, Offering, Provider).join(Offering, Offering.id == PlacementItem.offering_id)
-            .join(Provider, Provider.id == PlacementItem.provider_id).where(PlacementItem.request_id.in_(ids))
-            .order_by(PlacementItem.id))
+    stmt = (
+        select(PlacementItem, Offering, Provider)
+        .join(Offering, Offering.id == PlacementItem.offering_id)
+        .join(Provider, Provider.id == PlacementItem.provider_id)
+        .where(PlacementItem.request_id.in_(ids))
+        .order_by(PlacementItem.id)
+    )
     if provider_id is not None:
         stmt = stmt.where(PlacementItem.provider_id == provider_id)
     items: dict[int, list[ItemView]] = defaultdict(list)
     for item, off, prov in session.exec(stmt):
         items[item.request_id].append(ItemView(item, off, prov))
-    names = dict(session.exec(select(Gemeente.code, Gemeente.name).where(
-        Gemeente.code.in_({r.gemeente_code for r in requests}))).all())
-    users = {u.id: u for u in session.exec(select(User).where(User.id.in_(
-        {r.referrer_id for r in requests if r.referrer_id}))).all()}
-    return [RequestView(r, items.get(r.id, []), names.get(r.gemeente_code, r.gemeente_code),
-                        users.get(r.referrer_id)) for r in requests]
+    names = dict(
+        session.exec(
+            select(Gemeente.code, Gemeente.name).where(Gemeente.code.in_({r.gemeente_code for r in requests}))
+        ).all()
+    )
+    users = {
+        u.id: u
+        for u in session.exec(
+            select(User).where(User.id.in_({r.referrer_id for r in requests if r.referrer_id}))
+        ).all()
+    }
+    return [
+        RequestView(
+            r, items.get(r.id, []), names.get(r.gemeente_code, r.gemeente_code), users.get(r.referrer_id)
+        )
+        for r in requests
+    ]
 
 
 def request_for_referrer(session: Session, request_id: int, referrer_id: int) -> RequestView:
@@ -221,29 +263,43 @@ def item_for_provider(session: Session, item_id: int, provider_id: int) -> tuple
     return view, next(i for i in view.items if i.item.id == item_id)
 
 
-def requests_for_referrer(session: Session, referrer_id: int, *, limit: int = 50, offset: int = 0,
-                          status: str | None = None) -> tuple[int, list[RequestView]]:
+def requests_for_referrer(
+    session: Session, referrer_id: int, *, limit: int = 50, offset: int = 0, status: str | None = None
+) -> tuple[int, list[RequestView]]:
     stmt = select(PlacementRequest).where(PlacementRequest.referrer_id == referrer_id)
     if status is not None:
-        stmt = stmt.where(exists().where(PlacementItem.request_id == PlacementRequest.id,
-                                         PlacementItem.status == status))
+        stmt = stmt.where(
+            exists().where(PlacementItem.request_id == PlacementRequest.id, PlacementItem.status == status)
+        )
     total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
-    rows = session.exec(stmt.order_by(PlacementRequest.closed_at.is_not(None), PlacementRequest.created_at.desc(),
-                                      PlacementRequest.id.desc()).limit(limit).offset(offset)).all()
+    rows = session.exec(
+        stmt.order_by(
+            PlacementRequest.closed_at.is_not(None),
+            PlacementRequest.created_at.desc(),
+            PlacementRequest.id.desc(),
+        )
+        .limit(limit)
+        .offset(offset)
+    ).all()
     return total, _views(session, list(rows))
 
 
-def requests_for_provider(session: Session, provider_id: int, *, limit: int = 50, offset: int = 0,
-                          status: str | None = None) -> tuple[int, list[RequestView]]:
+def requests_for_provider(
+    session: Session, provider_id: int, *, limit: int = 50, offset: int = 0, status: str | None = None
+) -> tuple[int, list[RequestView]]:
     """Requests with at least one item for this provider (only those items; ``status`` filters items)."""
     cond = [PlacementItem.provider_id == provider_id]
     if status is not None:
         cond.append(PlacementItem.status == status)
     ids_stmt = select(PlacementItem.request_id).where(*cond).distinct()
     total = session.exec(select(func.count()).select_from(ids_stmt.subquery())).one()
-    rows = session.exec(select(PlacementRequest).where(PlacementRequest.id.in_(ids_stmt))
-                        .order_by(PlacementRequest.created_at.desc(), PlacementRequest.id.desc())
-                        .limit(limit).offset(offset)).all()
+    rows = session.exec(
+        select(PlacementRequest)
+        .where(PlacementRequest.id.in_(ids_stmt))
+        .order_by(PlacementRequest.created_at.desc(), PlacementRequest.id.desc())
+        .limit(limit)
+        .offset(offset)
+    ).all()
     views = _views(session, list(rows), provider_id)
     if status is not None:
         for v in views:
@@ -252,19 +308,24 @@ def requests_for_provider(session: Session, provider_id: int, *, limit: int = 50
 
 
 def open_count_for_provider(session: Session, provider_id: int) -> int:
-    return session.exec(select(func.count()).select_from(PlacementItem).where(
-        PlacementItem.provider_id == provider_id, PlacementItem.status == "open")).one()
+    return session.exec(
+        select(func.count())
+        .select_from(PlacementItem)
+        .where(PlacementItem.provider_id == provider_id, PlacementItem.status == "open")
+    ).one()
 
 
 # ---------------------------------------------------------------- transitions
-def _move(session: Session, item_id: int, from_statuses: tuple[str, ...], to_status: str, *extra_where,
-          **values) -> bool:
+def _move(
+    session: Session, item_id: int, from_statuses: tuple[str, ...], to_status: str, *extra_where, **values
+) -> bool:
     """The one way an item changes status: a conditional UPDATE. True when this call won."""
     result = session.execute(
         update(PlacementItem)
         .where(PlacementItem.id == item_id, PlacementItem.status.in_(from_statuses), *extra_where)
         .values(status=to_status, version=PlacementItem.version + 1, **values)
-        .execution_options(synchronize_session=False))
+        .execution_options(synchronize_session=False)
+    )
     won = result.rowcount == 1
     if won:
         item = session.get(PlacementItem, item_id)
@@ -276,9 +337,12 @@ def _move(session: Session, item_id: int, from_statuses: tuple[str, ...], to_sta
 def _maybe_close(session: Session, request_id: int, now: datetime) -> bool:
     """Close the request when none of its items is active any more (once)."""
     active = exists().where(PlacementItem.request_id == request_id, PlacementItem.status.in_(ACTIVE))
-    result = session.execute(update(PlacementRequest).where(
-        PlacementRequest.id == request_id, PlacementRequest.closed_at.is_(None), ~active)
-        .values(closed_at=now).execution_options(synchronize_session=False))
+    result = session.execute(
+        update(PlacementRequest)
+        .where(PlacementRequest.id == request_id, PlacementRequest.closed_at.is_(None), ~active)
+        .values(closed_at=now)
+        .execution_options(synchronize_session=False)
+    )
     if result.rowcount == 1:
         req = session.get(PlacementRequest, request_id)
         session.refresh(req)
@@ -286,16 +350,30 @@ def _maybe_close(session: Session, request_id: int, now: datetime) -> bool:
     return False
 
 
-def _audit(session: Session, action: str, item: PlacementItem, *, user=None, actor: str | None = None,
-           **detail) -> None:
-    auditlog.record(session, action=f"placement_{action}", entity="placement_item", entity_id=item.id, user=user,
-                    actor=actor, detail={"request_id": item.request_id, "offering_id": item.offering_id,
-                                         "status": item.status, **detail})
+def _audit(
+    session: Session, action: str, item: PlacementItem, *, user=None, actor: str | None = None, **detail
+) -> None:
+    auditlog.record(
+        session,
+        action=f"placement_{action}",
+        entity="placement_item",
+        entity_id=item.id,
+        user=user,
+        actor=actor,
+        detail={
+            "request_id": item.request_id,
+            "offering_id": item.offering_id,
+            "status": item.status,
+            **detail,
+        },
+    )
 
 
 def _conflict_for(item: PlacementItem, now: datetime) -> PlacementError:
     if item.status == "open" and item.answer_due_at <= now:
-        return PlacementError("conflict", "De termijn om te antwoorden is verstreken; dit verzoek is verlopen.")
+        return PlacementError(
+            "conflict", "De termijn om te antwoorden is verstreken; dit verzoek is verlopen."
+        )
     text = {
         "withdrawn": "Dit verzoek is ingetrokken; een antwoord is niet meer nodig.",
         "expired": "Dit verzoek is verlopen.",
@@ -309,28 +387,44 @@ def _conflict_for(item: PlacementItem, now: datetime) -> PlacementError:
     return PlacementError("conflict", text)
 
 
-def create_request(session: Session, referrer: User, data: RequestInput, *, now: datetime | None = None,
-                   config=None) -> PlacementRequest:
+def create_request(
+    session: Session, referrer: User, data: RequestInput, *, now: datetime | None = None, config=None
+) -> PlacementRequest:
     """A new request with one open item per offering; each provider is told once."""
     config = config or {}
     now = now or utcnow()
     gemeente = session.get(Gemeente, data.gemeente_code)
     if gemeente is None:
         raise PlacementError("invalid", f"Onbekende gemeente {data.gemeente_code}.", "gemeente_code")
-    offerings = session.exec(select(Offering).where(Offering.id.in_(data.offering_ids), Offering.active)).all()
+    offerings = session.exec(
+        select(Offering).where(Offering.id.in_(data.offering_ids), Offering.active)
+    ).all()
     found = {o.id: o for o in offerings}
     missing = [i for i in data.offering_ids if i not in found]
     if missing:
         raise PlacementError("invalid", f"Aanbod {missing[0]} bestaat niet (meer).", "offering_ids")
     wrong = [o for o in offerings if o.care_type != data.care_type]
     if wrong:
-        raise PlacementError("invalid", f"Aanbod {wrong[0].name or wrong[0].offering_ref} is geen "
-                                        f"{data.care_type.replace('_', ' ')}; vraag alleen aanbod van de gezochte zorgsoort.",
-                             "offering_ids")
-    req = PlacementRequest(referrer_id=referrer.id, age=data.age, tags=pack(data.tags), care_type=data.care_type,
-                           modality=data.modality, gemeente_code=gemeente.code, region_code=gemeente.region_code,
-                           start_from=data.start_from, start_to=data.start_to, note=data.note,
-                           reference=data.reference, created_at=now)
+        raise PlacementError(
+            "invalid",
+            f"Aanbod {wrong[0].name or wrong[0].offering_ref} is geen "
+            f"{data.care_type.replace('_', ' ')}; vraag alleen aanbod van de gezochte zorgsoort.",
+            "offering_ids",
+        )
+    req = PlacementRequest(
+        referrer_id=referrer.id,
+        age=data.age,
+        tags=pack(data.tags),
+        care_type=data.care_type,
+        modality=data.modality,
+        gemeente_code=gemeente.code,
+        region_code=gemeente.region_code,
+        start_from=data.start_from,
+        start_to=data.start_to,
+        note=data.note,
+        reference=data.reference,
+        created_at=now,
+    )
     session.add(req)
     session.flush()
     due = add_working_days(now, _cfg(config, "PLACEMENT_ANSWER_DAYS", ANSWER_DAYS))
@@ -338,8 +432,14 @@ def create_request(session: Session, referrer: User, data: RequestInput, *, now:
     items = []
     for oid in data.offering_ids:
         off = found[oid]
-        item = PlacementItem(request_id=req.id, offering_id=off.id, provider_id=off.provider_id, created_at=now,
-                             answer_due_at=due, remind_at=remind)
+        item = PlacementItem(
+            request_id=req.id,
+            offering_id=off.id,
+            provider_id=off.provider_id,
+            created_at=now,
+            answer_due_at=due,
+            remind_at=remind,
+        )
         session.add(item)
         items.append(item)
     session.flush()
@@ -349,15 +449,31 @@ def create_request(session: Session, referrer: User, data: RequestInput, *, now:
     for item in items:
         by_provider[item.provider_id].append(item)
     for pid, its in by_provider.items():
-        _notify(session, provider_recipients(session, pid), "new_request",
-                "Nieuw plaatsingsverzoek: antwoord binnen 2 werkdagen", config, request=req,
-                items=[(i, found[i.offering_id]) for i in its], due=due.astimezone(AMS), referrer=referrer,
-                tags=unpack(req.tags))
+        _notify(
+            session,
+            provider_recipients(session, pid),
+            "new_request",
+            "Nieuw plaatsingsverzoek: antwoord binnen 2 werkdagen",
+            config,
+            request=req,
+            items=[(i, found[i.offering_id]) for i in its],
+            due=due.astimezone(AMS),
+            referrer=referrer,
+            tags=unpack(req.tags),
+        )
     return req
 
 
-def answer_item(session: Session, item_id: int, provider_id: int, data: AnswerInput, *, user=None,
-                now: datetime | None = None, config=None) -> PlacementItem:
+def answer_item(
+    session: Session,
+    item_id: int,
+    provider_id: int,
+    data: AnswerInput,
+    *,
+    user=None,
+    now: datetime | None = None,
+    config=None,
+) -> PlacementItem:
     """The provider's answer: accept (hold until a date), decline (reason) or counter (earliest start)."""
     config = config or {}
     now = now or utcnow()
@@ -366,48 +482,104 @@ def answer_item(session: Session, item_id: int, provider_id: int, data: AnswerIn
         raise PlacementError("not_found", "Dit verzoek bestaat niet of is niet aan u gericht.")
     # An open item may be answered only before its deadline (the job may not have expired it yet).
     in_time = or_(PlacementItem.status != "open", PlacementItem.answer_due_at > now)
-    first = {"answered_at": func.coalesce(PlacementItem.answered_at, now),
-             "answered_by": func.coalesce(PlacementItem.answered_by, getattr(user, "id", None))}
+    first = {
+        "answered_at": func.coalesce(PlacementItem.answered_at, now),
+        "answered_by": func.coalesce(PlacementItem.answered_by, getattr(user, "id", None)),
+    }
     if data.answer == "accept":
         limit = max_hold_date(now, config)
         if data.hold_until > limit:
-            raise PlacementError("invalid", f"U kunt een plek hoogstens 10 werkdagen vasthouden: tot en met "
-                                            f"{limit:%d-%m-%Y}.", "hold_until")
+            raise PlacementError(
+                "invalid",
+                f"U kunt een plek hoogstens 10 werkdagen vasthouden: tot en met {limit:%d-%m-%Y}.",
+                "hold_until",
+            )
         if data.hold_until < local_today(now):
-            raise PlacementError("invalid", "De datum tot wanneer u de plek vasthoudt ligt in het verleden.", "hold_until")
-        won = _move(session, item_id, ("open", "countered"), "accepted", in_time, hold_until=data.hold_until, **first)
+            raise PlacementError(
+                "invalid", "De datum tot wanneer u de plek vasthoudt ligt in het verleden.", "hold_until"
+            )
+        won = _move(
+            session, item_id, ("open", "countered"), "accepted", in_time, hold_until=data.hold_until, **first
+        )
         if won:
-            session.execute(update(PlacementRequest).where(PlacementRequest.id == item.request_id)
-                            .values(ever_accepted=True).execution_options(synchronize_session=False))
+            session.execute(
+                update(PlacementRequest)
+                .where(PlacementRequest.id == item.request_id)
+                .values(ever_accepted=True)
+                .execution_options(synchronize_session=False)
+            )
     elif data.answer == "decline":
-        won = _move(session, item_id, ("open", "countered"), "declined", in_time, decline_reason=data.reason,
-                    closed_at=now, **first)
+        won = _move(
+            session,
+            item_id,
+            ("open", "countered"),
+            "declined",
+            in_time,
+            decline_reason=data.reason,
+            closed_at=now,
+            **first,
+        )
     else:
         counter_due = add_working_days(now, _cfg(config, "PLACEMENT_COUNTER_DAYS", COUNTER_DAYS))
-        won = _move(session, item_id, ("open",), "countered", in_time, earliest_start=data.earliest_start,
-                    counter_due_at=counter_due, **first)
+        won = _move(
+            session,
+            item_id,
+            ("open",),
+            "countered",
+            in_time,
+            earliest_start=data.earliest_start,
+            counter_due_at=counter_due,
+            **first,
+        )
     session.refresh(item)
     if not won:
         raise _conflict_for(item, now)
-    _audit(session, data.answer, item, user=user, hold_until=item.hold_until, reason=item.decline_reason,
-           earliest_start=item.earliest_start)
+    _audit(
+        session,
+        data.answer,
+        item,
+        user=user,
+        hold_until=item.hold_until,
+        reason=item.decline_reason,
+        earliest_start=item.earliest_start,
+    )
     req = session.get(PlacementRequest, item.request_id)
     session.refresh(req)
     _maybe_close(session, req.id, now)
     offering = session.get(Offering, item.offering_id)
     provider = session.get(Provider, item.provider_id)
-    subject = {"accept": f"Plek vastgehouden door {provider.name}", "decline": f"Afgewezen door {provider.name}",
-               "counter": f"Tegenvoorstel van {provider.name}"}[data.answer]
-    _notify(session, _referrer_email(session, req), f"answer_{data.answer}", subject + f" (uw kenmerk {req.reference})",
-            config, request=req, item=item, offering=offering, provider=provider,
-            reason=DECLINE_REASONS.get(item.decline_reason or "", ""))
+    subject = {
+        "accept": f"Plek vastgehouden door {provider.name}",
+        "decline": f"Afgewezen door {provider.name}",
+        "counter": f"Tegenvoorstel van {provider.name}",
+    }[data.answer]
+    _notify(
+        session,
+        _referrer_email(session, req),
+        f"answer_{data.answer}",
+        subject + f" (uw kenmerk {req.reference})",
+        config,
+        request=req,
+        item=item,
+        offering=offering,
+        provider=provider,
+        reason=DECLINE_REASONS.get(item.decline_reason or "", ""),
+    )
     return item
 
 
-def _siblings_withdrawn(session: Session, req: PlacementRequest, except_item_id: int | None, now: datetime,
-                        reason: str, user=None, config=None) -> list[PlacementItem]:
-    siblings = session.exec(select(PlacementItem).where(PlacementItem.request_id == req.id,
-                                                        PlacementItem.status.in_(ACTIVE))).all()
+def _siblings_withdrawn(
+    session: Session,
+    req: PlacementRequest,
+    except_item_id: int | None,
+    now: datetime,
+    reason: str,
+    user=None,
+    config=None,
+) -> list[PlacementItem]:
+    siblings = session.exec(
+        select(PlacementItem).where(PlacementItem.request_id == req.id, PlacementItem.status.in_(ACTIVE))
+    ).all()
     out = []
     for sib in siblings:
         if sib.id == except_item_id:
@@ -418,14 +590,30 @@ def _siblings_withdrawn(session: Session, req: PlacementRequest, except_item_id:
             out.append(sib)
     for sib in out:
         offering = session.get(Offering, sib.offering_id)
-        _notify(session, provider_recipients(session, sib.provider_id), "withdrawn",
-                f"Plaatsingsverzoek ingetrokken ({offering.name or offering.offering_ref})", config or {},
-                request=req, item=sib, offering=offering, reason=reason)
+        _notify(
+            session,
+            provider_recipients(session, sib.provider_id),
+            "withdrawn",
+            f"Plaatsingsverzoek ingetrokken ({offering.name or offering.offering_ref})",
+            config or {},
+            request=req,
+            item=sib,
+            offering=offering,
+            reason=reason,
+        )
     return out
 
 
-def confirm_item(session: Session, request_id: int, item_id: int, referrer_id: int, *, user=None,
-                 now: datetime | None = None, config=None) -> PlacementItem:
+def confirm_item(
+    session: Session,
+    request_id: int,
+    item_id: int,
+    referrer_id: int,
+    *,
+    user=None,
+    now: datetime | None = None,
+    config=None,
+) -> PlacementItem:
     """The referrer confirms a held place: the hold becomes a placement (a capacity report lowering the
     offering's free places by one) and every other item of the request is withdrawn.
 
@@ -441,39 +629,73 @@ def confirm_item(session: Session, request_id: int, item_id: int, referrer_id: i
     if item is None:
         raise PlacementError("not_found", "Dit onderdeel hoort niet bij dit verzoek.", "item_id")
     today = local_today(now)
-    if not _move(session, item_id, ("accepted",), "confirmed", PlacementItem.hold_until >= today, closed_at=now):
+    if not _move(
+        session, item_id, ("accepted",), "confirmed", PlacementItem.hold_until >= today, closed_at=now
+    ):
         session.refresh(item)
         if item.status == "accepted":
             raise PlacementError("conflict", "De termijn waarin de plek werd vastgehouden is verlopen.")
         raise _conflict_for(item, now)
     taken = session.execute(
-        update(Offering).where(Offering.id == item.offering_id,
-                               or_(Offering.cur_free_places.is_(None), Offering.cur_free_places >= 1))
+        update(Offering)
+        .where(
+            Offering.id == item.offering_id,
+            or_(Offering.cur_free_places.is_(None), Offering.cur_free_places >= 1),
+        )
         .values(cur_free_places=Offering.cur_free_places - 1, capacity_version=Offering.capacity_version + 1)
-        .execution_options(synchronize_session=False))
+        .execution_options(synchronize_session=False)
+    )
     if taken.rowcount != 1:
-        raise PlacementError("conflict", "Er is bij deze aanbieder geen vrije plek meer: een andere plaatsing ging "
-                                         "net voor. Neem contact op met de aanbieder.")
+        raise PlacementError(
+            "conflict",
+            "Er is bij deze aanbieder geen vrije plek meer: een andere plaatsing ging "
+            "net voor. Neem contact op met de aanbieder.",
+        )
     offering = session.get(Offering, item.offering_id)
     session.refresh(offering)
     if offering.cur_free_places is not None:
         # A partial report (only free places; absent fields keep their values), the history shows who and why.
-        availability.record_report(session, offering, CapacityInput(free_places=offering.cur_free_places),
-                                   kind="update", source="plaatsing", user=user, now=now,
-                                   fresh_days=_cfg(config, "FRESH_DAYS", 7), stale_days=_cfg(config, "STALE_DAYS", 14))
+        availability.record_report(
+            session,
+            offering,
+            CapacityInput(free_places=offering.cur_free_places),
+            kind="update",
+            source="plaatsing",
+            user=user,
+            now=now,
+            fresh_days=_cfg(config, "FRESH_DAYS", 7),
+            stale_days=_cfg(config, "STALE_DAYS", 14),
+        )
     _audit(session, "confirm", item, user=user, free_places_after=offering.cur_free_places)
     req = view.request
     _siblings_withdrawn(session, req, item.id, now, "confirmed_elsewhere", user=user, config=config)
     _maybe_close(session, req.id, now)
     provider = session.get(Provider, item.provider_id)
-    _notify(session, provider_recipients(session, item.provider_id), "confirmed",
-            f"Plaatsing bevestigd ({offering.name or offering.offering_ref})", config, request=req, item=item,
-            offering=offering, provider=provider, referrer=view.referrer)
+    _notify(
+        session,
+        provider_recipients(session, item.provider_id),
+        "confirmed",
+        f"Plaatsing bevestigd ({offering.name or offering.offering_ref})",
+        config,
+        request=req,
+        item=item,
+        offering=offering,
+        provider=provider,
+        referrer=view.referrer,
+    )
     return item
 
 
-def release_item(session: Session, request_id: int, item_id: int, referrer_id: int, *, user=None,
-                 now: datetime | None = None, config=None) -> PlacementItem:
+def release_item(
+    session: Session,
+    request_id: int,
+    item_id: int,
+    referrer_id: int,
+    *,
+    user=None,
+    now: datetime | None = None,
+    config=None,
+) -> PlacementItem:
     """The referrer does not need the held place: the hold ends at once."""
     config = config or {}
     now = now or utcnow()
@@ -487,14 +709,29 @@ def release_item(session: Session, request_id: int, item_id: int, referrer_id: i
     _audit(session, "release", item, user=user)
     _maybe_close(session, request_id, now)
     offering = session.get(Offering, item.offering_id)
-    _notify(session, provider_recipients(session, item.provider_id), "released",
-            f"Vastgehouden plek vrijgegeven ({offering.name or offering.offering_ref})", config,
-            request=view.request, item=item, offering=offering, by_job=False)
+    _notify(
+        session,
+        provider_recipients(session, item.provider_id),
+        "released",
+        f"Vastgehouden plek vrijgegeven ({offering.name or offering.offering_ref})",
+        config,
+        request=view.request,
+        item=item,
+        offering=offering,
+        by_job=False,
+    )
     return item
 
 
-def withdraw_request(session: Session, request_id: int, referrer_id: int, *, user=None,
-                     now: datetime | None = None, config=None) -> int:
+def withdraw_request(
+    session: Session,
+    request_id: int,
+    referrer_id: int,
+    *,
+    user=None,
+    now: datetime | None = None,
+    config=None,
+) -> int:
     """The referrer no longer needs a place: every open, countered or accepted item is withdrawn."""
     now = now or utcnow()
     view = request_for_referrer(session, request_id, referrer_id)
@@ -511,13 +748,28 @@ def remind_and_expire(session: Session, now: datetime, config) -> str:
     Each item is claimed by a conditional UPDATE and committed on its own, so a rerun or a second
     scheduler sends nothing twice."""
     reminded = expired = 0
-    due_remind = session.exec(select(PlacementItem.id).where(
-        PlacementItem.status == "open", PlacementItem.reminded_at.is_(None), PlacementItem.remind_at <= now,
-        PlacementItem.answer_due_at > now)).all()
+    due_remind = session.exec(
+        select(PlacementItem.id).where(
+            PlacementItem.status == "open",
+            PlacementItem.reminded_at.is_(None),
+            PlacementItem.remind_at <= now,
+            PlacementItem.answer_due_at > now,
+        )
+    ).all()
     for iid in due_remind:
-        claimed = session.execute(update(PlacementItem).where(
-            PlacementItem.id == iid, PlacementItem.status == "open", PlacementItem.reminded_at.is_(None))
-            .values(reminded_at=now).execution_options(synchronize_session=False)).rowcount == 1
+        claimed = (
+            session.execute(
+                update(PlacementItem)
+                .where(
+                    PlacementItem.id == iid,
+                    PlacementItem.status == "open",
+                    PlacementItem.reminded_at.is_(None),
+                )
+                .values(reminded_at=now)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            == 1
+        )
         if not claimed:
             continue
         item = session.get(PlacementItem, iid)
@@ -525,14 +777,27 @@ def remind_and_expire(session: Session, now: datetime, config) -> str:
         req = session.get(PlacementRequest, item.request_id)
         offering = session.get(Offering, item.offering_id)
         _audit(session, "remind", item, actor="job:placement_answers")
-        _notify(session, provider_recipients(session, item.provider_id), "reminder",
-                "Herinnering: plaatsingsverzoek wacht op uw antwoord", config, request=req, item=item,
-                offering=offering, due=item.answer_due_at.astimezone(AMS))
+        _notify(
+            session,
+            provider_recipients(session, item.provider_id),
+            "reminder",
+            "Herinnering: plaatsingsverzoek wacht op uw antwoord",
+            config,
+            request=req,
+            item=item,
+            offering=offering,
+            due=item.answer_due_at.astimezone(AMS),
+        )
         session.commit()
         reminded += 1
-    due_expire = session.exec(select(PlacementItem.id).where(or_(
-        and_(PlacementItem.status == "open", PlacementItem.answer_due_at <= now),
-        and_(PlacementItem.status == "countered", PlacementItem.counter_due_at <= now)))).all()
+    due_expire = session.exec(
+        select(PlacementItem.id).where(
+            or_(
+                and_(PlacementItem.status == "open", PlacementItem.answer_due_at <= now),
+                and_(PlacementItem.status == "countered", PlacementItem.counter_due_at <= now),
+            )
+        )
+    ).all()
     for iid in due_expire:
         item = session.get(PlacementItem, iid)
         was = item.status
@@ -545,9 +810,18 @@ def remind_and_expire(session: Session, now: datetime, config) -> str:
         provider = session.get(Provider, item.provider_id)
         _audit(session, "expire", item, actor="job:placement_answers", was=was)
         _maybe_close(session, req.id, now)
-        _notify(session, _referrer_email(session, req), "expired",
-                f"Geen antwoord van {provider.name} (uw kenmerk {req.reference})", config, request=req, item=item,
-                offering=offering, provider=provider, was=was)
+        _notify(
+            session,
+            _referrer_email(session, req),
+            "expired",
+            f"Geen antwoord van {provider.name} (uw kenmerk {req.reference})",
+            config,
+            request=req,
+            item=item,
+            offering=offering,
+            provider=provider,
+            was=was,
+        )
         session.commit()
         expired += 1
     return f"{reminded} herinneringen, {expired} verlopen"
@@ -557,12 +831,20 @@ def release_expired_holds(session: Session, now: datetime, config) -> str:
     """Job ``placement_holds``: a hold whose last day has passed without confirmation is released; the
     referrer and the provider are told."""
     today = local_today(now)
-    ids = session.exec(select(PlacementItem.id).where(PlacementItem.status == "accepted",
-                                                      PlacementItem.hold_until < today)).all()
+    ids = session.exec(
+        select(PlacementItem.id).where(PlacementItem.status == "accepted", PlacementItem.hold_until < today)
+    ).all()
     n = 0
     for iid in ids:
-        if not _move(session, iid, ("accepted",), "released", PlacementItem.hold_until < today, closed_at=now,
-                     close_reason="hold_expired"):
+        if not _move(
+            session,
+            iid,
+            ("accepted",),
+            "released",
+            PlacementItem.hold_until < today,
+            closed_at=now,
+            close_reason="hold_expired",
+        ):
             session.rollback()
             continue
         item = session.get(PlacementItem, iid)
@@ -571,12 +853,28 @@ def release_expired_holds(session: Session, now: datetime, config) -> str:
         provider = session.get(Provider, item.provider_id)
         _audit(session, "hold_expired", item, actor="job:placement_holds")
         _maybe_close(session, req.id, now)
-        _notify(session, provider_recipients(session, item.provider_id), "released",
-                f"Vastgehouden plek vrijgegeven ({offering.name or offering.offering_ref})", config, request=req,
-                item=item, offering=offering, by_job=True)
-        _notify(session, _referrer_email(session, req), "hold_expired",
-                f"Vastgehouden plek bij {provider.name} is vrijgegeven (uw kenmerk {req.reference})", config,
-                request=req, item=item, offering=offering, provider=provider)
+        _notify(
+            session,
+            provider_recipients(session, item.provider_id),
+            "released",
+            f"Vastgehouden plek vrijgegeven ({offering.name or offering.offering_ref})",
+            config,
+            request=req,
+            item=item,
+            offering=offering,
+            by_job=True,
+        )
+        _notify(
+            session,
+            _referrer_email(session, req),
+            "hold_expired",
+            f"Vastgehouden plek bij {provider.name} is vrijgegeven (uw kenmerk {req.reference})",
+            config,
+            request=req,
+            item=item,
+            offering=offering,
+            provider=provider,
+        )
         session.commit()
         n += 1
     return f"{n} vastgehouden plekken vrijgegeven"
@@ -588,22 +886,54 @@ def anonymise_closed(session: Session, now: datetime, config) -> str:
     (care type, gemeente, dates and statuses). Idempotent."""
     days = _cfg(config, "PLACEMENT_RETENTION_DAYS", RETENTION_DAYS)
     cutoff = now - timedelta(days=days)
-    result = session.execute(update(PlacementRequest).where(
-        PlacementRequest.closed_at.is_not(None), PlacementRequest.closed_at <= cutoff,
-        PlacementRequest.anonymised_at.is_(None))
-        .values(note=None, reference=None, age=None, tags="", modality=None, start_from=None, start_to=None,
-                referrer_id=None, anonymised_at=now).execution_options(synchronize_session=False))
+    result = session.execute(
+        update(PlacementRequest)
+        .where(
+            PlacementRequest.closed_at.is_not(None),
+            PlacementRequest.closed_at <= cutoff,
+            PlacementRequest.anonymised_at.is_(None),
+        )
+        .values(
+            note=None,
+            reference=None,
+            age=None,
+            tags="",
+            modality=None,
+            start_from=None,
+            start_to=None,
+            referrer_id=None,
+            anonymised_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
     n = result.rowcount or 0
     if n:
-        session.execute(update(PlacementItem).where(PlacementItem.request_id.in_(
-            select(PlacementRequest.id).where(PlacementRequest.anonymised_at == now)))
-            .values(answered_by=None, earliest_start=None).execution_options(synchronize_session=False))
-        auditlog.record(session, action="placement_anonymise", entity="placement_request", actor="job:placement_retention",
-                        detail={"requests": n, "closed_before": cutoff.isoformat()})
+        session.execute(
+            update(PlacementItem)
+            .where(
+                PlacementItem.request_id.in_(
+                    select(PlacementRequest.id).where(PlacementRequest.anonymised_at == now)
+                )
+            )
+            .values(answered_by=None, earliest_start=None)
+            .execution_options(synchronize_session=False)
+        )
+        auditlog.record(
+            session,
+            action="placement_anonymise",
+            entity="placement_request",
+            actor="job:placement_retention",
+            detail={"requests": n, "closed_before": cutoff.isoformat()},
+        )
     # The copies of the mails in the outbox carry the reference: blank them after the same period.
-    mails = session.execute(update(OutboxMail).where(
-        OutboxMail.kind.like("placement:%"), OutboxMail.created_at <= cutoff, OutboxMail.body != MAIL_GONE)
-        .values(subject="Plaatsingsverzoek", body=MAIL_GONE, html=None).execution_options(synchronize_session=False)).rowcount
+    mails = session.execute(
+        update(OutboxMail)
+        .where(
+            OutboxMail.kind.like("placement:%"), OutboxMail.created_at <= cutoff, OutboxMail.body != MAIL_GONE
+        )
+        .values(subject="Plaatsingsverzoek", body=MAIL_GONE, html=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
     return f"{n} plaatsingsverzoeken geanonimiseerd" + (f", {mails} e-mails gewist" if mails else "")
 
 
@@ -624,13 +954,24 @@ def region_figures(session: Session, region_code: str, now: datetime, config=Non
     counting closed requests only (an open one may still be accepted)."""
     since = now - timedelta(days=days)
     rows = session.exec(
-        select(PlacementItem.provider_id, Provider.name, Offering.care_type, PlacementItem.created_at, PlacementItem.answered_at, PlacementItem.answer_due_at,
-               PlacementItem.hold_until)
-        .join(Offering, Offering.id == PlacementItem.offering_id).join(Provider, Provider.id == PlacementItem.provider_id)
-        .where(Offering.region_code == region_code, PlacementItem.created_at >= since)).all()
+        select(
+            PlacementItem.provider_id,
+            Provider.name,
+            Offering.care_type,
+            PlacementItem.created_at,
+            PlacementItem.answered_at,
+            PlacementItem.answer_due_at,
+            PlacementItem.hold_until,
+        )
+        .join(Offering, Offering.id == PlacementItem.offering_id)
+        .join(Provider, Provider.id == PlacementItem.provider_id)
+        .where(Offering.region_code == region_code, PlacementItem.created_at >= since)
+    ).all()
     groups: dict[tuple[int, str, str], dict] = {}
     for pid, pname, ct, created, answered, due, hold in rows:
-        g = groups.setdefault((pid, pname, ct), {"received": 0, "answered_in_time": 0, "accepted": 0, "hours": []})
+        g = groups.setdefault(
+            (pid, pname, ct), {"received": 0, "answered_in_time": 0, "accepted": 0, "hours": []}
+        )
         g["received"] += 1
         if answered is not None:
             answered, created, due = _as_aware(answered), _as_aware(created), _as_aware(due)
@@ -639,17 +980,37 @@ def region_figures(session: Session, region_code: str, now: datetime, config=Non
                 g["answered_in_time"] += 1
         if hold is not None:  # only an acceptance sets hold_until
             g["accepted"] += 1
-    providers = [{"provider_id": pid, "provider": pname, "care_type": ct, "received": g["received"],
-                  "answered_in_time": g["answered_in_time"], "accepted": g["accepted"],
-                  "share_answered_in_time": g["answered_in_time"] / g["received"],
-                  "median_answer_hours": round(statistics.median(g["hours"]), 1) if g["hours"] else None}
-                 for (pid, pname, ct), g in sorted(groups.items(), key=lambda kv: (kv[0][1].lower(), kv[0][2]))]
+    providers = [
+        {
+            "provider_id": pid,
+            "provider": pname,
+            "care_type": ct,
+            "received": g["received"],
+            "answered_in_time": g["answered_in_time"],
+            "accepted": g["accepted"],
+            "share_answered_in_time": g["answered_in_time"] / g["received"],
+            "median_answer_hours": round(statistics.median(g["hours"]), 1) if g["hours"] else None,
+        }
+        for (pid, pname, ct), g in sorted(groups.items(), key=lambda kv: (kv[0][1].lower(), kv[0][2]))
+    ]
     unmet_rows = session.exec(
         select(PlacementRequest.care_type, PlacementRequest.gemeente_code, Gemeente.name, func.count())
         .join(Gemeente, Gemeente.code == PlacementRequest.gemeente_code)
-        .where(PlacementRequest.region_code == region_code, PlacementRequest.created_at >= since,
-               PlacementRequest.closed_at.is_not(None), PlacementRequest.ever_accepted.is_(False))
-        .group_by(PlacementRequest.care_type, PlacementRequest.gemeente_code, Gemeente.name)).all()
-    unmet = [{"care_type": ct, "municipality_code": code, "municipality_name": name, "requests_without_acceptance": n}
-             for ct, code, name, n in sorted(unmet_rows, key=lambda r: (r[0], r[2]))]
+        .where(
+            PlacementRequest.region_code == region_code,
+            PlacementRequest.created_at >= since,
+            PlacementRequest.closed_at.is_not(None),
+            PlacementRequest.ever_accepted.is_(False),
+        )
+        .group_by(PlacementRequest.care_type, PlacementRequest.gemeente_code, Gemeente.name)
+    ).all()
+    unmet = [
+        {
+            "care_type": ct,
+            "municipality_code": code,
+            "municipality_name": name,
+            "requests_without_acceptance": n,
+        }
+        for ct, code, name, n in sorted(unmet_rows, key=lambda r: (r[0], r[2]))
+    ]
     return {"days": days, "providers": providers, "unmet": unmet}

@@ -4,6 +4,7 @@ Source and licence: wijzer/data/SOURCES.md (GeoNames and CBS/PDOK, CC BY 4.0). I
 twice changes nothing; changed source rows are updated in place. Region settings (contact address,
 norms) entered by admins are never overwritten.
 """
+
 from __future__ import annotations
 
 import csv
@@ -38,19 +39,50 @@ def _upsert(session: Session, model, key: str, records: list[dict]) -> tuple[int
 def load_reference_data(session: Session) -> dict[str, tuple[int, int]]:
     """Load or refresh the reference tables. Returns {table: (created, updated)}."""
     result = {}
-    result["jeugdregio"] = _upsert(session, Jeugdregio, "code", [
-        {"code": r["jeugdregio_code"], "name": r["jeugdregio_name"], "lat": float(r["lat"]), "lon": float(r["lon"])}
-        for r in _rows("jeugdregios.csv")
-    ])
-    result["gemeente"] = _upsert(session, Gemeente, "code", [
-        {"code": r["gemeente_code"], "name": r["gemeente_name"], "province_code": r["province_code"],
-         "province_name": r["province_name"], "region_code": r["jeugdregio_code"],
-         "lat": float(r["lat"]), "lon": float(r["lon"])}
-        for r in _rows("gemeenten.csv")
-    ])
-    result["postcode_area"] = _upsert(session, PostcodeArea, "pc4", [
-        {"pc4": r["postcode"], "lat": float(r["lat"]), "lon": float(r["lon"]), "place": r["place"],
-         "gemeente_code": r["gemeente_code"]}
-        for r in _rows("pc4.csv")
-    ])
+    result["jeugdregio"] = _upsert(
+        session,
+        Jeugdregio,
+        "code",
+        [
+            {
+                "code": r["jeugdregio_code"],
+                "name": r["jeugdregio_name"],
+                "lat": float(r["lat"]),
+                "lon": float(r["lon"]),
+            }
+            for r in _rows("jeugdregios.csv")
+        ],
+    )
+    result["gemeente"] = _upsert(
+        session,
+        Gemeente,
+        "code",
+        [
+            {
+                "code": r["gemeente_code"],
+                "name": r["gemeente_name"],
+                "province_code": r["province_code"],
+                "province_name": r["province_name"],
+                "region_code": r["jeugdregio_code"],
+                "lat": float(r["lat"]),
+                "lon": float(r["lon"]),
+            }
+            for r in _rows("gemeenten.csv")
+        ],
+    )
+    result["postcode_area"] = _upsert(
+        session,
+        PostcodeArea,
+        "pc4",
+        [
+            {
+                "pc4": r["postcode"],
+                "lat": float(r["lat"]),
+                "lon": float(r["lon"]),
+                "place": r["place"],
+                "gemeente_code": r["gemeente_code"],
+            }
+            for r in _rows("pc4.csv")
+        ],
+    )
     return result

@@ -10,6 +10,7 @@ Definitions (issue "Region audit"):
 - A gemeente is covered for a care type when a non-stale offering of that type with intake ``open`` or
   ``wachtlijst`` lies within the travel distance of the gemeente's centroid, in any region.
 """
+
 from __future__ import annotations
 
 import math
@@ -82,12 +83,20 @@ class CareTypeFigures:
     def as_dict(self, t: Thresholds) -> dict:
         wi, wt = self.waits_intake, self.waits_treatment
         return {
-            "care_type": self.care_type, "offerings": self.offerings, "providers": len(self.providers),
+            "care_type": self.care_type,
+            "offerings": self.offerings,
+            "providers": len(self.providers),
             "free_places": self.free_places,
-            "median_wait_intake": percentile(wi, 50), "p90_wait_intake": percentile(wi, 90),
-            "median_wait_treatment": percentile(wt, 50), "p90_wait_treatment": percentile(wt, 90),
-            "share_over_norm_intake": (sum(1 for w in wi if w > t.norm_intake_weeks) / len(wi)) if wi else None,
-            "share_over_norm_treatment": (sum(1 for w in wt if w > t.norm_treatment_weeks) / len(wt)) if wt else None,
+            "median_wait_intake": percentile(wi, 50),
+            "p90_wait_intake": percentile(wi, 90),
+            "median_wait_treatment": percentile(wt, 50),
+            "p90_wait_treatment": percentile(wt, 90),
+            "share_over_norm_intake": (sum(1 for w in wi if w > t.norm_intake_weeks) / len(wi))
+            if wi
+            else None,
+            "share_over_norm_treatment": (sum(1 for w in wt if w > t.norm_treatment_weeks) / len(wt))
+            if wt
+            else None,
             "share_stale": (self.stale / self.offerings) if self.offerings else None,
             "occupancy": (1 - self.occ_free / self.occ_total) if self.occ_total else None,
             "no_place_reports_4w": self.no_place_reports_4w,
@@ -117,8 +126,9 @@ def regions_of(basis: str, region_code: str, contract_regions: str | None) -> li
     return unpack(contract_regions) if basis == "contract" else [region_code]
 
 
-def all_region_figures(session: Session, now: datetime, config, regions: list[str] | None = None,
-                       basis: str = "location") -> dict:
+def all_region_figures(
+    session: Session, now: datetime, config, regions: list[str] | None = None, basis: str = "location"
+) -> dict:
     """{region_code: [figures dict per care type]} for the given regions (default: all), in one pass.
 
     ``basis`` 'location': the offerings located in the region; 'contract': those the region contracts.
@@ -127,9 +137,18 @@ def all_region_figures(session: Session, now: datetime, config, regions: list[st
     codes = regions or [r for r in thresholds if r is not None]
     figures = {code: {ct: CareTypeFigures(ct) for ct in CARE_TYPES} for code in codes}
     held = held_places(session, None, now.astimezone(AMS).date())  # places held for plaatsingsverzoeken
-    stmt = select(Offering.id, Offering.region_code, Offering.contract_regions, Offering.care_type, Offering.provider_id,
-                  Offering.cur_free_places, Offering.cur_total_places, Offering.cur_wait_intake,
-                  Offering.cur_wait_treatment, Offering.last_confirmed_at).where(Offering.active)
+    stmt = select(
+        Offering.id,
+        Offering.region_code,
+        Offering.contract_regions,
+        Offering.care_type,
+        Offering.provider_id,
+        Offering.cur_free_places,
+        Offering.cur_total_places,
+        Offering.cur_wait_intake,
+        Offering.cur_wait_treatment,
+        Offering.last_confirmed_at,
+    ).where(Offering.active)
     cond = region_filter(basis, regions)
     if cond is not None:
         stmt = stmt.where(cond)
@@ -138,19 +157,28 @@ def all_region_figures(session: Session, now: datetime, config, regions: list[st
         for code in regions_of(basis, region, contracts):
             f = figures.get(code, {}).get(ct)
             if f is not None:
-                f.add(thresholds.get(code, thresholds[None]), now, provider_id, free, total, wi, wt, confirmed)
+                f.add(
+                    thresholds.get(code, thresholds[None]), now, provider_id, free, total, wi, wt, confirmed
+                )
     since = now - timedelta(weeks=4)
-    npr = (select(NoPlaceReport.region_code, Offering.contract_regions, Offering.care_type, func.count())
-           .join(Offering, Offering.id == NoPlaceReport.offering_id).where(NoPlaceReport.at >= since)
-           .group_by(NoPlaceReport.region_code, Offering.contract_regions, Offering.care_type))
+    npr = (
+        select(NoPlaceReport.region_code, Offering.contract_regions, Offering.care_type, func.count())
+        .join(Offering, Offering.id == NoPlaceReport.offering_id)
+        .where(NoPlaceReport.at >= since)
+        .group_by(NoPlaceReport.region_code, Offering.contract_regions, Offering.care_type)
+    )
     if regions:
-        npr = npr.where(NoPlaceReport.region_code.in_(regions) if basis == "location" else region_filter(basis, regions))
+        npr = npr.where(
+            NoPlaceReport.region_code.in_(regions) if basis == "location" else region_filter(basis, regions)
+        )
     for region, contracts, ct, n in session.exec(npr):
         for code in regions_of(basis, region, contracts):
             if code in figures and ct in figures[code]:
                 figures[code][ct].no_place_reports_4w += n
-    return {code: [f.as_dict(thresholds.get(code, thresholds[None])) for f in per.values()]
-            for code, per in figures.items()}
+    return {
+        code: [f.as_dict(thresholds.get(code, thresholds[None])) for f in per.values()]
+        for code, per in figures.items()
+    }
 
 
 class PointGrid:
@@ -181,7 +209,10 @@ class PointGrid:
             for i in range(ci - ring, ci + ring + 1):
                 for j in range(cj - ring, cj + ring + 1):
                     if max(abs(i - ci), abs(j - cj)) == ring:
-                        found += [(fast_km(lat, lon, plat, plon), plat, plon) for plat, plon in self.cells.get((i, j), ())]
+                        found += [
+                            (fast_km(lat, lon, plat, plon), plat, plon)
+                            for plat, plon in self.cells.get((i, j), ())
+                        ]
             if found and min(found)[0] <= ring * min_cell_km * 0.99:  # 1 % margin for the approximation
                 break
             ring += 1
@@ -189,7 +220,9 @@ class PointGrid:
         return min(geodesic_km(lat, lon, plat, plon) for d, plat, plon in found if d <= best * 1.01 + 0.01)
 
 
-def coverage_gaps(session: Session, region_code: str, now: datetime, config, basis: str = "location") -> list[dict]:
+def coverage_gaps(
+    session: Session, region_code: str, now: datetime, config, basis: str = "location"
+) -> list[dict]:
     """Per gemeente of the region and care type: covered?, and the distance to the nearest qualifying offering.
 
     'location' basis: qualifying offerings anywhere (also across the region border), each judged by its own
@@ -197,16 +230,22 @@ def coverage_gaps(session: Session, region_code: str, now: datetime, config, bas
     thresholds = region_thresholds(session, config)
     t_region = thresholds.get(region_code, thresholds[None])
     travel = t_region.travel_km
-    gemeenten = session.exec(select(Gemeente).where(Gemeente.region_code == region_code).order_by(Gemeente.name)).all()
+    gemeenten = session.exec(
+        select(Gemeente).where(Gemeente.region_code == region_code).order_by(Gemeente.name)
+    ).all()
     # fresh or aging (confirmed within stale_days, as ``freshness_of``), decided in SQL: only the qualifying
     # points of the ~30,000 open offerings are read, without converting a timestamp per row
     if basis == "contract":
-        cutoff = literal(now - timedelta(days=t_region.stale_days), type_=Offering.__table__.c.last_confirmed_at.type)
+        cutoff = literal(
+            now - timedelta(days=t_region.stale_days), type_=Offering.__table__.c.last_confirmed_at.type
+        )
     else:
         cutoff = confirmation_cutoff(thresholds, now, "stale_days")
-    stmt = (select(Offering.care_type, Offering.lat, Offering.lon)
-            .where(Offering.active, Offering.cur_intake_status.in_(["open", "wachtlijst"]),
-                   Offering.last_confirmed_at >= cutoff))
+    stmt = select(Offering.care_type, Offering.lat, Offering.lon).where(
+        Offering.active,
+        Offering.cur_intake_status.in_(["open", "wachtlijst"]),
+        Offering.last_confirmed_at >= cutoff,
+    )
     if basis == "contract":
         stmt = stmt.where(region_filter("contract", [region_code]))
     by_type: dict[str, list[tuple[float, float]]] = {ct: [] for ct in CARE_TYPES}
@@ -218,15 +257,32 @@ def coverage_gaps(session: Session, region_code: str, now: datetime, config, bas
     for g in gemeenten:
         for ct in CARE_TYPES:
             nearest = grids[ct].nearest_km(g.lat, g.lon)
-            out.append({"municipality_code": g.code, "municipality_name": g.name, "care_type": ct,
-                        "covered": nearest is not None and nearest <= travel,
-                        "nearest_km": None if nearest is None else round(nearest, 2)})
+            out.append(
+                {
+                    "municipality_code": g.code,
+                    "municipality_name": g.name,
+                    "care_type": ct,
+                    "covered": nearest is not None and nearest <= travel,
+                    "nearest_km": None if nearest is None else round(nearest, 2),
+                }
+            )
     return out
 
 
-SNAPSHOT_MEASURES = ("offerings", "providers", "free_places", "median_wait_intake", "p90_wait_intake",
-                     "median_wait_treatment", "p90_wait_treatment", "share_over_norm_intake",
-                     "share_over_norm_treatment", "share_stale", "occupancy", "no_place_reports")
+SNAPSHOT_MEASURES = (
+    "offerings",
+    "providers",
+    "free_places",
+    "median_wait_intake",
+    "p90_wait_intake",
+    "median_wait_treatment",
+    "p90_wait_treatment",
+    "share_over_norm_intake",
+    "share_over_norm_treatment",
+    "share_stale",
+    "occupancy",
+    "no_place_reports",
+)
 
 
 def take_snapshots(session: Session, today: date, now: datetime, config) -> int:
@@ -238,8 +294,10 @@ def take_snapshots(session: Session, today: date, now: datetime, config) -> int:
     figures = all_region_figures(session, now, config)
     start, _end = week_bounds(now)
     npr = no_place_counts(session, list(figures), "location", start, now, inclusive=True)
-    existing = {(s.region_code, s.care_type): s for s in
-                session.exec(select(RegionSnapshot).where(RegionSnapshot.taken_on == today)).all()}
+    existing = {
+        (s.region_code, s.care_type): s
+        for s in session.exec(select(RegionSnapshot).where(RegionSnapshot.taken_on == today)).all()
+    }
     n = 0
     for region, per_type in figures.items():
         for f in per_type:
@@ -256,49 +314,114 @@ def take_snapshots(session: Session, today: date, now: datetime, config) -> int:
     return n
 
 
-def region_audit(session: Session, region: Jeugdregio, now: datetime, config, basis: str = "location") -> dict:
+def region_audit(
+    session: Session, region: Jeugdregio, now: datetime, config, basis: str = "location"
+) -> dict:
     """The audit document of one region (the JSON API shape; pages and exports use the same)."""
     figures = all_region_figures(session, now, config, regions=[region.code], basis=basis)[region.code]
     gaps = coverage_gaps(session, region.code, now, config, basis)
-    return {"region": {"code": region.code, "name": region.name}, "basis": basis, "care_types": figures,
-            "gaps": [{k: g[k] for k in ("municipality_code", "care_type", "covered", "nearest_km")} for g in gaps],
-            "_gaps_named": gaps}
+    return {
+        "region": {"code": region.code, "name": region.name},
+        "basis": basis,
+        "care_types": figures,
+        "gaps": [
+            {k: g[k] for k in ("municipality_code", "care_type", "covered", "nearest_km")} for g in gaps
+        ],
+        "_gaps_named": gaps,
+    }
 
 
-def compliance(session: Session, region_code: str, now: datetime, sort: str = "age", *, basis: str = "location",
-               config=None) -> list[dict]:
+def compliance(
+    session: Session,
+    region_code: str,
+    now: datetime,
+    sort: str = "age",
+    *,
+    basis: str = "location",
+    config=None,
+) -> list[dict]:
     """Each provider with active offerings in the region (under ``basis``): confirmation ages, reminders,
     escalation, and (with ``config``) the trust signals over 13 weeks from ``services.trends``."""
     from wijzer.models import Provider, Reminder
 
     cond = region_filter(basis, [region_code])
-    rows = session.exec(select(Offering.provider_id, func.count(), func.min(Offering.last_confirmed_at),
-                               func.max(Offering.last_confirmed_at),
-                               func.sum(case((Offering.last_confirmed_at.is_(None), 1), else_=0)))
-                        .where(cond, Offering.active)
-                        .group_by(Offering.provider_id)).all()
+    rows = session.exec(
+        select(
+            Offering.provider_id,
+            func.count(),
+            func.min(Offering.last_confirmed_at),
+            func.max(Offering.last_confirmed_at),
+            func.sum(case((Offering.last_confirmed_at.is_(None), 1), else_=0)),
+        )
+        .where(cond, Offering.active)
+        .group_by(Offering.provider_id)
+    ).all()
     ids = [r[0] for r in rows]
-    names = dict(session.exec(select(Provider.id, Provider.name).where(Provider.id.in_(ids))).all()) if ids else {}
-    sent = dict(session.exec(select(Reminder.provider_id, func.count()).where(
-        Reminder.provider_id.in_(ids), Reminder.sent_at.is_not(None), Reminder.kind != "escalation")
-        .group_by(Reminder.provider_id)).all()) if ids else {}
-    escalated = set(session.exec(select(Reminder.provider_id).where(
-        Reminder.provider_id.in_(ids), Reminder.kind == "escalation", Reminder.region_code == region_code)).all()) if ids else set()
+    names = (
+        dict(session.exec(select(Provider.id, Provider.name).where(Provider.id.in_(ids))).all())
+        if ids
+        else {}
+    )
+    sent = (
+        dict(
+            session.exec(
+                select(Reminder.provider_id, func.count())
+                .where(
+                    Reminder.provider_id.in_(ids),
+                    Reminder.sent_at.is_not(None),
+                    Reminder.kind != "escalation",
+                )
+                .group_by(Reminder.provider_id)
+            ).all()
+        )
+        if ids
+        else {}
+    )
+    escalated = (
+        set(
+            session.exec(
+                select(Reminder.provider_id).where(
+                    Reminder.provider_id.in_(ids),
+                    Reminder.kind == "escalation",
+                    Reminder.region_code == region_code,
+                )
+            ).all()
+        )
+        if ids
+        else set()
+    )
     out = []
     for pid, n, oldest, newest, never in rows:
         oldest = as_aware(oldest)
         newest = as_aware(newest)
-        out.append({"provider_id": pid, "provider": names.get(pid, "?"), "offerings": n,
-                    "never_confirmed": int(never or 0),
-                    "oldest_confirmation": oldest, "newest_confirmation": newest,
-                    "age_days": None if never or oldest is None else round((now - oldest).total_seconds() / 86400, 1),
-                    "reminders_sent": sent.get(pid, 0), "escalated": pid in escalated})
+        out.append(
+            {
+                "provider_id": pid,
+                "provider": names.get(pid, "?"),
+                "offerings": n,
+                "never_confirmed": int(never or 0),
+                "oldest_confirmation": oldest,
+                "newest_confirmation": newest,
+                "age_days": None
+                if never or oldest is None
+                else round((now - oldest).total_seconds() / 86400, 1),
+                "reminders_sent": sent.get(pid, 0),
+                "escalated": pid in escalated,
+            }
+        )
     if config is not None and ids:
         from wijzer.services.trends import trust_signals
 
         signals = trust_signals(session, now, config, provider_ids=ids, cond=cond)
-        empty = {"weeks_counted": 0, "weeks_on_time": 0, "share_on_time": None, "no_place_reports": 0,
-                 "no_place_while_place_now": 0, "reminders": 0, "changed_after_reminder": 0}
+        empty = {
+            "weeks_counted": 0,
+            "weeks_on_time": 0,
+            "share_on_time": None,
+            "no_place_reports": 0,
+            "no_place_while_place_now": 0,
+            "reminders": 0,
+            "changed_after_reminder": 0,
+        }
         for r in out:
             r.update({k: v for k, v in signals.get(r["provider_id"], empty).items() if k != "provider_id"})
     keys = {
@@ -308,8 +431,15 @@ def compliance(session: Session, region_code: str, now: datetime, sort: str = "a
         "escalated": lambda r: (not r["escalated"], r["provider"]),
         "offerings": lambda r: (-r["offerings"], r["provider"]),
         # least trustworthy first
-        "on_time": lambda r: (r.get("share_on_time") if r.get("share_on_time") is not None else 2, r["provider"]),
-        "no_place": lambda r: (-r.get("no_place_while_place_now", 0), -r.get("no_place_reports", 0), r["provider"]),
+        "on_time": lambda r: (
+            r.get("share_on_time") if r.get("share_on_time") is not None else 2,
+            r["provider"],
+        ),
+        "no_place": lambda r: (
+            -r.get("no_place_while_place_now", 0),
+            -r.get("no_place_reports", 0),
+            r["provider"],
+        ),
         "after_reminder": lambda r: (-r.get("changed_after_reminder", 0), r["provider"]),
     }
     return sorted(out, key=keys.get(sort, keys["age"]))

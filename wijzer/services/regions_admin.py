@@ -4,6 +4,7 @@ set by an admin or the region's regiobeheerder from the settings page or ``flask
 Partial updates: a key that is absent from ``changes`` is left unchanged; ``None`` for a number means
 "use the app default". Every change is written to the audit log.
 """
+
 from __future__ import annotations
 
 import re
@@ -20,12 +21,22 @@ DOMAIN_RE = re.compile(r"^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+
 NUMBER_FIELDS = ("fresh_days", "stale_days", "norm_intake_weeks", "norm_treatment_weeks", "travel_km")
 LIST_FIELDS = ("contact_emails", "referrer_domains")
 FIELDS = LIST_FIELDS + NUMBER_FIELDS
-LABELS = {"contact_emails": "Contactadressen voor escalaties", "referrer_domains": "Toegestane e-maildomeinen voor verwijzers",
-          "fresh_days": "Actueel tot (dagen)", "stale_days": "Verouderd na (dagen)",
-          "norm_intake_weeks": "Norm aanmeldingswachttijd (weken)",
-          "norm_treatment_weeks": "Norm behandelingswachttijd (weken)", "travel_km": "Reisafstand voor dekking (km)"}
-RANGES = {"fresh_days": (1, 365, "dagen"), "stale_days": (2, 730, "dagen"), "norm_intake_weeks": (1, 52, "weken"),
-          "norm_treatment_weeks": (1, 52, "weken"), "travel_km": (1, 250, "km")}
+LABELS = {
+    "contact_emails": "Contactadressen voor escalaties",
+    "referrer_domains": "Toegestane e-maildomeinen voor verwijzers",
+    "fresh_days": "Actueel tot (dagen)",
+    "stale_days": "Verouderd na (dagen)",
+    "norm_intake_weeks": "Norm aanmeldingswachttijd (weken)",
+    "norm_treatment_weeks": "Norm behandelingswachttijd (weken)",
+    "travel_km": "Reisafstand voor dekking (km)",
+}
+RANGES = {
+    "fresh_days": (1, 365, "dagen"),
+    "stale_days": (2, 730, "dagen"),
+    "norm_intake_weeks": (1, 52, "weken"),
+    "norm_treatment_weeks": (1, 52, "weken"),
+    "travel_km": (1, 250, "km"),
+}
 NO_ADDRESS = "geen adres"  # Reminder.recipients of an escalation that had nobody to go to
 MAX_CONTACTS = 10
 MAX_DOMAINS = 20
@@ -56,10 +67,13 @@ def region_or_none(session: Session, code: str | None) -> Jeugdregio | None:
 def settings_of(region: Jeugdregio, config) -> RegionSettings:
     t = thresholds_for(region, config)
     return RegionSettings(
-        code=region.code, name=region.name, contact_emails=region.contact_list,
+        code=region.code,
+        name=region.name,
+        contact_emails=region.contact_list,
         referrer_domains=region.referrer_domain_list,
         overrides={f: getattr(region, f) for f in NUMBER_FIELDS},
-        effective={f: getattr(t, f) for f in NUMBER_FIELDS})
+        effective={f: getattr(t, f) for f in NUMBER_FIELDS},
+    )
 
 
 def split_list(value) -> list[str]:
@@ -85,8 +99,9 @@ def _number(field: str, raw, errors: dict[str, str]):
     return value
 
 
-def update_region_settings(session: Session, region: Jeugdregio, changes: dict, *, config, user=None,
-                           actor: str | None = None) -> dict:
+def update_region_settings(
+    session: Session, region: Jeugdregio, changes: dict, *, config, user=None, actor: str | None = None
+) -> dict:
     """Validate and apply ``changes`` (absent = unchanged). Returns {field: [old, new]} of what changed.
     Raises SettingsError with Dutch messages per field; nothing is changed then."""
     unknown = sorted(set(changes) - set(FIELDS))
@@ -122,7 +137,8 @@ def update_region_settings(session: Session, region: Jeugdregio, changes: dict, 
     stale = after["stale_days"] if after["stale_days"] is not None else defaults["stale_days"]
     if "fresh_days" not in errors and "stale_days" not in errors and stale <= fresh:
         errors["stale_days" if "stale_days" in changes else "fresh_days"] = (
-            f"'Verouderd na' ({stale} dagen) moet groter zijn dan 'actueel tot' ({fresh} dagen).")
+            f"'Verouderd na' ({stale} dagen) moet groter zijn dan 'actueel tot' ({fresh} dagen)."
+        )
     if errors:
         raise SettingsError(errors)
     diff = {}
@@ -133,15 +149,31 @@ def update_region_settings(session: Session, region: Jeugdregio, changes: dict, 
             setattr(region, column, value)
     if diff:
         session.add(region)
-        auditlog.record(session, action="update", entity="region_settings", entity_id=region.code, user=user,
-                        actor=actor, detail=diff)
+        auditlog.record(
+            session,
+            action="update",
+            entity="region_settings",
+            entity_id=region.code,
+            user=user,
+            actor=actor,
+            detail=diff,
+        )
     return diff
 
 
 def escalations_without_address(session: Session, region_code: str, limit: int = 50) -> list[Reminder]:
-    return list(session.exec(select(Reminder).where(Reminder.kind == "escalation", Reminder.region_code == region_code,
-                                                    Reminder.recipients == NO_ADDRESS)
-                             .order_by(Reminder.created_at.desc()).limit(limit)).all())
+    return list(
+        session.exec(
+            select(Reminder)
+            .where(
+                Reminder.kind == "escalation",
+                Reminder.region_code == region_code,
+                Reminder.recipients == NO_ADDRESS,
+            )
+            .order_by(Reminder.created_at.desc())
+            .limit(limit)
+        ).all()
+    )
 
 
 def region_for_referrer_domain(session: Session, email: str) -> Jeugdregio | None:
@@ -149,5 +181,8 @@ def region_for_referrer_domain(session: Session, email: str) -> Jeugdregio | Non
     domain = (email or "").strip().lower().rsplit("@", 1)[-1]
     if not domain or "@" not in (email or ""):
         return None
-    return session.exec(select(Jeugdregio).where(Jeugdregio.referrer_domains.contains(f"|{domain}|"))
-                        .order_by(Jeugdregio.code)).first()
+    return session.exec(
+        select(Jeugdregio)
+        .where(Jeugdregio.referrer_domains.contains(f"|{domain}|"))
+        .order_by(Jeugdregio.code)
+    ).first()

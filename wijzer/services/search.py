@@ -19,6 +19,7 @@ Free places are computed in exactly one place, :func:`free_places_column` (repor
 places held for plaatsingsverzoeken, never below zero); everything (the rank, "place now", the cards, the
 API, the alerts) reads them from there.
 """
+
 from __future__ import annotations
 
 import heapq
@@ -120,8 +121,13 @@ def confirmation_cutoff(thresholds: dict, now: datetime, days_attr: str):
             groups.setdefault(getattr(t, days_attr), []).append(code)
     if not groups:
         return default
-    return case(*[(Offering.region_code.in_(codes), literal(now - timedelta(days=days), type_=typ))
-                  for days, codes in groups.items()], else_=default)
+    return case(
+        *[
+            (Offering.region_code.in_(codes), literal(now - timedelta(days=days), type_=typ))
+            for days, codes in groups.items()
+        ],
+        else_=default,
+    )
 
 
 def _days_until(column, today: date, dialect: str):
@@ -135,18 +141,39 @@ def state_columns(session: Session, now: datetime, today: date, thresholds: dict
     (0/1), expected start in days (NULL when unknown), free places."""
     dialect = session.get_bind().dialect.name
     confirmed = Offering.last_confirmed_at
-    fresh = case((confirmed.is_(None), 3), (confirmed >= confirmation_cutoff(thresholds, now, "fresh_days"), 0),
-                 (confirmed >= confirmation_cutoff(thresholds, now, "stale_days"), 1), else_=2)
+    fresh = case(
+        (confirmed.is_(None), 3),
+        (confirmed >= confirmation_cutoff(thresholds, now, "fresh_days"), 0),
+        (confirmed >= confirmation_cutoff(thresholds, now, "stale_days"), 1),
+        else_=2,
+    )
     expired_cond = and_(Offering.cur_status_until.is_not(None), Offering.cur_status_until < today)
     expired = case((expired_cond, 1), else_=0)
     free = free_places_column(today)
-    place_now = case((and_(confirmed.is_not(None), confirmed >= confirmation_cutoff(thresholds, now, "stale_days"),
-                           ~expired_cond, Offering.cur_intake_status == "open", free > 0), 1), else_=0)
-    start = case((and_(Offering.cur_next_free_date.is_not(None), Offering.cur_next_free_date >= today),
-                  _days_until(Offering.cur_next_free_date, today, dialect)),
-                 (Offering.cur_wait_intake.is_not(None),
-                  (Offering.cur_wait_intake + func.coalesce(Offering.cur_wait_treatment, 0)) * 7),
-                 else_=None)
+    place_now = case(
+        (
+            and_(
+                confirmed.is_not(None),
+                confirmed >= confirmation_cutoff(thresholds, now, "stale_days"),
+                ~expired_cond,
+                Offering.cur_intake_status == "open",
+                free > 0,
+            ),
+            1,
+        ),
+        else_=0,
+    )
+    start = case(
+        (
+            and_(Offering.cur_next_free_date.is_not(None), Offering.cur_next_free_date >= today),
+            _days_until(Offering.cur_next_free_date, today, dialect),
+        ),
+        (
+            Offering.cur_wait_intake.is_not(None),
+            (Offering.cur_wait_intake + func.coalesce(Offering.cur_wait_treatment, 0)) * 7,
+        ),
+        else_=None,
+    )
     return fresh, expired, place_now, start, free
 
 
@@ -190,8 +217,14 @@ def _rank_key(sort: str | None, fresh: int, place_now: int, start, dist: float, 
     return (unreliable, 1 - place_now, start_key, dist, oid)
 
 
-def search_offerings(session: Session, filters: SearchFilters, now: datetime, config,
-                     thresholds: dict | None = None, count_only: bool = False) -> SearchResult:
+def search_offerings(
+    session: Session,
+    filters: SearchFilters,
+    now: datetime,
+    config,
+    thresholds: dict | None = None,
+    count_only: bool = False,
+) -> SearchResult:
     from wijzer.timeutil import AMS
 
     today = now.astimezone(AMS).date()
@@ -200,8 +233,11 @@ def search_offerings(session: Session, filters: SearchFilters, now: datetime, co
     origin = lookup_postcode(filters.postcode) if filters.postcode else None  # PostcodeError -> caller
 
     fresh_c, expired_c, place_c, start_c, free_c = state_columns(session, now, today, thresholds)
-    stmt = _filtered(select(Offering.id, Offering.lat, Offering.lon, fresh_c, place_c, expired_c, start_c, free_c),
-                     filters, origin)
+    stmt = _filtered(
+        select(Offering.id, Offering.lat, Offering.lon, fresh_c, place_c, expired_c, start_c, free_c),
+        filters,
+        origin,
+    )
     if filters.available_now:
         stmt = stmt.where(place_c == 1)
 
@@ -221,52 +257,104 @@ def search_offerings(session: Session, filters: SearchFilters, now: datetime, co
                 dist = geodesic_km(olat, olon, lat, lon)
                 if dist > radius:
                     continue
-        append((_rank_key(sort, fresh, place_now, start, dist, free, oid), oid, fresh, place_now, expired,
-                start, free))
+        append(
+            (
+                _rank_key(sort, fresh, place_now, start, dist, free, oid),
+                oid,
+                fresh,
+                place_now,
+                expired,
+                start,
+                free,
+            )
+        )
     if count_only:
         return SearchResult(total=len(ranked), origin=origin)
     end = filters.offset + filters.limit
-    page = heapq.nsmallest(end, ranked)[filters.offset:end] if end < len(ranked) else sorted(ranked)[filters.offset:]
+    page = (
+        heapq.nsmallest(end, ranked)[filters.offset : end]
+        if end < len(ranked)
+        else sorted(ranked)[filters.offset :]
+    )
     result = SearchResult(total=len(ranked), origin=origin)
     if not page:
         return result
-    rows = session.exec(select(Offering, Provider, Location)
-                        .join(Provider, Provider.id == Offering.provider_id)
-                        .join(Location, Location.id == Offering.location_id)
-                        .where(Offering.id.in_([r[1] for r in page]))).all()
+    rows = session.exec(
+        select(Offering, Provider, Location)
+        .join(Provider, Provider.id == Offering.provider_id)
+        .join(Location, Location.id == Offering.location_id)
+        .where(Offering.id.in_([r[1] for r in page]))
+    ).all()
     by_id = {o.id: (o, p, loc) for o, p, loc in rows}
     held = held_places(session, list(by_id), today)
     for _key, oid, fresh, place_now, expired, start, free in page:
         off, prov, loc = by_id[oid]
-        result.results.append(_hit(off, prov, loc, origin, fresh, place_now, expired, start, free,
-                                   thresholds.get(off.region_code, default), held.get(oid, 0)))
+        result.results.append(
+            _hit(
+                off,
+                prov,
+                loc,
+                origin,
+                fresh,
+                place_now,
+                expired,
+                start,
+                free,
+                thresholds.get(off.region_code, default),
+                held.get(oid, 0),
+            )
+        )
     return result
 
 
 def _hit(off, prov, loc, origin, fresh, place_now, expired, start, free, t, held: int = 0) -> Hit:
     dist = geodesic_km(origin.lat, origin.lon, off.lat, off.lon) if origin is not None else None
     contracted = (origin.region_code in off.contract_region_list) if origin is not None else None
-    return Hit(off, prov, loc, dist, FRESHNESS[fresh], bool(place_now), bool(expired), t,
-               free_places=free, expected_start_days=None if start is None else int(start),
-               contracted_for_family=contracted, held_places=held)
+    return Hit(
+        off,
+        prov,
+        loc,
+        dist,
+        FRESHNESS[fresh],
+        bool(place_now),
+        bool(expired),
+        t,
+        free_places=free,
+        expected_start_days=None if start is None else int(start),
+        contracted_for_family=contracted,
+        held_places=held,
+    )
 
 
-def offering_detail(session: Session, offering_id: int, now: datetime, config,
-                    origin: PostcodePoint | None = None) -> Hit | None:
+def offering_detail(
+    session: Session, offering_id: int, now: datetime, config, origin: PostcodePoint | None = None
+) -> Hit | None:
     from wijzer.timeutil import AMS
 
     thresholds = region_thresholds(session, config)
     state = state_columns(session, now, now.astimezone(AMS).date(), thresholds)
-    row = session.exec(select(Offering, Provider, Location, *state)
-                       .join(Provider, Provider.id == Offering.provider_id)
-                       .join(Location, Location.id == Offering.location_id)
-                       .where(Offering.id == offering_id, Offering.active)).first()
+    row = session.exec(
+        select(Offering, Provider, Location, *state)
+        .join(Provider, Provider.id == Offering.provider_id)
+        .join(Location, Location.id == Offering.location_id)
+        .where(Offering.id == offering_id, Offering.active)
+    ).first()
     if row is None:
         return None
     off, prov, loc, fresh, expired, place_now, start, free = row
-    return _hit(off, prov, loc, origin, fresh, place_now, expired, start, free,
-                thresholds.get(off.region_code, thresholds[None]),
-                held_places(session, [off.id], now.astimezone(AMS).date()).get(off.id, 0))
+    return _hit(
+        off,
+        prov,
+        loc,
+        origin,
+        fresh,
+        place_now,
+        expired,
+        start,
+        free,
+        thresholds.get(off.region_code, thresholds[None]),
+        held_places(session, [off.id], now.astimezone(AMS).date()).get(off.id, 0),
+    )
 
 
 def place_now_ids(session: Session, now: datetime, config, thresholds: dict | None = None) -> set[int]:
@@ -274,12 +362,15 @@ def place_now_ids(session: Session, now: datetime, config, thresholds: dict | No
     from wijzer.timeutil import AMS
 
     thresholds = thresholds or region_thresholds(session, config)
-    _fresh, _expired, place_c, _start, _free = state_columns(session, now, now.astimezone(AMS).date(), thresholds)
+    _fresh, _expired, place_c, _start, _free = state_columns(
+        session, now, now.astimezone(AMS).date(), thresholds
+    )
     return set(session.exec(select(Offering.id).where(Offering.active, place_c == 1)).all())
 
 
-def count_offerings(session: Session, filters: SearchFilters, now: datetime, config,
-                    thresholds: dict | None = None) -> int:
+def count_offerings(
+    session: Session, filters: SearchFilters, now: datetime, config, thresholds: dict | None = None
+) -> int:
     """How many offerings a search finds (loads no page)."""
     return search_offerings(session, filters, now, config, thresholds, count_only=True).total
 
@@ -301,7 +392,11 @@ def search_summary(filters: SearchFilters, origin: PostcodePoint | None = None) 
     """One line: 'Logeeropvang · 9 jaar · 3431 · 25 km' (the collapsed form, alert names, e-mails)."""
     from wijzer import domain
 
-    parts = [domain.CARE_TYPES.get(filters.care_type, filters.care_type) if filters.care_type else "Alle zorgsoorten"]
+    parts = [
+        domain.CARE_TYPES.get(filters.care_type, filters.care_type)
+        if filters.care_type
+        else "Alle zorgsoorten"
+    ]
     if filters.age is not None:
         parts.append(f"{filters.age} jaar")
     if filters.tags:
@@ -329,21 +424,24 @@ def search_summary(filters: SearchFilters, origin: PostcodePoint | None = None) 
 
 
 RADIUS_STEPS = (5, 10, 25, 50, 100, 250)
-_DROPS = (("available_now", False, "Zonder 'alleen direct plek'"),
-          ("contracted", False, "Ook aanbod dat niet voor dit gezin gecontracteerd is"),
-          ("contract_region", None, "Zonder contractregio"),
-          ("max_wait_weeks", None, "Zonder maximale wachttijd"),
-          ("modality", [], "Zonder vorm"),
-          ("tags", [], "Zonder doelgroep"),
-          ("funding", None, "Zonder financiering"),
-          ("municipality", None, "Zonder gemeente"),
-          ("region", None, "Zonder jeugdregio"),
-          ("age", None, "Zonder leeftijd"),
-          ("care_type", None, "Zonder zorgsoort"))
+_DROPS = (
+    ("available_now", False, "Zonder 'alleen direct plek'"),
+    ("contracted", False, "Ook aanbod dat niet voor dit gezin gecontracteerd is"),
+    ("contract_region", None, "Zonder contractregio"),
+    ("max_wait_weeks", None, "Zonder maximale wachttijd"),
+    ("modality", [], "Zonder vorm"),
+    ("tags", [], "Zonder doelgroep"),
+    ("funding", None, "Zonder financiering"),
+    ("municipality", None, "Zonder gemeente"),
+    ("region", None, "Zonder jeugdregio"),
+    ("age", None, "Zonder leeftijd"),
+    ("care_type", None, "Zonder zorgsoort"),
+)
 
 
-def suggestions(session: Session, filters: SearchFilters, now: datetime, config,
-                total: int) -> list[tuple[str, dict, int]]:
+def suggestions(
+    session: Session, filters: SearchFilters, now: datetime, config, total: int
+) -> list[tuple[str, dict, int]]:
     """What would help when a search finds few results: (label, change to the parameters, count),
     only changes that find more than ``total``. A larger radius first, then dropping one filter."""
     thresholds = region_thresholds(session, config)
@@ -351,7 +449,9 @@ def suggestions(session: Session, filters: SearchFilters, now: datetime, config,
     if filters.postcode:
         for km in RADIUS_STEPS:
             if km > filters.radius_km:
-                n = count_offerings(session, filters.model_copy(update={"radius_km": km}), now, config, thresholds)
+                n = count_offerings(
+                    session, filters.model_copy(update={"radius_km": km}), now, config, thresholds
+                )
                 if n > total:
                     out.append((f"Met {km} km", {"radius_km": str(km)}, n))
                     break

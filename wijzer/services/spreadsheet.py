@@ -1,6 +1,7 @@
 """Formula-injection neutralisation for every text cell that leaves the app in a CSV or XLSX file
 (OWASP "CSV Injection"): a value whose first (non-blank) character is ``= + - @``, a tab, CR or LF, or a
 full-width form of those, gets a leading ``'`` so that no spreadsheet reads it as a formula."""
+
 from __future__ import annotations
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")

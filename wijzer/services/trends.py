@@ -9,6 +9,7 @@ reported, before the end of the week) and was active then (deactivations and rea
 from the audit log; without such an entry the current flag holds). The current week is "as of now" and
 uses the live state, so it equals ``/api/v1/regions/{code}/audit``.
 """
+
 from __future__ import annotations
 
 import bisect
@@ -33,8 +34,18 @@ from wijzer.services.search import region_thresholds
 from wijzer.timeutil import AMS, as_utc
 
 MAX_WEEKS = 157  # three years: bounds the work of one request
-TREND_MEASURES = ("offerings", "free_places", "median_wait_intake", "p90_wait_intake", "median_wait_treatment",
-                  "p90_wait_treatment", "share_over_norm_intake", "share_stale", "occupancy", "no_place_reports")
+TREND_MEASURES = (
+    "offerings",
+    "free_places",
+    "median_wait_intake",
+    "p90_wait_intake",
+    "median_wait_treatment",
+    "p90_wait_treatment",
+    "share_over_norm_intake",
+    "share_stale",
+    "occupancy",
+    "no_place_reports",
+)
 TRUST_WEEKS = 13
 REMINDER_RESPONSE = timedelta(days=7)
 
@@ -74,7 +85,9 @@ def parse_date(value: str | None, name: str) -> date | None:
     try:
         return date.fromisoformat(value.strip())
     except ValueError:
-        raise PeriodError(f"'{name}' moet een datum zijn als JJJJ-MM-DD (bijvoorbeeld 2026-10-01).", name) from None
+        raise PeriodError(
+            f"'{name}' moet een datum zijn als JJJJ-MM-DD (bijvoorbeeld 2026-10-01).", name
+        ) from None
 
 
 def parse_period(van: str | None, tot: str | None, today: date, default_weeks: int = 13) -> tuple[date, date]:
@@ -104,7 +117,9 @@ def quarter_shortcuts(today: date, n: int = 5) -> list[dict]:
     out, d = [], today
     for _ in range(n):
         start, end = quarter_of(d)
-        out.append({"label": f"Q{(start.month - 1) // 3 + 1} {start.year}", "van": start, "tot": min(end, today)})
+        out.append(
+            {"label": f"Q{(start.month - 1) // 3 + 1} {start.year}", "van": start, "tot": min(end, today)}
+        )
         d = start - timedelta(days=1)
     return out
 
@@ -118,9 +133,11 @@ def mondays(start: date, end: date) -> list[date]:
 def activity_events(session: Session, offering_ids: set[int]) -> dict[int, list[tuple[datetime, bool]]]:
     """Per offering: [(at, active after the event)] from the audit log, oldest first."""
     events: dict[int, list[tuple[datetime, bool]]] = defaultdict(list)
-    rows = session.exec(select(AuditLog.entity_id, AuditLog.at, AuditLog.action)
-                        .where(AuditLog.entity == "offering", AuditLog.action.in_(["activate", "deactivate"]))
-                        .order_by(AuditLog.at, AuditLog.id))
+    rows = session.exec(
+        select(AuditLog.entity_id, AuditLog.at, AuditLog.action)
+        .where(AuditLog.entity == "offering", AuditLog.action.in_(["activate", "deactivate"]))
+        .order_by(AuditLog.at, AuditLog.id)
+    )
     for entity_id, at, action in rows:
         if entity_id and entity_id.isdigit() and int(entity_id) in offering_ids:
             events[int(entity_id)].append((as_utc(at), action == "activate"))
@@ -167,13 +184,21 @@ def from_native(value, naive: bool) -> datetime:
     return datetime.fromisoformat(value).replace(tzinfo=UTC) if naive else datetime.fromtimestamp(value, UTC)
 
 
-def load_history(session: Session, cond, until: datetime, since: datetime | None = None,
-                 with_status: bool = False) -> list[_Off]:
+def load_history(
+    session: Session, cond, until: datetime, since: datetime | None = None, with_status: bool = False
+) -> list[_Off]:
     """The offerings matching ``cond`` with their reports made before ``until`` (and from ``since``)."""
     naive = session.get_bind().dialect.name == "sqlite"
     offs: dict[int, _Off] = {}
-    stmt = select(Offering.id, Offering.care_type, Offering.provider_id, Offering.region_code,
-                  Offering.contract_regions, Offering.active, native_column(Offering.created_at, naive))
+    stmt = select(
+        Offering.id,
+        Offering.care_type,
+        Offering.provider_id,
+        Offering.region_code,
+        Offering.contract_regions,
+        Offering.active,
+        native_column(Offering.created_at, naive),
+    )
     ids = select(Offering.id)
     if cond is not None:
         stmt, ids = stmt.where(cond), ids.where(cond)
@@ -183,11 +208,19 @@ def load_history(session: Session, cond, until: datetime, since: datetime | None
     if not offs:
         return []
     status = CapacityReport.intake_status if with_status else literal_column("NULL")
-    rstmt = (select(CapacityReport.offering_id, native_column(CapacityReport.reported_at, naive),
-                    CapacityReport.free_places, CapacityReport.total_places, CapacityReport.wait_intake,
-                    CapacityReport.wait_treatment, status)
-             .where(CapacityReport.offering_id.in_(ids), CapacityReport.reported_at < until)
-             .order_by(CapacityReport.offering_id, CapacityReport.reported_at, CapacityReport.id))
+    rstmt = (
+        select(
+            CapacityReport.offering_id,
+            native_column(CapacityReport.reported_at, naive),
+            CapacityReport.free_places,
+            CapacityReport.total_places,
+            CapacityReport.wait_intake,
+            CapacityReport.wait_treatment,
+            status,
+        )
+        .where(CapacityReport.offering_id.in_(ids), CapacityReport.reported_at < until)
+        .order_by(CapacityReport.offering_id, CapacityReport.reported_at, CapacityReport.id)
+    )
     if since is not None:
         rstmt = rstmt.where(CapacityReport.reported_at >= since)
     result = conn.execute(rstmt)
@@ -215,8 +248,9 @@ def state_before(off: _Off, moment: datetime, moment_native=None):
     return off.values[i - 1], from_native(off.times[i - 1], off.naive)
 
 
-def no_place_counts(session: Session, codes: list[str], basis: str, start: datetime, end: datetime,
-                    inclusive: bool = False) -> dict[tuple[str, str], int]:
+def no_place_counts(
+    session: Session, codes: list[str], basis: str, start: datetime, end: datetime, inclusive: bool = False
+) -> dict[tuple[str, str], int]:
     """{(region, care type): number of 'gebeld: geen plek' reports in [start, end)} (``inclusive``: end too)."""
     out: dict[tuple[str, str], int] = defaultdict(int)
     for _at, region, ct in _no_place_rows(session, codes, basis, start, end, inclusive):
@@ -224,11 +258,15 @@ def no_place_counts(session: Session, codes: list[str], basis: str, start: datet
     return out
 
 
-def _no_place_rows(session: Session, codes: list[str], basis: str, start: datetime, end: datetime,
-                   inclusive: bool = False):
-    stmt = (select(NoPlaceReport.at, NoPlaceReport.region_code, Offering.contract_regions, Offering.care_type)
-            .join(Offering, Offering.id == NoPlaceReport.offering_id).where(NoPlaceReport.at >= start)
-            .where(NoPlaceReport.at <= end if inclusive else NoPlaceReport.at < end))
+def _no_place_rows(
+    session: Session, codes: list[str], basis: str, start: datetime, end: datetime, inclusive: bool = False
+):
+    stmt = (
+        select(NoPlaceReport.at, NoPlaceReport.region_code, Offering.contract_regions, Offering.care_type)
+        .join(Offering, Offering.id == NoPlaceReport.offering_id)
+        .where(NoPlaceReport.at >= start)
+        .where(NoPlaceReport.at <= end if inclusive else NoPlaceReport.at < end)
+    )
     if basis == "contract":
         stmt = stmt.where(region_filter("contract", codes))
     else:
@@ -248,8 +286,15 @@ def _trend_row(monday: date, figures: dict, no_place: int) -> dict:
     return row
 
 
-def reconstruct_weeks(session: Session, region_code: str, week_mondays: list[date], thresholds: Thresholds,
-                      basis: str = "location", *, by_intervals: bool = True) -> dict[date, dict[str, dict]]:
+def reconstruct_weeks(
+    session: Session,
+    region_code: str,
+    week_mondays: list[date],
+    thresholds: Thresholds,
+    basis: str = "location",
+    *,
+    by_intervals: bool = True,
+) -> dict[date, dict[str, dict]]:
     """{monday: {care type: figures dict}} as of the end of each given (past) week, ``week_mondays`` ascending.
 
     The same rules as ``CareTypeFigures.add``. A year of the largest region is a quarter of a million reports:
@@ -289,8 +334,9 @@ def _spread(diff: list, start: int, stop: int, amount) -> None:
         diff[stop] -= amount
 
 
-def _weeks_by_intervals(session: Session, cond, ends: list[datetime], thresholds: Thresholds,
-                        figs: list[dict]) -> None:
+def _weeks_by_intervals(
+    session: Session, cond, ends: list[datetime], thresholds: Thresholds, figs: list[dict]
+) -> None:
     """Add the offerings matching ``cond`` to ``figs`` (one dict of CareTypeFigures per week end).
 
     Each report is its offering's state for an interval of weeks: from the first week end after it up to the
@@ -308,8 +354,9 @@ def _weeks_by_intervals(session: Session, cond, ends: list[datetime], thresholds
     conn = session.connection()
     cond = and_(cond, Offering.care_type.in_(list(figs[0])))  # a care type since removed has no figures
     care_type, first_b0, seen = {}, {}, {}
-    for oid, ct, created in conn.execute(select(Offering.id, Offering.care_type, native_column(Offering.created_at, sqlite))
-                                         .where(cond)).all():
+    for oid, ct, created in conn.execute(
+        select(Offering.id, Offering.care_type, native_column(Offering.created_at, sqlite)).where(cond)
+    ).all():
         care_type[oid], seen[oid] = ct, created
     if not care_type:
         return
@@ -318,14 +365,25 @@ def _weeks_by_intervals(session: Session, cond, ends: list[datetime], thresholds
         return [0] * (n_weeks + 1)
 
     # per care type: offerings, stale, free, occupancy free, occupancy total, {wait: intake}, {wait: treatment}
-    acc = {ct: (arrays(), arrays(), arrays(), arrays(), arrays(), defaultdict(arrays), defaultdict(arrays))
-           for ct in CARE_TYPES}
-    result = conn.execute(select(CapacityReport.offering_id, native_column(CapacityReport.reported_at, sqlite),
-                                 CapacityReport.free_places, CapacityReport.total_places, CapacityReport.wait_intake,
-                                 CapacityReport.wait_treatment)
-                          .where(CapacityReport.offering_id.in_(select(Offering.id).where(cond)),
-                                 CapacityReport.reported_at < until)
-                          .order_by(CapacityReport.offering_id, CapacityReport.reported_at, CapacityReport.id))
+    acc = {
+        ct: (arrays(), arrays(), arrays(), arrays(), arrays(), defaultdict(arrays), defaultdict(arrays))
+        for ct in CARE_TYPES
+    }
+    result = conn.execute(
+        select(
+            CapacityReport.offering_id,
+            native_column(CapacityReport.reported_at, sqlite),
+            CapacityReport.free_places,
+            CapacityReport.total_places,
+            CapacityReport.wait_intake,
+            CapacityReport.wait_treatment,
+        )
+        .where(
+            CapacityReport.offering_id.in_(select(Offering.id).where(cond)),
+            CapacityReport.reported_at < until,
+        )
+        .order_by(CapacityReport.offering_id, CapacityReport.reported_at, CapacityReport.id)
+    )
     rows = result.cursor.fetchall()  # plain driver rows: ints and the time in ``native`` form
     result.close()
     rows.append((None, None, None, None, None, None))  # the end: adds the last pending report
@@ -387,21 +445,27 @@ def _weeks_by_intervals(session: Session, cond, ends: list[datetime], thresholds
             f.free_places += running[2]
             f.occ_free += running[3]
             f.occ_total += running[4]
-            for by_wait, counts, target in ((by_wi, waits[0], f.waits_intake), (by_wt, waits[1], f.waits_treatment)):
+            for by_wait, counts, target in (
+                (by_wi, waits[0], f.waits_intake),
+                (by_wt, waits[1], f.waits_treatment),
+            ):
                 for value, diff in by_wait.items():
                     counts[value] += diff[k]
                     if counts[value]:
                         target.extend([value] * counts[value])
 
 
-def _weeks_in_python(offs: list[_Off], events: dict, ends: list[datetime], thresholds: Thresholds,
-                     figs: list[dict]) -> None:
+def _weeks_in_python(
+    offs: list[_Off], events: dict, ends: list[datetime], thresholds: Thresholds, figs: list[dict]
+) -> None:
     """Add ``offs`` to ``figs`` one offering and week at a time (for offerings with activity events, and the
     reference for ``_weeks_by_intervals``)."""
     naive = offs[0].naive if offs else False
     n_ends = [native(e, naive) for e in ends]
     stale_td = timedelta(days=thresholds.stale_days)
-    cuts = [native(e - stale_td, naive) for e in ends]  # confirmed at or after the cut: not stale at the week end
+    cuts = [
+        native(e - stale_td, naive) for e in ends
+    ]  # confirmed at or after the cut: not stale at the week end
     weeks = range(len(ends))
     for off in offs:
         times, values, ev = off.times, off.values, events.get(off.id)
@@ -440,8 +504,15 @@ def _weeks_in_python(offs: list[_Off], events: dict, ends: list[datetime], thres
                 f.waits_treatment.append(wt)
 
 
-def region_trends(session: Session, region: Jeugdregio, start: date, end: date, now: datetime, config,
-                  basis: str = "location") -> list[dict]:
+def region_trends(
+    session: Session,
+    region: Jeugdregio,
+    start: date,
+    end: date,
+    now: datetime,
+    config,
+    basis: str = "location",
+) -> list[dict]:
     """One row per ISO week × care type from the week of ``start`` to the week of ``end`` (at most the
     current week, which is "as of now")."""
     thresholds = region_thresholds(session, config)
@@ -452,8 +523,14 @@ def region_trends(session: Session, region: Jeugdregio, start: date, end: date, 
     figures = reconstruct_weeks(session, region.code, past, t, basis)
     npr: dict[tuple[date, str], int] = defaultdict(int)
     if weeks:
-        for at, _code, ct in _no_place_rows(session, [region.code], basis, local_midnight(weeks[0]),
-                                            min(now, local_midnight(weeks[-1] + timedelta(days=7))), inclusive=True):
+        for at, _code, ct in _no_place_rows(
+            session,
+            [region.code],
+            basis,
+            local_midnight(weeks[0]),
+            min(now, local_midnight(weeks[-1] + timedelta(days=7))),
+            inclusive=True,
+        ):
             npr[(monday_of(at.astimezone(AMS).date()), ct)] += 1
     if current in weeks:
         live = all_region_figures(session, now, config, regions=[region.code], basis=basis)[region.code]
@@ -484,15 +561,23 @@ def national_comparison(session: Session, now: datetime, config, basis: str = "l
     medians: dict[str, dict] = {}
     for ct in CARE_TYPES:
         per = [r for r in rows if r["care_type"] == ct]
-        medians[ct] = {"care_type": ct} | {
-            k: percentile([r[k] for r in per if r[k] is not None], 50)
-            for k in per[0] if k not in ("care_type", "region_code", "region_name")} if per else {"care_type": ct}
+        medians[ct] = (
+            {"care_type": ct}
+            | {
+                k: percentile([r[k] for r in per if r[k] is not None], 50)
+                for k in per[0]
+                if k not in ("care_type", "region_code", "region_name")
+            }
+            if per
+            else {"care_type": ct}
+        )
     return {"rows": rows, "medians": medians}
 
 
 # ---------------------------------------------------------------- trust signals
-def trust_signals(session: Session, now: datetime, config, *, provider_ids: list[int] | None = None,
-                  cond=None) -> dict[int, dict]:
+def trust_signals(
+    session: Session, now: datetime, config, *, provider_ids: list[int] | None = None, cond=None
+) -> dict[int, dict]:
     """Per provider over the last 13 complete ISO weeks (see docs/regio-audit.md):
 
     - ``weeks_on_time`` / ``weeks_counted`` / ``share_on_time``: weeks in which every active offering was
@@ -509,9 +594,18 @@ def trust_signals(session: Session, now: datetime, config, *, provider_ids: list
     weeks = [current - timedelta(weeks=i) for i in range(TRUST_WEEKS, 0, -1)]
     start = local_midnight(weeks[0])
     max_stale = max(t.stale_days for t in thresholds.values())
-    conds = [c for c in (cond, Offering.provider_id.in_(provider_ids) if provider_ids is not None else None) if c is not None]
-    offs = load_history(session, and_(*conds) if conds else None, until=now,
-                        since=start - timedelta(days=max_stale + 1), with_status=True)
+    conds = [
+        c
+        for c in (cond, Offering.provider_id.in_(provider_ids) if provider_ids is not None else None)
+        if c is not None
+    ]
+    offs = load_history(
+        session,
+        and_(*conds) if conds else None,
+        until=now,
+        since=start - timedelta(days=max_stale + 1),
+        with_status=True,
+    )
     events = activity_events(session, {o.id for o in offs}) if offs else {}
     by_provider: dict[int, list[_Off]] = defaultdict(list)
     for off in offs:
@@ -522,40 +616,71 @@ def trust_signals(session: Session, now: datetime, config, *, provider_ids: list
     for pid, own in by_provider.items():
         on_time = counted = 0
         for end, end_native in week_ends:
-            alive = [o for o in own if o.first_seen < end_native and active_at(o.active, events.get(o.id, []), end)]
+            alive = [
+                o for o in own if o.first_seen < end_native and active_at(o.active, events.get(o.id, []), end)
+            ]
             if not alive:
                 continue
             counted += 1
-            if all(freshness_of(state_before(o, end, end_native)[1], end, _t(thresholds, o).fresh_days,
-                                _t(thresholds, o).stale_days) == "fresh" for o in alive):
+            if all(
+                freshness_of(
+                    state_before(o, end, end_native)[1],
+                    end,
+                    _t(thresholds, o).fresh_days,
+                    _t(thresholds, o).stale_days,
+                )
+                == "fresh"
+                for o in alive
+            ):
                 on_time += 1
-        out[pid] = {"provider_id": pid, "weeks_counted": counted, "weeks_on_time": on_time,
-                    "share_on_time": on_time / counted if counted else None, "no_place_reports": 0,
-                    "no_place_while_place_now": 0, "reminders": 0, "changed_after_reminder": 0}
+        out[pid] = {
+            "provider_id": pid,
+            "weeks_counted": counted,
+            "weeks_on_time": on_time,
+            "share_on_time": on_time / counted if counted else None,
+            "no_place_reports": 0,
+            "no_place_while_place_now": 0,
+            "reminders": 0,
+            "changed_after_reminder": 0,
+        }
     if not out:
         return out
     index = {o.id: o for o in offs}
-    for oid, at in session.exec(select(NoPlaceReport.offering_id, NoPlaceReport.at)
-                                .where(NoPlaceReport.offering_id.in_(list(index)), NoPlaceReport.at >= start,
-                                       NoPlaceReport.at <= now)):
+    for oid, at in session.exec(
+        select(NoPlaceReport.offering_id, NoPlaceReport.at).where(
+            NoPlaceReport.offering_id.in_(list(index)), NoPlaceReport.at >= start, NoPlaceReport.at <= now
+        )
+    ):
         off = index[oid]
         at = as_utc(at)
         sig = out[off.provider_id]
         sig["no_place_reports"] += 1
         values, confirmed = state_before(off, at + timedelta(microseconds=1))
         t = _t(thresholds, off)
-        if (values is not None and freshness_of(confirmed, at, t.fresh_days, t.stale_days) in ("fresh", "aging")
-                and values[4] == "open" and (free_places(values[0]) or 0) > 0):
+        if (
+            values is not None
+            and freshness_of(confirmed, at, t.fresh_days, t.stale_days) in ("fresh", "aging")
+            and values[4] == "open"
+            and (free_places(values[0]) or 0) > 0
+        ):
             sig["no_place_while_place_now"] += 1
-    for pid, offering_ids, sent in session.exec(select(Reminder.provider_id, Reminder.offering_ids, Reminder.sent_at)
-                                                .where(Reminder.provider_id.in_(list(out)), Reminder.kind != "escalation",
-                                                       Reminder.sent_at.is_not(None), Reminder.sent_at >= start)):
+    for pid, offering_ids, sent in session.exec(
+        select(Reminder.provider_id, Reminder.offering_ids, Reminder.sent_at).where(
+            Reminder.provider_id.in_(list(out)),
+            Reminder.kind != "escalation",
+            Reminder.sent_at.is_not(None),
+            Reminder.sent_at >= start,
+        )
+    ):
         sent = as_utc(sent)
         sig = out[pid]
         sig["reminders"] += 1
         reminded = [index[int(i)] for i in unpack(offering_ids) if i.isdigit() and int(i) in index]
-        if any(native(sent, o.naive) < tm <= native(sent + REMINDER_RESPONSE, o.naive)
-               for o in reminded for tm in o.times[bisect.bisect_right(o.times, native(sent, o.naive)):][:1]):
+        if any(
+            native(sent, o.naive) < tm <= native(sent + REMINDER_RESPONSE, o.naive)
+            for o in reminded
+            for tm in o.times[bisect.bisect_right(o.times, native(sent, o.naive)) :][:1]
+        ):
             sig["changed_after_reminder"] += 1
     return out
 
@@ -568,8 +693,9 @@ HINT_KEPT = timedelta(minutes=10)
 HINT_CACHE_SIZE = 10_000
 
 
-def provider_trust_hint(session: Session, provider_id: int, now: datetime, config,
-                        cache: dict | None = None) -> dict | None:
+def provider_trust_hint(
+    session: Session, provider_id: int, now: datetime, config, cache: dict | None = None
+) -> dict | None:
     """The quiet hint in the portal: the provider's own trust signals over 13 weeks, or None without data.
 
     ``cache`` (a dict kept by the app, per process): the hint is shown on every load of the weekly page and costs

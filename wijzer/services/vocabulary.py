@@ -9,6 +9,7 @@ The dicts are refreshed when an app serves its first request, at most every
 and at once in the process where an admin adds a term. The built-in terms always stay (a term cannot be
 removed: offerings may use it).
 """
+
 from __future__ import annotations
 
 import re
@@ -29,7 +30,9 @@ VOCABULARIES: dict[str, tuple[str, str]] = {
     "financiering": ("Financiering", "FUNDING"),
 }
 # The built-in terms, as shipped in wijzer.domain (copied before any refresh can touch the dicts).
-BUILT_IN: dict[str, dict[str, str]] = {name: dict(getattr(domain, attr)) for name, (_, attr) in VOCABULARIES.items()}
+BUILT_IN: dict[str, dict[str, str]] = {
+    name: dict(getattr(domain, attr)) for name, (_, attr) in VOCABULARIES.items()
+}
 CODE_RE = re.compile(r"^[a-z][a-z0-9_]{1,29}$")
 
 
@@ -90,19 +93,26 @@ def refresh_domain(session: Session) -> None:
 
 
 def terms(session: Session) -> dict[str, list[Term]]:
-    return {name: [Term(name, code, label, code in BUILT_IN[name]) for code, label in found.items()]
-            for name, found in load(session).items()}
+    return {
+        name: [Term(name, code, label, code in BUILT_IN[name]) for code, label in found.items()]
+        for name, found in load(session).items()
+    }
 
 
 def add_term(session: Session, vocabulary: str, code: str, label: str) -> VocabularyTerm:
     """Add a term (validated; flushed, not committed). The caller commits, then calls ``refresh_domain``."""
     if vocabulary not in VOCABULARIES:
-        raise VocabularyError(f"Onbekende lijst '{vocabulary}'. Kies uit: {', '.join(VOCABULARIES)}.", "vocabulary")
+        raise VocabularyError(
+            f"Onbekende lijst '{vocabulary}'. Kies uit: {', '.join(VOCABULARIES)}.", "vocabulary"
+        )
     code = (code or "").strip().lower()
     label = " ".join((label or "").split())
     if not CODE_RE.match(code):
-        raise VocabularyError("De code bestaat uit 2 tot 30 kleine letters, cijfers of _, en begint met een letter "
-                              "(bijvoorbeeld eetstoornis).", "code")
+        raise VocabularyError(
+            "De code bestaat uit 2 tot 30 kleine letters, cijfers of _, en begint met een letter "
+            "(bijvoorbeeld eetstoornis).",
+            "code",
+        )
     if not 2 <= len(label) <= 120:
         raise VocabularyError("Geef een omschrijving van 2 tot 120 tekens.", "label")
     current = load(session)[vocabulary]
@@ -114,8 +124,11 @@ def add_term(session: Session, vocabulary: str, code: str, label: str) -> Vocabu
 
         room = Offering.__table__.c[column].type.length
         if len(domain.pack([*current, code])) > room:
-            raise VocabularyError(f"Deze lijst is vol: alle codes samen moeten in {room} tekens passen (aanbod kan "
-                                  "ze allemaal kiezen). Kies een kortere code.", "code")
+            raise VocabularyError(
+                f"Deze lijst is vol: alle codes samen moeten in {room} tekens passen (aanbod kan "
+                "ze allemaal kiezen). Kies een kortere code.",
+                "code",
+            )
     term = VocabularyTerm(vocabulary=vocabulary, code=code, label=label)
     session.add(term)
     session.flush()

@@ -4,6 +4,7 @@ Deadlines are counted in Dutch local time. A period that starts on a non-working
 of the next working day: a request sent on Saturday 10:00 with two working days to answer is due on
 Wednesday 00:00 (Monday and Tuesday are the two days), one sent on Friday 15:00 on Tuesday 15:00.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
@@ -50,4 +51,3 @@ def add_working_days_to_date(day: date, n: int) -> date:
     for _ in range(n):
         day = next_working_day(day + timedelta(days=1))
     return day
-

@@ -1,5 +1,6 @@
 """Admin page for the extendable vocabularies (/beheer/vocabulaires) and the refresh of the
 ``wijzer.domain`` dicts from the table (see ``wijzer.services.vocabulary``)."""
+
 from __future__ import annotations
 
 import time

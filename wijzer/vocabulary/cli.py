@@ -1,4 +1,5 @@
 """``flask --app wsgi vocabulary list|add``: the extendable vocabularies on the command line."""
+
 from __future__ import annotations
 
 import click
@@ -20,7 +21,9 @@ def vocabulary_list():
                 click.echo(f"  {t.code:28} {t.label}{'' if t.built_in else '  (toegevoegd)'}")
 
 
-@vocabulary_cli.command("add", help="Voeg een term toe, bijv.: vocabulary add doelgroep eetstoornis Eetstoornis")
+@vocabulary_cli.command(
+    "add", help="Voeg een term toe, bijv.: vocabulary add doelgroep eetstoornis Eetstoornis"
+)
 @click.argument("vocabulary_name", metavar="LIJST")
 @click.argument("code")
 @click.argument("label", metavar="OMSCHRIJVING")
@@ -30,9 +33,14 @@ def vocabulary_add(vocabulary_name, code, label):
     try:
         with session_scope() as session:
             term = vocabulary.add_term(session, vocabulary_name, code, label)
-            auditlog.record(session, action="vocabulary.add", entity="vocabulary_term", entity_id=term.id,
-                            actor="cli", detail={"vocabulary": term.vocabulary, "code": term.code,
-                                                 "label": term.label})
+            auditlog.record(
+                session,
+                action="vocabulary.add",
+                entity="vocabulary_term",
+                entity_id=term.id,
+                actor="cli",
+                detail={"vocabulary": term.vocabulary, "code": term.code, "label": term.label},
+            )
             click.echo(f"Toegevoegd aan {vocabulary_name}: {term.code} ({term.label})")
     except vocabulary.VocabularyError as exc:
         raise click.ClickException(exc.message) from None

@@ -1,4 +1,5 @@
 """Admins list the vocabularies and add a term. Parse -> service -> commit -> refresh -> render."""
+
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
@@ -18,8 +19,9 @@ def index():
     form = TermForm()
     if form.validate_on_submit():
         try:
-            term = vocabulary.add_term(session, form.vocabulary.data or "", form.code.data or "",
-                                       form.label.data or "")
+            term = vocabulary.add_term(
+                session, form.vocabulary.data or "", form.code.data or "", form.label.data or ""
+            )
         except vocabulary.VocabularyError as exc:
             field = getattr(form, exc.field or "", None)
             if field is not None:
@@ -27,13 +29,24 @@ def index():
             else:
                 flash(exc.message, "error")
         else:
-            auditlog.record(session, action="vocabulary.add", entity="vocabulary_term", entity_id=term.id,
-                            user=current_user, detail={"vocabulary": term.vocabulary, "code": term.code,
-                                                       "label": term.label})
+            auditlog.record(
+                session,
+                action="vocabulary.add",
+                entity="vocabulary_term",
+                entity_id=term.id,
+                user=current_user,
+                detail={"vocabulary": term.vocabulary, "code": term.code, "label": term.label},
+            )
             session.commit()
             vocabulary.refresh_domain(session)
-            flash(f"'{term.label}' ({term.code}) is toegevoegd aan {vocabulary.VOCABULARIES[term.vocabulary][0]}.",
-                  "success")
+            flash(
+                f"'{term.label}' ({term.code}) is toegevoegd aan {vocabulary.VOCABULARIES[term.vocabulary][0]}.",
+                "success",
+            )
             return redirect(url_for("vocabulary.index"))
-    return render_template("vocabulary/index.html", form=form, lists=vocabulary.terms(session),
-                           titles={k: v[0] for k, v in vocabulary.VOCABULARIES.items()}), 200 if not form.errors else 400
+    return render_template(
+        "vocabulary/index.html",
+        form=form,
+        lists=vocabulary.terms(session),
+        titles={k: v[0] for k, v in vocabulary.VOCABULARIES.items()},
+    ), 200 if not form.errors else 400
