@@ -14,6 +14,8 @@ job once with ``flask --app wsgi jobs run NAME``. Every job is idempotent:
 - ``expire_statuses``: flags offerings whose temporary status end date has passed (once).
 - ``region_snapshots``: upserts today's figures per jeugdregio × care type (as of now; the same figures
   ``services.trends`` reconstructs from the report history, plus occupancy and the week's no-place reports).
+- ``trend_weeks``: computes and keeps the last 53 complete weeks of every region's trends (``trend_week``),
+  so the trends pages and API read a year without rebuilding it from the report history.
 - ``placement_answers``, ``placement_holds``, ``placement_retention``: the plaatsingsverzoek's reminder
   and expiry, hold release and 90-day anonymisation (``services.placement``; each item is claimed by a
   conditional UPDATE, so a rerun sends nothing twice).
@@ -324,12 +326,14 @@ def job_reminders(session: Session, now: datetime, config) -> str:
 
 # ---------------------------------------------------------------- registry and runner
 from wijzer.services.alerts import job_alerts  # noqa: E402  (alerts: "Houd me op de hoogte", services/alerts.py)
+from wijzer.services.trends import warm_trend_weeks  # noqa: E402  (kept trend weeks, services/trends.py)
 
 JOBS: dict[str, tuple[Callable, dict]] = {
     "freshness": (job_freshness, {"trigger": "cron", "minute": 5}),
     "reminders": (job_reminders, {"trigger": "cron", "hour": 8, "minute": 0}),
     "expire_statuses": (job_expire_statuses, {"trigger": "cron", "minute": 10}),
     "region_snapshots": (job_region_snapshots, {"trigger": "cron", "hour": 2, "minute": 30}),
+    "trend_weeks": (warm_trend_weeks, {"trigger": "cron", "hour": 2, "minute": 40}),
     "mail": (mail.job_mail, {"trigger": "interval", "minutes": 1}),
     "alerts": (job_alerts, {"trigger": "cron", "minute": "*/15"}),
     "placement_answers": (placement.remind_and_expire, {"trigger": "cron", "minute": "*/15"}),
@@ -341,6 +345,7 @@ SCHEDULE_TEXT = {
     "reminders": "dagelijks 08:00",
     "expire_statuses": "elk uur (:10)",
     "region_snapshots": "elke nacht 02:30",
+    "trend_weeks": "elke nacht 02:40",
     "mail": "elke minuut (en direct na elk webverzoek)",
     "alerts": "elk kwartier",
     "placement_answers": "elk kwartier",

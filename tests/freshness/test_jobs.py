@@ -323,6 +323,7 @@ def test_scheduler_registers_all_jobs(app):
         "reminders",
         "expire_statuses",
         "region_snapshots",
+        "trend_weeks",
         "mail",
         "alerts",
         "placement_answers",

@@ -58,7 +58,9 @@ def region_trends_api(code: str):
     except PeriodError as exc:
         message = str(exc).replace("'van'", "'from'").replace("'tot'", "'to'")
         return api_error(400, "invalid_period", message, field={"van": "from", "tot": "to"}[exc.field])
-    weeks = region_trends(get_session(), region, start, end, now, current_app.config, basis)
+    session = get_session()
+    weeks = region_trends(session, region, start, end, now, current_app.config, basis)
+    session.commit()  # keeps the weeks just reconstructed (trend_week)
     return jsonify(
         {
             "region": region.code,

@@ -213,6 +213,7 @@ def dashboard(code: str):
         .order_by(Gemeente.name)
     ).all()
     trend_rows = region_trends(session, region, start, end, now, current_app.config, basis)
+    session.commit()  # keeps the weeks just reconstructed (trend_week)
     return render_template(
         "audit/dashboard.html",
         region=region,
@@ -274,6 +275,7 @@ def export(code: str, table: str, fmt: str):
         if error:
             abort(400, error)
         rows = region_trends(session, region, start, end, now, current_app.config, basis)
+        session.commit()  # keeps the weeks just reconstructed (trend_week)
         return respond(
             [Sheet("Trends", TREND_COLUMNS, rows)],
             fmt,
@@ -319,6 +321,7 @@ def _report(code: str, fmt: str):
     if error and fmt == "xlsx":
         abort(400, error)
     trend_rows = region_trends(session, region, start, end, now, current_app.config, basis)
+    session.commit()  # keeps the weeks just reconstructed (trend_week)
     last_week = trend_rows[-1]["week"] if trend_rows else None
     figures = [r for r in trend_rows if r["week"] == last_week]
     audit = region_audit(session, region, now, current_app.config, basis)

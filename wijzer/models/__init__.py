@@ -6,7 +6,7 @@ from wijzer.models.alerts import Alert, AlertMail, AlertPlaceState
 from wijzer.models.auditlog import AuditLog
 from wijzer.models.capacity import CapacityReport
 from wijzer.models.feedback import NoPlaceReport
-from wijzer.models.freshness import FreshnessTransition, JobRun, RegionSnapshot, Reminder
+from wijzer.models.freshness import FreshnessTransition, JobRun, RegionSnapshot, Reminder, TrendWeek
 from wijzer.models.mail import OutboxMail
 from wijzer.models.placement import PlacementItem, PlacementRequest
 from wijzer.models.providers import Location, Offering, Provider
@@ -38,6 +38,7 @@ __all__ = [
     "Provider",
     "RegionSnapshot",
     "Reminder",
+    "TrendWeek",
     "User",
     "VocabularyTerm",
 ]

@@ -87,3 +87,25 @@ class RegionSnapshot(SQLModel, table=True):
         default=0, sa_column_kwargs={"server_default": "0"}
     )  # in the ISO week so far
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class TrendWeek(SQLModel, table=True):
+    """A complete past ISO week's trend figures of one region, kept so a year of trends is not rebuilt from
+    the report history on every request (``services/trends.py``: ``cached_weeks``).
+
+    A row is used only while it still matches what it was computed from: ``inputs`` fingerprints the
+    region's offerings (id, care type, active, created), the thresholds and the care types; ``last_report_id`` is the
+    newest report id at the time, so a report made later but dated before the week's end (a back-dated
+    report) shows the week is out of date; and a row older than a day is computed anew."""
+
+    __tablename__ = "trend_week"
+    __table_args__ = (UniqueConstraint("region_code", "basis", "monday", name="uq_trend_week_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    region_code: str = Field(max_length=4)
+    basis: str = Field(max_length=10)  # location | contract
+    monday: date
+    inputs: str = Field(max_length=64)
+    last_report_id: int = 0
+    computed_at: datetime
+    figures: str  # JSON: {care type: figures}

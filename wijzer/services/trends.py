@@ -13,6 +13,8 @@ uses the live state, so it equals ``/api/v1/regions/{code}/audit``.
 from __future__ import annotations
 
 import bisect
+import hashlib
+import json
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -21,7 +23,7 @@ from sqlalchemy import Float, String, and_, cast, func, literal_column, type_coe
 from sqlmodel import Session, select
 
 from wijzer.domain import CARE_TYPES, unpack
-from wijzer.models import AuditLog, CapacityReport, Jeugdregio, NoPlaceReport, Offering, Reminder
+from wijzer.models import AuditLog, CapacityReport, Jeugdregio, NoPlaceReport, Offering, Reminder, TrendWeek
 from wijzer.services.availability import Thresholds, freshness_of
 from wijzer.services.regions import (
     CareTypeFigures,
@@ -504,6 +506,134 @@ def _weeks_in_python(
                 f.waits_treatment.append(wt)
 
 
+# ---------------------------------------------------------------- kept weeks
+WEEK_KEPT = timedelta(hours=26)  # a kept week is computed anew after this (see ``cached_weeks``)
+WARM_WEEKS = 53  # the nightly ``trend_weeks`` job keeps this many complete weeks of every region
+
+
+def _week_inputs(offerings: list, thresholds: Thresholds, basis: str) -> str:
+    """Fingerprint of everything a reconstructed week depends on besides the reports: the region's offerings
+    (id, care type, active, created), the thresholds and the care types."""
+    digest = hashlib.sha256(repr((basis, tuple(CARE_TYPES), thresholds)).encode())
+    for row in offerings:
+        digest.update(repr(tuple(row)).encode())
+    return digest.hexdigest()
+
+
+def cached_weeks(
+    session: Session,
+    region_code: str,
+    week_mondays: list[date],
+    thresholds: Thresholds,
+    now: datetime,
+    basis: str = "location",
+    *,
+    refresh: bool = False,
+) -> dict[date, dict[str, dict]]:
+    """``reconstruct_weeks`` for complete past weeks, kept in ``trend_week`` (added to the session; the entry
+    point commits) so a year of trends is rebuilt from the history once rather than on every request.
+
+    A kept week is used only while it is still what ``reconstruct_weeks`` would give: the same inputs
+    (``_week_inputs``), computed less than ``WEEK_KEPT`` ago, and no report added since (id above the row's
+    ``last_report_id``; reports are never deleted) dated before the week's end — a back-dated report, a
+    moved or edited offering, another threshold or care type each make the week be computed anew. The rows
+    found still valid are marked as checked up to the newest report, so the next check reads only the reports
+    made after this one. ``refresh``: compute every week anew (the nightly job)."""
+    if not week_mondays:
+        return {}
+    cond = region_filter(basis, [region_code])
+    conn = session.connection()
+    offerings = conn.execute(
+        select(Offering.id, Offering.care_type, Offering.active, Offering.created_at)
+        .where(cond)
+        .order_by(Offering.id)
+    ).all()
+    inputs = _week_inputs(offerings, thresholds, basis)
+    newest = conn.execute(select(func.coalesce(func.max(CapacityReport.id), 0))).scalar_one()
+    kept = {
+        row.monday: row
+        for row in session.exec(
+            select(TrendWeek).where(
+                TrendWeek.region_code == region_code,
+                TrendWeek.basis == basis,
+                TrendWeek.monday.in_(week_mondays),
+            )
+        )
+        if not refresh and row.inputs == inputs and as_utc(row.computed_at) > now - WEEK_KEPT
+    }
+    if kept:
+        checked = min(row.last_report_id for row in kept.values())
+        if checked < newest:
+            earliest = conn.execute(
+                select(func.min(CapacityReport.reported_at)).where(
+                    CapacityReport.id > checked,
+                    CapacityReport.id <= newest,
+                    CapacityReport.offering_id.in_(select(Offering.id).where(cond)),
+                )
+            ).scalar()
+            if earliest is not None:
+                earliest = as_utc(earliest)
+                kept = {
+                    m: row for m, row in kept.items() if earliest >= local_midnight(m + timedelta(days=7))
+                }
+            if kept:
+                session.execute(
+                    TrendWeek.__table__.update()
+                    .where(TrendWeek.id.in_([row.id for row in kept.values()]))
+                    .values(last_report_id=newest)
+                )
+    out = {m: json.loads(row.figures) for m, row in kept.items()}
+    missing = [m for m in week_mondays if m not in kept]
+    if missing:
+        computed = reconstruct_weeks(session, region_code, missing, thresholds, basis)
+        _keep_weeks(session, region_code, basis, inputs, newest, now, computed)
+        out.update(computed)
+    return out
+
+
+def _keep_weeks(
+    session: Session, region_code: str, basis: str, inputs: str, newest: int, now: datetime, weeks: dict
+) -> None:
+    """Insert or replace the kept rows of ``weeks`` (one statement; a concurrent request doing the same
+    waits for the other and then overwrites it with the same figures)."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    values = [
+        {
+            "region_code": region_code,
+            "basis": basis,
+            "monday": m,
+            "inputs": inputs,
+            "last_report_id": newest,
+            "computed_at": now,
+            "figures": json.dumps(figures, separators=(",", ":")),
+        }
+        for m, figures in sorted(weeks.items())
+    ]
+    stmt = insert(TrendWeek.__table__).values(values)
+    session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["region_code", "basis", "monday"],
+            set_={c: stmt.excluded[c] for c in ("inputs", "last_report_id", "computed_at", "figures")},
+        )
+    )
+
+
+def warm_trend_weeks(session: Session, now: datetime, config) -> str:
+    """The ``trend_weeks`` job: compute and keep the last ``WARM_WEEKS`` complete weeks of every region
+    (location basis, the default of every page), so the first request of the day finds them kept."""
+    thresholds = region_thresholds(session, config)
+    current = monday_of(now.astimezone(AMS).date())
+    weeks = [current - timedelta(weeks=k) for k in range(WARM_WEEKS, 0, -1)]
+    codes = session.exec(select(Jeugdregio.code).order_by(Jeugdregio.code)).all()
+    for code in codes:
+        cached_weeks(session, code, weeks, thresholds.get(code, thresholds[None]), now, refresh=True)
+        session.commit()  # one region at a time: a long run holds no write lock for long
+    return f"{len(weeks)} weken van {len(codes)} regio's bijgehouden"
+
+
 def region_trends(
     session: Session,
     region: Jeugdregio,
@@ -520,7 +650,7 @@ def region_trends(
     current = monday_of(now.astimezone(AMS).date())
     weeks = [m for m in mondays(start, end) if m <= current]
     past = [m for m in weeks if m < current]
-    figures = reconstruct_weeks(session, region.code, past, t, basis)
+    figures = cached_weeks(session, region.code, past, t, now, basis)
     npr: dict[tuple[date, str], int] = defaultdict(int)
     if weeks:
         for at, _code, ct in _no_place_rows(
