@@ -11,6 +11,7 @@ from wijzer.api.openapi import COMPONENTS, PATHS, _error_responses
 from wijzer.api.routes import api_error
 from wijzer.db import get_session
 from wijzer.models import Jeugdregio
+from wijzer.services.measures import FIGURE_MEASURES, TREND_MEASURES, json_properties
 from wijzer.services.regions import parse_basis, region_audit
 from wijzer.services.trends import PeriodError, parse_period, region_trends
 from wijzer.timeutil import local, utcnow
@@ -103,36 +104,8 @@ COMPONENTS["schemas"]["RegionAudit"] = {
             "type": "array",
             "items": {
                 "type": "object",
-                "required": [
-                    "care_type",
-                    "offerings",
-                    "providers",
-                    "free_places",
-                    "median_wait_intake",
-                    "p90_wait_intake",
-                    "median_wait_treatment",
-                    "p90_wait_treatment",
-                    "share_over_norm_intake",
-                    "share_over_norm_treatment",
-                    "share_stale",
-                    "occupancy",
-                    "no_place_reports_4w",
-                ],
-                "properties": {
-                    "care_type": {"type": "string"},
-                    "offerings": {"type": "integer"},
-                    "providers": {"type": "integer"},
-                    "free_places": {"type": "integer"},
-                    "median_wait_intake": NUM,
-                    "p90_wait_intake": NUM,
-                    "median_wait_treatment": NUM,
-                    "p90_wait_treatment": NUM,
-                    "share_over_norm_intake": NUM,
-                    "share_over_norm_treatment": NUM,
-                    "share_stale": NUM,
-                    "occupancy": NUM,
-                    "no_place_reports_4w": {"type": "integer"},
-                },
+                "required": ["care_type", *FIGURE_MEASURES],
+                "properties": {"care_type": {"type": "string"}, **json_properties(FIGURE_MEASURES)},
             },
         },
         "gaps": {
@@ -180,33 +153,11 @@ COMPONENTS["schemas"]["RegionTrends"] = {
             "type": "array",
             "items": {
                 "type": "object",
-                "required": [
-                    "week",
-                    "care_type",
-                    "offerings",
-                    "free_places",
-                    "median_wait_intake",
-                    "p90_wait_intake",
-                    "median_wait_treatment",
-                    "p90_wait_treatment",
-                    "share_over_norm_intake",
-                    "share_stale",
-                    "occupancy",
-                    "no_place_reports",
-                ],
+                "required": ["week", "care_type", *TREND_MEASURES],
                 "properties": {
                     "week": {"type": "string", "pattern": "^[0-9]{4}-W[0-9]{2}$"},
                     "care_type": {"type": "string"},
-                    "offerings": {"type": "integer"},
-                    "free_places": {"type": "integer"},
-                    "median_wait_intake": NUM,
-                    "p90_wait_intake": NUM,
-                    "median_wait_treatment": NUM,
-                    "p90_wait_treatment": NUM,
-                    "share_over_norm_intake": NUM,
-                    "share_stale": NUM,
-                    "occupancy": NUM,
-                    "no_place_reports": {"type": "integer"},
+                    **json_properties(TREND_MEASURES),
                 },
             },
         },

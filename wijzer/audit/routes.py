@@ -21,6 +21,7 @@ from wijzer.db import get_session
 from wijzer.domain import CARE_TYPES, REGION_ROLES
 from wijzer.models import Gemeente, Jeugdregio
 from wijzer.services.availability import thresholds_for
+from wijzer.services.measures import FIGURE_MEASURES, MEASURES, TREND_MEASURES
 from wijzer.services.regions import BASES, compliance, parse_basis, region_audit
 from wijzer.services.trends import (
     PeriodError,
@@ -34,32 +35,12 @@ from wijzer.timeutil import local, utcnow
 
 FIGURE_COLUMNS = [
     Col("care_type", "Zorgsoort", "care_type"),
-    Col("offerings", "Aanbod", "int"),
-    Col("providers", "Aanbieders", "int"),
-    Col("free_places", "Vrije plekken", "int"),
-    Col("median_wait_intake", "Mediaan wachttijd aanmelding (weken)", "num"),
-    Col("p90_wait_intake", "P90 wachttijd aanmelding (weken)", "num"),
-    Col("median_wait_treatment", "Mediaan wachttijd behandeling (weken)", "num"),
-    Col("p90_wait_treatment", "P90 wachttijd behandeling (weken)", "num"),
-    Col("share_over_norm_intake", "Boven norm aanmelding", "pct"),
-    Col("share_over_norm_treatment", "Boven norm behandeling", "pct"),
-    Col("share_stale", "Verouderd", "pct"),
-    Col("occupancy", "Bezetting", "pct"),
-    Col("no_place_reports_4w", "Gebeld: geen plek (4 weken)", "int"),
+    *(Col(k, MEASURES[k].label, MEASURES[k].kind) for k in FIGURE_MEASURES),
 ]
 TREND_COLUMNS = [
     Col("week", "Week"),
     Col("care_type", "Zorgsoort", "care_type"),
-    Col("offerings", "Aanbod", "int"),
-    Col("free_places", "Vrije plekken", "int"),
-    Col("median_wait_intake", "Mediaan wachttijd aanmelding (weken)", "num"),
-    Col("p90_wait_intake", "P90 wachttijd aanmelding (weken)", "num"),
-    Col("median_wait_treatment", "Mediaan wachttijd behandeling (weken)", "num"),
-    Col("p90_wait_treatment", "P90 wachttijd behandeling (weken)", "num"),
-    Col("share_over_norm_intake", "Boven norm aanmelding", "pct"),
-    Col("share_stale", "Verouderd", "pct"),
-    Col("occupancy", "Bezetting", "pct"),
-    Col("no_place_reports", "Gebeld: geen plek", "int"),
+    *(Col(k, MEASURES[k].label, MEASURES[k].kind) for k in TREND_MEASURES),
 ]
 GAP_COLUMNS = [
     Col("municipality_code", "Gemeentecode"),

@@ -24,6 +24,7 @@ from wijzer.domain import CARE_TYPES, unpack
 from wijzer.geo import fast_km, geodesic_km
 from wijzer.models import Gemeente, Jeugdregio, NoPlaceReport, Offering, RegionSnapshot
 from wijzer.services.availability import Thresholds, freshness_of
+from wijzer.services.measures import SNAPSHOT_MEASURES
 from wijzer.services.placement import held_places, shown_free
 from wijzer.services.search import confirmation_cutoff, region_thresholds
 from wijzer.timeutil import AMS
@@ -267,22 +268,6 @@ def coverage_gaps(
                 }
             )
     return out
-
-
-SNAPSHOT_MEASURES = (
-    "offerings",
-    "providers",
-    "free_places",
-    "median_wait_intake",
-    "p90_wait_intake",
-    "median_wait_treatment",
-    "p90_wait_treatment",
-    "share_over_norm_intake",
-    "share_over_norm_treatment",
-    "share_stale",
-    "occupancy",
-    "no_place_reports",
-)
 
 
 def take_snapshots(session: Session, today: date, now: datetime, config) -> int:

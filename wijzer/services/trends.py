@@ -25,6 +25,7 @@ from sqlmodel import Session, select
 from wijzer.domain import CARE_TYPES, unpack
 from wijzer.models import AuditLog, CapacityReport, Jeugdregio, NoPlaceReport, Offering, Reminder, TrendWeek
 from wijzer.services.availability import Thresholds, freshness_of
+from wijzer.services.measures import TREND_MEASURES
 from wijzer.services.regions import (
     CareTypeFigures,
     all_region_figures,
@@ -36,18 +37,6 @@ from wijzer.services.search import region_thresholds
 from wijzer.timeutil import AMS, as_utc
 
 MAX_WEEKS = 157  # three years: bounds the work of one request
-TREND_MEASURES = (
-    "offerings",
-    "free_places",
-    "median_wait_intake",
-    "p90_wait_intake",
-    "median_wait_treatment",
-    "p90_wait_treatment",
-    "share_over_norm_intake",
-    "share_stale",
-    "occupancy",
-    "no_place_reports",
-)
 TRUST_WEEKS = 13
 REMINDER_RESPONSE = timedelta(days=7)
 
