@@ -1,4 +1,4 @@
-"""The provider list in bulk, in the browser (admin and regiobeheerder).
+"""The provider list in bulk, in the browser (admin and regiobeheerder): /beheer/importeren.
 
 1. Upload a CSV/XLSX file: it is stored under its SHA-256 (content-addressed, so it cannot change
    afterwards) and dry-run: the preview lists new / changed / unchanged providers, locations and
