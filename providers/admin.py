@@ -1,0 +1,186 @@
+"""Admin pages of the providers blueprint (/portaal/beheer): the provider list, a new provider, editing a
+provider (the KvK number too) and inviting its staff. The bulk import is in ``admin_import``.
+"""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from sqlalchemy import func, or_
+from sqlmodel import select
+
+from providers import bp
+from providers.common import offerings_with_locations, stale_response
+from providers.forms import AdminProviderSearch, InviteForm, ProviderForm, apply_errors
+from wijzer.auth import role_required
+from wijzer.db import get_session
+from wijzer.models import Invitation, Offering, Provider, User
+from wijzer.pagination import BadNumber, page_of, parse_page
+from wijzer.schemas import ProviderInput, validate
+from wijzer.services import catalogue
+from wijzer.services.catalogue import RuleError, StaleEdit
+from wijzer.timeutil import utcnow
+
+PAGE_SIZE = 50
+
+
+@bp.route("/beheer")
+@role_required("admin")
+def admin_home() -> ResponseReturnValue:
+    session = get_session()
+    search = AdminProviderSearch(request.args)
+    try:
+        number = parse_page(request.args.get("pagina"))
+    except BadNumber as exc:
+        return render_template("errors/error.html", title="Ongeldige invoer", text=str(exc)), 400
+    stmt = select(Provider)
+    q = (search.q.data or "").strip()
+    if q:
+        stmt = stmt.where(or_(Provider.name.ilike(f"%{q}%"), Provider.kvk == q))
+    total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
+    page = page_of(number, PAGE_SIZE, total)
+    if page.beyond_last:
+        return render_template(
+            "errors/error.html",
+            title="Pagina bestaat niet",
+            text=f"Pagina {number} bestaat niet; er zijn {page.pages} pagina's.",
+        ), 404
+    providers = session.exec(stmt.order_by(Provider.name).offset(page.offset).limit(PAGE_SIZE)).all()
+    counts = (
+        dict(
+            session.exec(
+                select(Offering.provider_id, func.count())
+                .where(Offering.provider_id.in_([p.id for p in providers]))
+                .group_by(Offering.provider_id)
+            ).all()
+        )
+        if providers
+        else {}
+    )
+    return render_template(
+        "providers/admin_home.html",
+        providers=providers,
+        counts=counts,
+        search=search,
+        page=page.number,
+        pages=page.pages,
+        total=total,
+        q=q,
+    )
+
+
+@bp.route("/beheer/aanbieders/nieuw", methods=["GET", "POST"])
+@role_required("admin")
+def admin_provider_new() -> ResponseReturnValue:
+    session = get_session()
+    form = ProviderForm()
+    if form.validate_on_submit():
+        data, problems = validate(ProviderInput, form.data)
+        if data is not None:
+            try:
+                provider = catalogue.save_provider(session, data, user=current_user)
+            except RuleError as exc:
+                problems = {exc.field: str(exc)}
+            else:
+                session.commit()
+                flash(f"Zorgaanbieder '{provider.name}' is aangemaakt. Nodig nu een medewerker uit.", "ok")
+                return redirect(url_for("providers.admin_provider", provider_id=provider.id))
+        apply_errors(form, problems)
+    return render_template("providers/admin_provider_form.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/beheer/aanbieders/<int:provider_id>/bewerken", methods=["GET", "POST"])
+@role_required("admin")
+def admin_provider_edit(provider_id: int) -> ResponseReturnValue:
+    """The admin edits a provider's details, including the KvK number (audit-logged with old and new)."""
+    session = get_session()
+    provider = session.get(Provider, provider_id)
+    if provider is None:
+        abort(404)
+    form = ProviderForm(obj=provider)
+    if request.method == "GET":
+        form.version.data = str(provider.row_version)
+    if form.validate_on_submit():
+        data, problems = validate(ProviderInput, form.data)
+        if data is not None:
+            try:
+                catalogue.save_provider(
+                    session, data, provider, user=current_user, expected_version=form.expected_version()
+                )
+            except StaleEdit as exc:
+                return stale_response(
+                    exc,
+                    form,
+                    ProviderForm(formdata=None, obj=provider),
+                    "providers/admin_provider_form.html",
+                    provider=provider,
+                )
+            except RuleError as exc:
+                problems = {exc.field: str(exc)}
+            else:
+                session.commit()
+                flash(f"Zorgaanbieder '{provider.name}' is opgeslagen.", "ok")
+                return redirect(url_for("providers.admin_provider", provider_id=provider.id))
+        apply_errors(form, problems)
+    return render_template(
+        "providers/admin_provider_form.html", form=form, provider=provider
+    ), 400 if form.errors else 200
+
+
+@bp.route("/beheer/aanbieders/<int:provider_id>", methods=["GET", "POST"])
+@role_required("admin")
+def admin_provider(provider_id: int) -> ResponseReturnValue:
+    session = get_session()
+    provider = session.get(Provider, provider_id)
+    if provider is None:
+        abort(404)
+    form = InviteForm()
+    invite_link = None
+    if form.validate_on_submit():
+        from wijzer.services import onboarding
+
+        try:
+            inv, invite_link = onboarding.invite(
+                session,
+                current_user,
+                email=form.email.data or "",
+                role="provider",
+                config=current_app.config,
+                provider_id=provider.id,
+                provider_admin=bool(form.provider_admin.data),
+            )
+        except RuleError as exc:
+            session.rollback()
+            form.email.errors = [str(exc)]
+        else:
+            session.commit()
+            # From BASE_URL, never the Host header; the admin sees the link on screen, the mail is queued in
+            # this transaction and sent after the commit (no live token in the log).
+            flash(f"Uitnodiging verstuurd naar {inv.email}.", "ok")
+            form.email.data = ""  # ready for the next colleague
+            form.provider_admin.data = False
+    pairs = offerings_with_locations(session, provider.id, active_only=False)
+    staff = session.exec(select(User).where(User.provider_id == provider.id).order_by(User.email)).all()
+    invites = session.exec(
+        select(Invitation)
+        .where(Invitation.provider_id == provider.id, Invitation.used_at.is_(None))
+        .order_by(Invitation.created_at.desc())
+    ).all()
+    return render_template(
+        "providers/admin_provider.html",
+        provider=provider,
+        pairs=pairs,
+        staff=staff,
+        invites=invites,
+        form=form,
+        invite_link=invite_link,
+        now=utcnow(),
+    ), 400 if form.errors else 200
+
+
+@bp.route("/beheer/gebruikers")
+@role_required("admin")
+def admin_users() -> ResponseReturnValue:
+    """Moved: the users page with filters, blocking and invitations is /beheer/gebruikers."""
+    return redirect(url_for("beheer.users"))
