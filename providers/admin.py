@@ -11,14 +11,14 @@ from sqlalchemy import func, or_
 from sqlmodel import select
 
 from providers import bp
-from providers.common import offerings_with_locations, stale_response
+from providers.common import stale_response
 from providers.forms import AdminProviderSearch, InviteForm, ProviderForm, apply_errors
 from wijzer.auth import role_required
 from wijzer.db import get_session
 from wijzer.models import Invitation, Offering, Provider, User
 from wijzer.pagination import BadNumber, page_of, parse_page
 from wijzer.schemas import ProviderInput, validate
-from wijzer.services import catalogue
+from wijzer.services import catalogue, portal
 from wijzer.services.catalogue import RuleError, StaleEdit
 from wijzer.timeutil import utcnow
 
@@ -160,7 +160,7 @@ def admin_provider(provider_id: int) -> ResponseReturnValue:
             flash(f"Uitnodiging verstuurd naar {inv.email}.", "ok")
             form.email.data = ""  # ready for the next colleague
             form.provider_admin.data = False
-    pairs = offerings_with_locations(session, provider.id, active_only=False)
+    pairs = portal.offerings_with_locations(session, provider.id, active_only=False)
     staff = session.exec(select(User).where(User.provider_id == provider.id).order_by(User.email)).all()
     invites = session.exec(
         select(Invitation)

@@ -1,31 +1,15 @@
-"""Helpers shared by the portal and the admin pages of the providers blueprint."""
+"""View helpers shared by the portal and the admin pages of the providers blueprint."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from flask import render_template
 from flask.typing import ResponseReturnValue
-from sqlmodel import Session, select
 
 from providers.forms import VersionedForm
 from wijzer.db import get_session
-from wijzer.models import Location, Offering
 from wijzer.services.catalogue import StaleEdit
-
-
-def offerings_with_locations(
-    session: Session, provider_id: int, active_only: bool = True
-) -> Sequence[tuple[Offering, Location]]:
-    stmt = (
-        select(Offering, Location)
-        .join(Location, Location.id == Offering.location_id)
-        .where(Offering.provider_id == provider_id)
-    )
-    if active_only:
-        stmt = stmt.where(Offering.active)
-    return session.exec(stmt.order_by(Location.name, Offering.care_type, Offering.offering_ref)).all()
 
 
 def stale_response(

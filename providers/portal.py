@@ -6,17 +6,15 @@ provider id, and anything else is a 404 (we do not reveal that it exists).
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any, TypeVar
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from providers import bp
-from providers.common import offerings_with_locations, stale_response
+from providers.common import stale_response
 from providers.forms import (
     LocationForm,
     OfferingForm,
@@ -26,16 +24,12 @@ from providers.forms import (
 from wijzer.auth import role_required
 from wijzer.db import get_session
 from wijzer.models import (
-    CapacityReport,
-    Jeugdregio,
     Location,
-    NoPlaceReport,
     Offering,
     Provider,
-    User,
 )
 from wijzer.schemas import CapacityInput, LocationInput, OfferingInput, ProviderInput, validate
-from wijzer.services import availability, catalogue, feedback
+from wijzer.services import availability, catalogue, feedback, portal
 from wijzer.services.catalogue import RuleError, StaleEdit
 from wijzer.timeutil import utcnow
 
@@ -62,23 +56,6 @@ def _fresh_limits() -> tuple[int, int]:
     return current_app.config["FRESH_DAYS"], current_app.config["STALE_DAYS"]
 
 
-def _thresholds_by_region(
-    session: Session, codes: set[str | None]
-) -> dict[str | None, availability.Thresholds]:
-    """Freshness limits per jeugdregio (regions may override the defaults), in one query."""
-    found = (
-        {
-            r.code: r
-            for r in session.exec(
-                select(Jeugdregio).where(Jeugdregio.code.in_([c for c in codes if c]))
-            ).all()
-        }
-        if any(codes)
-        else {}
-    )
-    return {code: availability.thresholds_for(found.get(code), current_app.config) for code in codes}
-
-
 def _row_values(off: Offering) -> dict[str, str]:
     values = availability.current_values(off)
     return {k: "" if v is None else str(v) for k, v in values.items()}
@@ -99,7 +76,7 @@ def weekly() -> ResponseReturnValue:
     that breaks a rule keeps what was typed and shows why; every other row is saved."""
     session = get_session()
     provider = _provider()
-    pairs = offerings_with_locations(session, provider.id)
+    pairs = portal.offerings_with_locations(session, provider.id)
     offerings = [o for o, _ in pairs]
     values = {o.id: _row_values(o) for o in offerings}
     versions = {o.id: o.capacity_version for o in offerings}
@@ -154,38 +131,9 @@ def weekly() -> ResponseReturnValue:
                 values[off.id] = _row_values(off)
             versions[off.id] = off.capacity_version
         status = 409 if conflicts else 400
-    since = utcnow() - timedelta(weeks=4)
-    no_place = (
-        session.exec(
-            select(
-                NoPlaceReport.offering_id,
-                func.count(),
-                func.max(NoPlaceReport.at),
-                func.count(NoPlaceReport.id).filter(NoPlaceReport.seen_by_provider_at.is_(None)),
-            )
-            .where(NoPlaceReport.offering_id.in_([o.id for o in offerings]), NoPlaceReport.at >= since)
-            .group_by(NoPlaceReport.offering_id)
-        ).all()
-        if offerings
-        else []
-    )
     now = utcnow()
-    limits = _thresholds_by_region(session, {o.region_code for o in offerings})
-    freshness = {
-        o.id: availability.freshness_of(
-            o.last_confirmed_at, now, limits[o.region_code].fresh_days, limits[o.region_code].stale_days
-        )
-        for o in offerings
-    }
-    expired = {o.id: reasons for o in offerings if (reasons := availability.needs_answer(o))}
-    stale_soon = {
-        o.id: (o.last_confirmed_at + timedelta(days=limits[o.region_code].stale_days))
-        for o in offerings
-        if o.last_confirmed_at is not None
-        and timedelta(0)
-        <= o.last_confirmed_at + timedelta(days=limits[o.region_code].stale_days) - now
-        <= timedelta(days=3)
-    }
+    no_place = feedback.no_place_summary(session, [o.id for o in offerings], now=now)
+    status_of = portal.weekly_status(session, offerings, current_app.config, now)
     return render_template(
         "providers/weekly.html",
         provider=provider,
@@ -194,11 +142,11 @@ def weekly() -> ResponseReturnValue:
         errors=errors,
         conflicts=conflicts,
         versions=versions,
-        expired=expired,
-        stale_soon=stale_soon,
-        freshness=freshness,
-        no_place={oid: (n, at, unseen) for oid, n, at, unseen in no_place},
-        unseen_no_place=sum(row[3] for row in no_place),
+        expired=status_of.expired,
+        stale_soon=status_of.stale_soon,
+        freshness=status_of.freshness,
+        no_place=no_place,
+        unseen_no_place=sum(summary.unseen for summary in no_place.values()),
         now=now,
     ), status
 
@@ -219,13 +167,7 @@ def no_place_seen() -> ResponseReturnValue:
 def history(offering_id: int) -> ResponseReturnValue:
     session = get_session()
     off = _own(Offering, offering_id)
-    reports = session.exec(
-        select(CapacityReport, User.email)
-        .join(User, User.id == CapacityReport.user_id, isouter=True)
-        .where(CapacityReport.offering_id == off.id)
-        .order_by(CapacityReport.reported_at.desc(), CapacityReport.id.desc())
-        .limit(500)
-    ).all()
+    reports = portal.report_history(session, off.id)
     return render_template(
         "providers/history.html",
         offering=off,
@@ -290,7 +232,7 @@ def location_edit(location_id: int | None) -> ResponseReturnValue:
 @bp.route("/aanbod")
 @role_required("provider")
 def offerings() -> ResponseReturnValue:
-    pairs = offerings_with_locations(get_session(), current_user.provider_id, active_only=False)
+    pairs = portal.offerings_with_locations(get_session(), current_user.provider_id, active_only=False)
     return render_template("providers/offerings.html", provider=_provider(), pairs=pairs)
 
 
