@@ -17,10 +17,11 @@ from wijzer.db import get_session
 from wijzer.extensions import limiter
 from wijzer.geo import DATA_DIR, PostcodeError, lookup_postcode
 from wijzer.links import external_url
-from wijzer.models import CapacityReport, Gemeente, Jeugdregio, NoPlaceReport, Offering
+from wijzer.models import Gemeente, Jeugdregio, Offering
 from wijzer.pagination import BadNumber, parse_ids
 from wijzer.schemas import SEARCH_SORTS, SearchFilters, validate
 from wijzer.search import bp
+from wijzer.services import availability, feedback
 from wijzer.services.search import is_wide, offering_detail, search_offerings, search_summary, suggestions
 from wijzer.timeutil import utcnow
 
@@ -46,6 +47,7 @@ VIEWS = ("kaarten", "tabel")
 PAGE_SIZE = 20
 SHORTLIST_MAX = 30
 FEW_RESULTS = 5
+DETAIL_HISTORY = timedelta(weeks=12)  # the detail page charts the reports of the last 12 weeks
 
 
 def search_args(args) -> dict[str, str]:
@@ -205,12 +207,7 @@ def detail(offering_id: int):
     hit = offering_detail(db, offering_id, utcnow(), current_app.config, origin=origin)
     if hit is None:
         abort(404)
-    since = utcnow() - timedelta(weeks=12)
-    reports = db.exec(
-        select(CapacityReport)
-        .where(CapacityReport.offering_id == offering_id, CapacityReport.reported_at >= since)
-        .order_by(CapacityReport.reported_at)
-    ).all()
+    reports = availability.history(db, offering_id, since=utcnow() - DETAIL_HISTORY, oldest_first=True)
     regions = dict(db.exec(select(Jeugdregio.code, Jeugdregio.name)).all())
     return render_template(
         "search/detail.html",
@@ -299,16 +296,7 @@ def no_place(offering_id: int):
     off = db.get(Offering, offering_id)
     if off is None or not off.active:
         abort(404)
-    start_of_day = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
-    already = db.exec(
-        select(NoPlaceReport.id).where(
-            NoPlaceReport.offering_id == off.id,
-            NoPlaceReport.user_id == current_user.id,
-            NoPlaceReport.at >= start_of_day,
-        )
-    ).first()
-    if already is None:
-        db.add(NoPlaceReport(offering_id=off.id, user_id=current_user.id, region_code=off.region_code))
+    if feedback.report_no_place(db, off, current_user):
         db.commit()
         flash("Dank u. De zorgaanbieder ziet uw melding 'gebeld: geen plek' en de regio telt hem mee.", "ok")
     else:

@@ -7,6 +7,7 @@ nothing. The offering's ``cur_*`` columns mirror the newest report so reads neve
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -213,11 +214,22 @@ def differs(offering: Offering, data: CapacityInput) -> bool:
     return any(new[f] != getattr(offering, "cur_" + f) for f in CAPACITY_FIELDS)
 
 
-def history(session: Session, offering_id: int, since: datetime | None = None, limit: int | None = None):
+def history(
+    session: Session,
+    offering_id: int,
+    since: datetime | None = None,
+    limit: int | None = None,
+    *,
+    oldest_first: bool = False,
+) -> Sequence[CapacityReport]:
+    """The offering's capacity reports (since ``since``), newest first unless ``oldest_first``."""
     stmt = select(CapacityReport).where(CapacityReport.offering_id == offering_id)
     if since is not None:
         stmt = stmt.where(CapacityReport.reported_at >= since)
-    stmt = stmt.order_by(CapacityReport.reported_at.desc(), CapacityReport.id.desc())
+    if oldest_first:
+        stmt = stmt.order_by(CapacityReport.reported_at, CapacityReport.id)
+    else:
+        stmt = stmt.order_by(CapacityReport.reported_at.desc(), CapacityReport.id.desc())
     if limit:
         stmt = stmt.limit(limit)
     return session.exec(stmt).all()
