@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, select
 
+from wijzer.domain import FRESH_DAYS, STALE_DAYS
 from wijzer.models import Location, Offering, Provider, Reminder
 from wijzer.services import auditlog, availability
 from wijzer.timeutil import utcnow
@@ -82,8 +83,8 @@ def confirm_by_link(
     reminder: Reminder,
     *,
     now: datetime | None = None,
-    fresh_days: int = 7,
-    stale_days: int = 14,
+    fresh_days: int = FRESH_DAYS,
+    stale_days: int = STALE_DAYS,
 ) -> LinkResult:
     """Claim the reminder's link and confirm the provider's confirmable offerings. ``claimed`` is False
     when the link was used already (also by a concurrent request); nothing is written then."""
