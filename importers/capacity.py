@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 
 from importers.tabular import Table, read_table
 from importers.validation import ImportRejected, ImportResult, RowError, schema_errors
+from wijzer.domain import FRESH_DAYS, STALE_DAYS
 from wijzer.models import Offering, Provider
 from wijzer.schemas import CapacityInput, ReportedAt, validate
 from wijzer.services import auditlog
@@ -175,8 +176,8 @@ def import_capacity_records(
         source=source,
         user=user,
         now=now or utcnow(),
-        fresh_days=config["FRESH_DAYS"] if config else 7,
-        stale_days=config["STALE_DAYS"] if config else 14,
+        fresh_days=config["FRESH_DAYS"] if config else FRESH_DAYS,
+        stale_days=config["STALE_DAYS"] if config else STALE_DAYS,
     )
     auditlog.record(
         session,

@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("providers", __name__, url_prefix="/portaal")
 
-from providers import admin, confirm, preview, routes, upload  # noqa: E402,F401
+from providers import admin, admin_import, confirm, portal, preview, upload  # noqa: E402,F401

@@ -1,170 +1,186 @@
-"""The provider list in bulk, in the browser (admin and regiobeheerder).
-
-1. Upload a CSV/XLSX file: it is stored under its SHA-256 (content-addressed, so it cannot change
-   afterwards) and dry-run: the preview lists new / changed / unchanged providers, locations and
-   offerings, the staff to invite, or every error by row and column.
-2. "Importeren" posts the file's hash and the preview's fingerprint. The file is planned again; if
-   the database changed in a way that alters the plan, the new preview is shown and asked again;
-   otherwise exactly the previewed plan is applied in one transaction.
-
-A regiobeheerder may import only offerings located in or contracted by their own jeugdregio.
+"""Admin pages of the providers blueprint (/portaal/beheer): the provider list, a new provider, editing a
+provider (the KvK number too) and inviting its staff. The bulk import is in ``admin_import``.
 """
 
 from __future__ import annotations
 
-import hashlib
-import re
-import time
-from pathlib import Path
-
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from sqlalchemy import func, or_
+from sqlmodel import select
 
-import importers.providers as provider_importer
-from importers.limits import Deadline, limits_from_config
-from importers.tabular import read_for
-from importers.validation import ImportRejected, RowError
 from providers import bp
+from providers.common import stale_response
+from providers.forms import AdminProviderSearch, InviteForm, ProviderForm, apply_errors
 from wijzer.auth import role_required
 from wijzer.db import get_session
+from wijzer.models import Invitation, Offering, Provider, User
+from wijzer.pagination import BadNumber, page_of, parse_page
+from wijzer.schemas import ProviderInput, validate
+from wijzer.services import catalogue, portal
+from wijzer.services.catalogue import RuleError, StaleEdit
+from wijzer.timeutil import utcnow
 
-HASH_RE = re.compile(r"^[0-9a-f]{64}$")
-STAGING_HOURS = 24
-
-
-def _staging_dir() -> Path:
-    path = Path(current_app.config.get("IMPORT_STAGING_DIR") or Path(current_app.instance_path) / "imports")
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def _stage(data: bytes, filename: str) -> str:
-    digest = hashlib.sha256(data).hexdigest()
-    folder = _staging_dir()
-    cutoff = time.time() - STAGING_HOURS * 3600
-    for old in folder.glob("*.upload"):
-        if old.stat().st_mtime < cutoff:
-            old.unlink(missing_ok=True)
-    target = folder / f"{digest}.upload"
-    if not target.exists():
-        tmp = folder / f"{digest}.{time.time_ns()}.tmp"
-        tmp.write_bytes(data)
-        tmp.replace(target)
-    return digest
+PAGE_SIZE = 50
 
 
-def _staged(digest: str) -> bytes | None:
-    if not HASH_RE.match(digest or ""):
-        return None
-    path = _staging_dir() / f"{digest}.upload"
-    return path.read_bytes() if path.is_file() else None
-
-
-def _scope() -> str | None:
-    return current_user.region_code if current_user.role == "region_admin" else None
-
-
-def _plan(data: bytes, filename: str, digest: str):
-    limits = limits_from_config(current_app.config)  # bytes, rows, columns, cells, wall time (issue 11)
-    deadline = Deadline(limits.max_seconds)
-    table = read_for(provider_importer, data, filename, limits=limits, deadline=deadline)
-    return provider_importer.plan_import(
-        get_session(), table, filename, only_region=_scope(), file_hash=digest, progress=deadline.progress
-    )
-
-
-def _safe_name(name: str) -> str:
-    name = Path(name or "").name
-    return (
-        name
-        if name.lower().endswith((".csv", ".xlsx", ".txt"))
-        else (name + ".csv" if name else "bestand.csv")
-    )
-
-
-@bp.route("/beheer/importeren", methods=["GET", "POST"])
-@role_required("admin", "region_admin")
-def admin_import():
-    plan, errors, filename, digest, changed = None, [], "", "", False
-    status = 200
-    if request.method == "POST":
-        file = request.files.get("file")
-        if file is None or not file.filename:
-            errors = [RowError(0, "", "Kies een bestand (.csv of .xlsx).")]
-        else:
-            data = file.read(current_app.config["MAX_IMPORT_BYTES"] + 1)
-            filename = _safe_name(file.filename)
-            try:
-                if len(data) > current_app.config["MAX_IMPORT_BYTES"]:
-                    raise ImportRejected([RowError(0, "", "Het bestand is te groot.")])
-                digest = hashlib.sha256(data).hexdigest()
-                plan = _plan(data, filename, digest)
-                _stage(data, filename)
-            except ImportRejected as exc:
-                errors = exc.errors
-            finally:
-                get_session().rollback()
-        status = 400 if errors else 200
-    return render_template(
-        "providers/admin_import.html",
-        plan=plan,
-        errors=errors,
-        filename=filename,
-        digest=digest,
-        changed=changed,
-        columns=provider_importer.COLUMNS,
-        required=provider_importer.REQUIRED,
-    ), status
-
-
-@bp.route("/beheer/importeren/toepassen", methods=["POST"])
-@role_required("admin", "region_admin")
-def admin_import_apply():
+@bp.route("/beheer")
+@role_required("admin")
+def admin_home() -> ResponseReturnValue:
     session = get_session()
-    digest = request.form.get("file_hash", "")
-    fingerprint = request.form.get("fingerprint", "")
-    filename = _safe_name(request.form.get("filename", ""))
-    data = _staged(digest)
-    if data is None:
-        flash("Het bestand van de voorvertoning is niet meer beschikbaar. Upload het opnieuw.", "error")
-        return redirect(url_for("providers.admin_import"))
+    search = AdminProviderSearch(request.args)
     try:
-        plan = _plan(data, filename, digest)
-    except ImportRejected as exc:
-        session.rollback()
+        number = parse_page(request.args.get("pagina"))
+    except BadNumber as exc:
+        return render_template("errors/error.html", title="Ongeldige invoer", text=str(exc)), 400
+    stmt = select(Provider)
+    q = (search.q.data or "").strip()
+    if q:
+        stmt = stmt.where(or_(Provider.name.ilike(f"%{q}%"), Provider.kvk == q))
+    total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
+    page = page_of(number, PAGE_SIZE, total)
+    if page.beyond_last:
         return render_template(
-            "providers/admin_import.html",
-            plan=None,
-            errors=exc.errors,
-            filename=filename,
-            digest=digest,
-            changed=True,
-            columns=provider_importer.COLUMNS,
-            required=provider_importer.REQUIRED,
-        ), 409
-    if plan.fingerprint != fingerprint:
-        session.rollback()
-        return render_template(
-            "providers/admin_import.html",
-            plan=plan,
-            errors=[],
-            filename=filename,
-            digest=digest,
-            changed=True,
-            columns=provider_importer.COLUMNS,
-            required=provider_importer.REQUIRED,
-        ), 409
-    result = provider_importer.import_providers(
-        session,
-        None,
-        filename,
-        plan=plan,
-        user=current_user,
-        actor=current_user.email,
-        config=current_app.config,
+            "errors/error.html",
+            title="Pagina bestaat niet",
+            text=f"Pagina {number} bestaat niet; er zijn {page.pages} pagina's.",
+        ), 404
+    providers = session.exec(stmt.order_by(Provider.name).offset(page.offset).limit(PAGE_SIZE)).all()
+    counts = (
+        dict(
+            session.exec(
+                select(Offering.provider_id, func.count())
+                .where(Offering.provider_id.in_([p.id for p in providers]))
+                .group_by(Offering.provider_id)
+            ).all()
+        )
+        if providers
+        else {}
     )
-    session.commit()
-    flash(result.summary() + ".", "ok")
-    if current_user.role == "admin":
-        return redirect(url_for("providers.admin_home"))
+    return render_template(
+        "providers/admin_home.html",
+        providers=providers,
+        counts=counts,
+        search=search,
+        page=page.number,
+        pages=page.pages,
+        total=total,
+        q=q,
+    )
+
+
+@bp.route("/beheer/aanbieders/nieuw", methods=["GET", "POST"])
+@role_required("admin")
+def admin_provider_new() -> ResponseReturnValue:
+    session = get_session()
+    form = ProviderForm()
+    if form.validate_on_submit():
+        data, problems = validate(ProviderInput, form.data)
+        if data is not None:
+            try:
+                provider = catalogue.save_provider(session, data, user=current_user)
+            except RuleError as exc:
+                problems = {exc.field: str(exc)}
+            else:
+                session.commit()
+                flash(f"Zorgaanbieder '{provider.name}' is aangemaakt. Nodig nu een medewerker uit.", "ok")
+                return redirect(url_for("providers.admin_provider", provider_id=provider.id))
+        apply_errors(form, problems)
+    return render_template("providers/admin_provider_form.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/beheer/aanbieders/<int:provider_id>/bewerken", methods=["GET", "POST"])
+@role_required("admin")
+def admin_provider_edit(provider_id: int) -> ResponseReturnValue:
+    """The admin edits a provider's details, including the KvK number (audit-logged with old and new)."""
+    session = get_session()
+    provider = session.get(Provider, provider_id)
+    if provider is None:
+        abort(404)
+    form = ProviderForm(obj=provider)
+    if request.method == "GET":
+        form.version.data = str(provider.row_version)
+    if form.validate_on_submit():
+        data, problems = validate(ProviderInput, form.data)
+        if data is not None:
+            try:
+                catalogue.save_provider(
+                    session, data, provider, user=current_user, expected_version=form.expected_version()
+                )
+            except StaleEdit as exc:
+                return stale_response(
+                    exc,
+                    form,
+                    ProviderForm(formdata=None, obj=provider),
+                    "providers/admin_provider_form.html",
+                    provider=provider,
+                )
+            except RuleError as exc:
+                problems = {exc.field: str(exc)}
+            else:
+                session.commit()
+                flash(f"Zorgaanbieder '{provider.name}' is opgeslagen.", "ok")
+                return redirect(url_for("providers.admin_provider", provider_id=provider.id))
+        apply_errors(form, problems)
+    return render_template(
+        "providers/admin_provider_form.html", form=form, provider=provider
+    ), 400 if form.errors else 200
+
+
+@bp.route("/beheer/aanbieders/<int:provider_id>", methods=["GET", "POST"])
+@role_required("admin")
+def admin_provider(provider_id: int) -> ResponseReturnValue:
+    session = get_session()
+    provider = session.get(Provider, provider_id)
+    if provider is None:
+        abort(404)
+    form = InviteForm()
+    invite_link = None
+    if form.validate_on_submit():
+        from wijzer.services import onboarding
+
+        try:
+            inv, invite_link = onboarding.invite(
+                session,
+                current_user,
+                email=form.email.data or "",
+                role="provider",
+                config=current_app.config,
+                provider_id=provider.id,
+                provider_admin=bool(form.provider_admin.data),
+            )
+        except RuleError as exc:
+            session.rollback()
+            form.email.errors = [str(exc)]
+        else:
+            session.commit()
+            # From BASE_URL, never the Host header; the admin sees the link on screen, the mail is queued in
+            # this transaction and sent after the commit (no live token in the log).
+            flash(f"Uitnodiging verstuurd naar {inv.email}.", "ok")
+            form.email.data = ""  # ready for the next colleague
+            form.provider_admin.data = False
+    pairs = portal.offerings_with_locations(session, provider.id, active_only=False)
+    staff = session.exec(select(User).where(User.provider_id == provider.id).order_by(User.email)).all()
+    invites = session.exec(
+        select(Invitation)
+        .where(Invitation.provider_id == provider.id, Invitation.used_at.is_(None))
+        .order_by(Invitation.created_at.desc())
+    ).all()
+    return render_template(
+        "providers/admin_provider.html",
+        provider=provider,
+        pairs=pairs,
+        staff=staff,
+        invites=invites,
+        form=form,
+        invite_link=invite_link,
+        now=utcnow(),
+    ), 400 if form.errors else 200
+
+
+@bp.route("/beheer/gebruikers")
+@role_required("admin")
+def admin_users() -> ResponseReturnValue:
+    """Moved: the users page with filters, blocking and invitations is /beheer/gebruikers."""
     return redirect(url_for("beheer.users"))

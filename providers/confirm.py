@@ -7,76 +7,55 @@ link scanners in mail systems cannot confirm by opening the link.
 from __future__ import annotations
 
 from flask import current_app, render_template
-from sqlmodel import select
+from flask.typing import ResponseReturnValue
 
 from providers import bp
 from wijzer.db import get_session
 from wijzer.jobs import read_confirm_token
-from wijzer.models import Location, Offering, Provider, Reminder
-from wijzer.services import availability, confirmation
+from wijzer.services import confirmation
 from wijzer.timeutil import utcnow
 
 
-def _load(token: str):
+def _target(token: str) -> confirmation.LinkTarget:
     data, problem = read_confirm_token(current_app.config, token)
     if data is None:
-        return None, None, problem
-    session = get_session()
-    reminder = session.get(Reminder, data["r"])
-    if reminder is None or reminder.provider_id != data["p"] or reminder.kind == "escalation":
-        return None, None, "invalid"
-    if reminder.link_used_at is not None:
-        return reminder, None, "used"
-    return reminder, session.get(Provider, reminder.provider_id), None
+        return confirmation.LinkTarget(problem=problem)
+    return confirmation.link_target(get_session(), data)
 
 
-def _invalid(problem: str):
+def _invalid(problem: str) -> ResponseReturnValue:
     return render_template("providers/confirm_invalid.html", problem=problem), 410 if problem in (
         "used",
         "expired",
     ) else 404
 
 
-def _pairs(provider_id: int):
-    return (
-        get_session()
-        .exec(
-            select(Offering, Location)
-            .join(Location, Location.id == Offering.location_id)
-            .where(Offering.provider_id == provider_id, Offering.active)
-            .order_by(Location.name, Offering.offering_ref)
-        )
-        .all()
-    )
-
-
 @bp.route("/bevestigen/<token>", methods=["GET"])
-def confirm_link(token: str):
-    _reminder, provider, problem = _load(token)
-    if problem:
-        return _invalid(problem)
-    pairs = _pairs(provider.id)
-    needs_answer = {o.id: p for o, _ in pairs if (p := availability.needs_answer(o))}
+def confirm_link(token: str) -> ResponseReturnValue:
+    target = _target(token)
+    if target.problem or target.provider is None:
+        return _invalid(target.problem or "invalid")
+    pairs = confirmation.offerings_with_locations(get_session(), target.provider.id)
     return render_template(
         "providers/confirm.html",
-        provider=provider,
+        provider=target.provider,
         pairs=pairs,
         token=token,
         now=utcnow(),
         done=False,
-        needs_answer=needs_answer,
+        needs_answer=confirmation.needing_answer(o for o, _ in pairs),
     )
 
 
 @bp.route("/bevestigen/<token>", methods=["POST"])
-def confirm_link_post(token: str):
-    reminder, provider, problem = _load(token)
-    if problem:
-        return _invalid(problem)
+def confirm_link_post(token: str) -> ResponseReturnValue:
+    target = _target(token)
+    if target.problem or target.reminder is None or target.provider is None:
+        return _invalid(target.problem or "invalid")
     session = get_session()
     result = confirmation.confirm_by_link(
         session,
-        reminder,
+        target.reminder,
         fresh_days=current_app.config["FRESH_DAYS"],
         stale_days=current_app.config["STALE_DAYS"],
     )
@@ -84,10 +63,14 @@ def confirm_link_post(token: str):
         session.rollback()
         return _invalid("used")
     session.commit()
-    pairs = [(o, loc) for o, loc in _pairs(provider.id) if o.id in result.needs_answer]
+    pairs = [
+        (o, loc)
+        for o, loc in confirmation.offerings_with_locations(session, target.provider.id)
+        if o.id in result.needs_answer
+    ]
     return render_template(
         "providers/confirm.html",
-        provider=provider,
+        provider=target.provider,
         pairs=pairs,
         token=token,
         now=utcnow(),

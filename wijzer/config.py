@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from wijzer import domain
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -15,8 +17,8 @@ class Defaults:
     DATABASE_ECHO = False
 
     # Freshness (days since the last confirmation); per-region overrides live on Jeugdregio.
-    FRESH_DAYS = 7
-    STALE_DAYS = 14
+    FRESH_DAYS = domain.FRESH_DAYS
+    STALE_DAYS = domain.STALE_DAYS
     ESCALATE_DAYS = 21
     # Treeknormen used as guideline (weeks); per-region overrides live on Jeugdregio.
     NORM_INTAKE_WEEKS = 4

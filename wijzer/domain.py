@@ -95,6 +95,11 @@ REPORT_SOURCES: dict[str, str] = {
     "plaatsing": "Plaatsing (bevestigd plaatsingsverzoek)",
 }
 
+# Freshness: days since the last confirmation within which an offering is "actueel" (fresh), after which it
+# is "verouderd" (stale). The defaults of config FRESH_DAYS / STALE_DAYS; a jeugdregio may override them.
+FRESH_DAYS = 7
+STALE_DAYS = 14
+
 MIN_AGE, MAX_AGE = 0, 27
 MAX_WAIT_WEEKS = 260
 MAX_PLACES = 10_000

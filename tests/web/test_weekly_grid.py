@@ -187,7 +187,8 @@ def test_errors_stay_in_the_row_with_the_dutch_message_and_the_rest_is_kept(clie
 
 def _render(app, world, session, **extra):
     """Render the weekly template directly with the context the integrator's view passes."""
-    from providers.routes import _offerings_with_locations, _row_values
+    from providers.portal import _row_values
+    from wijzer.services.portal import offerings_with_locations as _offerings_with_locations
 
     with app.test_request_context("/portaal/"):
         pairs = _offerings_with_locations(session, world["a"].id)

@@ -11,10 +11,18 @@ from __future__ import annotations
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, url_for
+from flask import Blueprint, abort, request_started, url_for
+from flask.blueprints import BlueprintSetupState
 from flask_login import current_user, login_required
 
 bp = Blueprint("auth", __name__)
+
+
+@bp.record_once
+def _connect_entry_points(state: BlueprintSetupState) -> None:
+    from wijzer.auth import sessions
+
+    request_started.connect(sessions.verify_token_at_request_start, state.app)
 
 
 def role_required(*roles: str):

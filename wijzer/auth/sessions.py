@@ -2,19 +2,23 @@
 
 - A browser login is a row in ``login_session``; the cookie carries its random id (``SESSION_KEY``)
   beside Flask-Login's user id. Logout ends the row, so a copied cookie stops working.
-- An API token is verified once per request (``token_user``); the rate limiter keys on its owner only
-  after that verification, and otherwise on the client address.
+- An API token is verified once per request, when the request starts (``verify_token_at_request_start``,
+  which also commits the token's ``last_used_at``); the rate limiter keys on its owner only after that
+  verification, and otherwise on the client address.
 - The JSON API (``/api/``) is authenticated by a valid token only: a cookie session never counts there,
   and a request that sends an Authorization header that does not verify is answered 401.
 """
 
 from __future__ import annotations
 
-from flask import g, request
+from typing import Any
+
+from flask import Flask, g, request
 from flask import session as cookie
 from flask_login import login_user, logout_user
 
 from wijzer.db import get_session
+from wijzer.models import User
 from wijzer.services import accounts
 
 SESSION_KEY = "_wijzer_sid"
@@ -66,19 +70,33 @@ def load_from_cookie(user_id: str):
     return accounts.user_for_login_session(get_session(), uid, version, current_sid())
 
 
-def token_user():
-    """The user of the request's valid ``Authorization: Bearer`` token, or None (verified once per request)."""
+def token_user() -> User | None:
+    """The user of the request's valid ``Authorization: Bearer`` token, or None (verified once per request).
+
+    Never commits: it may run in the middle of a view (Flask-Login's request loader runs at the first use
+    of ``current_user``), and a commit here would commit the view's half-done transaction. The token's
+    ``last_used_at`` touch is committed by ``verify_token_at_request_start``."""
     user = g.get("_wijzer_token_user", _UNSET)
     if user is _UNSET:
         user = None
         header = request.headers.get("Authorization", "")
         if header.startswith("Bearer "):
-            session = get_session()
-            user = accounts.user_for_token(session, header[7:].strip())
-            if session.dirty:
-                session.commit()  # last_used_at moved on (at most every few minutes)
+            user = accounts.user_for_token(get_session(), header[7:].strip())
         g._wijzer_token_user = user
     return user
+
+
+def verify_token_at_request_start(_app: Flask, **_extra: Any) -> None:
+    """Entry point (Flask's ``request_started`` signal, before every ``before_request`` hook, the rate
+    limiter's too): verify a Bearer token once and commit its ``last_used_at`` touch (at most every few
+    minutes) while the request's transaction holds nothing else. Later calls of ``token_user`` (the rate
+    limit key, the API check, Flask-Login's request loader) use the verified result."""
+    if not request.headers.get("Authorization", "").startswith("Bearer "):
+        return
+    token_user()
+    session = get_session()
+    if session.dirty:
+        session.commit()
 
 
 def rate_limit_key() -> str:

@@ -5,7 +5,8 @@ Referrers see only their own requests, providers only the items addressed to the
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import session as flask_session
 from flask_login import current_user
 from sqlmodel import select
 
@@ -68,13 +69,15 @@ def _ids(values) -> list[int]:
 @bp.route("/verzoeken/nieuw", methods=["GET", "POST"])
 @role_required("referrer")
 def new():
-    db = get_session()
+    session = get_session()
     chosen = _ids(request.args.getlist("aanbod"))
-    shortlist = _ids(session.get("shortlist", []))
+    shortlist = _ids(flask_session.get("shortlist", []))
     now = utcnow()
     hits = [
         h
-        for h in (offering_detail(db, i, now, current_app.config) for i in dict.fromkeys(chosen + shortlist))
+        for h in (
+            offering_detail(session, i, now, current_app.config) for i in dict.fromkeys(chosen + shortlist)
+        )
         if h is not None
     ]
     form = RequestForm()
@@ -88,7 +91,7 @@ def new():
     ]
     form.gemeente_code.choices = [("", "Kies de gemeente")] + [
         (code, name)
-        for code, name in db.exec(select(Gemeente.code, Gemeente.name).order_by(Gemeente.name)).all()
+        for code, name in session.exec(select(Gemeente.code, Gemeente.name).order_by(Gemeente.name)).all()
     ]
     if request.method == "GET":
         form.offering_ids.data = [str(i) for i in chosen[:3]]
@@ -112,12 +115,12 @@ def new():
         parsed, errors = validate(RequestInput, data)
         if parsed is not None:
             try:
-                req = placement.create_request(db, current_user, parsed, config=current_app.config)
+                req = placement.create_request(session, current_user, parsed, config=current_app.config)
             except PlacementError as exc:
-                db.rollback()
+                session.rollback()
                 errors = {exc.field or "__all__": exc.message}
             else:
-                db.commit()
+                session.commit()
                 flash("Uw plaatsingsverzoek is verstuurd. De aanbieders antwoorden binnen 2 werkdagen.", "ok")
                 return redirect(url_for("placement.detail", request_id=req.id))
         rest = apply_errors(form, errors)
@@ -153,19 +156,19 @@ def _referrer_action(request_id: int, action: str):
     form = ItemActionForm()
     if not form.validate_on_submit():
         abort(400)
-    db = get_session()
+    session = get_session()
     item_id = _ids([form.item_id.data])
     try:
         if action == "withdraw":
             n = placement.withdraw_request(
-                db, request_id, current_user.id, user=current_user, config=current_app.config
+                session, request_id, current_user.id, user=current_user, config=current_app.config
             )
             message = f"Het verzoek is ingetrokken; {n} aanbieder(s) zijn bericht."
         elif not item_id:
             abort(400)
         elif action == "confirm":
             placement.confirm_item(
-                db, request_id, item_id[0], current_user.id, user=current_user, config=current_app.config
+                session, request_id, item_id[0], current_user.id, user=current_user, config=current_app.config
             )
             message = (
                 "De plaatsing is bevestigd. De aanbieder is bericht; de andere aanbieders van dit verzoek "
@@ -173,16 +176,16 @@ def _referrer_action(request_id: int, action: str):
             )
         else:
             placement.release_item(
-                db, request_id, item_id[0], current_user.id, user=current_user, config=current_app.config
+                session, request_id, item_id[0], current_user.id, user=current_user, config=current_app.config
             )
             message = "De vastgehouden plek is vrijgegeven. De aanbieder is bericht."
     except PlacementError as exc:
-        db.rollback()
+        session.rollback()
         if exc.code == "not_found":
             abort(404)
         flash(exc.message, "error")
         return redirect(url_for("placement.detail", request_id=request_id)), 303
-    db.commit()
+    session.commit()
     flash(message, "ok")
     return redirect(url_for("placement.detail", request_id=request_id)), 303
 
@@ -230,9 +233,9 @@ def portal_index():
 @bp.route("/portaal/verzoeken/<int:item_id>", methods=["GET", "POST"])
 @role_required("provider")
 def portal_item(item_id: int):
-    db = get_session()
+    session = get_session()
     try:
-        view, item = placement.item_for_provider(db, item_id, current_user.provider_id)
+        view, item = placement.item_for_provider(session, item_id, current_user.provider_id)
     except PlacementError:
         abort(404)
     form = AnswerForm()
@@ -249,7 +252,7 @@ def portal_item(item_id: int):
             if parsed is not None:
                 try:
                     placement.answer_item(
-                        db,
+                        session,
                         item_id,
                         current_user.provider_id,
                         parsed,
@@ -257,16 +260,16 @@ def portal_item(item_id: int):
                         config=current_app.config,
                     )
                 except PlacementError as exc:
-                    db.rollback()
+                    session.rollback()
                     errors = {exc.field or "__all__": exc.message}
                 else:
-                    db.commit()
+                    session.commit()
                     flash("Uw antwoord is verstuurd naar de verwijzer.", "ok")
                     return redirect(url_for("placement.portal_item", item_id=item_id)), 303
             for message in apply_errors(form, errors):
                 flash(message, "error")
         status = 400
-        view, item = placement.item_for_provider(db, item_id, current_user.provider_id)
+        view, item = placement.item_for_provider(session, item_id, current_user.provider_id)
     return render_template(
         "placement/portal_item.html",
         view=view,

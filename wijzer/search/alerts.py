@@ -30,13 +30,13 @@ def _account_alerts():
 def alert_create():
     query = request.form.get("q", "")[:2000]
     params = {k: ",".join(v) for k, v in parse_qs(query).items() if k in svc.FILTER_KEYS}
-    db = get_session()
+    session = get_session()
     try:
-        alert = svc.create_alert(db, current_user, params, utcnow())
+        alert = svc.create_alert(session, current_user, params, utcnow())
     except svc.AlertError as exc:
         flash(f"De melding is niet bewaard: {exc}", "error")
         return redirect(url_for("search.home", **params))
-    db.commit()
+    session.commit()
     flash(
         f'U krijgt een e-mail zodra aanbod voor "{alert.label}" een plek krijgt (90 dagen; beheer onder Mijn account).',
         "ok",
@@ -45,20 +45,20 @@ def alert_create():
 
 
 def _own(alert_id: int):
-    db = get_session()
-    alert = svc.own_alert(db, current_user.id, alert_id)
+    session = get_session()
+    alert = svc.own_alert(session, current_user.id, alert_id)
     if alert is None:
         abort(404)
-    return db, alert
+    return session, alert
 
 
 @bp.route("/meldingen/<int:alert_id>/pauzeren", methods=["POST"])
 @login_required
 def alert_pause(alert_id: int):
-    db, alert = _own(alert_id)
+    session, alert = _own(alert_id)
     pause = request.form.get("pauze", "1") == "1"
-    svc.set_paused(db, alert, pause, utcnow())
-    db.commit()
+    svc.set_paused(session, alert, pause, utcnow())
+    session.commit()
     flash("De melding is gepauzeerd." if pause else "De melding loopt weer.", "ok")
     return redirect(url_for("auth.account") + "#meldingen")
 
@@ -66,24 +66,24 @@ def alert_pause(alert_id: int):
 @bp.route("/meldingen/<int:alert_id>/verwijderen", methods=["POST"])
 @login_required
 def alert_delete(alert_id: int):
-    db, alert = _own(alert_id)
-    svc.delete_alert(db, alert)
-    db.commit()
+    session, alert = _own(alert_id)
+    svc.delete_alert(session, alert)
+    session.commit()
     flash("De melding is verwijderd.", "ok")
     return redirect(url_for("auth.account") + "#meldingen")
 
 
 def _signed_link(token: str, action: str, when_ended: str, act):
     """A one-click link from an alert mail: GET shows what will happen, POST does it (``act``)."""
-    db = get_session()
-    alert = svc.read_token(db, current_app.config, token, action)
+    session = get_session()
+    alert = svc.read_token(session, current_app.config, token, action)
     if alert is None:
         return render_template("search/alert_link.html", state="invalid", action=action), 404
     if alert.ended_at is not None:
         return render_template("search/alert_link.html", state=when_ended, action=action, alert=alert)
     if request.method == "POST":
-        act(db, alert, utcnow())
-        db.commit()
+        act(session, alert, utcnow())
+        session.commit()
         return render_template("search/alert_link.html", state="done", action=action, alert=alert)
     return render_template("search/alert_link.html", state="confirm", action=action, alert=alert)
 

@@ -7,7 +7,8 @@ from datetime import timedelta
 from functools import lru_cache
 from urllib.parse import urlencode
 
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import session as flask_session
 from flask_login import current_user
 from sqlmodel import select
 
@@ -17,10 +18,11 @@ from wijzer.db import get_session
 from wijzer.extensions import limiter
 from wijzer.geo import DATA_DIR, PostcodeError, lookup_postcode
 from wijzer.links import external_url
-from wijzer.models import CapacityReport, Gemeente, Jeugdregio, NoPlaceReport, Offering
+from wijzer.models import Gemeente, Jeugdregio, Offering
 from wijzer.pagination import BadNumber, parse_ids
 from wijzer.schemas import SEARCH_SORTS, SearchFilters, validate
 from wijzer.search import bp
+from wijzer.services import availability, feedback
 from wijzer.services.search import is_wide, offering_detail, search_offerings, search_summary, suggestions
 from wijzer.timeutil import utcnow
 
@@ -46,6 +48,7 @@ VIEWS = ("kaarten", "tabel")
 PAGE_SIZE = 20
 SHORTLIST_MAX = 30
 FEW_RESULTS = 5
+DETAIL_HISTORY = timedelta(weeks=12)  # the detail page charts the reports of the last 12 weeks
 
 
 def search_args(args) -> dict[str, str]:
@@ -129,7 +132,7 @@ def map_data(result, family_region: str | None, first: int = 1) -> dict:
     "kleinere afstand, of probeer het over een minuut opnieuw.",
 )
 def home():
-    db = get_session()
+    session = get_session()
     flat = search_args(request.args)
     page = max(1, request.args.get("pagina", 1, type=int) or 1)
     view = request.args.get("weergave") if request.args.get("weergave") in VIEWS else "kaarten"
@@ -140,7 +143,7 @@ def home():
     now = utcnow()
     if searched and filters is not None:
         try:
-            result = search_offerings(db, filters, now, current_app.config)
+            result = search_offerings(session, filters, now, current_app.config)
             origin = result.origin
         except PostcodeError as exc:
             errors = {"postcode": str(exc)}
@@ -148,10 +151,10 @@ def home():
         if result is not None and result.total < FEW_RESULTS:
             hints = [
                 (label, url_for("search.home", **_with(flat, change)), n)
-                for label, change, n in suggestions(db, filters, now, current_app.config, result.total)
+                for label, change, n in suggestions(session, filters, now, current_app.config, result.total)
             ]
-    regions = db.exec(select(Jeugdregio.code, Jeugdregio.name).order_by(Jeugdregio.name)).all()
-    gemeenten = db.exec(select(Gemeente.code, Gemeente.name).order_by(Gemeente.name)).all()
+    regions = session.exec(select(Jeugdregio.code, Jeugdregio.name).order_by(Jeugdregio.name)).all()
+    gemeenten = session.exec(select(Gemeente.code, Gemeente.name).order_by(Gemeente.name)).all()
     keep = dict(flat, weergave=view if view != "kaarten" else None, kaart="1" if show_map else None)
     return render_template(
         "search/home.html",
@@ -175,7 +178,7 @@ def home():
         map_data=map_data(result, origin.region_code if origin else None, (page - 1) * PAGE_SIZE + 1)
         if result is not None and result.results and show_map
         else None,
-        shortlist=set(session.get("shortlist", [])),
+        shortlist=set(flask_session.get("shortlist", [])),
         now=now,
     ), 400 if errors else 200
 
@@ -192,7 +195,7 @@ def _with(flat: dict, change: dict) -> dict:
 
 @bp.route("/aanbod/<int:offering_id>")
 def detail(offering_id: int):
-    db = get_session()
+    session = get_session()
     flat = search_args(request.args)
     filters, errors = filters_from(flat)
     back = url_for("search.home", **flat) if flat and not errors else url_for("search.home")
@@ -202,16 +205,11 @@ def detail(offering_id: int):
             origin = lookup_postcode(filters.postcode)
         except PostcodeError:
             origin = None
-    hit = offering_detail(db, offering_id, utcnow(), current_app.config, origin=origin)
+    hit = offering_detail(session, offering_id, utcnow(), current_app.config, origin=origin)
     if hit is None:
         abort(404)
-    since = utcnow() - timedelta(weeks=12)
-    reports = db.exec(
-        select(CapacityReport)
-        .where(CapacityReport.offering_id == offering_id, CapacityReport.reported_at >= since)
-        .order_by(CapacityReport.reported_at)
-    ).all()
-    regions = dict(db.exec(select(Jeugdregio.code, Jeugdregio.name)).all())
+    reports = availability.history(session, offering_id, since=utcnow() - DETAIL_HISTORY, oldest_first=True)
+    regions = dict(session.exec(select(Jeugdregio.code, Jeugdregio.name)).all())
     return render_template(
         "search/detail.html",
         hit=hit,
@@ -220,7 +218,7 @@ def detail(offering_id: int):
         back_url=back,
         query=urlencode(flat) if not errors else "",
         region_names=regions,
-        in_shortlist=offering_id in session.get("shortlist", []),
+        in_shortlist=offering_id in flask_session.get("shortlist", []),
     )
 
 
@@ -237,7 +235,7 @@ def accessibility_statement():
 
 # ---------------------------------------------------------------- shortlist (offering ids only)
 def _shortlist() -> list[int]:
-    return [i for i in session.get("shortlist", []) if isinstance(i, int)]
+    return [i for i in flask_session.get("shortlist", []) if isinstance(i, int)]
 
 
 @bp.route("/lijst/<int:offering_id>", methods=["POST"])
@@ -251,21 +249,21 @@ def shortlist_add(offering_id: int):
         else:
             ids.append(offering_id)
             flash("Toegevoegd aan uw lijst.", "ok")
-    session["shortlist"] = ids
+    flask_session["shortlist"] = ids
     return redirect(safe_next(request.form.get("next"), url_for("search.shortlist")))
 
 
 @bp.route("/lijst/<int:offering_id>/verwijderen", methods=["POST"])
 def shortlist_remove(offering_id: int):
-    session["shortlist"] = [i for i in _shortlist() if i != offering_id]
+    flask_session["shortlist"] = [i for i in _shortlist() if i != offering_id]
     flash("Verwijderd uit uw lijst.", "ok")
     return redirect(safe_next(request.form.get("next"), url_for("search.shortlist")))
 
 
 def _hits(ids: list[int]):
-    db = get_session()
+    session = get_session()
     now = utcnow()
-    hits = [offering_detail(db, i, now, current_app.config) for i in ids]
+    hits = [offering_detail(session, i, now, current_app.config) for i in ids]
     return [h for h in hits if h is not None]
 
 
@@ -295,21 +293,12 @@ def shared():
 @bp.route("/aanbod/<int:offering_id>/geen-plek", methods=["POST"])
 @role_required("referrer")
 def no_place(offering_id: int):
-    db = get_session()
-    off = db.get(Offering, offering_id)
+    session = get_session()
+    off = session.get(Offering, offering_id)
     if off is None or not off.active:
         abort(404)
-    start_of_day = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
-    already = db.exec(
-        select(NoPlaceReport.id).where(
-            NoPlaceReport.offering_id == off.id,
-            NoPlaceReport.user_id == current_user.id,
-            NoPlaceReport.at >= start_of_day,
-        )
-    ).first()
-    if already is None:
-        db.add(NoPlaceReport(offering_id=off.id, user_id=current_user.id, region_code=off.region_code))
-        db.commit()
+    if feedback.report_no_place(session, off, current_user):
+        session.commit()
         flash("Dank u. De zorgaanbieder ziet uw melding 'gebeld: geen plek' en de regio telt hem mee.", "ok")
     else:
         flash("U heeft vandaag al 'gebeld: geen plek' gemeld voor dit aanbod.", "info")

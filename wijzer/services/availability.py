@@ -7,12 +7,14 @@ nothing. The offering's ``cur_*`` columns mirror the newest report so reads neve
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, or_, update
 from sqlmodel import Session, select
 
+from wijzer.domain import FRESH_DAYS, STALE_DAYS
 from wijzer.models import CapacityReport, FreshnessTransition, Jeugdregio, Offering, User
 from wijzer.schemas import CapacityInput
 from wijzer.timeutil import AMS, today_local, utcnow
@@ -40,8 +42,8 @@ EXPIRED_NEXT_FREE = (
 
 @dataclass(frozen=True)
 class Thresholds:
-    fresh_days: int = 7
-    stale_days: int = 14
+    fresh_days: int = FRESH_DAYS
+    stale_days: int = STALE_DAYS
     norm_intake_weeks: int = 4
     norm_treatment_weeks: int = 10
     travel_km: float = 25.0
@@ -143,8 +145,8 @@ def record_report(
     user=None,
     reported_at: datetime | None = None,
     now: datetime | None = None,
-    fresh_days: int = 7,
-    stale_days: int = 14,
+    fresh_days: int = FRESH_DAYS,
+    stale_days: int = STALE_DAYS,
 ) -> CapacityReport:
     """Append a capacity report and bring the offering's current state up to date.
 
@@ -213,11 +215,22 @@ def differs(offering: Offering, data: CapacityInput) -> bool:
     return any(new[f] != getattr(offering, "cur_" + f) for f in CAPACITY_FIELDS)
 
 
-def history(session: Session, offering_id: int, since: datetime | None = None, limit: int | None = None):
+def history(
+    session: Session,
+    offering_id: int,
+    since: datetime | None = None,
+    limit: int | None = None,
+    *,
+    oldest_first: bool = False,
+) -> Sequence[CapacityReport]:
+    """The offering's capacity reports (since ``since``), newest first unless ``oldest_first``."""
     stmt = select(CapacityReport).where(CapacityReport.offering_id == offering_id)
     if since is not None:
         stmt = stmt.where(CapacityReport.reported_at >= since)
-    stmt = stmt.order_by(CapacityReport.reported_at.desc(), CapacityReport.id.desc())
+    if oldest_first:
+        stmt = stmt.order_by(CapacityReport.reported_at, CapacityReport.id)
+    else:
+        stmt = stmt.order_by(CapacityReport.reported_at.desc(), CapacityReport.id.desc())
     if limit:
         stmt = stmt.limit(limit)
     return session.exec(stmt).all()
@@ -275,8 +288,8 @@ def weekly_update(
     user=None,
     source: str = "portal",
     now: datetime | None = None,
-    fresh_days: int = 7,
-    stale_days: int = 14,
+    fresh_days: int = FRESH_DAYS,
+    stale_days: int = STALE_DAYS,
 ) -> WeeklyResult:
     """The provider's weekly round, row by row.
 
@@ -407,8 +420,8 @@ def record_reports_bulk(
     source: str,
     user=None,
     now: datetime | None = None,
-    fresh_days: int = 7,
-    stale_days: int = 14,
+    fresh_days: int = FRESH_DAYS,
+    stale_days: int = STALE_DAYS,
 ) -> int:
     """Many ``update`` reports at once (files, API): the same result as ``record_report`` per item, in
     a few statements (each item merged onto the offering's values as they were before the batch).

@@ -8,13 +8,16 @@ with one conditional UPDATE, so two clicks at the same moment confirm once.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from wijzer.models import Offering, Reminder
+from wijzer.domain import FRESH_DAYS, STALE_DAYS
+from wijzer.models import Location, Offering, Provider, Reminder
 from wijzer.services import auditlog, availability
 from wijzer.timeutil import utcnow
 
@@ -36,13 +39,52 @@ def active_offerings(session: Session, provider_id: int) -> list[Offering]:
     )
 
 
+@dataclass
+class LinkTarget:
+    """What a confirmation link points at; ``problem`` ('invalid' or 'used') when it cannot be used."""
+
+    reminder: Reminder | None = None
+    provider: Provider | None = None
+    problem: str | None = None
+
+
+def link_target(session: Session, data: Mapping[str, Any]) -> LinkTarget:
+    """The reminder and provider of a verified link payload (``{'r': reminder id, 'p': provider id}``).
+    An escalation has no confirmation link; a link used before is 'used' (with its reminder)."""
+    reminder = session.get(Reminder, data["r"])
+    if reminder is None or reminder.provider_id != data["p"] or reminder.kind == "escalation":
+        return LinkTarget(problem="invalid")
+    if reminder.link_used_at is not None:
+        return LinkTarget(reminder=reminder, problem="used")
+    return LinkTarget(reminder=reminder, provider=session.get(Provider, reminder.provider_id))
+
+
+def offerings_with_locations(session: Session, provider_id: int) -> Sequence[tuple[Offering, Location]]:
+    """The provider's active offerings with their locations, as the confirmation page lists them."""
+    return session.exec(
+        select(Offering, Location)
+        .join(Location, Location.id == Offering.location_id)
+        .where(Offering.provider_id == provider_id, Offering.active)
+        .order_by(Location.name, Offering.offering_ref)
+    ).all()
+
+
+def needing_answer(offerings: Iterable[Offering]) -> dict[int, dict[str, str]]:
+    """Per offering whose values cannot simply be confirmed: why (they must be answered in the portal)."""
+    return {
+        off.id: problems
+        for off in offerings
+        if off.id is not None and (problems := availability.needs_answer(off))
+    }
+
+
 def confirm_by_link(
     session: Session,
     reminder: Reminder,
     *,
     now: datetime | None = None,
-    fresh_days: int = 7,
-    stale_days: int = 14,
+    fresh_days: int = FRESH_DAYS,
+    stale_days: int = STALE_DAYS,
 ) -> LinkResult:
     """Claim the reminder's link and confirm the provider's confirmable offerings. ``claimed`` is False
     when the link was used already (also by a concurrent request); nothing is written then."""

@@ -19,7 +19,7 @@ from sqlmodel import Session, select
 
 from wijzer import hsds_ids
 from wijzer.db import sync_id_sequences
-from wijzer.domain import CARE_TYPES, pack
+from wijzer.domain import CARE_TYPES, FRESH_DAYS, STALE_DAYS, pack
 from wijzer.geo import _pc4_table
 from wijzer.models import CapacityReport, Location, Offering, Provider
 from wijzer.services.availability import freshness_of
@@ -194,8 +194,8 @@ def seed(
 ) -> SeedResult:
     """Generate ``providers`` demo providers. Refuses to run twice on the same database."""
     now = now or utcnow()
-    fresh_days = config["FRESH_DAYS"] if config else 7
-    stale_days = config["STALE_DAYS"] if config else 14
+    fresh_days = config["FRESH_DAYS"] if config else FRESH_DAYS
+    stale_days = config["STALE_DAYS"] if config else STALE_DAYS
     if session.exec(select(Provider.id).where(Provider.kvk == str(DEMO_KVK_BASE + 1))).first():
         raise ValueError("Deze database bevat al demogegevens.")
     rng = random.Random(seed_value)  # noqa: S311 — reproducible demo data, not security

@@ -33,7 +33,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import and_, exists, func, or_, update
 from sqlmodel import Session, select
 
-from wijzer.domain import pack, unpack
+from wijzer.domain import FRESH_DAYS, STALE_DAYS, pack, unpack
 from wijzer.models import Gemeente, Offering, OutboxMail, PlacementItem, PlacementRequest, Provider, User
 from wijzer.schemas import CapacityInput
 from wijzer.schemas_placement import DECLINE_REASONS, AnswerInput, RequestInput
@@ -663,8 +663,8 @@ def confirm_item(
             source="plaatsing",
             user=user,
             now=now,
-            fresh_days=_cfg(config, "FRESH_DAYS", 7),
-            stale_days=_cfg(config, "STALE_DAYS", 14),
+            fresh_days=_cfg(config, "FRESH_DAYS", FRESH_DAYS),
+            stale_days=_cfg(config, "STALE_DAYS", STALE_DAYS),
         )
     _audit(session, "confirm", item, user=user, free_places_after=offering.cur_free_places)
     req = view.request

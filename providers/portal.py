@@ -1,4 +1,4 @@
-"""Provider portal: the weekly update, locations, offerings, history, profile; admin pages.
+"""Provider portal: the weekly update, "gebeld: geen plek", history, locations, offerings, profile.
 
 Provider staff see only their own provider: every object is looked up together with the user's
 provider id, and anything else is a 404 (we do not reveal that it exists).
@@ -6,17 +6,16 @@ provider id, and anything else is a 404 (we do not reveal that it exists).
 
 from __future__ import annotations
 
-from datetime import timedelta
+from typing import Any, TypeVar
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from sqlalchemy import func, or_
 from sqlmodel import select
 
 from providers import bp
+from providers.common import stale_response
 from providers.forms import (
-    AdminProviderSearch,
-    InviteForm,
     LocationForm,
     OfferingForm,
     ProviderForm,
@@ -25,23 +24,18 @@ from providers.forms import (
 from wijzer.auth import role_required
 from wijzer.db import get_session
 from wijzer.models import (
-    CapacityReport,
-    Invitation,
-    Jeugdregio,
     Location,
-    NoPlaceReport,
     Offering,
     Provider,
-    User,
 )
-from wijzer.pagination import BadNumber, page_of, parse_page
 from wijzer.schemas import CapacityInput, LocationInput, OfferingInput, ProviderInput, validate
-from wijzer.services import availability, catalogue, feedback
+from wijzer.services import availability, catalogue, feedback, portal
 from wijzer.services.catalogue import RuleError, StaleEdit
 from wijzer.timeutil import utcnow
 
 WEEKLY_FIELDS = availability.CAPACITY_FIELDS
-PAGE_SIZE = 50
+
+_Owned = TypeVar("_Owned", Location, Offering)
 
 
 def _provider() -> Provider:
@@ -51,7 +45,7 @@ def _provider() -> Provider:
     return provider
 
 
-def _own(model, object_id: int):
+def _own(model: type[_Owned], object_id: int) -> _Owned:
     obj = get_session().get(model, object_id)
     if obj is None or obj.provider_id != current_user.provider_id:
         abort(404)
@@ -62,50 +56,9 @@ def _fresh_limits() -> tuple[int, int]:
     return current_app.config["FRESH_DAYS"], current_app.config["STALE_DAYS"]
 
 
-def _thresholds_by_region(session, codes: set[str | None]) -> dict:
-    """Freshness limits per jeugdregio (regions may override the defaults), in one query."""
-    found = (
-        {
-            r.code: r
-            for r in session.exec(
-                select(Jeugdregio).where(Jeugdregio.code.in_([c for c in codes if c]))
-            ).all()
-        }
-        if any(codes)
-        else {}
-    )
-    return {code: availability.thresholds_for(found.get(code), current_app.config) for code in codes}
-
-
-def _offerings_with_locations(session, provider_id: int, active_only: bool = True):
-    stmt = (
-        select(Offering, Location)
-        .join(Location, Location.id == Offering.location_id)
-        .where(Offering.provider_id == provider_id)
-    )
-    if active_only:
-        stmt = stmt.where(Offering.active)
-    return session.exec(stmt.order_by(Location.name, Offering.care_type, Offering.offering_ref)).all()
-
-
 def _row_values(off: Offering) -> dict[str, str]:
     values = availability.current_values(off)
     return {k: "" if v is None else str(v) for k, v in values.items()}
-
-
-def _stale(exc: StaleEdit, typed_form, fresh_form, template: str, **context):
-    """A save based on an old version: show who changed it, the new values in the form, and what this user
-    typed (so nothing is lost), with 409 Conflict."""
-    changed = {}
-    for name, fld in typed_form._fields.items():
-        if name in ("csrf_token", "version"):
-            continue
-        new = getattr(fresh_form, name).data
-        if fld.data != new and (fld.data or new):
-            changed[fld.label.text] = fld.data if not isinstance(fld.data, list) else ", ".join(fld.data)
-    fresh_form.version.data = str(getattr(next(iter(context.values())), "row_version", ""))
-    get_session().rollback()
-    return render_template(template, form=fresh_form, stale=exc, typed=changed, **context), 409
 
 
 # ---------------------------------------------------------------- weekly update
@@ -117,13 +70,13 @@ def _version(raw: str | None) -> int | None:
 
 @bp.route("/", methods=["GET", "POST"])
 @role_required("provider")
-def weekly():
+def weekly() -> ResponseReturnValue:
     """The weekly round. Each row carries the version of the values it was loaded with: a row a
     colleague changed meanwhile is not saved (a conflict, shown with the colleague's values); a row
     that breaks a rule keeps what was typed and shows why; every other row is saved."""
     session = get_session()
     provider = _provider()
-    pairs = _offerings_with_locations(session, provider.id)
+    pairs = portal.offerings_with_locations(session, provider.id)
     offerings = [o for o, _ in pairs]
     values = {o.id: _row_values(o) for o in offerings}
     versions = {o.id: o.capacity_version for o in offerings}
@@ -178,38 +131,9 @@ def weekly():
                 values[off.id] = _row_values(off)
             versions[off.id] = off.capacity_version
         status = 409 if conflicts else 400
-    since = utcnow() - timedelta(weeks=4)
-    no_place = (
-        session.exec(
-            select(
-                NoPlaceReport.offering_id,
-                func.count(),
-                func.max(NoPlaceReport.at),
-                func.count(NoPlaceReport.id).filter(NoPlaceReport.seen_by_provider_at.is_(None)),
-            )
-            .where(NoPlaceReport.offering_id.in_([o.id for o in offerings]), NoPlaceReport.at >= since)
-            .group_by(NoPlaceReport.offering_id)
-        ).all()
-        if offerings
-        else []
-    )
     now = utcnow()
-    limits = _thresholds_by_region(session, {o.region_code for o in offerings})
-    freshness = {
-        o.id: availability.freshness_of(
-            o.last_confirmed_at, now, limits[o.region_code].fresh_days, limits[o.region_code].stale_days
-        )
-        for o in offerings
-    }
-    expired = {o.id: reasons for o in offerings if (reasons := availability.needs_answer(o))}
-    stale_soon = {
-        o.id: (o.last_confirmed_at + timedelta(days=limits[o.region_code].stale_days))
-        for o in offerings
-        if o.last_confirmed_at is not None
-        and timedelta(0)
-        <= o.last_confirmed_at + timedelta(days=limits[o.region_code].stale_days) - now
-        <= timedelta(days=3)
-    }
+    no_place = feedback.no_place_summary(session, [o.id for o in offerings], now=now)
+    status_of = portal.weekly_status(session, offerings, current_app.config, now)
     return render_template(
         "providers/weekly.html",
         provider=provider,
@@ -218,18 +142,18 @@ def weekly():
         errors=errors,
         conflicts=conflicts,
         versions=versions,
-        expired=expired,
-        stale_soon=stale_soon,
-        freshness=freshness,
-        no_place={oid: (n, at, unseen) for oid, n, at, unseen in no_place},
-        unseen_no_place=sum(row[3] for row in no_place),
+        expired=status_of.expired,
+        stale_soon=status_of.stale_soon,
+        freshness=status_of.freshness,
+        no_place=no_place,
+        unseen_no_place=sum(summary.unseen for summary in no_place.values()),
         now=now,
     ), status
 
 
 @bp.route("/geen-plek/gezien", methods=["POST"])
 @role_required("provider")
-def no_place_seen():
+def no_place_seen() -> ResponseReturnValue:
     """The provider has read the 'gebeld: geen plek' notices: they stay visible but are no longer new."""
     session = get_session()  # CSRF is checked by the app-wide CSRFProtect
     count = feedback.mark_no_place_seen(session, _provider().id, user=current_user)
@@ -240,16 +164,10 @@ def no_place_seen():
 
 @bp.route("/aanbod/<int:offering_id>/historie")
 @role_required("provider")
-def history(offering_id: int):
+def history(offering_id: int) -> ResponseReturnValue:
     session = get_session()
     off = _own(Offering, offering_id)
-    reports = session.exec(
-        select(CapacityReport, User.email)
-        .join(User, User.id == CapacityReport.user_id, isouter=True)
-        .where(CapacityReport.offering_id == off.id)
-        .order_by(CapacityReport.reported_at.desc(), CapacityReport.id.desc())
-        .limit(500)
-    ).all()
+    reports = portal.report_history(session, off.id)
     return render_template(
         "providers/history.html",
         offering=off,
@@ -261,7 +179,7 @@ def history(offering_id: int):
 # ---------------------------------------------------------------- locations
 @bp.route("/locaties")
 @role_required("provider")
-def locations():
+def locations() -> ResponseReturnValue:
     session = get_session()
     rows = session.exec(
         select(Location).where(Location.provider_id == current_user.provider_id).order_by(Location.name)
@@ -272,7 +190,7 @@ def locations():
 @bp.route("/locaties/nieuw", methods=["GET", "POST"], defaults={"location_id": None})
 @bp.route("/locaties/<int:location_id>", methods=["GET", "POST"])
 @role_required("provider")
-def location_edit(location_id: int | None):
+def location_edit(location_id: int | None) -> ResponseReturnValue:
     session = get_session()
     provider = _provider()
     location = _own(Location, location_id) if location_id else None
@@ -292,7 +210,7 @@ def location_edit(location_id: int | None):
                     expected_version=form.expected_version(),
                 )
             except StaleEdit as exc:
-                return _stale(
+                return stale_response(
                     exc,
                     form,
                     LocationForm(formdata=None, obj=location),
@@ -313,15 +231,15 @@ def location_edit(location_id: int | None):
 # ---------------------------------------------------------------- offerings
 @bp.route("/aanbod")
 @role_required("provider")
-def offerings():
-    pairs = _offerings_with_locations(get_session(), current_user.provider_id, active_only=False)
+def offerings() -> ResponseReturnValue:
+    pairs = portal.offerings_with_locations(get_session(), current_user.provider_id, active_only=False)
     return render_template("providers/offerings.html", provider=_provider(), pairs=pairs)
 
 
 @bp.route("/aanbod/nieuw", methods=["GET", "POST"], defaults={"offering_id": None})
 @bp.route("/aanbod/<int:offering_id>", methods=["GET", "POST"])
 @role_required("provider")
-def offering_edit(offering_id: int | None):
+def offering_edit(offering_id: int | None) -> ResponseReturnValue:
     session = get_session()
     provider = _provider()
     offering = _own(Offering, offering_id) if offering_id else None
@@ -355,7 +273,7 @@ def offering_edit(offering_id: int | None):
             except StaleEdit as exc:
                 fresh = OfferingForm(formdata=None, data=_offering_form_data(offering))
                 fresh.location_id.choices = choices
-                return _stale(exc, form, fresh, "providers/offering_form.html", offering=offering)
+                return stale_response(exc, form, fresh, "providers/offering_form.html", offering=offering)
             except RuleError as exc:
                 problems = {exc.field: str(exc)}
             else:
@@ -367,7 +285,7 @@ def offering_edit(offering_id: int | None):
     return render_template("providers/offering_form.html", form=form, offering=offering), status
 
 
-def _offering_form_data(off: Offering) -> dict:
+def _offering_form_data(off: Offering) -> dict[str, Any]:
     return {
         "offering_ref": off.offering_ref,
         "name": off.name,
@@ -388,7 +306,7 @@ def _offering_form_data(off: Offering) -> dict:
 
 @bp.route("/aanbod/<int:offering_id>/actief", methods=["POST"])
 @role_required("provider")
-def offering_toggle(offering_id: int):
+def offering_toggle(offering_id: int) -> ResponseReturnValue:
     """Activate or deactivate. The form says which state it wants (not "toggle"), so a page loaded before a
     colleague's change cannot flip it back."""
     session = get_session()
@@ -411,7 +329,7 @@ def offering_toggle(offering_id: int):
 # ---------------------------------------------------------------- profile
 @bp.route("/profiel", methods=["GET", "POST"])
 @role_required("provider")
-def profile():
+def profile() -> ResponseReturnValue:
     session = get_session()
     provider = _provider()
     form = ProviderForm(obj=provider)
@@ -430,7 +348,7 @@ def profile():
                     expected_version=form.expected_version(),
                 )
             except StaleEdit as exc:
-                return _stale(
+                return stale_response(
                     exc,
                     form,
                     ProviderForm(formdata=None, obj=provider),
@@ -447,165 +365,3 @@ def profile():
     return render_template(
         "providers/profile.html", form=form, provider=provider
     ), 400 if form.errors else 200
-
-
-# ---------------------------------------------------------------- admin
-@bp.route("/beheer")
-@role_required("admin")
-def admin_home():
-    session = get_session()
-    search = AdminProviderSearch(request.args)
-    try:
-        number = parse_page(request.args.get("pagina"))
-    except BadNumber as exc:
-        return render_template("errors/error.html", title="Ongeldige invoer", text=str(exc)), 400
-    stmt = select(Provider)
-    q = (search.q.data or "").strip()
-    if q:
-        stmt = stmt.where(or_(Provider.name.ilike(f"%{q}%"), Provider.kvk == q))
-    total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
-    page = page_of(number, PAGE_SIZE, total)
-    if page.beyond_last:
-        return render_template(
-            "errors/error.html",
-            title="Pagina bestaat niet",
-            text=f"Pagina {number} bestaat niet; er zijn {page.pages} pagina's.",
-        ), 404
-    providers = session.exec(stmt.order_by(Provider.name).offset(page.offset).limit(PAGE_SIZE)).all()
-    counts = (
-        dict(
-            session.exec(
-                select(Offering.provider_id, func.count())
-                .where(Offering.provider_id.in_([p.id for p in providers]))
-                .group_by(Offering.provider_id)
-            ).all()
-        )
-        if providers
-        else {}
-    )
-    return render_template(
-        "providers/admin_home.html",
-        providers=providers,
-        counts=counts,
-        search=search,
-        page=page.number,
-        pages=page.pages,
-        total=total,
-        q=q,
-    )
-
-
-@bp.route("/beheer/aanbieders/nieuw", methods=["GET", "POST"])
-@role_required("admin")
-def admin_provider_new():
-    session = get_session()
-    form = ProviderForm()
-    if form.validate_on_submit():
-        data, problems = validate(ProviderInput, form.data)
-        if data is not None:
-            try:
-                provider = catalogue.save_provider(session, data, user=current_user)
-            except RuleError as exc:
-                problems = {exc.field: str(exc)}
-            else:
-                session.commit()
-                flash(f"Zorgaanbieder '{provider.name}' is aangemaakt. Nodig nu een medewerker uit.", "ok")
-                return redirect(url_for("providers.admin_provider", provider_id=provider.id))
-        apply_errors(form, problems)
-    return render_template("providers/admin_provider_form.html", form=form), 400 if form.errors else 200
-
-
-@bp.route("/beheer/aanbieders/<int:provider_id>/bewerken", methods=["GET", "POST"])
-@role_required("admin")
-def admin_provider_edit(provider_id: int):
-    """The admin edits a provider's details, including the KvK number (audit-logged with old and new)."""
-    session = get_session()
-    provider = session.get(Provider, provider_id)
-    if provider is None:
-        abort(404)
-    form = ProviderForm(obj=provider)
-    if request.method == "GET":
-        form.version.data = str(provider.row_version)
-    if form.validate_on_submit():
-        data, problems = validate(ProviderInput, form.data)
-        if data is not None:
-            try:
-                catalogue.save_provider(
-                    session, data, provider, user=current_user, expected_version=form.expected_version()
-                )
-            except StaleEdit as exc:
-                return _stale(
-                    exc,
-                    form,
-                    ProviderForm(formdata=None, obj=provider),
-                    "providers/admin_provider_form.html",
-                    provider=provider,
-                )
-            except RuleError as exc:
-                problems = {exc.field: str(exc)}
-            else:
-                session.commit()
-                flash(f"Zorgaanbieder '{provider.name}' is opgeslagen.", "ok")
-                return redirect(url_for("providers.admin_provider", provider_id=provider.id))
-        apply_errors(form, problems)
-    return render_template(
-        "providers/admin_provider_form.html", form=form, provider=provider
-    ), 400 if form.errors else 200
-
-
-@bp.route("/beheer/aanbieders/<int:provider_id>", methods=["GET", "POST"])
-@role_required("admin")
-def admin_provider(provider_id: int):
-    session = get_session()
-    provider = session.get(Provider, provider_id)
-    if provider is None:
-        abort(404)
-    form = InviteForm()
-    invite_link = None
-    if form.validate_on_submit():
-        from wijzer.services import onboarding
-
-        try:
-            inv, invite_link = onboarding.invite(
-                session,
-                current_user,
-                email=form.email.data or "",
-                role="provider",
-                config=current_app.config,
-                provider_id=provider.id,
-                provider_admin=bool(form.provider_admin.data),
-            )
-        except RuleError as exc:
-            session.rollback()
-            form.email.errors = [str(exc)]
-        else:
-            session.commit()
-            # From BASE_URL, never the Host header; the admin sees the link on screen, the mail is queued in
-            # this transaction and sent after the commit (no live token in the log).
-            flash(f"Uitnodiging verstuurd naar {inv.email}.", "ok")
-            form.email.data = ""  # ready for the next colleague
-            form.provider_admin.data = False
-    pairs = _offerings_with_locations(session, provider.id, active_only=False)
-    staff = session.exec(select(User).where(User.provider_id == provider.id).order_by(User.email)).all()
-    invites = session.exec(
-        select(Invitation)
-        .where(Invitation.provider_id == provider.id, Invitation.used_at.is_(None))
-        .order_by(Invitation.created_at.desc())
-    ).all()
-    return render_template(
-        "providers/admin_provider.html",
-        provider=provider,
-        pairs=pairs,
-        staff=staff,
-        invites=invites,
-        form=form,
-        invite_link=invite_link,
-        now=utcnow(),
-    ), 400 if form.errors else 200
-
-
-@bp.route("/beheer/gebruikers")
-@role_required("admin")
-def admin_users():
-    """Moved: the users page with filters, blocking and invitations is /beheer/gebruikers."""
-    return redirect(url_for("beheer.users"))
