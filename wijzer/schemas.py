@@ -284,7 +284,7 @@ class CapacityInput(_Base):
 
     @field_validator("status_until", "next_free_date")
     @classmethod
-    def _not_far_ahead(cls, v: Any) -> Any:
+    def _not_far_ahead(cls, v: date | None) -> date | None:
         if v is not None and (v - today_local()).days > MAX_FUTURE_DAYS:
             raise ValueError("Deze datum ligt meer dan vijf jaar in de toekomst.")
         return v
@@ -302,7 +302,7 @@ class ReportedAt(_Base):
 
     @field_validator("reported_at")
     @classmethod
-    def _in_range(cls, v: Any) -> Any:
+    def _in_range(cls, v: datetime | None) -> datetime | None:
         if v is None:
             return v
         try:
@@ -349,31 +349,31 @@ class ProviderInput(_Base):
 
     @field_validator("name")
     @classmethod
-    def _name(cls, v: Any) -> Any:
+    def _name(cls, v: str) -> str:
         if not v or len(v) > 200:
             raise ValueError("Vul een naam in (hoogstens 200 tekens).")
         return v
 
     @field_validator("kvk", mode="before")
     @classmethod
-    def _kvk(cls, v: Any) -> Any:
-        v = re.sub(r"\s", "", str(v or ""))
-        if v.isdigit() and len(v) < 8:
-            v = v.zfill(8)
-        if not KVK_RE.match(v):
+    def _kvk(cls, v: Any) -> str:
+        kvk = re.sub(r"\s", "", str(v or ""))
+        if kvk.isdigit() and len(kvk) < 8:
+            kvk = kvk.zfill(8)
+        if not KVK_RE.match(kvk):
             raise ValueError("Een KvK-nummer bestaat uit 8 cijfers.")
-        return v
+        return kvk
 
     @field_validator("agb")
     @classmethod
-    def _agb(cls, v: Any) -> Any:
+    def _agb(cls, v: str | None) -> str | None:
         if v is not None and not AGB_RE.match(v):
             raise ValueError("Een AGB-code bestaat uit 8 cijfers.")
         return v
 
     @field_validator("website")
     @classmethod
-    def _website(cls, v: Any) -> Any:
+    def _website(cls, v: str | None) -> str | None:
         if v is None:
             return v
         if not re.match(r"^https?://", v):
@@ -384,14 +384,14 @@ class ProviderInput(_Base):
 
     @field_validator("phone")
     @classmethod
-    def _phone(cls, v: Any) -> Any:
+    def _phone(cls, v: str | None) -> str | None:
         if v is not None and not PHONE_RE.match(v):
             raise ValueError("Vul een geldig telefoonnummer in, bijvoorbeeld 030-1234567.")
         return v
 
     @field_validator("email")
     @classmethod
-    def _email(cls, v: Any) -> Any:
+    def _email(cls, v: str | None) -> str | None:
         return None if v is None else normalise_email(v)
 
 
@@ -406,14 +406,14 @@ class LocationInput(_Base):
 
     @field_validator("name")
     @classmethod
-    def _name(cls, v: Any) -> Any:
+    def _name(cls, v: str) -> str:
         if not v or len(v) > 200:
             raise ValueError("Vul een naam van de locatie in (hoogstens 200 tekens).")
         return v
 
     @field_validator("postcode", mode="before")
     @classmethod
-    def _postcode(cls, v: Any) -> Any:
+    def _postcode(cls, v: Any) -> str:
         try:
             return normalise_postcode(str(v or ""))
         except PostcodeError as exc:
@@ -438,35 +438,35 @@ class OfferingInput(_Base):
 
     @field_validator("offering_ref", mode="before")
     @classmethod
-    def _ref(cls, v: Any) -> Any:
-        v = str(v or "").strip()
-        if not REF_RE.match(v):
+    def _ref(cls, v: Any) -> str:
+        ref = str(v or "").strip()
+        if not REF_RE.match(ref):
             raise ValueError("Vul een eigen kenmerk in: 1–64 tekens, letters, cijfers en . _ - /.")
-        return v
+        return ref
 
     @field_validator("care_type", mode="before")
     @classmethod
-    def _care_type(cls, v: Any) -> Any:
+    def _care_type(cls, v: Any) -> str:
         return _care_type_code(v)
 
     @field_validator("tags", mode="before")
     @classmethod
-    def _tags(cls, v: Any) -> Any:
+    def _tags(cls, v: Any) -> list[str]:
         return _check_codes(_split_list(v), domain.TAGS, "doelgroep")
 
     @field_validator("modalities", mode="before")
     @classmethod
-    def _modalities(cls, v: Any) -> Any:
+    def _modalities(cls, v: Any) -> list[str]:
         return _check_codes(_split_list(v), domain.MODALITIES, "vorm")
 
     @field_validator("funding", mode="before")
     @classmethod
-    def _funding(cls, v: Any) -> Any:
+    def _funding(cls, v: Any) -> list[str]:
         return _check_codes(_split_list(v), domain.FUNDING, "financiering")
 
     @field_validator("contract_regions", mode="before")
     @classmethod
-    def _regions(cls, v: Any) -> Any:
+    def _regions(cls, v: Any) -> list[str]:
         values = [x.upper() for x in _split_list(v)]
         bad = [x for x in values if x not in known_region_codes()]
         if bad:
@@ -482,7 +482,7 @@ class OfferingInput(_Base):
 
     @field_validator("category")
     @classmethod
-    def _category(cls, v: Any) -> Any:
+    def _category(cls, v: str | None) -> str | None:
         if v is not None and v not in domain.JZ020_CATEGORIES:
             raise ValueError("Onbekende productcategorie (iJw JZ020, 40–55).")
         return v
@@ -590,22 +590,22 @@ class SearchFilters(_Base):
 
     @field_validator("care_type", mode="before")
     @classmethod
-    def _care_type(cls, v: Any) -> Any:
+    def _care_type(cls, v: Any) -> str | None:
         return None if v is None else _care_type_code(v)
 
     @field_validator("tags", mode="before")
     @classmethod
-    def _tags(cls, v: Any) -> Any:
+    def _tags(cls, v: Any) -> list[str]:
         return _check_codes(_csv(v), domain.TAGS, "doelgroep")
 
     @field_validator("modality", mode="before")
     @classmethod
-    def _modality(cls, v: Any) -> Any:
+    def _modality(cls, v: Any) -> list[str]:
         return _check_codes(_csv(v), domain.MODALITIES, "vorm")
 
     @field_validator("sort")
     @classmethod
-    def _sort(cls, v: Any) -> Any:
+    def _sort(cls, v: str | None) -> str | None:
         if v is not None and v not in SEARCH_SORTS:
             raise ValueError(f"Onbekende volgorde '{v}'. Kies uit: {', '.join(SEARCH_SORTS)}.")
         return v
@@ -618,12 +618,12 @@ class SearchFilters(_Base):
 
     @field_validator("funding", mode="before")
     @classmethod
-    def _funding(cls, v: Any) -> Any:
+    def _funding(cls, v: Any) -> str | None:
         return None if v is None else _check_codes([str(v).lower()], domain.FUNDING, "financiering")[0]
 
     @field_validator("postcode")
     @classmethod
-    def _postcode(cls, v: Any) -> Any:
+    def _postcode(cls, v: str | None) -> str | None:
         if v is None:
             return v
         try:

@@ -180,38 +180,38 @@ class RequestInput(_Base):
 
     @field_validator("tags", mode="before")
     @classmethod
-    def _tags(cls, v: Any) -> Any:
+    def _tags(cls, v: Any) -> list[str]:
         return _check_codes(_csv(v), domain.TAGS, "doelgroep")
 
     @field_validator("care_type", mode="before")
     @classmethod
-    def _care_type(cls, v: Any) -> Any:
+    def _care_type(cls, v: Any) -> str:
         return _care_type_code(v)
 
     @field_validator("modality", mode="before")
     @classmethod
-    def _modality(cls, v: Any) -> Any:
+    def _modality(cls, v: Any) -> str | None:
         v = _blank_to_none(v)  # before-validators run last-defined first: the blank rule has not run yet
         return None if v is None else _check_codes([str(v).strip().lower()], domain.MODALITIES, "vorm")[0]
 
     @field_validator("gemeente_code", mode="before")
     @classmethod
-    def _gemeente(cls, v: Any) -> Any:
-        v = str(v or "").strip().upper()
-        if not re.match(r"^GM\d{4}$", v):
+    def _gemeente(cls, v: Any) -> str:
+        code = str(v or "").strip().upper()
+        if not re.match(GEMEENTE_CODE_PATTERN, code):
             raise ValueError("Kies de gemeente van het gezin (een CBS-code zoals GM0344).")
-        return v
+        return code
 
     @field_validator("start_from")
     @classmethod
-    def _from(cls, v: Any) -> Any:
+    def _from(cls, v: date) -> date:
         if v < today_local():
             raise ValueError("De gewenste startdatum ligt in het verleden.")
         return v
 
     @field_validator("note")
     @classmethod
-    def _note(cls, v: Any) -> Any:
+    def _note(cls, v: str | None) -> str | None:
         problem = screen_text(v)
         if problem:
             raise ValueError(problem)
@@ -219,18 +219,18 @@ class RequestInput(_Base):
 
     @field_validator("reference", mode="before")
     @classmethod
-    def _reference(cls, v: Any) -> Any:
-        v = str(v or "").strip()
-        if not REFERENCE_RE.match(v):
+    def _reference(cls, v: Any) -> str:
+        reference = str(v or "").strip()
+        if not REFERENCE_RE.match(reference):
             raise ValueError("Vul uw eigen kenmerk in: 1–64 tekens (letters, cijfers, spatie en . _ - /).")
-        problem = screen_text(v)
+        problem = screen_text(reference)
         if problem:
             raise ValueError(problem)
-        return v
+        return reference
 
     @field_validator("start_to")
     @classmethod
-    def _to(cls, v: Any, info: ValidationInfo) -> Any:
+    def _to(cls, v: date, info: ValidationInfo) -> date:
         start = info.data.get("start_from")
         if start is not None and v < start:
             raise ValueError("De einddatum van de gewenste start ligt vóór de begindatum.")
@@ -255,26 +255,26 @@ class AnswerInput(_Base):
 
     @field_validator("answer", mode="before")
     @classmethod
-    def _answer(cls, v: Any) -> Any:
-        v = str(v or "").strip().lower()
-        if v not in ANSWERS:
+    def _answer(cls, v: Any) -> str:
+        answer = str(v or "").strip().lower()
+        if answer not in ANSWERS:
             raise ValueError("Kies accepteren, afwijzen of een tegenvoorstel.")
-        return v
+        return answer
 
     @field_validator("reason", mode="before")
     @classmethod
-    def _reason(cls, v: Any) -> Any:
+    def _reason(cls, v: Any) -> str | None:
         v = _blank_to_none(v)  # before-validators run last-defined first: the blank rule has not run yet
         if v is None:
-            return v
-        v = str(v).strip().lower()
-        if v not in DECLINE_REASONS:
+            return None
+        reason = str(v).strip().lower()
+        if reason not in DECLINE_REASONS:
             raise ValueError(f"Kies een reden: {', '.join(DECLINE_REASONS.values())}.")
-        return v
+        return reason
 
     @field_validator("hold_until")
     @classmethod
-    def _hold(cls, v: Any, info: ValidationInfo) -> Any:
+    def _hold(cls, v: date | None, info: ValidationInfo) -> date | None:
         if info.data.get("answer") != "accept":
             return None
         if v is None:
@@ -285,7 +285,7 @@ class AnswerInput(_Base):
 
     @field_validator("reason")
     @classmethod
-    def _reason_needed(cls, v: Any, info: ValidationInfo) -> Any:
+    def _reason_needed(cls, v: str | None, info: ValidationInfo) -> str | None:
         if info.data.get("answer") != "decline":
             return None
         if v is None:
@@ -294,7 +294,7 @@ class AnswerInput(_Base):
 
     @field_validator("earliest_start")
     @classmethod
-    def _earliest(cls, v: Any, info: ValidationInfo) -> Any:
+    def _earliest(cls, v: date | None, info: ValidationInfo) -> date | None:
         if info.data.get("answer") != "counter":
             return None
         if v is None:

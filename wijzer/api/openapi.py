@@ -17,7 +17,7 @@ from pydantic.json_schema import JsonSchemaMode
 
 from wijzer import domain
 from wijzer.schemas import CapacityRecord, SearchFilters
-from wijzer.schemas_placement import AnswerInput, RequestInput
+from wijzer.schemas_placement import MAX_ITEMS, AnswerInput, RequestInput
 
 SCHEMA_REF = "#/components/schemas/{model}"
 
@@ -125,7 +125,7 @@ GENERATED: dict[str, dict[str, Any]] = model_schemas(
         "PlacementRequestInput": (
             RequestInput,
             "validation",
-            "Een nieuw plaatsingsverzoek aan 1 tot 3 aanbiedingen",
+            f"Een nieuw plaatsingsverzoek aan 1 tot {MAX_ITEMS} aanbiedingen",
         ),
         "PlacementAnswerInput": (
             AnswerInput,
@@ -134,6 +134,8 @@ GENERATED: dict[str, dict[str, Any]] = model_schemas(
         ),
     }
 ) | {"AlertFilters": _alert_filters}
+
+# ---------------------------------------------------------------- hand-written: bodies no model describes
 NULLABLE_INT = {"type": ["integer", "null"]}
 RESULT = {
     "type": "object",
