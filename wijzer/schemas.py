@@ -3,16 +3,34 @@
 Every rule that decides whether a value may be stored lives here (or, where it needs the database,
 in a service), so the portal, the CSV/XLSX importers and the JSON API accept exactly the same data.
 Messages are Dutch; ``errors_by_field`` turns a ValidationError into {field: message}.
+
+Range limits are declared once, as ``Range``/``Count`` metadata on the field's type: pydantic checks them,
+they appear in the JSON schema (and so in the OpenAPI document, see ``wijzer.api.openapi``), and
+``errors_by_field`` renders the metadata's Dutch message when a value falls outside them.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
+import types
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Annotated, Any, Self, TypeVar, Union, get_args, get_origin
 
+import annotated_types
 from email_validator import EmailNotValidError, validate_email
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    WithJsonSchema,
+    create_model,
+    field_validator,
+    model_validator,
+)
 
 from wijzer import domain
 from wijzer.geo import PostcodeError, known_gemeente_codes, known_region_codes, normalise_postcode
@@ -41,13 +59,84 @@ _TYPE_MESSAGES = {
 }
 
 
-def errors_by_field(exc: ValidationError) -> dict[str, str]:
-    """First Dutch message per field ('__all__' for whole-record errors)."""
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Range(annotated_types.Interval):
+    """Bounds of a number with the Dutch message for a value outside them.
+
+    pydantic reads the bounds like ``Field(ge=..., le=...)`` (so they are checked and appear in the JSON
+    schema as minimum/maximum); ``message`` may name them as {ge}, {le}, {gt} and {lt}.
+    """
+
+    message: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Count(annotated_types.Len):
+    """Length bounds of a list with the Dutch message; ``message`` may name {min_length} and {max_length}."""
+
+    message: str
+
+
+# Errors of the bounds above; the error of a non-finite number (NaN, inf) gets the range message too.
+_RANGE_ERRORS = frozenset(
+    {"greater_than", "greater_than_equal", "less_than", "less_than_equal", "finite_number"}
+)
+_COUNT_ERRORS = frozenset({"too_short", "too_long"})
+
+
+def _bound_in(annotation: Any, kind: type[Range] | type[Count], depth: int) -> Range | Count | None:
+    """The ``kind`` metadata in ``annotation``, ``depth`` list levels down (0: the field itself)."""
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        inner, *metadata = get_args(annotation)
+        found = next((m for m in metadata if isinstance(m, kind)), None) if depth == 0 else None
+        return found or _bound_in(inner, kind, depth)
+    if origin in (Union, types.UnionType):
+        for arg in get_args(annotation):
+            found = _bound_in(arg, kind, depth)
+            if found is not None:
+                return found
+        return None
+    if depth > 0 and origin in (list, tuple, set, frozenset):
+        args = get_args(annotation)
+        return _bound_in(args[0], kind, depth - 1) if args else None
+    return None
+
+
+def _bound_message(model: type[BaseModel] | None, error_type: str, loc: Sequence[int | str]) -> str | None:
+    """The Dutch message of the Range/Count that ``error_type`` at ``loc`` broke, if the field declares one."""
+    kind: type[Range] | type[Count]
+    if error_type in _RANGE_ERRORS:
+        kind = Range
+    elif error_type in _COUNT_ERRORS:
+        kind = Count
+    else:
+        return None
+    field = model.model_fields.get(str(loc[0])) if model is not None and loc else None
+    if field is None:
+        return None
+    depth = sum(isinstance(p, int) for p in loc[1:])
+    bound = next((m for m in field.metadata if isinstance(m, kind)), None) if depth == 0 else None
+    bound = bound or _bound_in(field.annotation, kind, depth)
+    if bound is None:
+        return None
+    values = {f.name: getattr(bound, f.name) for f in dataclasses.fields(bound) if f.name != "message"}
+    return bound.message.format(**values)
+
+
+def errors_by_field(exc: ValidationError, model: type[BaseModel] | None = None) -> dict[str, str]:
+    """First Dutch message per field ('__all__' for whole-record errors).
+
+    With ``model``, a value outside a field's ``Range``/``Count`` gets that metadata's message.
+    """
     out: dict[str, str] = {}
     for err in exc.errors():
         loc = [str(p) for p in err.get("loc", ()) if not isinstance(p, int)]
         field = loc[0] if loc else "__all__"
-        if err["type"] in ("value_error", "assertion_error"):
+        bound_message = _bound_message(model, err["type"], err.get("loc", ()))
+        if bound_message is not None:
+            msg = bound_message
+        elif err["type"] in ("value_error", "assertion_error"):
             msg = str(err.get("ctx", {}).get("error", err["msg"]))
         elif err["type"] == "string_too_long":
             msg = f"Hoogstens {err['ctx']['max_length']} tekens."
@@ -123,6 +212,29 @@ class _Base(BaseModel):
 MAX_FUTURE_DAYS = 5 * 366  # an end date or next free place more than five years ahead is a typo
 EARLIEST_REPORT = datetime(2000, 1, 1, tzinfo=UTC)
 
+FreePlaces = Annotated[
+    int,
+    Range(ge=0, le=domain.MAX_PLACES, message="Het aantal vrije plekken moet tussen {ge} en {le} liggen."),
+]
+TotalPlaces = Annotated[
+    int,
+    Range(
+        ge=0, le=domain.MAX_PLACES, message="Het aantal plekken in totaal moet tussen {ge} en {le} liggen."
+    ),
+]
+WaitWeeks = Annotated[
+    int, Range(ge=0, le=domain.MAX_WAIT_WEEKS, message="Een wachttijd moet tussen {ge} en {le} weken liggen.")
+]
+WaitlistLength = Annotated[
+    int,
+    Range(ge=0, le=domain.MAX_WAITLIST, message="De wachtlijst moet tussen {ge} en {le} wachtenden hebben."),
+]
+Age = Annotated[
+    int, Range(ge=domain.MIN_AGE, le=domain.MAX_AGE, message="Een leeftijd ligt tussen {ge} en {le} jaar.")
+]
+# None only stands for "not given" (a partial record keeps the current status); an explicit null is refused.
+IntakeStatus = Annotated[str | None, WithJsonSchema({"type": "string", "enum": list(domain.INTAKE_STATUSES)})]
+
 
 class CapacityInput(_Base):
     """One capacity report (portal form row, capacity file row, API record): format and range rules.
@@ -136,12 +248,12 @@ class CapacityInput(_Base):
 
     model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
 
-    free_places: int | None = None
-    total_places: int | None = None
-    wait_intake: int | None = None
-    wait_treatment: int | None = None
-    waitlist_length: int | None = None
-    intake_status: str | None = None
+    free_places: FreePlaces | None = None
+    total_places: TotalPlaces | None = None
+    wait_intake: WaitWeeks | None = Field(default=None, description="Aanmeldingswachttijd in weken")
+    wait_treatment: WaitWeeks | None = Field(default=None, description="Behandelingswachttijd in weken")
+    waitlist_length: WaitlistLength | None = None
+    intake_status: IntakeStatus = None
     status_until: date | None = None
     next_free_date: date | None = None
     note: str | None = Field(default=None, max_length=500)
@@ -159,31 +271,9 @@ class CapacityInput(_Base):
         mode="before",
     )(_blank_to_none)
 
-    @field_validator("free_places", "total_places")
-    @classmethod
-    def _places(cls, v, info):
-        if v is not None and not 0 <= v <= domain.MAX_PLACES:
-            what = "vrije plekken" if info.field_name == "free_places" else "plekken in totaal"
-            raise ValueError(f"Het aantal {what} moet tussen 0 en {domain.MAX_PLACES} liggen.")
-        return v
-
-    @field_validator("wait_intake", "wait_treatment")
-    @classmethod
-    def _weeks(cls, v):
-        if v is not None and not 0 <= v <= domain.MAX_WAIT_WEEKS:
-            raise ValueError(f"Een wachttijd moet tussen 0 en {domain.MAX_WAIT_WEEKS} weken liggen.")
-        return v
-
-    @field_validator("waitlist_length")
-    @classmethod
-    def _waitlist(cls, v):
-        if v is not None and not 0 <= v <= domain.MAX_WAITLIST:
-            raise ValueError(f"De wachtlijst moet tussen 0 en {domain.MAX_WAITLIST} wachtenden hebben.")
-        return v
-
     @field_validator("intake_status", mode="before")
     @classmethod
-    def _status(cls, v):
+    def _status(cls, v: Any) -> Any:
         v = _blank_to_none(v)
         if v is None:
             raise ValueError("Kies een intakestatus.")
@@ -194,7 +284,7 @@ class CapacityInput(_Base):
 
     @field_validator("status_until", "next_free_date")
     @classmethod
-    def _not_far_ahead(cls, v):
+    def _not_far_ahead(cls, v: date | None) -> date | None:
         if v is not None and (v - today_local()).days > MAX_FUTURE_DAYS:
             raise ValueError("Deze datum ligt meer dan vijf jaar in de toekomst.")
         return v
@@ -212,7 +302,7 @@ class ReportedAt(_Base):
 
     @field_validator("reported_at")
     @classmethod
-    def _in_range(cls, v):
+    def _in_range(cls, v: datetime | None) -> datetime | None:
         if v is None:
             return v
         try:
@@ -224,6 +314,27 @@ class ReportedAt(_Base):
         if (v - utcnow()).total_seconds() > 300:  # 5 minutes clock skew
             raise ValueError("Het meldmoment (reported_at) ligt in de toekomst.")
         return v
+
+
+# The capacity record of a file row or of ``POST /api/v1/capacity``: the CapacityInput fields under their
+# column names, the offering's key (kvk, offering_ref) and reported_at. Generated from those models for the
+# OpenAPI document; the importer validates a record with CapacityInput and ReportedAt themselves.
+CAPACITY_COLUMN_NAMES = {"wait_intake": "waiting_weeks_intake", "wait_treatment": "waiting_weeks_treatment"}
+_RECORD_FIELDS: dict[str, Any] = {
+    "kvk": (str, Field(description="KvK-nummer van de aanbieder")),
+    "offering_ref": (str, Field(description="Eigen kenmerk van het aanbod")),
+    **{
+        CAPACITY_COLUMN_NAMES.get(name, name): (field.annotation, field)
+        for name, field in {**CapacityInput.model_fields, **ReportedAt.model_fields}.items()
+    },
+}
+CapacityRecord: type[BaseModel] = create_model(
+    "CapacityRecord",
+    __config__=ConfigDict(extra="forbid"),
+    __doc__="Een veld dat ontbreekt houdt zijn huidige waarde; null betekent 'onbekend'. Een eerste melding "
+    "voor een aanbod heeft een intake_status nodig. Onbekende velden geven 422.",
+    **_RECORD_FIELDS,
+)
 
 
 class ProviderInput(_Base):
@@ -238,31 +349,31 @@ class ProviderInput(_Base):
 
     @field_validator("name")
     @classmethod
-    def _name(cls, v):
+    def _name(cls, v: str) -> str:
         if not v or len(v) > 200:
             raise ValueError("Vul een naam in (hoogstens 200 tekens).")
         return v
 
     @field_validator("kvk", mode="before")
     @classmethod
-    def _kvk(cls, v):
-        v = re.sub(r"\s", "", str(v or ""))
-        if v.isdigit() and len(v) < 8:
-            v = v.zfill(8)
-        if not KVK_RE.match(v):
+    def _kvk(cls, v: Any) -> str:
+        kvk = re.sub(r"\s", "", str(v or ""))
+        if kvk.isdigit() and len(kvk) < 8:
+            kvk = kvk.zfill(8)
+        if not KVK_RE.match(kvk):
             raise ValueError("Een KvK-nummer bestaat uit 8 cijfers.")
-        return v
+        return kvk
 
     @field_validator("agb")
     @classmethod
-    def _agb(cls, v):
+    def _agb(cls, v: str | None) -> str | None:
         if v is not None and not AGB_RE.match(v):
             raise ValueError("Een AGB-code bestaat uit 8 cijfers.")
         return v
 
     @field_validator("website")
     @classmethod
-    def _website(cls, v):
+    def _website(cls, v: str | None) -> str | None:
         if v is None:
             return v
         if not re.match(r"^https?://", v):
@@ -273,14 +384,14 @@ class ProviderInput(_Base):
 
     @field_validator("phone")
     @classmethod
-    def _phone(cls, v):
+    def _phone(cls, v: str | None) -> str | None:
         if v is not None and not PHONE_RE.match(v):
             raise ValueError("Vul een geldig telefoonnummer in, bijvoorbeeld 030-1234567.")
         return v
 
     @field_validator("email")
     @classmethod
-    def _email(cls, v):
+    def _email(cls, v: str | None) -> str | None:
         return None if v is None else normalise_email(v)
 
 
@@ -295,14 +406,14 @@ class LocationInput(_Base):
 
     @field_validator("name")
     @classmethod
-    def _name(cls, v):
+    def _name(cls, v: str) -> str:
         if not v or len(v) > 200:
             raise ValueError("Vul een naam van de locatie in (hoogstens 200 tekens).")
         return v
 
     @field_validator("postcode", mode="before")
     @classmethod
-    def _postcode(cls, v):
+    def _postcode(cls, v: Any) -> str:
         try:
             return normalise_postcode(str(v or ""))
         except PostcodeError as exc:
@@ -314,8 +425,8 @@ class OfferingInput(_Base):
     name: str | None = Field(default=None, max_length=200)
     care_type: str
     tags: list[str] = []
-    min_age: int = 0
-    max_age: int = 18
+    min_age: Age = 0
+    max_age: Age = 18
     modalities: list[str] = []
     funding: list[str] = []
     contract_regions: list[str] = []
@@ -327,35 +438,35 @@ class OfferingInput(_Base):
 
     @field_validator("offering_ref", mode="before")
     @classmethod
-    def _ref(cls, v):
-        v = str(v or "").strip()
-        if not REF_RE.match(v):
+    def _ref(cls, v: Any) -> str:
+        ref = str(v or "").strip()
+        if not REF_RE.match(ref):
             raise ValueError("Vul een eigen kenmerk in: 1–64 tekens, letters, cijfers en . _ - /.")
-        return v
+        return ref
 
     @field_validator("care_type", mode="before")
     @classmethod
-    def _care_type(cls, v):
+    def _care_type(cls, v: Any) -> str:
         return _care_type_code(v)
 
     @field_validator("tags", mode="before")
     @classmethod
-    def _tags(cls, v):
+    def _tags(cls, v: Any) -> list[str]:
         return _check_codes(_split_list(v), domain.TAGS, "doelgroep")
 
     @field_validator("modalities", mode="before")
     @classmethod
-    def _modalities(cls, v):
+    def _modalities(cls, v: Any) -> list[str]:
         return _check_codes(_split_list(v), domain.MODALITIES, "vorm")
 
     @field_validator("funding", mode="before")
     @classmethod
-    def _funding(cls, v):
+    def _funding(cls, v: Any) -> list[str]:
         return _check_codes(_split_list(v), domain.FUNDING, "financiering")
 
     @field_validator("contract_regions", mode="before")
     @classmethod
-    def _regions(cls, v):
+    def _regions(cls, v: Any) -> list[str]:
         values = [x.upper() for x in _split_list(v)]
         bad = [x for x in values if x not in known_region_codes()]
         if bad:
@@ -366,42 +477,44 @@ class OfferingInput(_Base):
 
     @field_validator("min_age", "max_age", mode="before")
     @classmethod
-    def _age_blank(cls, v):
+    def _age_blank(cls, v: Any) -> Any:
         return None if isinstance(v, str) and not v.strip() else v
-
-    @field_validator("min_age", "max_age")
-    @classmethod
-    def _age(cls, v):
-        if v is None or not domain.MIN_AGE <= v <= domain.MAX_AGE:
-            raise ValueError(f"Een leeftijd ligt tussen {domain.MIN_AGE} en {domain.MAX_AGE} jaar.")
-        return v
 
     @field_validator("category")
     @classmethod
-    def _category(cls, v):
+    def _category(cls, v: str | None) -> str | None:
         if v is not None and v not in domain.JZ020_CATEGORIES:
             raise ValueError("Onbekende productcategorie (iJw JZ020, 40–55).")
         return v
 
     @model_validator(mode="after")
-    def _ages(self):
+    def _ages(self) -> Self:
         if self.min_age > self.max_age:
             raise ValueError("De minimumleeftijd is hoger dan de maximumleeftijd.")
         return self
 
 
-def validate(model: type[BaseModel], data: dict) -> tuple[BaseModel | None, dict[str, str]]:
+_Model = TypeVar("_Model", bound=BaseModel)
+
+
+def validate(model: type[_Model], data: Mapping[str, Any]) -> tuple[_Model | None, dict[str, str]]:
     """Validate ``data``; return (instance, {}) or (None, {field: Dutch message})."""
     try:
         return model.model_validate(data), {}
     except ValidationError as exc:
-        return None, errors_by_field(exc)
+        return None, errors_by_field(exc, model)
 
 
 def _csv(value: Any) -> list[str]:
     """Codes of a search parameter: separated by commas."""
     return _codes(value, ",", "Geef de codes gescheiden door komma's.")
 
+
+REGION_CODE_PATTERN = r"^JZ\d{2}$"
+GEMEENTE_CODE_PATTERN = r"^GM\d{4}$"
+# Checked (after upper-casing) by SearchFilters._area_code; the pattern is shown in the JSON schema.
+RegionCode = Annotated[str, WithJsonSchema({"type": "string", "pattern": REGION_CODE_PATTERN})]
+GemeenteCode = Annotated[str, WithJsonSchema({"type": "string", "pattern": GEMEENTE_CODE_PATTERN})]
 
 # Orders a search can be shown in besides the ranking (the table view's sortable columns).
 SEARCH_SORTS = {"start": "verwachte start", "afstand": "afstand", "plekken": "vrije plekken"}
@@ -412,22 +525,55 @@ class SearchFilters(_Base):
 
     model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
 
-    care_type: str | None = None
-    tags: list[str] = []
-    age: int | None = None
-    modality: list[str] = []  # any of them
-    funding: str | None = None
-    postcode: str | None = None
-    radius_km: float = 25
-    region: str | None = None
-    municipality: str | None = None
-    available_now: bool = False
-    max_wait_weeks: int | None = None
-    contract_region: str | None = None  # offerings contracted by this jeugdregio
-    contracted: bool = False  # offerings contracted by the family's jeugdregio (needs postcode)
-    sort: str | None = None  # None: the ranking; see SEARCH_SORTS
-    limit: int = 20
-    offset: int = 0
+    care_type: Annotated[str, WithJsonSchema({"type": "string", "enum": list(domain.CARE_TYPES)})] | None = (
+        Field(default=None, description="Zorgsoort")
+    )
+    tags: list[str] = Field(default=[], description="Doelgroepen, komma-gescheiden; alle moeten passen")
+    age: Age | None = Field(default=None, description="Leeftijd van het kind")
+    modality: list[str] = Field(  # any of them
+        default=[],
+        description="Vormen, komma-gescheiden; één ervan moet passen (" + ", ".join(domain.MODALITIES) + ")",
+    )
+    funding: Annotated[str, WithJsonSchema({"type": "string", "enum": list(domain.FUNDING)})] | None = Field(
+        default=None, description="Financiering"
+    )
+    postcode: str | None = Field(default=None, description="Postcode van het gezin (PC4 of PC6)")
+    radius_km: Annotated[
+        float,
+        Range(ge=1, le=250, message="De straal ligt tussen {ge} en {le} km."),
+        Field(allow_inf_nan=False),
+    ] = Field(default=25, description="Straal in km")
+    region: RegionCode | None = Field(default=None, description="Jeugdregiocode")
+    municipality: GemeenteCode | None = Field(default=None, description="CBS-gemeentecode")
+    available_now: bool = Field(default=False, description="Alleen direct plek")
+    max_wait_weeks: (
+        Annotated[
+            int,
+            Range(
+                ge=0,
+                le=domain.MAX_WAIT_WEEKS,
+                message="De maximale wachttijd ligt tussen {ge} en {le} weken.",
+            ),
+        ]
+        | None
+    ) = Field(default=None, description="Maximale aanmeldingswachttijd")
+    contract_region: RegionCode | None = Field(
+        default=None, description="Alleen aanbod dat deze jeugdregio contracteert"
+    )
+    contracted: bool = Field(  # offerings contracted by the family's jeugdregio (needs postcode)
+        default=False,
+        description="Alleen aanbod dat de jeugdregio van het gezin contracteert (vraagt postcode; 400 zonder)",
+    )
+    sort: Annotated[str, WithJsonSchema({"type": "string", "enum": list(SEARCH_SORTS)})] | None = Field(
+        default=None,  # None: the ranking
+        description="Andere volgorde dan de rangorde: verwachte start, afstand of vrije plekken",
+    )
+    limit: Annotated[int, Range(ge=1, le=100, message="limit ligt tussen {ge} en {le}.")] = Field(
+        default=20, description="Aantal resultaten"
+    )
+    offset: Annotated[int, Range(ge=0, le=100_000, message="offset ligt tussen {ge} en {le}.")] = Field(
+        default=0, description="Vanaf resultaat"
+    )
 
     _blank = field_validator(
         "care_type",
@@ -444,47 +590,40 @@ class SearchFilters(_Base):
 
     @field_validator("care_type", mode="before")
     @classmethod
-    def _care_type(cls, v):
+    def _care_type(cls, v: Any) -> str | None:
         return None if v is None else _care_type_code(v)
 
     @field_validator("tags", mode="before")
     @classmethod
-    def _tags(cls, v):
+    def _tags(cls, v: Any) -> list[str]:
         return _check_codes(_csv(v), domain.TAGS, "doelgroep")
 
     @field_validator("modality", mode="before")
     @classmethod
-    def _modality(cls, v):
+    def _modality(cls, v: Any) -> list[str]:
         return _check_codes(_csv(v), domain.MODALITIES, "vorm")
 
     @field_validator("sort")
     @classmethod
-    def _sort(cls, v):
+    def _sort(cls, v: str | None) -> str | None:
         if v is not None and v not in SEARCH_SORTS:
             raise ValueError(f"Onbekende volgorde '{v}'. Kies uit: {', '.join(SEARCH_SORTS)}.")
         return v
 
     @model_validator(mode="after")
-    def _contracted_needs_postcode(self):
+    def _contracted_needs_postcode(self) -> Self:
         if self.contracted and not self.postcode:
             raise ValueError("'Alleen gecontracteerd voor dit gezin' heeft de postcode van het gezin nodig.")
         return self
 
     @field_validator("funding", mode="before")
     @classmethod
-    def _funding(cls, v):
+    def _funding(cls, v: Any) -> str | None:
         return None if v is None else _check_codes([str(v).lower()], domain.FUNDING, "financiering")[0]
-
-    @field_validator("age")
-    @classmethod
-    def _age(cls, v):
-        if v is not None and not domain.MIN_AGE <= v <= domain.MAX_AGE:
-            raise ValueError(f"Een leeftijd ligt tussen {domain.MIN_AGE} en {domain.MAX_AGE} jaar.")
-        return v
 
     @field_validator("postcode")
     @classmethod
-    def _postcode(cls, v):
+    def _postcode(cls, v: str | None) -> str | None:
         if v is None:
             return v
         try:
@@ -494,52 +633,25 @@ class SearchFilters(_Base):
 
     @field_validator("radius_km", mode="before")
     @classmethod
-    def _radius_blank(cls, v):
+    def _radius_blank(cls, v: Any) -> Any:
         return 25 if v is None or (isinstance(v, str) and not v.strip()) else v
-
-    @field_validator("radius_km")
-    @classmethod
-    def _radius(cls, v):
-        if not (v == v) or not 1 <= v <= 250:  # NaN fails the first test
-            raise ValueError("De straal ligt tussen 1 en 250 km.")
-        return v
 
     @field_validator("region", "municipality", "contract_region")
     @classmethod
-    def _area_code(cls, v, info):
+    def _area_code(cls, v: str | None, info: ValidationInfo) -> str | None:
+        field = str(info.field_name)
         pattern, example = {
-            "region": (r"^JZ\d{2}$", "een jeugdregiocode zoals JZ22"),
-            "contract_region": (r"^JZ\d{2}$", "een jeugdregiocode zoals JZ22"),
-            "municipality": (r"^GM\d{4}$", "een CBS-gemeentecode zoals GM0344"),
-        }[info.field_name]
+            "region": (REGION_CODE_PATTERN, "een jeugdregiocode zoals JZ22"),
+            "contract_region": (REGION_CODE_PATTERN, "een jeugdregiocode zoals JZ22"),
+            "municipality": (GEMEENTE_CODE_PATTERN, "een CBS-gemeentecode zoals GM0344"),
+        }[field]
         if v is not None:
             v = v.upper()
             if not re.match(pattern, v):
                 raise ValueError(f"Gebruik {example}.")
-            is_region = info.field_name in ("region", "contract_region")
+            is_region = field in ("region", "contract_region")
             known = known_region_codes() if is_region else known_gemeente_codes()
             if v not in known:
                 what = "jeugdregio" if is_region else "gemeente"
                 raise ValueError(f"Onbekende {what} '{v}'. Gebruik {example}.")
-        return v
-
-    @field_validator("max_wait_weeks")
-    @classmethod
-    def _max_wait(cls, v):
-        if v is not None and not 0 <= v <= domain.MAX_WAIT_WEEKS:
-            raise ValueError(f"De maximale wachttijd ligt tussen 0 en {domain.MAX_WAIT_WEEKS} weken.")
-        return v
-
-    @field_validator("limit")
-    @classmethod
-    def _limit(cls, v):
-        if not 1 <= v <= 100:
-            raise ValueError("limit ligt tussen 1 en 100.")
-        return v
-
-    @field_validator("offset")
-    @classmethod
-    def _offset(cls, v):
-        if not 0 <= v <= 100_000:
-            raise ValueError("offset ligt tussen 0 en 100000.")
         return v

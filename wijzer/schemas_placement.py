@@ -8,13 +8,25 @@ number. Names cannot be recognised reliably; the form warns against them.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import date, timedelta
+from typing import Annotated, Any
 
-from pydantic import ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, ValidationInfo, WithJsonSchema, field_validator
 from stdnum.nl import bsn
 
 from wijzer import domain
-from wijzer.schemas import _Base, _blank_to_none, _care_type_code, _check_codes, _csv
+from wijzer.schemas import (
+    GEMEENTE_CODE_PATTERN,
+    Age,
+    Count,
+    Range,
+    _Base,
+    _blank_to_none,
+    _care_type_code,
+    _check_codes,
+    _csv,
+)
 from wijzer.timeutil import today_local
 
 MAX_ITEMS = 3
@@ -75,7 +87,7 @@ NOTE_WARNING = (
 )
 
 
-def _dates(text: str):
+def _dates(text: str) -> Iterator[tuple[int, date]]:
     for rx in _DATE_RES:
         for m in rx.finditer(text):
             month = (
@@ -120,16 +132,29 @@ class RequestInput(_Base):
 
     model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
 
-    offering_ids: list[int]
-    age: int
+    offering_ids: Annotated[
+        list[Annotated[int, Range(gt=0, lt=2**31, message="Onbekend aanbod.")]],
+        Count(min_length=1, max_length=MAX_ITEMS, message="Kies {min_length} tot {max_length} aanbiedingen."),
+    ]
+    age: Age
     tags: list[str] = Field(default_factory=list)
-    care_type: str
-    modality: str | None = None
-    gemeente_code: str
+    care_type: Annotated[str, WithJsonSchema({"type": "string", "enum": list(domain.CARE_TYPES)})]
+    modality: Annotated[str, WithJsonSchema({"type": "string", "enum": list(domain.MODALITIES)})] | None = (
+        None
+    )
+    gemeente_code: Annotated[str, WithJsonSchema({"type": "string", "pattern": GEMEENTE_CODE_PATTERN})] = (
+        Field(description="Gemeente van het gezin (geen postcode)")
+    )
     start_from: date
     start_to: date
-    note: str | None = Field(default=None, max_length=NOTE_MAX)
-    reference: str
+    note: str | None = Field(
+        default=None,
+        max_length=NOTE_MAX,
+        description="Geen namen, geboortedatum, BSN of adres; zulke gegevens worden geweigerd",
+    )
+    reference: Annotated[str, WithJsonSchema({"type": "string", "pattern": REFERENCE_RE.pattern})] = Field(
+        description="Eigen kenmerk van de verwijzer"
+    )
 
     _blank = field_validator("modality", "note", "age", "start_from", "start_to", mode="before")(
         _blank_to_none
@@ -137,11 +162,12 @@ class RequestInput(_Base):
 
     @field_validator("offering_ids", mode="before")
     @classmethod
-    def _ids(cls, v):
+    def _ids(cls, v: Any) -> list[int]:
+        """One id or a list of ids (form fields are strings), without repeats; the count is a Count above."""
         if isinstance(v, (str, int)):
             v = [v]
         if not isinstance(v, (list, tuple)):
-            raise ValueError("Kies 1 tot 3 aanbiedingen.")
+            raise ValueError(f"Kies 1 tot {MAX_ITEMS} aanbiedingen.")
         out = []
         for x in v:
             if isinstance(x, bool):
@@ -150,54 +176,42 @@ class RequestInput(_Base):
                 out.append(int(x))
             except (TypeError, ValueError):
                 raise ValueError("Een aanbod-id is een heel getal.") from None
-        out = list(dict.fromkeys(out))
-        if not 1 <= len(out) <= MAX_ITEMS:
-            raise ValueError(f"Kies 1 tot {MAX_ITEMS} aanbiedingen.")
-        if any(not 0 < x < 2**31 for x in out):
-            raise ValueError("Onbekend aanbod.")
-        return out
-
-    @field_validator("age")
-    @classmethod
-    def _age(cls, v):
-        if not domain.MIN_AGE <= v <= domain.MAX_AGE:
-            raise ValueError(f"Een leeftijd ligt tussen {domain.MIN_AGE} en {domain.MAX_AGE} jaar.")
-        return v
+        return list(dict.fromkeys(out))
 
     @field_validator("tags", mode="before")
     @classmethod
-    def _tags(cls, v):
+    def _tags(cls, v: Any) -> list[str]:
         return _check_codes(_csv(v), domain.TAGS, "doelgroep")
 
     @field_validator("care_type", mode="before")
     @classmethod
-    def _care_type(cls, v):
+    def _care_type(cls, v: Any) -> str:
         return _care_type_code(v)
 
     @field_validator("modality", mode="before")
     @classmethod
-    def _modality(cls, v):
+    def _modality(cls, v: Any) -> str | None:
         v = _blank_to_none(v)  # before-validators run last-defined first: the blank rule has not run yet
         return None if v is None else _check_codes([str(v).strip().lower()], domain.MODALITIES, "vorm")[0]
 
     @field_validator("gemeente_code", mode="before")
     @classmethod
-    def _gemeente(cls, v):
-        v = str(v or "").strip().upper()
-        if not re.match(r"^GM\d{4}$", v):
+    def _gemeente(cls, v: Any) -> str:
+        code = str(v or "").strip().upper()
+        if not re.match(GEMEENTE_CODE_PATTERN, code):
             raise ValueError("Kies de gemeente van het gezin (een CBS-code zoals GM0344).")
-        return v
+        return code
 
     @field_validator("start_from")
     @classmethod
-    def _from(cls, v):
+    def _from(cls, v: date) -> date:
         if v < today_local():
             raise ValueError("De gewenste startdatum ligt in het verleden.")
         return v
 
     @field_validator("note")
     @classmethod
-    def _note(cls, v):
+    def _note(cls, v: str | None) -> str | None:
         problem = screen_text(v)
         if problem:
             raise ValueError(problem)
@@ -205,18 +219,18 @@ class RequestInput(_Base):
 
     @field_validator("reference", mode="before")
     @classmethod
-    def _reference(cls, v):
-        v = str(v or "").strip()
-        if not REFERENCE_RE.match(v):
+    def _reference(cls, v: Any) -> str:
+        reference = str(v or "").strip()
+        if not REFERENCE_RE.match(reference):
             raise ValueError("Vul uw eigen kenmerk in: 1–64 tekens (letters, cijfers, spatie en . _ - /).")
-        problem = screen_text(v)
+        problem = screen_text(reference)
         if problem:
             raise ValueError(problem)
-        return v
+        return reference
 
     @field_validator("start_to")
     @classmethod
-    def _to(cls, v, info):
+    def _to(cls, v: date, info: ValidationInfo) -> date:
         start = info.data.get("start_from")
         if start is not None and v < start:
             raise ValueError("De einddatum van de gewenste start ligt vóór de begindatum.")
@@ -228,35 +242,39 @@ class AnswerInput(_Base):
 
     model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
 
-    answer: str
-    hold_until: date | None = Field(default=None, validate_default=True)
-    reason: str | None = Field(default=None, validate_default=True)
-    earliest_start: date | None = Field(default=None, validate_default=True)
+    answer: Annotated[str, WithJsonSchema({"type": "string", "enum": list(ANSWERS)})]
+    hold_until: date | None = Field(
+        default=None, validate_default=True, description="Bij accept: hoogstens 10 werkdagen vooruit"
+    )
+    reason: Annotated[str, WithJsonSchema({"type": "string", "enum": list(DECLINE_REASONS)})] | None = Field(
+        default=None, validate_default=True, description="Bij decline"
+    )
+    earliest_start: date | None = Field(default=None, validate_default=True, description="Bij counter")
 
     _blank = field_validator("hold_until", "reason", "earliest_start", mode="before")(_blank_to_none)
 
     @field_validator("answer", mode="before")
     @classmethod
-    def _answer(cls, v):
-        v = str(v or "").strip().lower()
-        if v not in ANSWERS:
+    def _answer(cls, v: Any) -> str:
+        answer = str(v or "").strip().lower()
+        if answer not in ANSWERS:
             raise ValueError("Kies accepteren, afwijzen of een tegenvoorstel.")
-        return v
+        return answer
 
     @field_validator("reason", mode="before")
     @classmethod
-    def _reason(cls, v):
+    def _reason(cls, v: Any) -> str | None:
         v = _blank_to_none(v)  # before-validators run last-defined first: the blank rule has not run yet
         if v is None:
-            return v
-        v = str(v).strip().lower()
-        if v not in DECLINE_REASONS:
+            return None
+        reason = str(v).strip().lower()
+        if reason not in DECLINE_REASONS:
             raise ValueError(f"Kies een reden: {', '.join(DECLINE_REASONS.values())}.")
-        return v
+        return reason
 
     @field_validator("hold_until")
     @classmethod
-    def _hold(cls, v, info):
+    def _hold(cls, v: date | None, info: ValidationInfo) -> date | None:
         if info.data.get("answer") != "accept":
             return None
         if v is None:
@@ -267,7 +285,7 @@ class AnswerInput(_Base):
 
     @field_validator("reason")
     @classmethod
-    def _reason_needed(cls, v, info):
+    def _reason_needed(cls, v: str | None, info: ValidationInfo) -> str | None:
         if info.data.get("answer") != "decline":
             return None
         if v is None:
@@ -276,7 +294,7 @@ class AnswerInput(_Base):
 
     @field_validator("earliest_start")
     @classmethod
-    def _earliest(cls, v, info):
+    def _earliest(cls, v: date | None, info: ValidationInfo) -> date | None:
         if info.data.get("answer") != "counter":
             return None
         if v is None:

@@ -9,7 +9,7 @@ from importers.capacity import import_capacity_records
 from importers.limits import Deadline, check_records, limits_from_config
 from importers.validation import ImportRejected
 from wijzer.api import bp
-from wijzer.api.openapi import COMPONENTS, PATHS, _error_responses
+from wijzer.api.openapi import PATHS, _error_responses
 from wijzer.api.routes import api_error
 from wijzer.db import get_session
 
@@ -95,28 +95,7 @@ def post_capacity():
     return jsonify({"written": 0 if dry_run else result.created.get("report", 0), "dry_run": dry_run})
 
 
-RECORD = {
-    "type": "object",
-    "required": ["kvk", "offering_ref"],
-    "additionalProperties": False,
-    "description": "Een veld dat ontbreekt houdt zijn huidige waarde; null betekent 'onbekend'. Een eerste "
-    "melding voor een aanbod heeft een intake_status nodig. Onbekende velden geven 422.",
-    "properties": {
-        "kvk": {"type": "string"},
-        "offering_ref": {"type": "string"},
-        "free_places": {"type": ["integer", "null"], "minimum": 0},
-        "total_places": {"type": ["integer", "null"], "minimum": 0},
-        "waiting_weeks_intake": {"type": ["integer", "null"], "minimum": 0, "maximum": 260},
-        "waiting_weeks_treatment": {"type": ["integer", "null"], "minimum": 0, "maximum": 260},
-        "waitlist_length": {"type": ["integer", "null"], "minimum": 0},
-        "intake_status": {"type": "string", "enum": ["open", "wachtlijst", "opnamestop", "alleen_crisis"]},
-        "status_until": {"type": ["string", "null"], "format": "date"},
-        "next_free_date": {"type": ["string", "null"], "format": "date"},
-        "note": {"type": ["string", "null"], "maxLength": 500},
-        "reported_at": {"type": ["string", "null"], "format": "date-time"},
-    },
-}
-COMPONENTS["schemas"]["CapacityRecord"] = RECORD
+# CapacityRecord and CapacityResult are generated from their models in wijzer.api.openapi.
 PATHS["/api/v1/capacity"] = {
     "post": {
         "summary": "Meld capaciteit (alles of niets)",
@@ -145,15 +124,7 @@ PATHS["/api/v1/capacity"] = {
         "responses": {
             "200": {
                 "description": "Opgeslagen",
-                "content": {
-                    "application/json": {
-                        "schema": {
-                            "type": "object",
-                            "required": ["written", "dry_run"],
-                            "properties": {"written": {"type": "integer"}, "dry_run": {"type": "boolean"}},
-                        }
-                    }
-                },
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CapacityResult"}}},
             },
             **_error_responses(400, 401, 403, 422, 429),
             "413": {"description": "Te veel records"},

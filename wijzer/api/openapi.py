@@ -1,24 +1,141 @@
-"""The OpenAPI 3.1 document of the JSON API. Other API modules add their paths to ``PATHS``."""
+"""The OpenAPI 3.1 document of the JSON API. Other API modules add their paths to ``PATHS``.
+
+Whatever a pydantic model describes — request bodies, the search parameters, the error body and the
+capacity answer — is generated from that model (``model_json_schema``, its ``$defs`` hoisted into
+``components.schemas``), so ranges, patterns and enums are declared once, in ``wijzer.schemas`` and
+``wijzer.schemas_placement``. The paths, and response bodies that no model describes (search results,
+alerts, placement requests, region figures), are written here and in the API modules.
+"""
 
 from __future__ import annotations
 
-from wijzer import domain
+from collections.abc import Collection, Mapping
+from typing import Any
 
-ERROR = {
-    "type": "object",
-    "required": ["error"],
-    "properties": {
-        "error": {
-            "type": "object",
-            "required": ["code", "message", "field"],
-            "properties": {
-                "code": {"type": "string"},
-                "message": {"type": "string"},
-                "field": {"type": ["string", "null"]},
-            },
+from pydantic import BaseModel, Field
+from pydantic.json_schema import JsonSchemaMode
+
+from wijzer import domain
+from wijzer.schemas import CapacityRecord, SearchFilters
+from wijzer.schemas_placement import MAX_ITEMS, AnswerInput, RequestInput
+
+SCHEMA_REF = "#/components/schemas/{model}"
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="Vaste code, bijvoorbeeld invalid_parameter of invalid_records")
+    message: str = Field(description="Uitleg in het Nederlands")
+    field: str | None = Field(description="Het veld of de parameter waar het om gaat, als dat er één is")
+
+
+class RecordProblem(BaseModel):
+    index: int = Field(description="Plaats van het record in records (vanaf 0)")
+    field: str | None
+    message: str
+
+
+class ApiError(BaseModel):
+    """Foutmelding: {"error": {"code", "message", "field"}}; POST /capacity noemt elk probleem in errors."""
+
+    error: ErrorDetail
+    errors: list[RecordProblem] | None = Field(default=None, description="Alle problemen per record")
+
+
+class CapacityResult(BaseModel):
+    """Antwoord op POST /api/v1/capacity."""
+
+    written: int = Field(ge=0, description="Aantal opgeslagen meldingen (0 bij dry_run)")
+    dry_run: bool
+
+
+def model_schemas(
+    models: Mapping[str, tuple[type[BaseModel], JsonSchemaMode, str | None]],
+) -> dict[str, dict[str, Any]]:
+    """components.schemas entries for ``{name: (model, mode, Dutch description or None)}``.
+
+    Nested models (``$defs``) become components of their own under their class name.
+    """
+    out: dict[str, dict[str, Any]] = {}
+
+    def add(name: str, schema: dict[str, Any]) -> None:
+        if name in out and out[name] != schema:
+            raise ValueError(f"Two different schemas are called {name}")
+        out[name] = schema
+
+    for name, (model, mode, description) in models.items():
+        schema = model.model_json_schema(ref_template=SCHEMA_REF, mode=mode)
+        for def_name, definition in schema.pop("$defs", {}).items():
+            add(def_name, definition)
+        if description is not None:
+            schema["description"] = description
+        schema["title"] = name
+        add(name, schema)
+    return out
+
+
+def _without_null(schema: Mapping[str, Any]) -> dict[str, Any]:
+    """A property's schema without its ``null`` alternative and null default (a query parameter is absent)."""
+    out = dict(schema)
+    alternatives = [a for a in out.pop("anyOf", []) if a != {"type": "null"}]
+    if len(alternatives) == 1:
+        out = alternatives[0] | out
+    elif alternatives:
+        out["anyOf"] = alternatives
+    if out.get("default", 0) is None:
+        del out["default"]
+    return out
+
+
+def query_parameters(model: type[BaseModel], exclude: Collection[str] = ()) -> list[dict[str, Any]]:
+    """The query parameters of an operation whose parameters ``model`` validates; lists are comma-separated."""
+    schema = model.model_json_schema(ref_template=SCHEMA_REF, mode="validation")
+    params = []
+    for name, prop in schema["properties"].items():
+        if name in exclude:
+            continue
+        prop = _without_null(prop)
+        prop.pop("title", None)
+        description = prop.pop("description", None)
+        param: dict[str, Any] = {
+            "name": name,
+            "in": "query",
+            "required": name in schema.get("required", ()),
+            "schema": prop,
         }
-    },
-}
+        if description:
+            param["description"] = description
+        if prop.get("type") == "array":
+            param |= {"style": "form", "explode": False}
+        params.append(param)
+    return params
+
+
+ALERT_EXCLUDED = ("limit", "offset", "sort")
+_alert_filters = SearchFilters.model_json_schema(ref_template=SCHEMA_REF, mode="validation")
+for _key in ALERT_EXCLUDED:
+    del _alert_filters["properties"][_key]
+_alert_filters["title"] = "AlertFilters"
+_alert_filters["description"] = "De filters van /api/v1/search (zonder limit, offset, sort); minstens één."
+
+GENERATED: dict[str, dict[str, Any]] = model_schemas(
+    {
+        "Error": (ApiError, "serialization", None),
+        "CapacityRecord": (CapacityRecord, "validation", None),
+        "CapacityResult": (CapacityResult, "serialization", None),
+        "PlacementRequestInput": (
+            RequestInput,
+            "validation",
+            f"Een nieuw plaatsingsverzoek aan 1 tot {MAX_ITEMS} aanbiedingen",
+        ),
+        "PlacementAnswerInput": (
+            AnswerInput,
+            "validation",
+            "Antwoord van de aanbieder op één onderdeel: accept, decline of counter",
+        ),
+    }
+) | {"AlertFilters": _alert_filters}
+
+# ---------------------------------------------------------------- hand-written: bodies no model describes
 NULLABLE_INT = {"type": ["integer", "null"]}
 RESULT = {
     "type": "object",
@@ -133,11 +250,7 @@ ALERT = {
 }
 
 
-def _q(name, schema, description, required=False):
-    return {"name": name, "in": "query", "required": required, "schema": schema, "description": description}
-
-
-def _error_responses(*codes):
+def _error_responses(*codes: int) -> dict[str, dict[str, Any]]:
     text = {
         400: "Ongeldige parameter",
         401: "Geen of ongeldige API-sleutel",
@@ -155,61 +268,12 @@ def _error_responses(*codes):
     }
 
 
-PATHS: dict = {
+PATHS: dict[str, dict[str, Any]] = {
     "/api/v1/search": {
         "get": {
             "summary": "Zoek aanbod",
             "operationId": "search",
-            "parameters": [
-                _q("care_type", {"type": "string", "enum": list(domain.CARE_TYPES)}, "Zorgsoort"),
-                _q("tags", {"type": "string"}, "Doelgroepen, komma-gescheiden; alle moeten passen"),
-                _q("age", {"type": "integer", "minimum": 0, "maximum": 27}, "Leeftijd van het kind"),
-                _q(
-                    "modality",
-                    {"type": "string"},
-                    "Vormen, komma-gescheiden; één ervan moet passen (" + ", ".join(domain.MODALITIES) + ")",
-                ),
-                _q("funding", {"type": "string", "enum": list(domain.FUNDING)}, "Financiering"),
-                _q("postcode", {"type": "string"}, "Postcode van het gezin (PC4 of PC6)"),
-                _q(
-                    "radius_km",
-                    {"type": "number", "exclusiveMinimum": 0, "maximum": 250, "default": 25},
-                    "Straal in km",
-                ),
-                _q("region", {"type": "string", "pattern": "^JZ[0-9]{2}$"}, "Jeugdregiocode"),
-                _q("municipality", {"type": "string", "pattern": "^GM[0-9]{4}$"}, "CBS-gemeentecode"),
-                _q("available_now", {"type": "boolean", "default": False}, "Alleen direct plek"),
-                _q(
-                    "max_wait_weeks",
-                    {"type": "integer", "minimum": 0, "maximum": 260},
-                    "Maximale aanmeldingswachttijd",
-                ),
-                _q(
-                    "contract_region",
-                    {"type": "string", "pattern": "^JZ[0-9]{2}$"},
-                    "Alleen aanbod dat deze jeugdregio contracteert",
-                ),
-                _q(
-                    "contracted",
-                    {"type": "boolean", "default": False},
-                    "Alleen aanbod dat de jeugdregio van het gezin contracteert (vraagt postcode; 400 zonder)",
-                ),
-                _q(
-                    "sort",
-                    {"type": "string", "enum": ["start", "afstand", "plekken"]},
-                    "Andere volgorde dan de rangorde: verwachte start, afstand of vrije plekken",
-                ),
-                _q(
-                    "limit",
-                    {"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
-                    "Aantal resultaten",
-                ),
-                _q(
-                    "offset",
-                    {"type": "integer", "minimum": 0, "maximum": 100000, "default": 0},
-                    "Vanaf resultaat",
-                ),
-            ],
+            "parameters": query_parameters(SearchFilters),
             "responses": {
                 "200": {
                     "description": "Resultaten, gerangschikt",
@@ -271,14 +335,7 @@ PATHS: dict = {
             "security": [{"bearer": []}],
             "requestBody": {
                 "required": True,
-                "content": {
-                    "application/json": {
-                        "schema": {
-                            "type": "object",
-                            "description": "De filters van /api/v1/search (zonder limit, offset, sort)",
-                        }
-                    }
-                },
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/AlertFilters"}}},
             },
             "responses": {
                 "201": {
@@ -342,8 +399,8 @@ PATHS: dict = {
     },
 }
 
-COMPONENTS: dict = {
-    "schemas": {"Error": ERROR, "SearchResult": RESULT, "Alert": ALERT},
+COMPONENTS: dict[str, dict[str, Any]] = {
+    "schemas": {**GENERATED, "SearchResult": RESULT, "Alert": ALERT},
     "securitySchemes": {
         "bearer": {
             "type": "http",
@@ -354,7 +411,7 @@ COMPONENTS: dict = {
 }
 
 
-def openapi_document(server_url: str = "") -> dict:
+def openapi_document(server_url: str = "") -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
         "info": {

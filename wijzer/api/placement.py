@@ -17,7 +17,7 @@ from wijzer.api.routes import api_error
 from wijzer.db import get_session
 from wijzer.domain import unpack
 from wijzer.schemas import validate
-from wijzer.schemas_placement import ANSWERS, DECLINE_REASONS, MAX_ITEMS, NOTE_MAX, AnswerInput, RequestInput
+from wijzer.schemas_placement import DECLINE_REASONS, AnswerInput, RequestInput
 from wijzer.services import placement
 from wijzer.services.placement import PlacementError, RequestView
 from wijzer.timeutil import iso
@@ -243,40 +243,9 @@ def answer_request_item(item_id: int):
 
 
 # ---------------------------------------------------------------- OpenAPI
-DATE = {"type": "string", "format": "date"}
 NULL_DATE = {"type": ["string", "null"], "format": "date"}
 STATUS = {"type": "string", "enum": list(placement.STATUS_LABELS)}
-COMPONENTS["schemas"]["PlacementRequestInput"] = {
-    "type": "object",
-    "additionalProperties": False,
-    "required": ["offering_ids", "age", "care_type", "gemeente_code", "start_from", "start_to", "reference"],
-    "properties": {
-        "offering_ids": {
-            "type": "array",
-            "items": {"type": "integer", "minimum": 1},
-            "minItems": 1,
-            "maxItems": MAX_ITEMS,
-            "uniqueItems": True,
-        },
-        "age": {"type": "integer", "minimum": 0, "maximum": 27},
-        "tags": {"type": "array", "items": {"type": "string"}},
-        "care_type": {"type": "string"},
-        "modality": {"type": ["string", "null"]},
-        "gemeente_code": {
-            "type": "string",
-            "pattern": "^GM[0-9]{4}$",
-            "description": "Gemeente van het gezin (geen postcode)",
-        },
-        "start_from": DATE,
-        "start_to": DATE,
-        "note": {
-            "type": ["string", "null"],
-            "maxLength": NOTE_MAX,
-            "description": "Geen namen, geboortedatum, BSN of adres; zulke gegevens worden geweigerd",
-        },
-        "reference": {"type": "string", "maxLength": 64, "description": "Eigen kenmerk van de verwijzer"},
-    },
-}
+# PlacementRequestInput and PlacementAnswerInput are generated from their models in wijzer.api.openapi.
 COMPONENTS["schemas"]["PlacementItem"] = {
     "type": "object",
     "required": [
@@ -462,24 +431,7 @@ PATHS["/api/v1/request-items/{item_id}/answer"] = {
         "parameters": [{"name": "item_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
         "requestBody": {
             "required": True,
-            "content": {
-                _JSON: {
-                    "schema": {
-                        "type": "object",
-                        "additionalProperties": False,
-                        "required": ["answer"],
-                        "properties": {
-                            "answer": {"type": "string", "enum": list(ANSWERS)},
-                            "hold_until": {
-                                **NULL_DATE,
-                                "description": "Bij accept: hoogstens 10 werkdagen vooruit",
-                            },
-                            "reason": {"type": ["string", "null"], "enum": [*DECLINE_REASONS, None]},
-                            "earliest_start": {**NULL_DATE, "description": "Bij counter"},
-                        },
-                    }
-                }
-            },
+            "content": {_JSON: {"schema": {"$ref": "#/components/schemas/PlacementAnswerInput"}}},
         },
         "responses": {
             "200": {
