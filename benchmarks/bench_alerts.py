@@ -1,7 +1,8 @@
 """Alerts job benchmark: 10,000 alerts over the national demo dataset (issue 13: one run <= 10 s).
 
-Works on a copy of the national dataset (the run changes offerings). 1,000 referrers with 10 alerts
-each; the filters are drawn like the search benchmark's queries (care type 90 %, postcode with a
+Works on a copy of the national dataset (the run changes offerings): a file copy on SQLite, a scratch
+database created from it as a template with ``WIJZER_BENCH_DATABASE_URL=postgresql+psycopg://…`` (dropped
+after the run). 1,000 referrers with 10 alerts each; the filters are drawn like the search benchmark's queries (care type 90 %, postcode with a
 10-50 km radius, age 70 %, a target group 20 %, a modality 20 %). Then, timed:
 
 1. the first run ever (records every offering that is a place now; no mail);
@@ -10,17 +11,20 @@ each; the filters are drawn like the search benchmark's queries (care type 90 %,
 3. a run with nothing new.
 
     python benchmarks/bench_alerts.py [--alerts 10000] [--churn 0.02]
+    WIJZER_BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:54329/wijzer_bench python benchmarks/bench_alerts.py
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
-import shutil
+import subprocess
+import sys
 import time
 from datetime import timedelta
 
-from common import DATASET, ROOT, machine, national_app
+from common import ROOT, loadavg, machine, national_app, scratch_database
 from sqlalchemy import func, insert, update
 from sqlmodel import select
 
@@ -50,26 +54,19 @@ def main() -> None:
     parser.add_argument("--alerts", type=int, default=10_000)
     parser.add_argument("--churn", type=float, default=0.02)
     args = parser.parse_args()
-    national_app()  # make sure the dataset exists
-    copy = DATASET.with_name("alerts-bench.db")
-    for suffix in ("", "-wal", "-shm"):  # a stale WAL of an interrupted run would corrupt the copy
-        copy.with_name(copy.name + suffix).unlink(missing_ok=True)
-    shutil.copyfile(DATASET, copy)
+    national_app()  # make sure the dataset exists (seeded when empty)
+    # The run changes offerings and adds users, alerts and mails, so it works on a throw-away copy of the
+    # dataset: a file copy on SQLite, a database created from it as a template on PostgreSQL.
+    print(f"- load average before: {loadavg()}")
+    with scratch_database("wijzer_alerts_bench", copy_of_dataset=True) as url:
+        _run(url, args)
+    print(f"- load average after: {loadavg()}")
+
+
+def _run(url: str, args: argparse.Namespace) -> None:
+    """Seed the alerts into the copy at ``url`` and time the three runs of the job."""
     from wijzer import create_app
     from wijzer.db import get_engine, metadata, new_session
-
-    app = create_app(
-        {
-            "DATABASE_URL": f"sqlite:///{copy}",
-            "SECRET_KEY": "bench",
-            "RATELIMIT_ENABLED": False,
-            "BASE_URL": "https://wijzer.example",
-        }
-    )
-    rng = random.Random(7)
-    pcs = sorted(_pc4_table())
-    import subprocess
-    import sys
 
     # bring the copy to the current schema (the dataset may have been built by an older version)
     subprocess.run(
@@ -77,8 +74,18 @@ def main() -> None:
         check=True,
         capture_output=True,
         cwd=ROOT,
-        env={**__import__("os").environ, "WIJZER_DATABASE_URL": f"sqlite:///{copy}"},
+        env={**os.environ, "WIJZER_DATABASE_URL": url},
     )
+    app = create_app(
+        {
+            "DATABASE_URL": url,
+            "SECRET_KEY": "bench",
+            "RATELIMIT_ENABLED": False,
+            "BASE_URL": "https://wijzer.example",
+        }
+    )
+    rng = random.Random(7)
+    pcs = sorted(_pc4_table())
     with app.app_context():
         metadata.create_all(get_engine())
         s = new_session()
@@ -151,9 +158,7 @@ def main() -> None:
         print(f"  - {mails} alert mails claimed, {outbox} in the outbox")
         timed("run with nothing new", later + timedelta(minutes=15))
         s.close()
-    copy.unlink(missing_ok=True)
-    for suffix in ("-wal", "-shm"):
-        copy.with_name(copy.name + suffix).unlink(missing_ok=True)
+        get_engine().dispose()  # no session may stay open on the copy, which is dropped next
 
 
 if __name__ == "__main__":

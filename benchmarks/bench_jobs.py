@@ -2,13 +2,18 @@
 expire_statuses and region_snapshots. Each job runs twice: a cold run that changes rows and a rerun.
 
     python benchmarks/bench_jobs.py
+    WIJZER_BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:54329/wijzer_bench python benchmarks/bench_jobs.py
+
+The jobs run on the national dataset itself (SQLite file or PostgreSQL database): every offering's
+recorded freshness is first set to "unknown" so the first freshness run has work; the jobs put it right
+again, so the dataset ends as it began (plus the job-run rows and the freshness transitions they record).
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from common import machine, national_app
+from common import loadavg, machine, national_app
 from sqlalchemy import update
 
 from wijzer.models import Offering
@@ -24,6 +29,7 @@ def main() -> None:
         with session_scope() as s:  # make every offering's recorded state wrong, so the run has work
             s.execute(update(Offering).values(freshness="unknown"))
         print(f"# Jobs benchmark — {machine()}")
+        print(f"- load average before: {loadavg()}")
         for name in ("freshness", "expire_statuses", "region_snapshots"):
             for label, now in (("first run", utcnow()), ("rerun", utcnow() + timedelta(seconds=1))):
                 run = run_job(name, now=now)
@@ -33,6 +39,7 @@ def main() -> None:
         with session_scope() as s:
             n = s.exec(select(func.count()).select_from(Offering)).one()
         print(f"- offerings in the dataset: {n}")
+        print(f"- load average after: {loadavg()}")
 
 
 if __name__ == "__main__":

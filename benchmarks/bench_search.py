@@ -4,10 +4,19 @@ Times 1,000 realistic queries server-side in one process (the whole request thro
 client: parsing, search, JSON), the bare indexed bounding-box SQL for the same filters (the floor),
 and a naive variant that computes geopy's geodesic to every offering of the care type.
 
-    python benchmarks/bench_search.py [--queries 1000] [--naive 30] [--wide-only]
+    python benchmarks/bench_search.py [--queries 1000] [--naive 30] [--wide-only] [--profile 300]
+    WIJZER_BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:54329/wijzer_bench python benchmarks/bench_search.py
 
 ``--wide-only`` times just the expensive anonymous searches of issue 11 item 20 (radius 250 km without a
 care type, age alone), 30 requests each, as an anonymous client.
+
+``--profile N`` runs the first N queries once more under cProfile (after the timed runs, so it does not
+distort them) and prints the functions with the most cumulative and own time: where the time between the
+floor and the answer goes.
+
+The floor is the same SQL on both databases (the indexed filters and the bounding box, three plain columns,
+no per-row state, read as rows); on PostgreSQL the query plan of the search's own candidate query is
+printed as well (``EXPLAIN (ANALYZE, BUFFERS)`` of one typical query).
 """
 
 from __future__ import annotations
@@ -17,7 +26,7 @@ import random
 import time
 from urllib.parse import urlencode
 
-from common import fmt, machine, national_app, percentiles
+from common import fmt, is_postgres, loadavg, machine, national_app, percentiles
 from sqlmodel import select
 
 from wijzer.domain import CARE_TYPES, TAGS
@@ -94,6 +103,10 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=1000)
     parser.add_argument("--naive", type=int, default=30)
     parser.add_argument("--wide-only", action="store_true")
+    parser.add_argument(
+        "--no-wide", dest="wide", action="store_false", help="skip the wide anonymous searches"
+    )
+    parser.add_argument("--profile", type=int, default=0, help="profile this many searches under cProfile")
     args = parser.parse_args()
     app = national_app()
     client = app.test_client()
@@ -102,7 +115,8 @@ def main() -> None:
         wide(client)
         return
     queries = make_queries(args.queries)
-    for q in queries[:50]:  # warm up caches (PC4 table, SQLite pages)
+    print(f"- load average before: {loadavg()}")
+    for q in queries[:50]:  # warm up caches (PC4 table, database pages, PostgreSQL plan cache)
         client.get("/api/v1/search?" + urlencode(q))
     api_ms, totals = [], []
     for q in queries:
@@ -137,7 +151,65 @@ def main() -> None:
     print(
         f"- naive geodesic to every offering of the care type: {fmt(slow)} -> {slow['p50'] / api['p50']:.0f}x slower (p50)"
     )
-    wide(client)
+    if args.wide:
+        wide(client)
+    if is_postgres():
+        explain(app, queries)
+    if args.profile:
+        profile(client, queries[: args.profile])
+    print(f"- load average after: {loadavg()}")
+
+
+def explain(app, queries: list[dict]) -> None:
+    """EXPLAIN (ANALYZE, BUFFERS) of the search's own candidate query for a typical query (PostgreSQL)."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    captured: list[tuple[str, object]] = []
+
+    def grab(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("SELECT OFFERING.ID, OFFERING.LAT"):
+            captured.append((statement, parameters))
+
+    q = next(q for q in queries if "care_type" in q and "age" in q and "tags" not in q)
+    event.listen(Engine, "before_cursor_execute", grab)
+    try:
+        app.test_client().get("/api/v1/search?" + urlencode(q))
+    finally:
+        event.remove(Engine, "before_cursor_execute", grab)
+    if not captured:
+        print("- (candidate query not captured)")
+        return
+    statement, parameters = captured[0]
+    with app.app_context():
+        from wijzer.db import get_engine
+
+        with get_engine().connect() as conn:
+            raw = conn.connection.dbapi_connection  # psycopg: run the statement with its own parameters
+            with raw.cursor() as cur:
+                cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters)
+                plan = [r[0] for r in cur.fetchall()]
+    print(f"- EXPLAIN ANALYZE of the candidate query for {urlencode(q)}:")
+    for line in plan:
+        print("    " + line)
+
+
+def profile(client, queries: list[dict]) -> None:
+    """cProfile over ``queries`` through the whole request; prints the top functions."""
+    import cProfile
+    import io
+    import pstats
+
+    prof = cProfile.Profile()
+    prof.enable()
+    for q in queries:
+        client.get("/api/v1/search?" + urlencode(q))
+    prof.disable()
+    for key in ("cumulative", "tottime"):
+        out = io.StringIO()
+        pstats.Stats(prof, stream=out).sort_stats(key).print_stats(30)
+        print(f"- cProfile of {len(queries)} searches, by {key}:")
+        print(out.getvalue())
 
 
 if __name__ == "__main__":

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -20,6 +23,65 @@ BENCH_URL = os.environ.get("WIJZER_BENCH_DATABASE_URL")
 
 def dataset_url() -> str:
     return BENCH_URL or f"sqlite:///{DATASET}"
+
+
+def is_postgres(url: str | None = None) -> bool:
+    """Whether ``url`` (default: the benchmark dataset's URL) is a PostgreSQL database."""
+    return (url or dataset_url()).startswith("postgresql")
+
+
+def _pg_admin(url: str):
+    """An autocommit psycopg connection to the cluster's ``postgres`` database (CREATE/DROP DATABASE cannot
+    run inside a transaction, nor while connected to the database concerned)."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    u = make_url(url).set(drivername="postgresql", database="postgres")
+    return psycopg.connect(u.render_as_string(hide_password=False), autocommit=True)
+
+
+@contextmanager
+def scratch_database(name: str, *, copy_of_dataset: bool) -> Iterator[str]:
+    """A throw-away database next to the benchmark dataset; yields its URL and removes it afterwards.
+
+    ``copy_of_dataset``: start from a copy of the national dataset (for benchmarks that change it), else empty.
+    - SQLite: a file ``<name>.db`` next to ``WIJZER_BENCH_DB`` (a file copy of it, or a new file).
+    - PostgreSQL: ``CREATE DATABASE <name> [TEMPLATE <dataset>]`` in the dataset's cluster (a template copy
+      is a file-level copy on the server, seconds for the ~1 GB national dataset; it needs no other
+      session on the dataset database, so callers dispose their engines first), ``DROP DATABASE`` after.
+    """
+    from sqlalchemy.engine import make_url
+
+    url = dataset_url()
+    if not is_postgres(url):
+        copy = DATASET.with_name(f"{name}.db")
+        files = [copy.with_name(copy.name + suffix) for suffix in ("", "-wal", "-shm")]
+        for f in files:  # a stale WAL of an interrupted run would corrupt the new copy
+            f.unlink(missing_ok=True)
+        if copy_of_dataset:
+            shutil.copyfile(DATASET, copy)
+        try:
+            yield f"sqlite:///{copy}"
+        finally:
+            for f in files:
+                f.unlink(missing_ok=True)
+        return
+    source = make_url(url).database
+    with _pg_admin(url) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')  # left over by an interrupted run
+        template = f' TEMPLATE "{source}"' if copy_of_dataset else ""
+        admin.execute(f'CREATE DATABASE "{name}"{template}')
+    try:
+        yield make_url(url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with _pg_admin(url) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # FORCE: ends leftover sessions
+
+
+def loadavg() -> str:
+    """The 1/5/15-minute load averages, printed before and after every run: the 2 cores are shared with
+    other engineers' test suites, which inflates absolute times (ratios within one run stay comparable)."""
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def national_app(providers: int = 5000):
@@ -54,6 +116,8 @@ def national_app(providers: int = 5000):
             {
                 "DATABASE_URL": url,
                 "RATELIMIT_ENABLED": False,
+                # the JSON line per request on stderr would be timed with every request (and flood the output)
+                "REQUEST_LOG": False,
                 "SECRET_KEY": "bench",
                 "WTF_CSRF_ENABLED": False,
             }
