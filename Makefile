@@ -54,6 +54,7 @@ lint: install
 	@echo "== lint"
 	$(BIN)/ruff check $(LINT_PATHS)
 	$(BIN)/ruff format --check $(LINT_PATHS)
+	$(BIN)/mypy
 
 bench: install
 	$(BIN)/python benchmarks/run_all.py

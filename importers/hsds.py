@@ -11,7 +11,7 @@ import csv
 import json
 from pathlib import Path
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from importers.validation import ImportRejected, ImportResult, RowError
 from wijzer.models import Offering, Provider
@@ -231,7 +231,7 @@ def import_hsds(
     index = {
         (p.kvk, o.offering_ref): o
         for o, p in session.exec(
-            select(Offering, Provider).join(Provider, Provider.id == Offering.provider_id)
+            select(Offering, Provider).join(Provider, col(Provider.id) == Offering.provider_id)
         )
     }
     for key, row in extras.items():

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
+from typing import Any
 
 from importers.validation import ImportRejected, RowError
 
@@ -41,11 +42,11 @@ CONFIG_KEYS = {
 }
 
 
-def limits_from_config(config: Mapping, *, cli: bool = False) -> ImportLimits:
+def limits_from_config(config: Mapping[str, Any], *, cli: bool = False) -> ImportLimits:
     """The limits from a Flask config (keys in CONFIG_KEYS); a missing key keeps its default.
 
     ``cli``: the wall time is MAX_IMPORT_SECONDS_CLI (no web worker is waiting on the command line)."""
-    values = {}
+    values: dict[str, Any] = {}
     for f in fields(ImportLimits):
         key = CONFIG_KEYS[f.name]
         if cli and f.name == "max_seconds" and config.get("MAX_IMPORT_SECONDS_CLI") is not None:

@@ -274,7 +274,8 @@ def read_table(
         written.pop()  # empty cells right of the header
     # Documented names and Dutch aliases, ignoring case, spaces, hyphens, underscores and accents
     column_for = resolver(frozenset(required) | frozenset(optional))
-    columns, labels = [], {}
+    columns: list[str] = []
+    labels: dict[str, str] = {}
     for text in written:
         column = column_for(text) if text else None
         columns.append(column or text.lower())

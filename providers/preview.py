@@ -18,7 +18,7 @@ from flask import abort, current_app, render_template
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import and_, bindparam, case, func
-from sqlmodel import select
+from sqlmodel import col, select
 
 from providers import bp
 from wijzer.auth import role_required
@@ -58,8 +58,8 @@ def preview(offering_id: int):
         expired = status_expired(off.cur_status_until, now.astimezone(AMS).date())
         hit = Hit(
             off,
-            session.get(Provider, off.provider_id),
-            session.get(Location, off.location_id),
+            session.get_one(Provider, off.provider_id),
+            session.get_one(Location, off.location_id),
             None,
             fresh,
             False,
@@ -87,15 +87,18 @@ def _changes_statement():
     """Per grid field: how often an update changed it from the offering's previous update (built once;
     the offering ids and the start date are bound per call)."""
     cr = CapacityReport
-    window = {"partition_by": cr.offering_id, "order_by": (cr.reported_at, cr.id)}
+    partition_by, order_by = col(cr.offering_id), (col(cr.reported_at), col(cr.id))
     recent = (
         select(
-            func.row_number().over(**window).label("n"),
+            func.row_number().over(partition_by=partition_by, order_by=order_by).label("n"),
             *[getattr(cr, f).label(f) for f in GRID_FIELDS],
-            *[func.lag(getattr(cr, f)).over(**window).label("p_" + f) for f in GRID_FIELDS],
+            *[
+                func.lag(getattr(cr, f)).over(partition_by=partition_by, order_by=order_by).label("p_" + f)
+                for f in GRID_FIELDS
+            ],
         )
         .where(
-            cr.offering_id.in_(bindparam("ids", expanding=True)),
+            col(cr.offering_id).in_(bindparam("ids", expanding=True)),
             cr.kind == "update",
             cr.reported_at >= bindparam("since"),
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import current_app, render_template, request
 from flask_login import current_user
+from sqlmodel import col
 
 import importers.capacity as capacity_importer
 from importers.limits import Deadline, limits_from_config
@@ -101,12 +102,12 @@ def capacity_download():
         return Response(status=404)
     rows = session.exec(
         select(Offering, Location)
-        .join(Location, Location.id == Offering.location_id)
+        .join(Location, col(Location.id) == Offering.location_id)
         .where(Offering.provider_id == provider.id, Offering.active)
         .order_by(Location.name, Offering.offering_ref)
     ).all()
     wb = Workbook()
-    ws = wb.active
+    ws = wb.worksheets[0]  # the default sheet of a new workbook
     ws.title = "Capaciteit"
     append(ws, [label for _, label in DOWNLOAD_HEADERS])
     for off, _ in rows:

@@ -362,7 +362,8 @@ def jobs_run(name):
 def scheduler_command():
     from wijzer.jobs import build_scheduler
 
-    scheduler = build_scheduler(current_app._get_current_object())
+    # current_app is a LocalProxy that Flask types as Flask; the scheduler threads need the real app.
+    scheduler = build_scheduler(current_app._get_current_object())  # type: ignore[attr-defined]
     click.echo("Planner gestart (Europe/Amsterdam): " + ", ".join(j.id for j in scheduler.get_jobs()))
     with contextlib.suppress(KeyboardInterrupt, SystemExit):
         scheduler.start()

@@ -9,9 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Protocol
 
 from flask import Flask, current_app, g
-from sqlalchemy import MetaData, event
+from sqlalchemy import MetaData, Table, event
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, SQLModel, create_engine
@@ -64,6 +66,27 @@ def init_app(app: Flask) -> None:
         if session is not None:
             session.rollback()
             session.close()
+
+
+class _HasId(Protocol):
+    @property
+    def id(self) -> int | None: ...
+
+
+def saved_id(row: _HasId) -> int:
+    """The primary key of a row that was flushed (SQLModel types ``id`` as optional until the insert)."""
+    if row.id is None:
+        raise ValueError(f"{type(row).__name__} has no id yet: flush it first")
+    return row.id
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The Table of a ``table=True`` model (the same object as ``model.__table__``, which SQLModel sets when
+    the class is created but does not declare for type checkers)."""
+    table = sa_inspect(model).local_table
+    if not isinstance(table, Table):  # pragma: no cover - every table model maps one Table
+        raise TypeError(f"{model.__name__} is not mapped to a single table")
+    return table
 
 
 def get_engine() -> Engine:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
+from typing import overload
 from zoneinfo import ZoneInfo
 
 AMS = ZoneInfo("Europe/Amsterdam")
@@ -17,6 +18,12 @@ def today_local() -> date:
     return datetime.now(AMS).date()
 
 
+@overload
+def as_utc(dt: datetime) -> datetime: ...
+@overload
+def as_utc(dt: None) -> None: ...
+@overload
+def as_utc(dt: datetime | None) -> datetime | None: ...
 def as_utc(dt: datetime | None) -> datetime | None:
     if dt is None:
         return None
@@ -25,19 +32,31 @@ def as_utc(dt: datetime | None) -> datetime | None:
     return dt.astimezone(UTC)
 
 
-def to_utc(dt: datetime, naive_tz=AMS) -> datetime:
+def to_utc(dt: datetime, naive_tz: tzinfo = AMS) -> datetime:
     """Aware UTC; a naive value is read as Dutch local time (what a spreadsheet user means)."""
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=naive_tz)
     return dt.astimezone(UTC)
 
 
+@overload
+def iso(dt: datetime) -> str: ...
+@overload
+def iso(dt: None) -> None: ...
+@overload
+def iso(dt: datetime | None) -> str | None: ...
 def iso(dt: datetime | None) -> str | None:
     """ISO 8601 with timezone (UTC) for the API."""
     value = as_utc(dt)
     return value.isoformat() if value else None
 
 
+@overload
+def local(dt: datetime) -> datetime: ...
+@overload
+def local(dt: None) -> None: ...
+@overload
+def local(dt: datetime | None) -> datetime | None: ...
 def local(dt: datetime | None) -> datetime | None:
     value = as_utc(dt)
     return value.astimezone(AMS) if value else None

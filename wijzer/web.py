@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, g, jsonify, make_response, render_template, request
+from flask import Flask, Response, g, jsonify, make_response, render_template, request
 from flask import session as flask_session
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
@@ -49,6 +49,7 @@ def wants_json() -> bool:
 
 def error_response(status: int, message: str | None = None):
     title, text = ERROR_TEXT.get(status, (str(status), ""))
+    body: Response | str
     if wants_json():
         body = jsonify(
             {"error": {"code": API_CODES.get(status, str(status)), "message": message or text, "field": None}}
@@ -120,7 +121,8 @@ def _proxy_fix(app: Flask) -> None:
         for name in ("x_for", "x_proto", "x_host", "x_port", "x_prefix")
     }
     if any(counts.values()):
-        app.wsgi_app = ProxyFix(app.wsgi_app, **counts)
+        # Flask's documented way to wrap the WSGI app; mypy sees an assignment to a method.
+        app.wsgi_app = ProxyFix(app.wsgi_app, **counts)  # type: ignore[method-assign]
 
 
 def init_app(app: Flask) -> None:

@@ -8,13 +8,15 @@ Provider: ``GET /requests?status=open`` (their own items only), ``GET /requests/
 
 from __future__ import annotations
 
+from typing import cast
+
 from flask import current_app, jsonify, request
 from flask_login import current_user
 
 from wijzer.api import bp
 from wijzer.api.openapi import COMPONENTS, PATHS, _error_responses
 from wijzer.api.routes import api_error
-from wijzer.db import get_session
+from wijzer.db import get_session, saved_id
 from wijzer.domain import unpack
 from wijzer.schemas import validate
 from wijzer.schemas_placement import DECLINE_REASONS, AnswerInput, RequestInput
@@ -110,6 +112,7 @@ def create_request():
     if errors:
         field, message = next(iter(errors.items()))
         return api_error(422, "invalid", message, None if field == "__all__" else field)
+    data = cast("RequestInput", data)  # validate() returns BaseModel; without errors, the instance
     session = get_session()
     try:
         req = placement.create_request(session, current_user, data, config=current_app.config)
@@ -117,7 +120,7 @@ def create_request():
         session.rollback()
         return _error(exc)
     session.commit()
-    view = placement.request_for_referrer(session, req.id, current_user.id)
+    view = placement.request_for_referrer(session, saved_id(req), current_user.id)
     body = {
         "id": req.id,
         "items": [
@@ -230,6 +233,7 @@ def answer_request_item(item_id: int):
     if errors:
         field, message = next(iter(errors.items()))
         return api_error(422, "invalid", message, None if field == "__all__" else field)
+    data = cast("AnswerInput", data)  # validate() returns BaseModel; without errors, the instance
     try:
         placement.answer_item(
             session, item_id, current_user.provider_id, data, user=current_user, config=current_app.config

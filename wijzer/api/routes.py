@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import cast
 from urllib.parse import parse_qsl
 
 from flask import current_app, jsonify, request
@@ -10,7 +11,7 @@ from sqlalchemy import text
 
 from wijzer.api import bp
 from wijzer.api.openapi import openapi_document
-from wijzer.db import get_session
+from wijzer.db import get_session, saved_id
 from wijzer.extensions import limiter
 from wijzer.geo import PostcodeError
 from wijzer.schemas import SearchFilters, validate
@@ -94,7 +95,7 @@ def hit_json(hit: Hit) -> dict:
 
 @bp.get("/health")
 def health():
-    get_session().exec(text("SELECT 1"))
+    get_session().execute(text("SELECT 1"))
     return jsonify({"status": "ok"})
 
 
@@ -103,7 +104,8 @@ def _wide_anonymous() -> bool:
         return False
     data = {k: v for k, v in request.args.items() if k in SEARCH_PARAMS and v.strip()}
     filters, errors = validate(SearchFilters, data)
-    return not errors and is_wide(filters)
+    filters = cast("SearchFilters | None", filters)  # validate() returns BaseModel
+    return filters is not None and not errors and is_wide(filters)
 
 
 @bp.get("/search")
@@ -132,6 +134,7 @@ def search():
     if errors:
         field, message = next(iter(errors.items()))
         return api_error(400, "invalid_parameter", message, None if field == "__all__" else field)
+    filters = cast("SearchFilters", filters)  # validate() returns BaseModel; without errors, the instance
     try:
         result = search_offerings(get_session(), filters, utcnow(), current_app.config)
     except PostcodeError as exc:
@@ -164,7 +167,7 @@ def offering(offering_id: int):
                 "waitlist_length": r.waitlist_length,
                 "intake_status": r.intake_status,
             }
-            for r in history(session, o.id, limit=200)
+            for r in history(session, saved_id(o), limit=200)
         ],
     }
     return jsonify(body)

@@ -119,7 +119,7 @@ def xlsx_bytes(sheets: list[Sheet], about: list[tuple[str, object]]) -> bytes:
     from openpyxl.utils import get_column_letter
 
     wb = Workbook()
-    wb.remove(wb.active)
+    wb.remove(wb.worksheets[0])  # the default sheet of a new workbook
     bold = Font(bold=True)
     mark = PatternFill("solid", fgColor="FFF3C4")
     for sheet in sheets:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from functools import lru_cache
 
 from markupsafe import Markup, escape
@@ -33,7 +34,7 @@ def _rings(geometry: dict):
 
 
 def region_map(
-    gemeenten: list[tuple[str, str]], gaps_per_gemeente: dict[str, int], width: int = 640
+    gemeenten: Sequence[tuple[str, str]], gaps_per_gemeente: dict[str, int], width: int = 640
 ) -> Markup:
     """gemeenten: [(code, name)]; gaps_per_gemeente: code -> number of care types not covered."""
     feats = [(code, name, _features()[code]) for code, name in gemeenten if code in _features()]

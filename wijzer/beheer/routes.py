@@ -257,7 +257,7 @@ def user_disable(user_id: int, disable: bool):
         "ok",
     )
     return redirect(
-        request.form.get("terug")
+        request.form.get("terug", "")
         if request.form.get("terug", "").startswith("/beheer/")
         else url_for("beheer.users")
     )
@@ -304,8 +304,8 @@ def invitation_withdraw(invitation_id: int):
 def _audit_filter() -> tuple[AuditFilterForm, AuditFilter, list[str]]:
     form = AuditFilterForm(request.args)
     form.entity.choices = [("", "Alle"), *list(ENTITIES.items())]
-    problems = []
-    dates = {}
+    problems: list[str] = []
+    dates: dict[str, date | None] = {}
     for name in ("date_from", "date_to"):
         raw = (getattr(form, name).data or "").strip()
         dates[name] = None

@@ -6,6 +6,7 @@ from sqlalchemy import Index, UniqueConstraint, select
 from sqlmodel import Field, SQLModel
 
 from wijzer import hsds_ids
+from wijzer.db import table_of
 from wijzer.domain import unpack
 from wijzer.timeutil import utcnow
 
@@ -21,7 +22,7 @@ def _offering_keys(context) -> tuple[str, str, str]:
     cache = context.__dict__.setdefault("_wijzer_hsds_keys", {})
     key = (params["provider_id"], params["location_id"])
     if key not in cache:
-        provider, location = Provider.__table__.c, Location.__table__.c
+        provider, location = table_of(Provider).c, table_of(Location).c
         cache[key] = context.connection.execute(
             select(
                 select(provider.kvk).where(provider.id == key[0]).scalar_subquery(),

@@ -1,7 +1,7 @@
 """Operator view for admins: the scheduled jobs (last run, duration, outcome, failures) and the outbox."""
 
 from flask import render_template
-from sqlmodel import select
+from sqlmodel import col, select
 
 from wijzer.auth import role_required
 from wijzer.db import get_session
@@ -17,23 +17,26 @@ def jobs():
     session = get_session()
     last = {
         name: session.exec(
-            select(JobRun).where(JobRun.job == name).order_by(JobRun.started_at.desc())
+            select(JobRun).where(JobRun.job == name).order_by(col(JobRun.started_at).desc())
         ).first()
         for name in JOBS
     }
     failures = session.exec(
-        select(JobRun).where(JobRun.status == "failed").order_by(JobRun.started_at.desc()).limit(20)
+        select(JobRun).where(JobRun.status == "failed").order_by(col(JobRun.started_at).desc()).limit(20)
     ).all()
     unsent = session.exec(
-        select(Reminder).where(Reminder.sent_at.is_(None)).order_by(Reminder.created_at.desc()).limit(50)
+        select(Reminder)
+        .where(col(Reminder.sent_at).is_(None))
+        .order_by(col(Reminder.created_at).desc())
+        .limit(50)
     ).all()
     no_address = session.exec(
         select(Reminder)
         .where(Reminder.kind == "escalation", Reminder.recipients == NO_ADDRESS)
-        .order_by(Reminder.created_at.desc())
+        .order_by(col(Reminder.created_at).desc())
         .limit(50)
     ).all()
-    outbox = session.exec(select(OutboxMail).order_by(OutboxMail.created_at.desc()).limit(30)).all()
+    outbox = session.exec(select(OutboxMail).order_by(col(OutboxMail.created_at).desc()).limit(30)).all()
     return render_template(
         "operator/jobs.html",
         last=last,

@@ -14,9 +14,9 @@ def record(
     action: str,
     entity: str,
     entity_id: Any = None,
-    user=None,
+    user: object = None,
     actor: str | None = None,
-    detail: dict | None = None,
+    detail: dict[str, Any] | None = None,
 ) -> AuditLog:
     entry = AuditLog(
         user_id=getattr(user, "id", None),

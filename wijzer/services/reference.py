@@ -8,19 +8,23 @@ norms) entered by admins are never overwritten.
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterator
+from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, SQLModel, select
 
 from wijzer.geo import DATA_DIR
 from wijzer.models import Gemeente, Jeugdregio, PostcodeArea
 
 
-def _rows(name: str):
+def _rows(name: str) -> Iterator[dict[str, str]]:
     with open(DATA_DIR / name, encoding="utf-8", newline="") as fh:
         yield from csv.DictReader(fh)
 
 
-def _upsert(session: Session, model, key: str, records: list[dict]) -> tuple[int, int]:
+def _upsert(
+    session: Session, model: type[SQLModel], key: str, records: list[dict[str, Any]]
+) -> tuple[int, int]:
     existing = {getattr(o, key): o for o in session.exec(select(model)).all()}
     created = updated = 0
     for rec in records:

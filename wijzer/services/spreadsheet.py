@@ -14,6 +14,6 @@ def neutralise(text: str) -> str:
     return text
 
 
-def neutralise_cell(value):
+def neutralise_cell(value: object) -> object:
     """Text neutralised; numbers, dates, booleans and None unchanged."""
     return neutralise(value) if isinstance(value, str) else value

@@ -15,7 +15,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlmodel import Session, select
+from sqlalchemy import String
+from sqlmodel import Session, col, select
 
 from wijzer import domain
 from wijzer.models import VocabularyTerm
@@ -53,7 +54,8 @@ class Term:
 
 
 def _dict(vocabulary: str) -> dict[str, str]:
-    return getattr(domain, VOCABULARIES[vocabulary][1])
+    terms: dict[str, str] = getattr(domain, VOCABULARIES[vocabulary][1])
+    return terms
 
 
 def seed(session: Session) -> int:
@@ -72,7 +74,7 @@ def seed(session: Session) -> int:
 def load(session: Session) -> dict[str, dict[str, str]]:
     """Built-in terms first (in their order), then the added ones in the order they were added."""
     out = {name: dict(terms) for name, terms in BUILT_IN.items()}
-    for row in session.exec(select(VocabularyTerm).order_by(VocabularyTerm.id)).all():
+    for row in session.exec(select(VocabularyTerm).order_by(col(VocabularyTerm.id))).all():
         if row.vocabulary in out:
             out[row.vocabulary].setdefault(row.code, row.label)
     return out
@@ -120,10 +122,12 @@ def add_term(session: Session, vocabulary: str, code: str, label: str) -> Vocabu
         raise VocabularyError(f"De code '{code}' bestaat al in deze lijst.", "code")
     column = PACKED_COLUMN.get(vocabulary)
     if column is not None:
+        from wijzer.db import table_of
         from wijzer.models import Offering
 
-        room = Offering.__table__.c[column].type.length
-        if len(domain.pack([*current, code])) > room:
+        column_type = table_of(Offering).c[column].type
+        room = column_type.length if isinstance(column_type, String) else None
+        if room is not None and len(domain.pack([*current, code])) > room:
             raise VocabularyError(
                 f"Deze lijst is vol: alle codes samen moeten in {room} tekens passen (aanbod kan "
                 "ze allemaal kiezen). Kies een kortere code.",
