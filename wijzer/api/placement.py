@@ -8,8 +8,6 @@ Provider: ``GET /requests?status=open`` (their own items only), ``GET /requests/
 
 from __future__ import annotations
 
-from typing import cast
-
 from flask import current_app, jsonify, request
 from flask_login import current_user
 
@@ -109,10 +107,9 @@ def create_request():
     if body is None:
         return api_error(400, "invalid_body", "Stuur een JSON-object met het verzoek.")
     data, errors = validate(RequestInput, body)
-    if errors:
+    if data is None:  # None exactly when there are errors
         field, message = next(iter(errors.items()))
         return api_error(422, "invalid", message, None if field == "__all__" else field)
-    data = cast("RequestInput", data)  # validate() returns BaseModel; without errors, the instance
     session = get_session()
     try:
         req = placement.create_request(session, current_user, data, config=current_app.config)
@@ -230,10 +227,9 @@ def answer_request_item(item_id: int):
     if body is None:
         return api_error(400, "invalid_body", "Stuur een JSON-object met het antwoord.")
     data, errors = validate(AnswerInput, body)
-    if errors:
+    if data is None:  # None exactly when there are errors
         field, message = next(iter(errors.items()))
         return api_error(422, "invalid", message, None if field == "__all__" else field)
-    data = cast("AnswerInput", data)  # validate() returns BaseModel; without errors, the instance
     try:
         placement.answer_item(
             session, item_id, current_user.provider_id, data, user=current_user, config=current_app.config

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from typing import cast
 from urllib.parse import parse_qsl
 
 from flask import current_app, jsonify, request
@@ -104,7 +103,6 @@ def _wide_anonymous() -> bool:
         return False
     data = {k: v for k, v in request.args.items() if k in SEARCH_PARAMS and v.strip()}
     filters, errors = validate(SearchFilters, data)
-    filters = cast("SearchFilters | None", filters)  # validate() returns BaseModel
     return filters is not None and not errors and is_wide(filters)
 
 
@@ -131,10 +129,9 @@ def search():
         )
     data = dict(request.args.items())
     filters, errors = validate(SearchFilters, data)
-    if errors:
+    if filters is None:  # None exactly when there are errors
         field, message = next(iter(errors.items()))
         return api_error(400, "invalid_parameter", message, None if field == "__all__" else field)
-    filters = cast("SearchFilters", filters)  # validate() returns BaseModel; without errors, the instance
     try:
         result = search_offerings(get_session(), filters, utcnow(), current_app.config)
     except PostcodeError as exc:

@@ -5,8 +5,6 @@ Referrers see only their own requests, providers only the items addressed to the
 
 from __future__ import annotations
 
-from typing import cast
-
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask import session as flask_session
 from flask_login import current_user
@@ -115,7 +113,6 @@ def new():
             "reference": form.reference.data,
         }
         parsed, errors = validate(RequestInput, data)
-        parsed = cast("RequestInput | None", parsed)  # validate() returns BaseModel
         if parsed is not None:
             try:
                 req = placement.create_request(session, current_user, parsed, config=current_app.config)
@@ -252,7 +249,6 @@ def portal_item(item_id: int):
                 "earliest_start": form.earliest_start.data,
             }
             parsed, errors = validate(AnswerInput, data)
-            parsed = cast("AnswerInput | None", parsed)  # validate() returns BaseModel
             if parsed is not None:
                 try:
                     placement.answer_item(
