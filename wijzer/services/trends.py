@@ -16,11 +16,27 @@ import bisect
 import hashlib
 import json
 from collections import defaultdict
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
-from sqlalchemy import Float, String, and_, cast, func, literal_column, type_coerce
-from sqlmodel import Session, select
+from flask.config import Config
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    String,
+    and_,
+    cast,
+    func,
+    literal_column,
+    type_coerce,
+    update,
+)
+from sqlalchemy import select as sa_select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, col, select
 
 from wijzer.domain import CARE_TYPES, unpack
 from wijzer.models import AuditLog, CapacityReport, Jeugdregio, NoPlaceReport, Offering, Reminder, TrendWeek
@@ -35,6 +51,12 @@ from wijzer.services.regions import (
 )
 from wijzer.services.search import region_thresholds
 from wijzer.timeutil import AMS, as_utc
+
+Figures = dict[str, Any]  # one care type's figures (``CareTypeFigures.as_dict``)
+# A moment as the history is read (``native``): text on SQLite, a float on PostgreSQL; only ever compared with
+# moments of the same database, so typed as Any rather than a union mypy would compare across.
+Native = Any
+Waits = defaultdict[int, list[int]]  # per wait in weeks: a difference array over the weeks
 
 MAX_WEEKS = 157  # three years: bounds the work of one request
 TRUST_WEEKS = 13
@@ -103,9 +125,10 @@ def quarter_of(d: date) -> tuple[date, date]:
     return start, nxt - timedelta(days=1)
 
 
-def quarter_shortcuts(today: date, n: int = 5) -> list[dict]:
+def quarter_shortcuts(today: date, n: int = 5) -> list[dict[str, Any]]:
     """The current quarter and the n-1 before it: [{'label': 'Q4 2026', 'van': date, 'tot': date}]."""
-    out, d = [], today
+    out: list[dict[str, Any]] = []
+    d = today
     for _ in range(n):
         start, end = quarter_of(d)
         out.append(
@@ -126,8 +149,8 @@ def activity_events(session: Session, offering_ids: set[int]) -> dict[int, list[
     events: dict[int, list[tuple[datetime, bool]]] = defaultdict(list)
     rows = session.exec(
         select(AuditLog.entity_id, AuditLog.at, AuditLog.action)
-        .where(AuditLog.entity == "offering", AuditLog.action.in_(["activate", "deactivate"]))
-        .order_by(AuditLog.at, AuditLog.id)
+        .where(AuditLog.entity == "offering", col(AuditLog.action).in_(["activate", "deactivate"]))
+        .order_by(col(AuditLog.at), col(AuditLog.id))
     )
     for entity_id, at, action in rows:
         if entity_id and entity_id.isdigit() and int(entity_id) in offering_ids:
@@ -151,13 +174,13 @@ class _Off:
     region_code: str
     contract_regions: str
     active: bool
-    first_seen: datetime  # native form (see ``native``)
-    times: list  # report times in native form, ascending (ties by id)
-    values: list  # (free, total, wait_intake, wait_treatment, intake_status) per report
+    first_seen: Native  # see ``native``
+    times: list[Native]  # report times, ascending (ties by id)
+    values: list[Sequence[Any]]  # (free, total, wait_intake, wait_treatment, intake_status) per report
     naive: bool = False
 
 
-def native(moment: datetime, naive: bool):
+def native(moment: datetime, naive: bool) -> Native:
     """A moment in the form the history rows are read in (``native_column``): on SQLite the stored text
     (``YYYY-MM-DD HH:MM:SS.ffffff`` in UTC, which orders as the moments do), on PostgreSQL seconds since 1970 as a
     float (exact to the microsecond). Reading a year of history without making a datetime of every row is most
@@ -165,32 +188,38 @@ def native(moment: datetime, naive: bool):
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f") if naive else moment.timestamp()
 
 
-def native_column(column, naive: bool):
+def native_column(column: Any, naive: bool) -> ColumnElement[Any]:
     """SQL: a timestamp column read in ``native`` form."""
     return type_coerce(column, String()) if naive else cast(func.extract("epoch", column), Float)
 
 
-def from_native(value, naive: bool) -> datetime:
+def from_native(value: Native, naive: bool) -> datetime:
     """The aware UTC moment of a value in ``native`` form."""
-    return datetime.fromisoformat(value).replace(tzinfo=UTC) if naive else datetime.fromtimestamp(value, UTC)
+    if isinstance(value, str):
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    return datetime.fromtimestamp(value, UTC)
 
 
 def load_history(
-    session: Session, cond, until: datetime, since: datetime | None = None, with_status: bool = False
+    session: Session,
+    cond: ColumnElement[bool] | None,
+    until: datetime,
+    since: datetime | None = None,
+    with_status: bool = False,
 ) -> list[_Off]:
     """The offerings matching ``cond`` with their reports made before ``until`` (and from ``since``)."""
     naive = session.get_bind().dialect.name == "sqlite"
     offs: dict[int, _Off] = {}
-    stmt = select(
-        Offering.id,
-        Offering.care_type,
-        Offering.provider_id,
-        Offering.region_code,
-        Offering.contract_regions,
-        Offering.active,
+    stmt = sa_select(
+        col(Offering.id),
+        col(Offering.care_type),
+        col(Offering.provider_id),
+        col(Offering.region_code),
+        col(Offering.contract_regions),
+        col(Offering.active),
         native_column(Offering.created_at, naive),
     )
-    ids = select(Offering.id)
+    ids = sa_select(col(Offering.id))
     if cond is not None:
         stmt, ids = stmt.where(cond), ids.where(cond)
     conn = session.connection()  # Core rows: no ORM loading for tens of thousands of history rows
@@ -198,26 +227,28 @@ def load_history(
         offs[oid] = _Off(oid, ct, pid, region, contracts or "", active, created, [], [], naive)
     if not offs:
         return []
-    status = CapacityReport.intake_status if with_status else literal_column("NULL")
+    status: Any = col(CapacityReport.intake_status) if with_status else literal_column("NULL")
     rstmt = (
-        select(
-            CapacityReport.offering_id,
+        sa_select(
+            col(CapacityReport.offering_id),
             native_column(CapacityReport.reported_at, naive),
-            CapacityReport.free_places,
-            CapacityReport.total_places,
-            CapacityReport.wait_intake,
-            CapacityReport.wait_treatment,
+            col(CapacityReport.free_places),
+            col(CapacityReport.total_places),
+            col(CapacityReport.wait_intake),
+            col(CapacityReport.wait_treatment),
             status,
         )
-        .where(CapacityReport.offering_id.in_(ids), CapacityReport.reported_at < until)
-        .order_by(CapacityReport.offering_id, CapacityReport.reported_at, CapacityReport.id)
+        .where(col(CapacityReport.offering_id).in_(ids), col(CapacityReport.reported_at) < until)
+        .order_by(col(CapacityReport.offering_id), col(CapacityReport.reported_at), col(CapacityReport.id))
     )
     if since is not None:
-        rstmt = rstmt.where(CapacityReport.reported_at >= since)
+        rstmt = rstmt.where(col(CapacityReport.reported_at) >= since)
     result = conn.execute(rstmt)
     rows = result.cursor.fetchall()  # plain driver rows: the time in ``native`` form, no conversion per row
     result.close()
-    current, times, values = None, [], []
+    current: int | None = None
+    times: list[Native] = []
+    values: list[Sequence[Any]] = []
     for oid, at, *vals in rows:
         if oid != current:
             off = offs[oid]
@@ -230,7 +261,9 @@ def load_history(
     return list(offs.values())
 
 
-def state_before(off: _Off, moment: datetime, moment_native=None):
+def state_before(
+    off: _Off, moment: datetime, moment_native: Native | None = None
+) -> tuple[Sequence[Any] | None, datetime | None]:
     """(values of the newest report before ``moment`` or None, its time as aware UTC or None);
     ``moment_native``: the same moment already in ``native`` form (saves converting it per offering)."""
     i = bisect.bisect_left(off.times, native(moment, off.naive) if moment_native is None else moment_native)
@@ -251,17 +284,18 @@ def no_place_counts(
 
 def _no_place_rows(
     session: Session, codes: list[str], basis: str, start: datetime, end: datetime, inclusive: bool = False
-):
+) -> Iterator[tuple[datetime, str, str]]:
+    at_col = col(NoPlaceReport.at)
     stmt = (
         select(NoPlaceReport.at, NoPlaceReport.region_code, Offering.contract_regions, Offering.care_type)
-        .join(Offering, Offering.id == NoPlaceReport.offering_id)
-        .where(NoPlaceReport.at >= start)
-        .where(NoPlaceReport.at <= end if inclusive else NoPlaceReport.at < end)
+        .join(Offering, col(Offering.id) == col(NoPlaceReport.offering_id))
+        .where(at_col >= start)
+        .where(at_col <= end if inclusive else at_col < end)
     )
     if basis == "contract":
         stmt = stmt.where(region_filter("contract", codes))
     else:
-        stmt = stmt.where(NoPlaceReport.region_code.in_(codes))
+        stmt = stmt.where(col(NoPlaceReport.region_code).in_(codes))
     wanted = set(codes)
     for at, region, contracts, ct in session.exec(stmt):
         for code in regions_of(basis, region, contracts):
@@ -270,8 +304,8 @@ def _no_place_rows(
 
 
 # ---------------------------------------------------------------- trends
-def _trend_row(monday: date, figures: dict, no_place: int) -> dict:
-    row = {"week": week_label(monday), "care_type": figures["care_type"]}
+def _trend_row(monday: date, figures: Figures, no_place: int) -> dict[str, Any]:
+    row: dict[str, Any] = {"week": week_label(monday), "care_type": figures["care_type"]}
     row.update({k: figures[k] for k in TREND_MEASURES if k != "no_place_reports"})
     row["no_place_reports"] = no_place
     return row
@@ -285,7 +319,7 @@ def reconstruct_weeks(
     basis: str = "location",
     *,
     by_intervals: bool = True,
-) -> dict[date, dict[str, dict]]:
+) -> dict[date, dict[str, Figures]]:
     """{monday: {care type: figures dict}} as of the end of each given (past) week, ``week_mondays`` ascending.
 
     The same rules as ``CareTypeFigures.add``. A year of the largest region is a quarter of a million reports:
@@ -299,18 +333,18 @@ def reconstruct_weeks(
     figs = [{ct: CareTypeFigures(ct) for ct in CARE_TYPES} for _ in ends]
     cond = region_filter(basis, [region_code])
     conn = session.connection()
-    offerings = conn.execute(select(Offering.id, Offering.active).where(cond)).all()
-    events = activity_events(session, {oid for oid, _ in offerings}) if offerings else {}
-    in_python = [oid for oid, active in offerings if oid in events or not by_intervals]
+    offerings = conn.execute(sa_select(col(Offering.id), col(Offering.active)).where(cond)).all()
+    events = activity_events(session, {oid for oid, _ in offerings if oid is not None}) if offerings else {}
+    in_python = [oid for oid, _active in offerings if oid in events or not by_intervals]
     if by_intervals and len(in_python) < len(offerings):
-        sql_cond = and_(cond, Offering.active.is_(True))
+        sql_cond = and_(cond, col(Offering.active).is_(True))
         if in_python:
-            sql_cond = and_(sql_cond, Offering.id.not_in(in_python))
+            sql_cond = and_(sql_cond, col(Offering.id).not_in(in_python))
         _weeks_by_intervals(session, sql_cond, ends, thresholds, figs)
     if in_python:
-        offs = load_history(session, Offering.id.in_(in_python), until=max(ends))
+        offs = load_history(session, col(Offering.id).in_(in_python), until=max(ends))
         _weeks_in_python(offs, events, ends, thresholds, figs)
-    out = {}
+    out: dict[date, dict[str, Figures]] = {}
     for k, m in enumerate(week_mondays):
         out[m] = {}
         for ct, f in figs[k].items():
@@ -318,7 +352,7 @@ def reconstruct_weeks(
     return out
 
 
-def _spread(diff: list, start: int, stop: int, amount) -> None:
+def _spread(diff: list[int], start: int, stop: int, amount: int) -> None:
     """Add ``amount`` to weeks [start, stop) of a difference array (prefix-summed afterwards)."""
     if start < stop and amount:
         diff[start] += amount
@@ -326,7 +360,11 @@ def _spread(diff: list, start: int, stop: int, amount) -> None:
 
 
 def _weeks_by_intervals(
-    session: Session, cond, ends: list[datetime], thresholds: Thresholds, figs: list[dict]
+    session: Session,
+    cond: ColumnElement[bool],
+    ends: list[datetime],
+    thresholds: Thresholds,
+    figs: list[dict[str, CareTypeFigures]],
 ) -> None:
     """Add the offerings matching ``cond`` to ``figs`` (one dict of CareTypeFigures per week end).
 
@@ -343,41 +381,45 @@ def _weeks_by_intervals(
     cuts = [native(e - timedelta(days=thresholds.stale_days), sqlite) for e in ends]
     until = max(ends)
     conn = session.connection()
-    cond = and_(cond, Offering.care_type.in_(list(figs[0])))  # a care type since removed has no figures
-    care_type, first_b0, seen = {}, {}, {}
+    cond = and_(cond, col(Offering.care_type).in_(list(figs[0])))  # a care type since removed has no figures
+    care_type: dict[int, str] = {}
+    first_b0: dict[int, int] = {}
+    seen: dict[int, Native] = {}
     for oid, ct, created in conn.execute(
-        select(Offering.id, Offering.care_type, native_column(Offering.created_at, sqlite)).where(cond)
+        sa_select(
+            col(Offering.id), col(Offering.care_type), native_column(Offering.created_at, sqlite)
+        ).where(cond)
     ).all():
         care_type[oid], seen[oid] = ct, created
     if not care_type:
         return
 
-    def arrays() -> list:
+    def arrays() -> list[int]:
         return [0] * (n_weeks + 1)
 
     # per care type: offerings, stale, free, occupancy free, occupancy total, {wait: intake}, {wait: treatment}
-    acc = {
+    acc: dict[str, tuple[list[int], list[int], list[int], list[int], list[int], Waits, Waits]] = {
         ct: (arrays(), arrays(), arrays(), arrays(), arrays(), defaultdict(arrays), defaultdict(arrays))
         for ct in CARE_TYPES
     }
     result = conn.execute(
-        select(
-            CapacityReport.offering_id,
+        sa_select(
+            col(CapacityReport.offering_id),
             native_column(CapacityReport.reported_at, sqlite),
-            CapacityReport.free_places,
-            CapacityReport.total_places,
-            CapacityReport.wait_intake,
-            CapacityReport.wait_treatment,
+            col(CapacityReport.free_places),
+            col(CapacityReport.total_places),
+            col(CapacityReport.wait_intake),
+            col(CapacityReport.wait_treatment),
         )
         .where(
-            CapacityReport.offering_id.in_(select(Offering.id).where(cond)),
-            CapacityReport.reported_at < until,
+            col(CapacityReport.offering_id).in_(sa_select(col(Offering.id)).where(cond)),
+            col(CapacityReport.reported_at) < until,
         )
-        .order_by(CapacityReport.offering_id, CapacityReport.reported_at, CapacityReport.id)
+        .order_by(col(CapacityReport.offering_id), col(CapacityReport.reported_at), col(CapacityReport.id))
     )
     rows = result.cursor.fetchall()  # plain driver rows: ints and the time in ``native`` form
     result.close()
-    rows.append((None, None, None, None, None, None))  # the end: adds the last pending report
+    rows = [*rows, (None, None, None, None, None, None)]  # the end: adds the last pending report
     after = bisect.bisect_right
     pending, current = None, None
     for oid, at, free, total, wi, wt in rows:
@@ -426,7 +468,7 @@ def _weeks_by_intervals(
             _spread(diff, start, stop, 1)
     for ct, (offerings, stale, free_sum, occ_free, occ_total, by_wi, by_wt) in acc.items():
         running = [0] * 5
-        waits = ({v: 0 for v in by_wi}, {v: 0 for v in by_wt})
+        waits: tuple[dict[int, int], dict[int, int]] = ({v: 0 for v in by_wi}, {v: 0 for v in by_wt})
         for k in range(n_weeks):
             for i, diff in enumerate((offerings, stale, free_sum, occ_free, occ_total)):
                 running[i] += diff[k]
@@ -436,18 +478,22 @@ def _weeks_by_intervals(
             f.free_places += running[2]
             f.occ_free += running[3]
             f.occ_total += running[4]
-            for by_wait, counts, target in (
+            for by_wait, now_waiting, target in (
                 (by_wi, waits[0], f.waits_intake),
                 (by_wt, waits[1], f.waits_treatment),
             ):
-                for value, diff in by_wait.items():
-                    counts[value] += diff[k]
-                    if counts[value]:
-                        target.extend([value] * counts[value])
+                for value, wait_diff in by_wait.items():
+                    now_waiting[value] += wait_diff[k]
+                    if now_waiting[value]:
+                        target.extend([value] * now_waiting[value])
 
 
 def _weeks_in_python(
-    offs: list[_Off], events: dict, ends: list[datetime], thresholds: Thresholds, figs: list[dict]
+    offs: list[_Off],
+    events: dict[int, list[tuple[datetime, bool]]],
+    ends: list[datetime],
+    thresholds: Thresholds,
+    figs: list[dict[str, CareTypeFigures]],
 ) -> None:
     """Add ``offs`` to ``figs`` one offering and week at a time (for offerings with activity events, and the
     reference for ``_weeks_by_intervals``)."""
@@ -500,7 +546,7 @@ WEEK_KEPT = timedelta(hours=26)  # a kept week is computed anew after this (see 
 WARM_WEEKS = 53  # the nightly ``trend_weeks`` job keeps this many complete weeks of every region
 
 
-def _week_inputs(offerings: list, thresholds: Thresholds, basis: str) -> str:
+def _week_inputs(offerings: Sequence[Sequence[Any]], thresholds: Thresholds, basis: str) -> str:
     """Fingerprint of everything a reconstructed week depends on besides the reports: the region's offerings
     (id, care type, active, created), the thresholds and the care types."""
     digest = hashlib.sha256(repr((basis, tuple(CARE_TYPES), thresholds)).encode())
@@ -518,7 +564,7 @@ def cached_weeks(
     basis: str = "location",
     *,
     refresh: bool = False,
-) -> dict[date, dict[str, dict]]:
+) -> dict[date, dict[str, Figures]]:
     """``reconstruct_weeks`` for complete past weeks, kept in ``trend_week`` (added to the session; the entry
     point commits) so a year of trends is rebuilt from the history once rather than on every request.
 
@@ -533,19 +579,19 @@ def cached_weeks(
     cond = region_filter(basis, [region_code])
     conn = session.connection()
     offerings = conn.execute(
-        select(Offering.id, Offering.care_type, Offering.active, Offering.created_at)
+        sa_select(col(Offering.id), col(Offering.care_type), col(Offering.active), col(Offering.created_at))
         .where(cond)
-        .order_by(Offering.id)
+        .order_by(col(Offering.id))
     ).all()
     inputs = _week_inputs(offerings, thresholds, basis)
-    newest = conn.execute(select(func.coalesce(func.max(CapacityReport.id), 0))).scalar_one()
+    newest = conn.execute(sa_select(func.max(col(CapacityReport.id)))).scalar_one() or 0
     kept = {
         row.monday: row
         for row in session.exec(
             select(TrendWeek).where(
                 TrendWeek.region_code == region_code,
                 TrendWeek.basis == basis,
-                TrendWeek.monday.in_(week_mondays),
+                col(TrendWeek.monday).in_(week_mondays),
             )
         )
         if not refresh and row.inputs == inputs and as_utc(row.computed_at) > now - WEEK_KEPT
@@ -553,22 +599,23 @@ def cached_weeks(
     if kept:
         checked = min(row.last_report_id for row in kept.values())
         if checked < newest:
-            earliest = conn.execute(
-                select(func.min(CapacityReport.reported_at)).where(
-                    CapacityReport.id > checked,
-                    CapacityReport.id <= newest,
-                    CapacityReport.offering_id.in_(select(Offering.id).where(cond)),
+            report_id = col(CapacityReport.id)
+            earliest_report = conn.execute(
+                sa_select(func.min(CapacityReport.reported_at)).where(
+                    report_id > checked,
+                    report_id <= newest,
+                    col(CapacityReport.offering_id).in_(sa_select(col(Offering.id)).where(cond)),
                 )
             ).scalar()
-            if earliest is not None:
-                earliest = as_utc(earliest)
+            if earliest_report is not None:
+                earliest = as_utc(earliest_report)
                 kept = {
                     m: row for m, row in kept.items() if earliest >= local_midnight(m + timedelta(days=7))
                 }
             if kept:
                 session.execute(
-                    TrendWeek.__table__.update()
-                    .where(TrendWeek.id.in_([row.id for row in kept.values()]))
+                    update(TrendWeek)
+                    .where(col(TrendWeek.id).in_([row.id for row in kept.values()]))
                     .values(last_report_id=newest)
                 )
     out = {m: json.loads(row.figures) for m, row in kept.items()}
@@ -581,14 +628,17 @@ def cached_weeks(
 
 
 def _keep_weeks(
-    session: Session, region_code: str, basis: str, inputs: str, newest: int, now: datetime, weeks: dict
+    session: Session,
+    region_code: str,
+    basis: str,
+    inputs: str,
+    newest: int,
+    now: datetime,
+    weeks: dict[date, dict[str, Figures]],
 ) -> None:
     """Insert or replace the kept rows of ``weeks`` (one statement; a concurrent request doing the same
     waits for the other and then overwrites it with the same figures)."""
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     values = [
         {
             "region_code": region_code,
@@ -601,7 +651,7 @@ def _keep_weeks(
         }
         for m, figures in sorted(weeks.items())
     ]
-    stmt = insert(TrendWeek.__table__).values(values)
+    stmt = insert(TrendWeek).values(values)
     session.execute(
         stmt.on_conflict_do_update(
             index_elements=["region_code", "basis", "monday"],
@@ -610,7 +660,7 @@ def _keep_weeks(
     )
 
 
-def warm_trend_weeks(session: Session, now: datetime, config) -> str:
+def warm_trend_weeks(session: Session, now: datetime, config: Config) -> str:
     """The ``trend_weeks`` job: compute and keep the last ``WARM_WEEKS`` complete weeks of every region
     (location basis, the default of every page), so the first request of the day finds them kept."""
     thresholds = region_thresholds(session, config)
@@ -629,9 +679,9 @@ def region_trends(
     start: date,
     end: date,
     now: datetime,
-    config,
+    config: Config,
     basis: str = "location",
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     """One row per ISO week × care type from the week of ``start`` to the week of ``end`` (at most the
     current week, which is "as of now")."""
     thresholds = region_thresholds(session, config)
@@ -657,15 +707,17 @@ def region_trends(
     return [_trend_row(m, figures[m][ct], npr.get((m, ct), 0)) for m in weeks for ct in CARE_TYPES]
 
 
-def series_by_care_type(rows: list[dict]) -> dict[str, list[dict]]:
-    out: dict[str, list[dict]] = {ct: [] for ct in CARE_TYPES}
+def series_by_care_type(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    out: dict[str, list[dict[str, Any]]] = {ct: [] for ct in CARE_TYPES}
     for r in rows:
         out.setdefault(r["care_type"], []).append(r)
     return out
 
 
 # ---------------------------------------------------------------- national comparison
-def national_comparison(session: Session, now: datetime, config, basis: str = "location") -> dict:
+def national_comparison(
+    session: Session, now: datetime, config: Config, basis: str = "location"
+) -> dict[str, Any]:
     """Aggregates per region (no provider names) and the national median per care type and measure.
 
     The national median of a measure is the median over the regions that have a value for it."""
@@ -677,7 +729,7 @@ def national_comparison(session: Session, now: datetime, config, basis: str = "l
     for code in sorted(figures, key=lambda c: names[c]):
         for f in figures[code]:
             rows.append({"region_code": code, "region_name": names[code]} | f)
-    medians: dict[str, dict] = {}
+    medians: dict[str, dict[str, Any]] = {}
     for ct in CARE_TYPES:
         per = [r for r in rows if r["care_type"] == ct]
         medians[ct] = (
@@ -695,8 +747,13 @@ def national_comparison(session: Session, now: datetime, config, basis: str = "l
 
 # ---------------------------------------------------------------- trust signals
 def trust_signals(
-    session: Session, now: datetime, config, *, provider_ids: list[int] | None = None, cond=None
-) -> dict[int, dict]:
+    session: Session,
+    now: datetime,
+    config: Config,
+    *,
+    provider_ids: list[int] | None = None,
+    cond: ColumnElement[bool] | None = None,
+) -> dict[int, dict[str, Any]]:
     """Per provider over the last 13 complete ISO weeks (see docs/regio-audit.md):
 
     - ``weeks_on_time`` / ``weeks_counted`` / ``share_on_time``: weeks in which every active offering was
@@ -715,7 +772,7 @@ def trust_signals(
     max_stale = max(t.stale_days for t in thresholds.values())
     conds = [
         c
-        for c in (cond, Offering.provider_id.in_(provider_ids) if provider_ids is not None else None)
+        for c in (cond, col(Offering.provider_id).in_(provider_ids) if provider_ids is not None else None)
         if c is not None
     ]
     offs = load_history(
@@ -729,7 +786,7 @@ def trust_signals(
     by_provider: dict[int, list[_Off]] = defaultdict(list)
     for off in offs:
         by_provider[off.provider_id].append(off)
-    out: dict[int, dict] = {}
+    out: dict[int, dict[str, Any]] = {}
     naive = offs[0].naive if offs else False
     week_ends = [(end, native(end, naive)) for end in (local_midnight(m + timedelta(days=7)) for m in weeks)]
     for pid, own in by_provider.items():
@@ -765,13 +822,15 @@ def trust_signals(
     if not out:
         return out
     index = {o.id: o for o in offs}
-    for oid, at in session.exec(
+    for oid, reported in session.exec(
         select(NoPlaceReport.offering_id, NoPlaceReport.at).where(
-            NoPlaceReport.offering_id.in_(list(index)), NoPlaceReport.at >= start, NoPlaceReport.at <= now
+            col(NoPlaceReport.offering_id).in_(list(index)),
+            NoPlaceReport.at >= start,
+            NoPlaceReport.at <= now,
         )
     ):
         off = index[oid]
-        at = as_utc(at)
+        at = as_utc(reported)
         sig = out[off.provider_id]
         sig["no_place_reports"] += 1
         values, confirmed = state_before(off, at + timedelta(microseconds=1))
@@ -783,15 +842,18 @@ def trust_signals(
             and (free_places(values[0]) or 0) > 0
         ):
             sig["no_place_while_place_now"] += 1
-    for pid, offering_ids, sent in session.exec(
+    sent_at = col(Reminder.sent_at)
+    for pid, offering_ids, sent_value in session.exec(
         select(Reminder.provider_id, Reminder.offering_ids, Reminder.sent_at).where(
-            Reminder.provider_id.in_(list(out)),
+            col(Reminder.provider_id).in_(list(out)),
             Reminder.kind != "escalation",
-            Reminder.sent_at.is_not(None),
-            Reminder.sent_at >= start,
+            sent_at.is_not(None),
+            sent_at >= start,
         )
     ):
-        sent = as_utc(sent)
+        if sent_value is None:
+            continue
+        sent = as_utc(sent_value)
         sig = out[pid]
         sig["reminders"] += 1
         reminded = [index[int(i)] for i in unpack(offering_ids) if i.isdigit() and int(i) in index]
@@ -804,7 +866,7 @@ def trust_signals(
     return out
 
 
-def _t(thresholds: dict, off: _Off) -> Thresholds:
+def _t(thresholds: dict[str | None, Thresholds], off: _Off) -> Thresholds:
     return thresholds.get(off.region_code, thresholds[None])
 
 
@@ -813,23 +875,26 @@ HINT_CACHE_SIZE = 10_000
 
 
 def provider_trust_hint(
-    session: Session, provider_id: int, now: datetime, config, cache: dict | None = None
-) -> dict | None:
+    session: Session,
+    provider_id: int,
+    now: datetime,
+    config: Config,
+    cache: dict[tuple[int, date], tuple[datetime, dict[str, Any] | None]] | None = None,
+) -> dict[str, Any] | None:
     """The quiet hint in the portal: the provider's own trust signals over 13 weeks, or None without data.
 
     ``cache`` (a dict kept by the app, per process): the hint is shown on every load of the weekly page and costs
     ~30 ms for a provider with 60 offerings, so it is kept per provider and ISO week for at most ``HINT_KEPT``.
     Its weeks on time count complete weeks only, so a save does not change them; a save that answers a reminder,
     a 'gebeld: geen plek' report or a region's changed thresholds show within 10 minutes."""
-    key = None
+    key = (provider_id, monday_of(now.astimezone(AMS).date()))
     if cache is not None:
-        key = (provider_id, monday_of(now.astimezone(AMS).date()))
         kept = cache.get(key)
         if kept is not None and timedelta(0) <= now - kept[0] < HINT_KEPT:
             return kept[1]
     sig = trust_signals(session, now, config, provider_ids=[provider_id]).get(provider_id)
     hint = None if sig is None or not sig["weeks_counted"] else sig
-    if key is not None:
+    if cache is not None:
         if len(cache) >= HINT_CACHE_SIZE:
             cache.clear()
         cache[key] = (now, hint)
