@@ -233,7 +233,10 @@ Age = Annotated[
     int, Range(ge=domain.MIN_AGE, le=domain.MAX_AGE, message="Een leeftijd ligt tussen {ge} en {le} jaar.")
 ]
 # None only stands for "not given" (a partial record keeps the current status); an explicit null is refused.
-IntakeStatus = Annotated[str | None, WithJsonSchema({"type": "string", "enum": list(domain.INTAKE_STATUSES)})]
+# null (or empty) means "unknown" (merge-patch: an absent key keeps the value), so null is in the schema too.
+IntakeStatus = Annotated[
+    str | None, WithJsonSchema({"type": ["string", "null"], "enum": [*domain.INTAKE_STATUSES, None]})
+]
 
 
 class CapacityInput(_Base):

@@ -70,7 +70,7 @@ def test_components_are_generated_from_the_models_with_their_bounds(doc: dict[st
     for column in ("waiting_weeks_intake", "waiting_weeks_treatment"):
         assert _branch(record[column]) == {"type": "integer", "minimum": 0, "maximum": domain.MAX_WAIT_WEEKS}
     assert _branch(record["waitlist_length"])["maximum"] == domain.MAX_WAITLIST
-    assert record["intake_status"]["enum"] == list(domain.INTAKE_STATUSES)
+    assert record["intake_status"]["enum"] == [*domain.INTAKE_STATUSES, None]  # null: unknown
     assert _branch(record["note"])["maxLength"] == 500
     assert schemas["CapacityRecord"]["additionalProperties"] is False
     assert set(schemas["CapacityRecord"]["required"]) == {"kvk", "offering_ref"}
@@ -119,10 +119,10 @@ def test_every_ref_resolves_and_nothing_is_left_in_defs(doc: dict[str, Any]) -> 
 
 
 def test_document_is_valid_openapi_31(doc: dict[str, Any]) -> None:
-    definitions = pytest.importorskip("schemathesis.specs.openapi.definitions")
+    from openapi_spec_validator import validate
+
     assert doc["openapi"].startswith("3.1")
-    errors = sorted(Draft202012Validator(definitions.OPENAPI_31).iter_errors(doc), key=str)
-    assert not errors, [f"{list(e.absolute_path)}: {e.message}" for e in errors[:5]]
+    validate(doc)  # raises with the first problem; detects the 3.1 meta-schema from the document
     ids = [op["operationId"] for path in doc["paths"].values() for op in path.values()]
     assert len(ids) == len(set(ids))
     assert openapi_document("https://example.test")["servers"] == [{"url": "https://example.test"}]
