@@ -7,18 +7,16 @@ from __future__ import annotations
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from sqlalchemy import func, or_
-from sqlmodel import select
 
 from providers import bp
 from providers.common import stale_response
 from providers.forms import AdminProviderSearch, InviteForm, ProviderForm, apply_errors
 from wijzer.auth import role_required
 from wijzer.db import get_session
-from wijzer.models import Invitation, Offering, Provider, User
+from wijzer.models import Provider
 from wijzer.pagination import BadNumber, page_of, parse_page
 from wijzer.schemas import ProviderInput, validate
-from wijzer.services import catalogue, portal
+from wijzer.services import catalogue, portal, provider_admin
 from wijzer.services.catalogue import RuleError, StaleEdit
 from wijzer.timeutil import utcnow
 
@@ -34,11 +32,8 @@ def admin_home() -> ResponseReturnValue:
         number = parse_page(request.args.get("pagina"))
     except BadNumber as exc:
         return render_template("errors/error.html", title="Ongeldige invoer", text=str(exc)), 400
-    stmt = select(Provider)
     q = (search.q.data or "").strip()
-    if q:
-        stmt = stmt.where(or_(Provider.name.ilike(f"%{q}%"), Provider.kvk == q))
-    total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
+    total = provider_admin.count_providers(session, q)
     page = page_of(number, PAGE_SIZE, total)
     if page.beyond_last:
         return render_template(
@@ -46,18 +41,8 @@ def admin_home() -> ResponseReturnValue:
             title="Pagina bestaat niet",
             text=f"Pagina {number} bestaat niet; er zijn {page.pages} pagina's.",
         ), 404
-    providers = session.exec(stmt.order_by(Provider.name).offset(page.offset).limit(PAGE_SIZE)).all()
-    counts = (
-        dict(
-            session.exec(
-                select(Offering.provider_id, func.count())
-                .where(Offering.provider_id.in_([p.id for p in providers]))
-                .group_by(Offering.provider_id)
-            ).all()
-        )
-        if providers
-        else {}
-    )
+    providers = provider_admin.providers_page(session, q, page.offset, PAGE_SIZE)
+    counts = provider_admin.offering_counts(session, [p.id for p in providers])
     return render_template(
         "providers/admin_home.html",
         providers=providers,
@@ -161,12 +146,8 @@ def admin_provider(provider_id: int) -> ResponseReturnValue:
             form.email.data = ""  # ready for the next colleague
             form.provider_admin.data = False
     pairs = portal.offerings_with_locations(session, provider.id, active_only=False)
-    staff = session.exec(select(User).where(User.provider_id == provider.id).order_by(User.email)).all()
-    invites = session.exec(
-        select(Invitation)
-        .where(Invitation.provider_id == provider.id, Invitation.used_at.is_(None))
-        .order_by(Invitation.created_at.desc())
-    ).all()
+    staff = provider_admin.staff(session, provider.id)
+    invites = provider_admin.open_invitations(session, provider.id)
     return render_template(
         "providers/admin_provider.html",
         provider=provider,

@@ -11,7 +11,6 @@ from typing import Any, TypeVar
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from sqlmodel import select
 
 from providers import bp
 from providers.common import stale_response
@@ -181,9 +180,7 @@ def history(offering_id: int) -> ResponseReturnValue:
 @role_required("provider")
 def locations() -> ResponseReturnValue:
     session = get_session()
-    rows = session.exec(
-        select(Location).where(Location.provider_id == current_user.provider_id).order_by(Location.name)
-    ).all()
+    rows = portal.own_locations(session, current_user.provider_id)
     return render_template("providers/locations.html", provider=_provider(), locations=rows)
 
 
@@ -243,9 +240,7 @@ def offering_edit(offering_id: int | None) -> ResponseReturnValue:
     session = get_session()
     provider = _provider()
     offering = _own(Offering, offering_id) if offering_id else None
-    own_locations = session.exec(
-        select(Location).where(Location.provider_id == provider.id).order_by(Location.name)
-    ).all()
+    own_locations = portal.own_locations(session, provider.id)
     if not own_locations:
         flash("Voeg eerst een locatie toe; elk aanbod hoort bij een locatie.", "info")
         return redirect(url_for("providers.location_edit"))

@@ -32,6 +32,13 @@ def offerings_with_locations(
     return session.exec(stmt.order_by(Location.name, Offering.care_type, Offering.offering_ref)).all()
 
 
+def own_locations(session: Session, provider_id: int) -> Sequence[Location]:
+    """The provider's locations, by name."""
+    return session.exec(
+        select(Location).where(Location.provider_id == provider_id).order_by(Location.name)
+    ).all()
+
+
 def thresholds_by_region(
     session: Session, codes: Collection[str | None], config: Mapping[str, Any]
 ) -> dict[str | None, availability.Thresholds]:
