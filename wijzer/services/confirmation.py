@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
+from wijzer.db import saved_id
 from wijzer.models import Offering, Reminder
 from wijzer.services import auditlog, availability
-from wijzer.timeutil import utcnow
+from wijzer.timeutil import AMS, utcnow
 
 
 @dataclass
@@ -47,9 +48,9 @@ def confirm_by_link(
     """Claim the reminder's link and confirm the provider's confirmable offerings. ``claimed`` is False
     when the link was used already (also by a concurrent request); nothing is written then."""
     now = now or utcnow()
-    claim = session.execute(
+    claim = session.exec(
         update(Reminder)
-        .where(Reminder.id == reminder.id, Reminder.link_used_at.is_(None))
+        .where(col(Reminder.id) == reminder.id, col(Reminder.link_used_at).is_(None))
         .values(link_used_at=now)
         .execution_options(synchronize_session=False)
     )
@@ -59,9 +60,9 @@ def confirm_by_link(
     for off in active_offerings(session, reminder.provider_id):
         if off.last_reported_at is None:
             continue  # nothing reported yet: there is nothing to confirm
-        problems = availability.needs_answer(off, now.astimezone(availability.AMS).date())
+        problems = availability.needs_answer(off, now.astimezone(AMS).date())
         if problems:
-            result.needs_answer[off.id] = problems
+            result.needs_answer[saved_id(off)] = problems
             continue
         availability.record_report(
             session,
