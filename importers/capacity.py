@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import cast
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from importers.tabular import Table, read_table
 from importers.validation import ImportRejected, ImportResult, RowError, schema_errors
@@ -57,13 +58,13 @@ VALUE_COLUMNS = tuple(c for c in COLUMNS if c not in ("kvk", "offering_ref", "re
 
 
 def _offering_index(session: Session, kvks: set[str]) -> dict[tuple[str, str], Offering]:
-    index = {}
+    index: dict[tuple[str, str], Offering] = {}
     kv = sorted(kvks)
     for i in range(0, len(kv), 500):
         for off, kvk in session.exec(
             select(Offering, Provider.kvk)
-            .join(Provider, Provider.id == Offering.provider_id)
-            .where(Provider.kvk.in_(kv[i : i + 500]))
+            .join(Provider, col(Provider.id) == Offering.provider_id)
+            .where(col(Provider.kvk).in_(kv[i : i + 500]))
         ):
             index[(kvk, off.offering_ref)] = off
     return index
@@ -86,7 +87,8 @@ def validate_records(
         norm.append((row_no, kvk, str(rec.get("offering_ref") or "").strip(), rec))
     index = _offering_index(session, {k for _, k, _, _ in norm if k})
     today = today_local()
-    items, seen = [], {}
+    items = []
+    seen: dict[tuple[str, str, str], int] = {}
     for n, (row_no, kvk, ref, rec) in enumerate(norm, start=1):
         if progress and n % 1000 == 0:
             progress(1000)
@@ -108,6 +110,10 @@ def validate_records(
         }
         cap, e1 = validate(CapacityInput, data)
         when, e2 = validate(ReportedAt, {"reported_at": rec.get("reported_at")})
+        cap, when = (
+            cast("CapacityInput | None", cap),
+            cast("ReportedAt | None", when),
+        )  # validate(): BaseModel
         errors += schema_errors(row_no, e1, FIELD_TO_COLUMN)
         errors += schema_errors(row_no, e2, FIELD_TO_COLUMN)
         if not kvk:
@@ -197,7 +203,7 @@ def read_file(source, filename: str | None = None, max_bytes: int | None = None)
         filename,
         required=REQUIRED,
         optional=tuple(c for c in COLUMNS if c not in REQUIRED),
-        **({"max_bytes": max_bytes} if max_bytes else {}),
+        max_bytes=max_bytes or None,
     )
 
 

@@ -18,9 +18,10 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 from sqlalchemy import insert
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from importers.tabular import Table, read_table
 from importers.validation import ImportRejected, ImportResult, RowError, schema_errors
@@ -124,6 +125,9 @@ def validate_rows(table: Table, progress: Callable[[int], None] | None = None, s
         p, e1 = validate(ProviderInput, _pick(row, PROVIDER_MAP))
         loc, e2 = validate(LocationInput, _pick(row, LOCATION_MAP))
         off, e3 = validate(OfferingInput, _pick(row, OFFERING_MAP, drop_blank=("min_age", "max_age")))
+        # validate() returns BaseModel: the instances of the models it was given
+        p, loc = cast("ProviderInput | None", p), cast("LocationInput | None", loc)
+        off = cast("OfferingInput | None", off)
         errors += schema_errors(row_no, e1, PROVIDER_MAP)
         errors += schema_errors(row_no, e2, LOCATION_MAP)
         errors += schema_errors(row_no, e3, OFFERING_MAP | {"__all__": "max_age"})
@@ -226,7 +230,9 @@ def _diff(obj, values: dict) -> dict:
 def _load_existing(session: Session, kvks: list[str]):
     existing_p: dict[str, Provider] = {}
     for chunk in _in_chunks(kvks):
-        existing_p.update({p.kvk: p for p in session.exec(select(Provider).where(Provider.kvk.in_(chunk)))})
+        existing_p.update(
+            {p.kvk: p for p in session.exec(select(Provider).where(col(Provider.kvk).in_(chunk)))}
+        )
     pids = [p.id for p in existing_p.values()]
     existing_l: dict[tuple[int, str], Location] = {}
     existing_o: dict[tuple[int, str], Offering] = {}
@@ -234,13 +240,13 @@ def _load_existing(session: Session, kvks: list[str]):
         existing_l.update(
             {
                 (loc.provider_id, loc.name): loc
-                for loc in session.exec(select(Location).where(Location.provider_id.in_(chunk)))
+                for loc in session.exec(select(Location).where(col(Location.provider_id).in_(chunk)))
             }
         )
         existing_o.update(
             {
                 (o.provider_id, o.offering_ref): o
-                for o in session.exec(select(Offering).where(Offering.provider_id.in_(chunk)))
+                for o in session.exec(select(Offering).where(col(Offering.provider_id).in_(chunk)))
             }
         )
     return existing_p, existing_l, existing_o
@@ -263,9 +269,10 @@ def _staff_state(session: Session, staff: dict[str, list[str]], pid_by_kvk: dict
     emails = sorted({e for listed in staff.values() for e in listed})
     accounts, invited = set(), set()
     for chunk in _in_chunks(emails):
-        accounts |= set(session.exec(select(User.email).where(User.email.in_(chunk))).all())
-        invited |= set(session.exec(select(Invitation.email).where(Invitation.email.in_(chunk))).all())
-    out, seen = {}, set()
+        accounts |= set(session.exec(select(User.email).where(col(User.email).in_(chunk))).all())
+        invited |= set(session.exec(select(Invitation.email).where(col(Invitation.email).in_(chunk))).all())
+    out: dict[str, list[tuple[str, bool, str]]] = {}
+    seen: set[str] = set()
     for kvk, listed in staff.items():
         out[kvk] = []
         for n, e in enumerate(listed):
@@ -431,12 +438,13 @@ def import_providers(
     pid_by_kvk = {kvk: p.id for kvk, p in existing_p.items()}
     if new_providers:
         for row in session.execute(
-            insert(Provider).returning(Provider.id, Provider.kvk, sort_by_parameter_order=True), new_providers
+            insert(Provider).returning(col(Provider.id), col(Provider.kvk), sort_by_parameter_order=True),
+            new_providers,
         ):
             pid_by_kvk[row.kvk] = row.id
 
-    loc_by_key: dict[tuple[str, str], tuple[int, object]] = {}
-    moved: dict[int, dict] = {}
+    loc_by_key: dict[tuple[str, str], tuple[int, dict[str, Any]]] = {}
+    moved: dict[int, Location | dict[str, Any]] = {}
     new_locations, new_keys = [], []
     for (kvk, name), (_, loc, point) in locations.items():
         pid = pid_by_kvk[kvk]
@@ -453,7 +461,9 @@ def import_providers(
         _in_chunks(new_locations, 5000), _in_chunks(new_keys, 5000), strict=True
     ):
         ids = (
-            session.execute(insert(Location).returning(Location.id, sort_by_parameter_order=True), chunk_rows)
+            session.execute(
+                insert(Location).returning(col(Location.id), sort_by_parameter_order=True), chunk_rows
+            )
             .scalars()
             .all()
         )

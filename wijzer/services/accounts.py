@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from wijzer.db import saved_id
 from wijzer.domain import ROLES
 from wijzer.models import (
     ApiToken,
@@ -69,7 +70,7 @@ def create_user(
     provider_id: int | None = None,
     region_code: str | None = None,
     actor: str = "cli",
-    user=None,
+    user: User | None = None,
     provider_admin: bool = False,
 ) -> User:
     try:
@@ -116,7 +117,7 @@ def create_user(
 
 
 def set_password(
-    session: Session, user: User, password: str, *, actor=None, keep_session: str | None = None
+    session: Session, user: User, password: str, *, actor: User | None = None, keep_session: str | None = None
 ) -> None:
     """Set a new password; every session of the user ends except ``keep_session`` (the plain id of the
     session that made the change, if any)."""
@@ -133,10 +134,10 @@ def _throttle_key(email: str, client: str) -> str:
 
 
 def _record_failure(
-    session: Session, throttle: LoginThrottle | None, key: str, now, user: User | None
+    session: Session, throttle: LoginThrottle | None, key: str, now: datetime, user: User | None
 ) -> None:
     if throttle is None:
-        session.execute(delete(LoginThrottle).where(LoginThrottle.updated_at < now - THROTTLE_KEEP))
+        session.execute(delete(LoginThrottle).where(col(LoginThrottle.updated_at) < now - THROTTLE_KEEP))
         throttle = LoginThrottle(key_hash=key, updated_at=now)
         try:
             with session.begin_nested():
@@ -172,10 +173,9 @@ def authenticate(
     user = user_by_email(session, email or "")
     if user is None or not user.password_hash or not user.active:
         check_password_hash(_DUMMY_HASH, password or "")
-        ok = False
-    else:
-        ok = check_password_hash(user.password_hash, password or "")
-    if not ok:
+        _record_failure(session, throttle, key, now, user)
+        return None, "invalid"
+    if not check_password_hash(user.password_hash, password or ""):
         _record_failure(session, throttle, key, now, user)
         return None, "invalid"
     if throttle is not None:
@@ -191,12 +191,13 @@ def start_login_session(session: Session, user: User) -> str:
     now = utcnow()
     session.execute(
         delete(LoginSession).where(
-            LoginSession.user_id == user.id,
-            (LoginSession.ended_at.is_not(None)) | (LoginSession.created_at < now - LOGIN_SESSION_MAX_AGE),
+            col(LoginSession.user_id) == user.id,
+            (col(LoginSession.ended_at).is_not(None))
+            | (LoginSession.created_at < now - LOGIN_SESSION_MAX_AGE),
         )
     )
     plain = secrets.token_urlsafe(32)
-    session.add(LoginSession(user_id=user.id, token_hash=sha256(plain), created_at=now))
+    session.add(LoginSession(user_id=saved_id(user), token_hash=sha256(plain), created_at=now))
     session.flush()
     return plain
 
@@ -208,8 +209,10 @@ def user_for_login_session(session: Session, user_id: int, version: int, plain: 
         return None
     row = session.exec(
         select(User, LoginSession.created_at)
-        .join(LoginSession, LoginSession.user_id == User.id)
-        .where(User.id == user_id, LoginSession.token_hash == sha256(plain), LoginSession.ended_at.is_(None))
+        .join(LoginSession, col(LoginSession.user_id) == User.id)
+        .where(
+            User.id == user_id, LoginSession.token_hash == sha256(plain), col(LoginSession.ended_at).is_(None)
+        )
     ).first()
     if row is None:
         return None
@@ -224,7 +227,7 @@ def end_login_session(session: Session, plain: str | None) -> None:
     if plain:
         session.execute(
             update(LoginSession)
-            .where(LoginSession.token_hash == sha256(plain), LoginSession.ended_at.is_(None))
+            .where(col(LoginSession.token_hash) == sha256(plain), col(LoginSession.ended_at).is_(None))
             .values(ended_at=utcnow())
             .execution_options(synchronize_session=False)
         )
@@ -232,13 +235,15 @@ def end_login_session(session: Session, plain: str | None) -> None:
 
 def end_login_sessions(session: Session, user: User, *, keep: str | None = None) -> None:
     """End every browser session of ``user`` (except the one with plain id ``keep``)."""
-    stmt = update(LoginSession).where(LoginSession.user_id == user.id, LoginSession.ended_at.is_(None))
+    stmt = update(LoginSession).where(
+        col(LoginSession.user_id) == user.id, col(LoginSession.ended_at).is_(None)
+    )
     if keep:
-        stmt = stmt.where(LoginSession.token_hash != sha256(keep))
+        stmt = stmt.where(col(LoginSession.token_hash) != sha256(keep))
     session.execute(stmt.values(ended_at=utcnow()).execution_options(synchronize_session=False))
 
 
-def set_user_disabled(session: Session, user: User, disabled: bool, by=None) -> None:
+def set_user_disabled(session: Session, user: User, disabled: bool, by: User | None = None) -> None:
     """Disable (or enable again) an account. A disabled user cannot log in, every session ends at once
     and API tokens stop working (they work again after enabling; revoke them to end them for good)."""
     if disabled == (not user.active):
@@ -262,7 +267,7 @@ def set_user_disabled(session: Session, user: User, disabled: bool, by=None) -> 
 def create_api_token(session: Session, user: User, name: str = "") -> tuple[ApiToken, str]:
     """Returns (token row, plain token). The plain token is shown once and stored only hashed."""
     plain = "wz_" + secrets.token_urlsafe(32)
-    token = ApiToken(user_id=user.id, name=name[:100], prefix=plain[:10], token_hash=sha256(plain))
+    token = ApiToken(user_id=saved_id(user), name=name[:100], prefix=plain[:10], token_hash=sha256(plain))
     session.add(token)
     session.flush()
     auditlog.record(session, action="create", entity="api_token", entity_id=token.id, user=user)
@@ -285,10 +290,10 @@ def user_for_token(session: Session, plain: str) -> User | None:
     return user
 
 
-def revoke_all_api_tokens(session: Session, user: User, *, actor=None) -> int:
+def revoke_all_api_tokens(session: Session, user: User, *, actor: User | None = None) -> int:
     """Revoke every live API token of ``user``; returns how many."""
     tokens = session.exec(
-        select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        select(ApiToken).where(ApiToken.user_id == user.id, col(ApiToken.revoked_at).is_(None))
     ).all()
     now = utcnow()
     for token in tokens:
@@ -303,7 +308,7 @@ def api_tokens(session: Session, user: User) -> list[ApiToken]:
         session.exec(
             select(ApiToken)
             .where(ApiToken.user_id == user.id)
-            .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+            .order_by(col(ApiToken.created_at).desc(), col(ApiToken.id).desc())
         ).all()
     )
 
@@ -326,7 +331,7 @@ def create_invitation(
     provider_id: int | None = None,
     region_code: str | None = None,
     ttl_hours: int = 72,
-    by=None,
+    by: User | None = None,
     provider_admin: bool = False,
     kind: str = "invitation",
 ) -> tuple[Invitation, str]:
@@ -407,7 +412,9 @@ def request_password_reset(session: Session, email: str) -> tuple[User, str] | N
     plain = secrets.token_urlsafe(32)  # made either way, so both paths do the same work
     if user is None or not user.active:
         return None
-    session.add(PasswordReset(user_id=user.id, token_hash=sha256(plain), expires_at=utcnow() + RESET_TTL))
+    session.add(
+        PasswordReset(user_id=saved_id(user), token_hash=sha256(plain), expires_at=utcnow() + RESET_TTL)
+    )
     auditlog.record(session, action="reset_requested", entity="user", entity_id=user.id, actor=user.email)
     return user, plain
 
@@ -445,12 +452,12 @@ def complete_password_reset(session: Session, reset: PasswordReset, password: st
     from wijzer.links import external_url
     from wijzer.services import mail
 
-    user = session.get(User, reset.user_id)
+    user = session.get_one(User, reset.user_id)
     set_password(session, user, password)  # raises RuleError on a weak password; ends all sessions
     now = utcnow()
     session.execute(
         update(PasswordReset)
-        .where(PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None))
+        .where(col(PasswordReset.user_id) == user.id, col(PasswordReset.used_at).is_(None))
         .values(used_at=now)
         .execution_options(synchronize_session=False)
     )

@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import String, and_, cast, func, or_
-from sqlmodel import Session, select
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from wijzer.models import AuditLog, Invitation, Location, Offering, User
 from wijzer.services.onboarding import providers_of_region, user_ids_in_scope
@@ -38,47 +40,47 @@ class AuditFilter:
     date_to: date | None = None
 
 
-def _region_scope(actor: User):
+def _region_scope(actor: User) -> ColumnElement[bool]:
     """The entries about a region's settings, accounts and providers (for its regiobeheerder)."""
     code = actor.region_code
     providers = providers_of_region(code)
-    provider_ids = select(cast(Offering.provider_id, String)).where(Offering.provider_id.in_(providers))
+    provider_ids = select(cast(Offering.provider_id, String)).where(col(Offering.provider_id).in_(providers))
     return or_(
-        and_(AuditLog.entity == "region_settings", AuditLog.entity_id == code),
-        and_(AuditLog.entity == "user", AuditLog.entity_id.in_(user_ids_in_scope(actor))),
+        and_(col(AuditLog.entity) == "region_settings", col(AuditLog.entity_id) == code),
+        and_(col(AuditLog.entity) == "user", col(AuditLog.entity_id).in_(user_ids_in_scope(actor))),
         and_(
-            AuditLog.entity == "invitation",
-            AuditLog.entity_id.in_(
+            col(AuditLog.entity) == "invitation",
+            col(AuditLog.entity_id).in_(
                 select(cast(Invitation.id, String)).where(
-                    or_(Invitation.region_code == code, Invitation.provider_id.in_(providers))
+                    or_(col(Invitation.region_code) == code, col(Invitation.provider_id).in_(providers))
                 )
             ),
         ),
-        and_(AuditLog.entity == "provider", AuditLog.entity_id.in_(provider_ids)),
+        and_(col(AuditLog.entity) == "provider", col(AuditLog.entity_id).in_(provider_ids)),
         and_(
-            AuditLog.entity == "location",
-            AuditLog.entity_id.in_(
-                select(cast(Location.id, String)).where(Location.provider_id.in_(providers))
+            col(AuditLog.entity) == "location",
+            col(AuditLog.entity_id).in_(
+                select(cast(Location.id, String)).where(col(Location.provider_id).in_(providers))
             ),
         ),
         and_(
-            AuditLog.entity == "offering",
-            AuditLog.entity_id.in_(
-                select(cast(Offering.id, String)).where(Offering.provider_id.in_(providers))
+            col(AuditLog.entity) == "offering",
+            col(AuditLog.entity_id).in_(
+                select(cast(Offering.id, String)).where(col(Offering.provider_id).in_(providers))
             ),
         ),
-        AuditLog.user_id.in_(select(User.id).where(User.region_code == code)),
+        col(AuditLog.user_id).in_(select(User.id).where(User.region_code == code)),
     )
 
 
-def _statement(actor: User, flt: AuditFilter):
+def _statement(actor: User, flt: AuditFilter) -> SelectOfScalar[AuditLog]:
     stmt = select(AuditLog)
     if actor.role == "region_admin":
         stmt = stmt.where(_region_scope(actor))
     elif actor.role != "admin":
         stmt = stmt.where(False)
     if flt.person.strip():
-        stmt = stmt.where(AuditLog.actor.ilike(f"%{flt.person.strip()}%"))
+        stmt = stmt.where(col(AuditLog.actor).ilike(f"%{flt.person.strip()}%"))
     if flt.entity:
         stmt = stmt.where(AuditLog.entity == flt.entity)
     if flt.entity_id.strip():
@@ -95,12 +97,14 @@ def audit_page(session: Session, actor: User, flt: AuditFilter, page: int = 1) -
     total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
     page = max(1, page)
     rows = session.exec(
-        stmt.order_by(AuditLog.at.desc(), AuditLog.id.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+        stmt.order_by(col(AuditLog.at).desc(), col(AuditLog.id).desc())
+        .offset((page - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE)
     ).all()
     return list(rows), total
 
 
-def neutralise(value) -> str:
+def neutralise(value: object) -> str:
     """A text cell a spreadsheet would read as a formula gets a leading apostrophe (OWASP 'CSV Injection')."""
     text = "" if value is None else str(value)
     if text and text[0] in ("=", "+", "-", "@", "\t", "\r"):
@@ -110,7 +114,9 @@ def neutralise(value) -> str:
 
 def audit_csv(session: Session, actor: User, flt: AuditFilter) -> str:
     rows = session.exec(
-        _statement(actor, flt).order_by(AuditLog.at.desc(), AuditLog.id.desc()).limit(MAX_EXPORT_ROWS)
+        _statement(actor, flt)
+        .order_by(col(AuditLog.at).desc(), col(AuditLog.id).desc())
+        .limit(MAX_EXPORT_ROWS)
     ).all()
     buf = io.StringIO()
     writer = csv.writer(buf, delimiter=";")

@@ -7,13 +7,15 @@ nothing. The offering's ``cur_*`` columns mirror the newest report so reads neve
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, or_, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
+from wijzer.db import saved_id
 from wijzer.domain import FRESH_DAYS, STALE_DAYS
 from wijzer.models import CapacityReport, FreshnessTransition, Jeugdregio, Offering, User
 from wijzer.schemas import CapacityInput
@@ -49,10 +51,10 @@ class Thresholds:
     travel_km: float = 25.0
 
 
-def thresholds_for(region: Jeugdregio | None, config) -> Thresholds:
+def thresholds_for(region: Jeugdregio | None, config: Mapping[str, Any]) -> Thresholds:
     """App defaults from config, overridden per jeugdregio where the region has its own values."""
 
-    def pick(attr: str, key: str):
+    def pick(attr: str, key: str) -> Any:
         value = getattr(region, attr, None) if region is not None else None
         return value if value is not None else config[key]
 
@@ -77,11 +79,11 @@ def freshness_of(last_confirmed_at: datetime | None, now: datetime, fresh_days: 
     return "stale"
 
 
-def current_values(offering: Offering) -> dict:
+def current_values(offering: Offering) -> dict[str, Any]:
     return {f: getattr(offering, "cur_" + f) for f in CAPACITY_FIELDS}
 
 
-def merged_values(offering: Offering, data: CapacityInput) -> dict:
+def merged_values(offering: Offering, data: CapacityInput) -> dict[str, Any]:
     """The offering's capacity values after applying ``data`` (JSON merge-patch semantics, RFC 7396).
 
     A field that is absent from ``data`` keeps its current value; a field given as ``None`` (an explicit
@@ -102,7 +104,7 @@ def merged_values(offering: Offering, data: CapacityInput) -> dict:
     return values
 
 
-def state_problems(values: dict, today: date | None = None) -> dict[str, str]:
+def state_problems(values: Mapping[str, Any], today: date | None = None) -> dict[str, str]:
     """The rules on the state an offering would be in: one rule set for the portal, the e-mail link,
     file uploads and the API. Returns {field: Dutch message}; empty when the state may be stored."""
     today = today or today_local()
@@ -142,7 +144,7 @@ def record_report(
     *,
     kind: str,
     source: str,
-    user=None,
+    user: User | None = None,
     reported_at: datetime | None = None,
     now: datetime | None = None,
     fresh_days: int = FRESH_DAYS,
@@ -159,9 +161,14 @@ def record_report(
         raise ValueError(f"unknown report kind {kind!r}")
     now = now or utcnow()
     at = reported_at or now
-    values = current_values(offering) if kind == "confirm" else merged_values(offering, data)
+    if kind == "confirm":
+        values = current_values(offering)
+    elif data is None:
+        raise ValueError("an update report needs its values")
+    else:
+        values = merged_values(offering, data)
     report = CapacityReport(
-        offering_id=offering.id,
+        offering_id=saved_id(offering),
         reported_at=at,
         kind=kind,
         source=source,
@@ -170,14 +177,14 @@ def record_report(
     )
     session.add(report)
     session.flush()
-    _apply_report(session, offering, values, at, report.id, now, fresh_days, stale_days)
+    _apply_report(session, offering, values, at, saved_id(report), now, fresh_days, stale_days)
     return report
 
 
 def _apply_report(
     session: Session,
     offering: Offering,
-    values: dict,
+    values: Mapping[str, Any],
     at: datetime,
     report_id: int,
     now: datetime,
@@ -199,7 +206,7 @@ def _apply_report(
     if state != offering.freshness:
         session.add(
             FreshnessTransition(
-                offering_id=offering.id, from_state=offering.freshness, to_state=state, at=now
+                offering_id=saved_id(offering), from_state=offering.freshness, to_state=state, at=now
             )
         )
         offering.freshness = state
@@ -228,9 +235,9 @@ def history(
     if since is not None:
         stmt = stmt.where(CapacityReport.reported_at >= since)
     if oldest_first:
-        stmt = stmt.order_by(CapacityReport.reported_at, CapacityReport.id)
+        stmt = stmt.order_by(col(CapacityReport.reported_at), col(CapacityReport.id))
     else:
-        stmt = stmt.order_by(CapacityReport.reported_at.desc(), CapacityReport.id.desc())
+        stmt = stmt.order_by(col(CapacityReport.reported_at).desc(), col(CapacityReport.id).desc())
     if limit:
         stmt = stmt.limit(limit)
     return session.exec(stmt).all()
@@ -241,7 +248,7 @@ class Conflict:
     """A row that was not saved because its values changed since the form was loaded."""
 
     offering_id: int
-    values: dict
+    values: dict[str, Any]
     by: str | None
     at: datetime | None
 
@@ -258,9 +265,9 @@ def last_change(session: Session, offering: Offering) -> tuple[str | None, datet
     """Who made the newest change to the offering's values, and when (for a conflict message)."""
     row = session.exec(
         select(CapacityReport, User)
-        .join(User, User.id == CapacityReport.user_id, isouter=True)
+        .join(User, col(User.id) == CapacityReport.user_id, isouter=True)
         .where(CapacityReport.offering_id == offering.id, CapacityReport.kind == "update")
-        .order_by(CapacityReport.reported_at.desc(), CapacityReport.id.desc())
+        .order_by(col(CapacityReport.reported_at).desc(), col(CapacityReport.id).desc())
         .limit(1)
     ).first()
     if row is None:
@@ -275,7 +282,7 @@ def last_change(session: Session, offering: Offering) -> tuple[str | None, datet
 def _conflict(session: Session, off: Offering) -> Conflict:
     session.refresh(off)
     by, at = last_change(session, off)
-    return Conflict(off.id, current_values(off), by, at)
+    return Conflict(saved_id(off), current_values(off), by, at)
 
 
 def weekly_update(
@@ -285,7 +292,7 @@ def weekly_update(
     *,
     confirm_unchanged: bool,
     versions: dict[int, int | None] | None = None,
-    user=None,
+    user: User | None = None,
     source: str = "portal",
     now: datetime | None = None,
     fresh_days: int = FRESH_DAYS,
@@ -304,12 +311,13 @@ def weekly_update(
     now = now or utcnow()
     result = WeeklyResult()
     today = now.astimezone(AMS).date()
-    candidates: list[tuple[Offering, dict, bool]] = []  # (offering, resulting values, changed)
+    candidates: list[tuple[Offering, dict[str, Any], bool]] = []  # (offering, resulting values, changed)
     for off in offerings:
-        data = rows.get(off.id)
+        off_id = saved_id(off)
+        data = rows.get(off_id)
         if data is None:
             continue
-        expected = (versions or {}).get(off.id, off.capacity_version)
+        expected = (versions or {}).get(off_id, off.capacity_version)
         if expected is None:
             expected = off.capacity_version
         values = merged_values(off, data)
@@ -319,18 +327,18 @@ def weekly_update(
         if not changed and not confirm_unchanged:
             continue
         if expected != off.capacity_version and changed:
-            result.conflicts[off.id] = _conflict(session, off)
+            result.conflicts[off_id] = _conflict(session, off)
             continue
         problems = state_problems(values, today)
         if problems:
-            result.problems[off.id] = problems
+            result.problems[off_id] = problems
             continue
         candidates.append((off, values if changed else current_values(off), changed))
-    claimed = claim_versions(session, {off.id: off.capacity_version for off, _, _ in candidates})
-    items = []
+    claimed = claim_versions(session, {saved_id(off): off.capacity_version for off, _, _ in candidates})
+    items: list[tuple[Offering, dict[str, Any], str]] = []
     for off, values, changed in candidates:
-        if off.id not in claimed:
-            result.conflicts[off.id] = _conflict(session, off)
+        if saved_id(off) not in claimed:
+            result.conflicts[saved_id(off)] = _conflict(session, off)
             continue
         items.append((off, values, "update" if changed else "confirm"))
         if changed:
@@ -357,13 +365,13 @@ def claim_versions(session: Session, expected: dict[int, int]) -> set[int]:
             .where(
                 or_(
                     *[
-                        and_(Offering.id == oid, Offering.capacity_version == version)
+                        and_(col(Offering.id) == oid, col(Offering.capacity_version) == version)
                         for oid, version in chunk
                     ]
                 )
             )
             .values(capacity_version=Offering.capacity_version)
-            .returning(Offering.id)
+            .returning(col(Offering.id))
             .execution_options(synchronize_session=False)
         )
         claimed.update(session.execute(stmt).scalars().all())
@@ -372,10 +380,10 @@ def claim_versions(session: Session, expected: dict[int, int]) -> set[int]:
 
 def _insert_reports(
     session: Session,
-    items: list[tuple[Offering, dict, str]],
+    items: list[tuple[Offering, dict[str, Any], str]],
     *,
     source: str,
-    user=None,
+    user: User | None = None,
     now: datetime,
     fresh_days: int,
     stale_days: int,
@@ -398,11 +406,11 @@ def _insert_reports(
         }
         for off, values, kind in items
     ]
-    ids = []
+    ids: list[int] = []
     for start in range(0, len(rows), 5000):
         ids += (
             session.execute(
-                insert(CapacityReport).returning(CapacityReport.id, sort_by_parameter_order=True),
+                insert(CapacityReport).returning(col(CapacityReport.id), sort_by_parameter_order=True),
                 rows[start : start + 5000],
             )
             .scalars()
@@ -418,7 +426,7 @@ def record_reports_bulk(
     items: list[tuple[Offering, CapacityInput, datetime | None]],
     *,
     source: str,
-    user=None,
+    user: User | None = None,
     now: datetime | None = None,
     fresh_days: int = FRESH_DAYS,
     stale_days: int = STALE_DAYS,
@@ -444,21 +452,22 @@ def record_reports_bulk(
         )
     if not rows:
         return 0
-    ids = []
+    ids: list[int] = []
     for start in range(0, len(rows), 5000):
         ids += (
             session.execute(
-                insert(CapacityReport).returning(CapacityReport.id, sort_by_parameter_order=True),
+                insert(CapacityReport).returning(col(CapacityReport.id), sort_by_parameter_order=True),
                 rows[start : start + 5000],
             )
             .scalars()
             .all()
         )
-    newest: dict[int, tuple[datetime, int, dict, Offering]] = {}
+    newest: dict[int, tuple[datetime, int, dict[str, Any], Offering]] = {}
     for (off, _data, _at), row, rid in zip(items, rows, ids, strict=True):
         key = (row["reported_at"], rid)
-        if off.id not in newest or key > newest[off.id][:2]:
-            newest[off.id] = (row["reported_at"], rid, row, off)
+        off_id = saved_id(off)
+        if off_id not in newest or key > newest[off_id][:2]:
+            newest[off_id] = (row["reported_at"], rid, row, off)
     for at, rid, row, off in newest.values():
         _apply_report(session, off, row, at, rid, now, fresh_days, stale_days)
     session.flush()

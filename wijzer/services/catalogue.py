@@ -6,9 +6,13 @@ never confirms capacity (see services.availability).
 
 from __future__ import annotations
 
-from sqlalchemy import update as sa_update
-from sqlmodel import Session, select
+from datetime import datetime
+from typing import Any
 
+from sqlalchemy import update as sa_update
+from sqlmodel import Session, col, select
+
+from wijzer.db import saved_id
 from wijzer.domain import pack
 from wijzer.geo import PostcodeError, lookup_postcode
 from wijzer.models import AuditLog, Location, Offering, Provider
@@ -20,7 +24,7 @@ from wijzer.timeutil import local, utcnow
 class RuleError(ValueError):
     """A rule that needs the database was broken; ``field`` names the input field."""
 
-    def __init__(self, message: str, field: str = "__all__"):
+    def __init__(self, message: str, field: str = "__all__") -> None:
         super().__init__(message)
         self.field = field
 
@@ -29,7 +33,7 @@ class StaleEdit(RuleError):
     """The form was based on an older version of the object: someone saved it in the meantime.
     Nothing was written; ``by``/``at`` say who changed it last and when."""
 
-    def __init__(self, by: str | None, at):
+    def __init__(self, by: str | None, at: datetime | None) -> None:
         when = f" op {local(at):%d-%m-%Y om %H:%M}" if at else ""
         super().__init__(
             f"Dit is inmiddels gewijzigd door {by or 'iemand anders'}{when}. Uw wijzigingen zijn niet "
@@ -38,35 +42,35 @@ class StaleEdit(RuleError):
         self.by, self.at = by, at
 
 
-def last_editor(session: Session, entity: str, entity_id: int) -> tuple[str | None, object]:
+def last_editor(session: Session, entity: str, entity_id: int) -> tuple[str | None, datetime | None]:
     entry = session.exec(
         select(AuditLog)
         .where(AuditLog.entity == entity, AuditLog.entity_id == str(entity_id))
-        .order_by(AuditLog.at.desc(), AuditLog.id.desc())
+        .order_by(col(AuditLog.at).desc(), col(AuditLog.id).desc())
         .limit(1)
     ).first()
     return (entry.actor, entry.at) if entry else (None, None)
 
 
-def _claim(session: Session, obj, entity: str, expected: int | None) -> None:
+def _claim(session: Session, obj: Provider | Location | Offering, entity: str, expected: int | None) -> None:
     """Compare-and-set on the object's row version: raise StaleEdit when the form was based on an older
     version, and bump the version otherwise (the conditional UPDATE also holds the row until commit)."""
     model = type(obj)
     if expected is None:
         expected = obj.row_version
-    result = session.execute(
+    result = session.exec(
         sa_update(model)
-        .where(model.id == obj.id, model.row_version == expected)
+        .where(col(model.id) == obj.id, col(model.row_version) == expected)
         .values(row_version=expected + 1)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
         session.refresh(obj)
-        raise StaleEdit(*last_editor(session, entity, obj.id))
+        raise StaleEdit(*last_editor(session, entity, saved_id(obj)))
     obj.row_version = expected + 1
 
 
-def _changes(obj, values: dict) -> dict:
+def _changes(obj: Provider | Location | Offering, values: dict[str, Any]) -> dict[str, list[Any]]:
     return {k: [getattr(obj, k), v] for k, v in values.items() if getattr(obj, k) != v}
 
 
@@ -79,7 +83,7 @@ def save_provider(
     data: ProviderInput,
     provider: Provider | None = None,
     *,
-    user=None,
+    user: object = None,
     actor: str | None = None,
     expected_version: int | None = None,
     may_change_kvk: bool = True,
@@ -130,7 +134,7 @@ def save_provider(
     return provider
 
 
-def _geo_values(postcode: str) -> dict:
+def _geo_values(postcode: str) -> dict[str, Any]:
     try:
         point = lookup_postcode(postcode)
     except PostcodeError as exc:
@@ -149,7 +153,7 @@ def save_location(
     data: LocationInput,
     location: Location | None = None,
     *,
-    user=None,
+    user: object = None,
     actor: str | None = None,
     expected_version: int | None = None,
 ) -> Location:
@@ -157,7 +161,7 @@ def save_location(
     if data.city is None:
         values["city"] = lookup_postcode(data.postcode).place
     if location is None:
-        location = Location(provider_id=provider.id, **values)
+        location = Location(provider_id=saved_id(provider), **values)
         session.add(location)
         session.flush()
         auditlog.record(
@@ -194,17 +198,17 @@ def save_location(
 
 
 def _copy_location_to_offerings(session: Session, location: Location) -> None:
-    move_offerings(session, {location.id: location})
+    move_offerings(session, {saved_id(location): location})
 
 
-def move_offerings(session: Session, locations: dict[int, Location | dict]) -> None:
+def move_offerings(session: Session, locations: dict[int, Location | dict[str, Any]]) -> None:
     """Copy each location's coordinates and areas to ALL its offerings (the search reads them from the
     offering), whatever path moved the location: form, file import or API."""
     for location_id, loc in locations.items():
         get = loc.get if isinstance(loc, dict) else lambda k, _loc=loc: getattr(_loc, k)
-        session.execute(
+        session.exec(
             sa_update(Offering)
-            .where(Offering.location_id == location_id)
+            .where(col(Offering.location_id) == location_id)
             .values(
                 lat=get("lat"),
                 lon=get("lon"),
@@ -215,7 +219,7 @@ def move_offerings(session: Session, locations: dict[int, Location | dict]) -> N
         )
 
 
-def offering_values(data: OfferingInput) -> dict:
+def offering_values(data: OfferingInput) -> dict[str, Any]:
     values = data.model_dump()
     for key in ("tags", "modalities", "funding", "contract_regions"):
         values[key] = pack(values[key])
@@ -229,7 +233,7 @@ def save_offering(
     data: OfferingInput,
     offering: Offering | None = None,
     *,
-    user=None,
+    user: object = None,
     actor: str | None = None,
     expected_version: int | None = None,
 ) -> Offering:
@@ -286,7 +290,7 @@ def save_offering(
 
 
 def set_active(
-    session: Session, offering: Offering, active: bool, *, user=None, actor: str | None = None
+    session: Session, offering: Offering, active: bool, *, user: object = None, actor: str | None = None
 ) -> bool:
     """Put the offering in the wanted state (idempotent: a second click, or a page loaded before a
     colleague's change, changes nothing). Returns whether anything changed."""

@@ -14,12 +14,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
+from wijzer.db import saved_id
 from wijzer.domain import FRESH_DAYS, STALE_DAYS
 from wijzer.models import Location, Offering, Provider, Reminder
 from wijzer.services import auditlog, availability
-from wijzer.timeutil import utcnow
+from wijzer.timeutil import AMS, utcnow
 
 
 @dataclass
@@ -63,8 +64,8 @@ def offerings_with_locations(session: Session, provider_id: int) -> Sequence[tup
     """The provider's active offerings with their locations, as the confirmation page lists them."""
     return session.exec(
         select(Offering, Location)
-        .join(Location, Location.id == Offering.location_id)
-        .where(Offering.provider_id == provider_id, Offering.active)
+        .join(Location, col(Location.id) == col(Offering.location_id))
+        .where(Offering.provider_id == provider_id, col(Offering.active))
         .order_by(Location.name, Offering.offering_ref)
     ).all()
 
@@ -89,9 +90,9 @@ def confirm_by_link(
     """Claim the reminder's link and confirm the provider's confirmable offerings. ``claimed`` is False
     when the link was used already (also by a concurrent request); nothing is written then."""
     now = now or utcnow()
-    claim = session.execute(
+    claim = session.exec(
         update(Reminder)
-        .where(Reminder.id == reminder.id, Reminder.link_used_at.is_(None))
+        .where(col(Reminder.id) == reminder.id, col(Reminder.link_used_at).is_(None))
         .values(link_used_at=now)
         .execution_options(synchronize_session=False)
     )
@@ -101,9 +102,9 @@ def confirm_by_link(
     for off in active_offerings(session, reminder.provider_id):
         if off.last_reported_at is None:
             continue  # nothing reported yet: there is nothing to confirm
-        problems = availability.needs_answer(off, now.astimezone(availability.AMS).date())
+        problems = availability.needs_answer(off, now.astimezone(AMS).date())
         if problems:
-            result.needs_answer[off.id] = problems
+            result.needs_answer[saved_id(off)] = problems
             continue
         availability.record_report(
             session,

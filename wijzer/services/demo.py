@@ -10,20 +10,23 @@ last generated report, exactly as ``services.availability.record_report`` would 
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import bindparam, func, insert, update
 from sqlmodel import Session, select
 
 from wijzer import hsds_ids
-from wijzer.db import sync_id_sequences
+from wijzer.db import sync_id_sequences, table_of
 from wijzer.domain import CARE_TYPES, FRESH_DAYS, STALE_DAYS, pack
-from wijzer.geo import _pc4_table
+from wijzer.geo import PostcodePoint, _pc4_table
 from wijzer.models import CapacityReport, Location, Offering, Provider
 from wijzer.services.availability import freshness_of
 from wijzer.timeutil import utcnow
+
+Row = dict[str, Any]  # one row for a bulk insert
 
 DEMO_KVK_BASE = 90_000_000  # demo KvK numbers are 9xxxxxxx, so they never clash with real ones
 PREFIXES = [
@@ -124,12 +127,12 @@ class SeedResult:
     accounts: list[tuple[str, str, str]] = field(default_factory=list)  # (role, email, password)
 
 
-def _next_id(session: Session, model) -> int:
+def _next_id(session: Session, model: type[Provider | Location | Offering | CapacityReport]) -> int:
     return (session.exec(select(func.max(model.id))).one() or 0) + 1
 
 
-def _chunks(rows: Iterator[dict], size: int = 20_000) -> Iterator[list[dict]]:
-    batch: list[dict] = []
+def _chunks(rows: Iterator[Row], size: int = 20_000) -> Iterator[list[Row]]:
+    batch: list[Row] = []
     for row in rows:
         batch.append(row)
         if len(batch) >= size:
@@ -141,7 +144,7 @@ def _chunks(rows: Iterator[dict], size: int = 20_000) -> Iterator[list[dict]]:
 
 def _weekly_history(
     rng: random.Random, care_type: str, now: datetime, lapse_weeks: int | None, weeks: int
-) -> list[dict]:
+) -> list[Row]:
     """A year of weekly reports ending ``lapse_weeks`` ago (None: reports up to this week)."""
     if lapse_weeks is not None and lapse_weeks >= weeks:
         return []
@@ -151,7 +154,7 @@ def _weekly_history(
     wait_t = rng.randint(0, 8) + (rng.randint(2, 16) if specialist else 0)
     waitlist = rng.randint(0, 40 if specialist else 12)
     places = rng.randint(1, 4) if status == "open" else 0
-    out = []
+    out: list[Row] = []
     start = weeks - 1
     stop = lapse_weeks or 0
     for w in range(start, stop - 1, -1):
@@ -190,7 +193,7 @@ def seed(
     seed_value: int = 1,
     weeks: int = 52,
     now: datetime | None = None,
-    config=None,
+    config: Mapping[str, Any] | None = None,
 ) -> SeedResult:
     """Generate ``providers`` demo providers. Refuses to run twice on the same database."""
     now = now or utcnow()
@@ -200,15 +203,17 @@ def seed(
         raise ValueError("Deze database bevat al demogegevens.")
     rng = random.Random(seed_value)  # noqa: S311 — reproducible demo data, not security
     pcs = sorted(_pc4_table().values(), key=lambda p: p.pc4)
-    by_gemeente: dict[str, list] = {}
+    by_gemeente: dict[str, list[PostcodePoint]] = {}
     for p in pcs:
         by_gemeente.setdefault(p.gemeente_code, []).append(p)
     care_types = list(CARE_WEIGHTS)
     weights = list(CARE_WEIGHTS.values())
 
     pid0, lid0, oid0, rid0 = (_next_id(session, m) for m in (Provider, Location, Offering, CapacityReport))
-    provider_rows, location_rows, offering_rows = [], [], []
-    histories: list[tuple[int, list[dict]]] = []
+    provider_rows: list[Row] = []
+    location_rows: list[Row] = []
+    offering_rows: list[Row] = []
+    histories: list[tuple[int, list[Row]]] = []
     oid = oid0
     lid = lid0
     for i in range(providers):
@@ -333,7 +338,7 @@ def seed(
 
     last_report: dict[int, int] = {}
 
-    def report_rows() -> Iterator[dict]:
+    def report_rows() -> Iterator[Row]:
         rid = rid0
         for off_id, history in histories:
             for h in history:
@@ -357,8 +362,8 @@ def seed(
     # Point each offering at its last report (the current state's source).
     items = [{"oid": k, "rid": v} for k, v in last_report.items()]
     stmt = (
-        update(Offering.__table__)
-        .where(Offering.__table__.c.id == bindparam("oid"))
+        update(table_of(Offering))
+        .where(table_of(Offering).c.id == bindparam("oid"))
         .values(last_report_id=bindparam("rid"))
     )
     for batch in _chunks(iter(items), 10_000):

@@ -19,16 +19,19 @@ passes ``include_inactive=True`` and marks those services ``status: inactive``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import func, or_
-from sqlmodel import Session, select
+from sqlalchemy import Select as SaSelect
+from sqlalchemy import false, func, or_
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select, SelectOfScalar
 
 from wijzer import domain
+from wijzer.db import saved_id
 from wijzer.geo import bounding_box, fast_km, lookup_postcode
 from wijzer.hsds_ids import location_id, uid
 from wijzer.models import Gemeente, Jeugdregio, Location, Offering, Provider
@@ -36,6 +39,10 @@ from wijzer.pagination import PageRequest
 from wijzer.services.placement import held_places, shown_free
 from wijzer.services.regions import free_places
 from wijzer.timeutil import iso
+
+# offering, provider, location and the location's province name (None without a known gemeente)
+ServiceRow = tuple[Offering, Provider, Location, str | None]
+_Stmt = TypeVar("_Stmt", bound=SaSelect[*tuple[Any, ...]])  # a select() that gets a WHERE
 
 UNIT = {"id": uid("unit:plaatsen"), "name": "plaatsen", "scheme": "wijzer", "identifier": "plaatsen"}
 
@@ -72,12 +79,12 @@ def _vocabulary(taxonomy: str) -> Mapping[str, str]:
     return getattr(domain, entry[1]) if entry else {}
 
 
-def term_json(taxonomy: str, code: str) -> dict:
+def term_json(taxonomy: str, code: str) -> dict[str, Any]:
     return dict(_term(taxonomy, code, _vocabulary(taxonomy).get(code, code)))
 
 
 @lru_cache(maxsize=4096)
-def _term(taxonomy: str, code: str, name: str) -> dict:
+def _term(taxonomy: str, code: str, name: str) -> dict[str, Any]:
     """Cached: the ids are UUIDv5 hashes, the same for every service that carries the term (the label is
     part of the key, so a vocabulary change is never served stale). Callers get a copy."""
     return {
@@ -90,7 +97,7 @@ def _term(taxonomy: str, code: str, name: str) -> dict:
     }
 
 
-def _attribute(service_id: str, taxonomy: str, code: str, value: str | None = None) -> dict:
+def _attribute(service_id: str | None, taxonomy: str, code: str, value: str | None = None) -> dict[str, Any]:
     term = term_json(taxonomy, code)
     return {
         "id": uid("attr", service_id, taxonomy, code),
@@ -104,7 +111,7 @@ def _attribute(service_id: str, taxonomy: str, code: str, value: str | None = No
     }
 
 
-def organization_json(prov: Provider) -> dict:
+def organization_json(prov: Provider) -> dict[str, Any]:
     oid = prov.hsds_id
     identifiers = [
         {
@@ -139,7 +146,7 @@ def organization_json(prov: Provider) -> dict:
     return {k: v for k, v in org.items() if v is not None}
 
 
-def organization_summary(prov: Provider) -> dict:
+def organization_summary(prov: Provider) -> dict[str, Any]:
     """The one-to-one fields of an organization (HSDS ``organization_list``)."""
     org = {
         "id": prov.hsds_id,
@@ -151,7 +158,7 @@ def organization_summary(prov: Provider) -> dict:
     return {k: v for k, v in org.items() if v is not None}
 
 
-def location_json(prov: Provider, loc: Location, province: str) -> dict:
+def location_json(prov: Provider, loc: Location, province: str) -> dict[str, Any]:
     lid = location_id(prov.kvk, loc.name)
     return {
         "id": lid,
@@ -175,7 +182,9 @@ def location_json(prov: Provider, loc: Location, province: str) -> dict:
     }
 
 
-def service_json(off: Offering, prov: Provider, loc: Location, province: str, held: int = 0) -> dict:
+def service_json(
+    off: Offering, prov: Provider, loc: Location, province: str, held: int = 0
+) -> dict[str, Any]:
     sid = off.hsds_id
     care_label = domain.CARE_TYPES.get(off.care_type, off.care_type)
     attrs = [
@@ -242,7 +251,7 @@ def service_json(off: Offering, prov: Provider, loc: Location, province: str, he
     return {k: v for k, v in service.items() if v is not None}
 
 
-def service_at_location_json(service: dict, *, full: bool = True) -> dict:
+def service_at_location_json(service: dict[str, Any], *, full: bool = True) -> dict[str, Any]:
     """The service_at_location of a serialised service; with ``full`` the service is nested as well."""
     sal = dict(service["service_at_locations"][0])
     if full:
@@ -272,13 +281,13 @@ class ServiceFilters:
     include_inactive: bool = False
 
 
-def _rows_stmt():
+def _rows_stmt() -> Select[Offering, Provider, Location, str]:
     """offering, provider, location and the location's province name, in one query."""
     return (
         select(Offering, Provider, Location, Gemeente.province_name)
-        .join(Provider, Provider.id == Offering.provider_id)
-        .join(Location, Location.id == Offering.location_id)
-        .outerjoin(Gemeente, Gemeente.code == Location.gemeente_code)
+        .join(Provider, col(Provider.id) == Offering.provider_id)
+        .join(Location, col(Location.id) == Offering.location_id)
+        .outerjoin(Gemeente, col(Gemeente.code) == Location.gemeente_code)
     )
 
 
@@ -301,9 +310,9 @@ def _term_index(session: Session) -> dict[str, tuple[str, str]]:
     return index
 
 
-def _where(stmt, filters: ServiceFilters, session: Session):
+def _where(stmt: _Stmt, filters: ServiceFilters, session: Session) -> _Stmt:
     if not filters.include_inactive:
-        stmt = stmt.where(Offering.active)
+        stmt = stmt.where(col(Offering.active))
     if filters.search:
         pattern = f"%{filters.search.lower()}%"
         stmt = stmt.where(
@@ -314,47 +323,56 @@ def _where(stmt, filters: ServiceFilters, session: Session):
             )
         )
     if filters.organization_id:
-        stmt = stmt.where(Provider.hsds_id == filters.organization_id)
+        stmt = stmt.where(col(Provider.hsds_id) == filters.organization_id)
     if filters.taxonomy_term_id:
         found = _term_index(session).get(filters.taxonomy_term_id)
         if found is None:
-            return stmt.where(False)
+            return stmt.where(false())
         taxonomy, code = found
         column, packed = FILTER_COLUMNS[taxonomy]
-        col = getattr(Offering, column)
-        stmt = stmt.where(col.contains(f"|{code}|") if packed else col == code)
+        attribute = getattr(Offering, column)
+        stmt = stmt.where(attribute.contains(f"|{code}|") if packed else attribute == code)
     if filters.taxonomy_id:
-        taxonomy = {taxonomy_id(t): t for t in FILTER_COLUMNS}.get(filters.taxonomy_id)
-        if taxonomy is None:
-            return stmt.where(False)
-        col = getattr(Offering, FILTER_COLUMNS[taxonomy][0])
-        stmt = stmt.where(col.is_not(None), col != "")
+        filtered = {taxonomy_id(t): t for t in FILTER_COLUMNS}.get(filters.taxonomy_id)
+        if filtered is None:
+            return stmt.where(false())
+        attribute = getattr(Offering, FILTER_COLUMNS[filtered][0])
+        stmt = stmt.where(attribute.is_not(None), attribute != "")
     if filters.modified_after is not None:
-        stmt = stmt.where(Offering.updated_at >= filters.modified_after)
+        stmt = stmt.where(col(Offering.updated_at) >= filters.modified_after)
     return stmt
 
 
-def _serialise(session: Session, rows) -> list[dict]:
-    held = held_places(session, [off.id for off, _, _, _ in rows])  # places held for plaatsingsverzoeken
+def _serialise(session: Session, rows: Sequence[ServiceRow]) -> list[dict[str, Any]]:
+    held = held_places(
+        session, [saved_id(off) for off, _, _, _ in rows]
+    )  # places held for plaatsingsverzoeken
     return [
-        service_json(off, prov, loc, province or "", held.get(off.id, 0)) for off, prov, loc, province in rows
+        service_json(off, prov, loc, province or "", held.get(saved_id(off), 0))
+        for off, prov, loc, province in rows
     ]
 
 
-def _near(session: Session, stmt, filters: ServiceFilters):
+def _near(
+    session: Session, stmt: Select[Offering, Provider, Location, str], filters: ServiceFilters
+) -> list[ServiceRow]:
     """Rows within ``proximity_m`` of the postcode (PostcodeError for an unknown postcode)."""
     point = lookup_postcode(filters.postcode or "")
     km = (filters.proximity_m or 25_000) / 1000
     min_lat, max_lat, min_lon, max_lon = bounding_box(point.lat, point.lon, km)
-    stmt = stmt.where(Offering.lat.between(min_lat, max_lat), Offering.lon.between(min_lon, max_lon))
+    stmt = stmt.where(
+        col(Offering.lat).between(min_lat, max_lat), col(Offering.lon).between(min_lon, max_lon)
+    )
     return [
         row
-        for row in session.exec(stmt.order_by(Offering.id))
+        for row in session.exec(stmt.order_by(col(Offering.id)))
         if fast_km(point.lat, point.lon, row[0].lat, row[0].lon) <= km
     ]
 
 
-def list_services(session: Session, request: PageRequest, filters: ServiceFilters | None = None) -> dict:
+def list_services(
+    session: Session, request: PageRequest, filters: ServiceFilters | None = None
+) -> dict[str, Any]:
     """One page of services as an HSDS ``Page`` (PostcodeError when ``filters.postcode`` is unknown)."""
     filters = filters or ServiceFilters()
     stmt = _where(_rows_stmt(), filters, session)
@@ -366,45 +384,47 @@ def list_services(session: Session, request: PageRequest, filters: ServiceFilter
     total = session.exec(
         select(func.count()).select_from(
             _where(
-                select(Offering.id).join(Provider, Provider.id == Offering.provider_id), filters, session
+                select(Offering.id).join(Provider, col(Provider.id) == Offering.provider_id), filters, session
             ).subquery()
         )
     ).one()
-    rows = session.exec(stmt.order_by(Offering.id).offset(request.offset).limit(request.size)).all()
-    return request.of(total).hsds(_serialise(session, rows))
+    page = session.exec(stmt.order_by(col(Offering.id)).offset(request.offset).limit(request.size)).all()
+    return request.of(total).hsds(_serialise(session, page))
 
 
-def iter_services(session: Session, *, include_inactive: bool = False, batch: int = 500) -> Iterator[dict]:
+def iter_services(
+    session: Session, *, include_inactive: bool = False, batch: int = 500
+) -> Iterator[dict[str, Any]]:
     """Every service in id order (the export), serialised in batches."""
     last = 0
     filters = ServiceFilters(include_inactive=include_inactive)
     while True:
         rows = session.exec(
             _where(_rows_stmt(), filters, session)
-            .where(Offering.id > last)
-            .order_by(Offering.id)
+            .where(col(Offering.id) > last)
+            .order_by(col(Offering.id))
             .limit(batch)
         ).all()
         if not rows:
             return
         yield from _serialise(session, rows)
-        last = rows[-1][0].id
+        last = saved_id(rows[-1][0])
 
 
-def get_service(session: Session, service_id: str) -> dict | None:
+def get_service(session: Session, service_id: str) -> dict[str, Any] | None:
     """One public service, looked up by its stored HSDS id (an indexed key, not a scan)."""
     row = session.exec(_rows_stmt().where(Offering.hsds_id == service_id, Offering.active)).first()
     return _serialise(session, [row])[0] if row else None
 
 
-def get_service_at_location(session: Session, sal_id: str) -> dict | None:
+def get_service_at_location(session: Session, sal_id: str) -> dict[str, Any] | None:
     row = session.exec(_rows_stmt().where(Offering.hsds_sal_id == sal_id, Offering.active)).first()
     return service_at_location_json(_serialise(session, [row])[0]) if row else None
 
 
 def list_service_at_locations(
     session: Session, request: PageRequest, filters: ServiceFilters | None = None, *, full: bool = False
-) -> dict:
+) -> dict[str, Any]:
     page = list_services(session, request, filters)
     page["contents"] = [service_at_location_json(s, full=full) for s in page["contents"]]
     return page
@@ -414,7 +434,7 @@ def service_id_of(session: Session, offering_id: int) -> str | None:
     return session.exec(select(Offering.hsds_id).where(Offering.id == offering_id)).first()
 
 
-def _public_provider(stmt):
+def _public_provider(stmt: SelectOfScalar[Provider]) -> SelectOfScalar[Provider]:
     """Only organizations with at least one public (active) service: what the search can show."""
     return stmt.where(
         select(Offering.id).where(Offering.provider_id == Provider.id, Offering.active).exists()
@@ -428,25 +448,27 @@ def list_organizations(
     search: str | None = None,
     full: bool = False,
     full_service: bool = False,
-) -> dict:
+) -> dict[str, Any]:
     stmt = _public_provider(select(Provider))
     if search:
         stmt = stmt.where(func.lower(Provider.name).like(f"%{search.lower()}%"))
     total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
-    providers = session.exec(stmt.order_by(Provider.id).offset(request.offset).limit(request.size)).all()
+    providers = session.exec(stmt.order_by(col(Provider.id)).offset(request.offset).limit(request.size)).all()
     if not full:
         return request.of(total).hsds([organization_summary(p) for p in providers])
     return request.of(total).hsds([_organization_with_services(session, p, full_service) for p in providers])
 
 
-def get_organization(session: Session, organization_id: str, *, full_service: bool = False) -> dict | None:
+def get_organization(
+    session: Session, organization_id: str, *, full_service: bool = False
+) -> dict[str, Any] | None:
     prov = session.exec(_public_provider(select(Provider)).where(Provider.hsds_id == organization_id)).first()
     return _organization_with_services(session, prov, full_service) if prov else None
 
 
-def _organization_with_services(session: Session, prov: Provider, full_service: bool) -> dict:
+def _organization_with_services(session: Session, prov: Provider, full_service: bool) -> dict[str, Any]:
     rows = session.exec(
-        _rows_stmt().where(Offering.provider_id == prov.id, Offering.active).order_by(Offering.id)
+        _rows_stmt().where(Offering.provider_id == prov.id, Offering.active).order_by(col(Offering.id))
     ).all()
     services = _serialise(session, rows)
     org = organization_json(prov)
@@ -466,7 +488,7 @@ def _organization_with_services(session: Session, prov: Provider, full_service: 
 
 
 # ---------------------------------------------------------------- taxonomies
-def taxonomies(session: Session) -> list[dict]:
+def taxonomies(session: Session) -> list[dict[str, Any]]:
     names = [*VOCABULARY_TAXONOMIES, *VALUE_TAXONOMIES, REGION_TAXONOMY[0]]
     descriptions = (
         {t: v[0] for t, v in VOCABULARY_TAXONOMIES.items()}
@@ -484,7 +506,7 @@ def taxonomies(session: Session) -> list[dict]:
     ]
 
 
-def taxonomy_terms(session: Session) -> list[dict]:
+def taxonomy_terms(session: Session) -> list[dict[str, Any]]:
     """Every term the services can carry, vocabularies (with admin-added terms) first."""
     terms = [term_json(t, code) for t in VOCABULARY_TAXONOMIES for code in _vocabulary(t)]
     terms += [term_json(t, code) for t, (_, code) in VALUE_TAXONOMIES.items()]
@@ -495,6 +517,6 @@ def taxonomy_terms(session: Session) -> list[dict]:
     return terms
 
 
-def paged(items: list[Any], request: PageRequest) -> dict:
+def paged(items: list[Any], request: PageRequest) -> dict[str, Any]:
     """An HSDS ``Page`` of a short list computed in full (taxonomies, terms)."""
     return request.of(len(items)).hsds(items[request.offset : request.offset + request.size])

@@ -24,14 +24,17 @@ import smtplib
 import socket
 import threading
 import uuid
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from email.message import EmailMessage
+from typing import Any, overload
 
-from flask import current_app, has_request_context
+from flask import Flask, current_app, has_request_context
 from sqlalchemy import func, insert, or_, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
+from wijzer.db import saved_id
 from wijzer.models import OutboxMail
 from wijzer.timeutil import utcnow
 
@@ -49,7 +52,7 @@ class MailError(RuntimeError):
 
 
 # ---------------------------------------------------------------- queueing (inside the caller's transaction)
-def render(template: str, **context) -> tuple[str, str, str]:
+def render(template: str, **context: Any) -> tuple[str, str, str]:
     """(subject, text, html) from ``templates/email/<template>.txt`` and ``.html``."""
     env = current_app.jinja_env
     text_module = env.get_template(f"email/{template}.txt").make_module(context)
@@ -59,7 +62,7 @@ def render(template: str, **context) -> tuple[str, str, str]:
 
 
 def queue(
-    session: Session, to: list[str] | str, template: str, *, kind: str, key: str | None = None, **context
+    session: Session, to: list[str] | str, template: str, *, kind: str, key: str | None = None, **context: Any
 ) -> OutboxMail:
     """Render a template pair and queue it (see module doc). Returns the outbox row (the existing row when
     ``key`` was queued before)."""
@@ -74,7 +77,7 @@ def send_mail(
     body: str,
     *,
     kind: str = "",
-    config=None,
+    config: Mapping[str, Any] | None = None,
     key: str | None = None,
     html: str | None = None,
 ) -> OutboxMail:
@@ -124,7 +127,7 @@ def send_many(session: Session, messages: list[tuple[list[str], str, str]], *, k
     ]
     ids = list(
         session.execute(
-            insert(OutboxMail).returning(OutboxMail.id, sort_by_parameter_order=True), rows
+            insert(OutboxMail).returning(col(OutboxMail.id), sort_by_parameter_order=True), rows
         ).scalars()
     )
     session.info.setdefault(_PENDING, set()).update(ids)
@@ -146,6 +149,12 @@ def send_invitation(session: Session, email: str, link: str, provider_name: str)
 
 
 # ---------------------------------------------------------------- sending (after the commit)
+@overload
+def redact(text: str) -> str: ...
+@overload
+def redact(text: None) -> None: ...
+@overload
+def redact(text: str | None) -> str | None: ...
 def redact(text: str | None) -> str | None:
     return _URL.sub(REDACTED, text) if text else text
 
@@ -154,7 +163,7 @@ def _backoff(attempts: int) -> timedelta:
     return timedelta(minutes=min(2**attempts, 360))
 
 
-def _smtp_send(config, row: OutboxMail) -> None:
+def _smtp_send(config: Mapping[str, Any], row: OutboxMail) -> None:
     msg = EmailMessage()
     msg["From"] = config["MAIL_SENDER"]
     msg["To"] = row.to
@@ -171,7 +180,12 @@ def _smtp_send(config, row: OutboxMail) -> None:
         smtp.send_message(msg, to_addrs=recipients)
 
 
-def deliver(session: Session, config, now: datetime | None = None, ids=None) -> tuple[int, list[str]]:
+def deliver(
+    session: Session,
+    config: Mapping[str, Any],
+    now: datetime | None = None,
+    ids: Iterable[int] | None = None,
+) -> tuple[int, list[str]]:
     """Send due queued mail (only ``ids`` when given): (number sent, problems). Each row is leased in its
     own short transaction first, so concurrent senders never send it twice; commits per row."""
     if not config.get("MAIL_SERVER"):
@@ -179,23 +193,24 @@ def deliver(session: Session, config, now: datetime | None = None, ids=None) -> 
     now = now or utcnow()
     owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
     due = (
-        OutboxMail.status == "outbox",
-        OutboxMail.attempts < MAX_ATTEMPTS,
-        or_(OutboxMail.next_attempt_at.is_(None), OutboxMail.next_attempt_at <= now),
+        col(OutboxMail.status) == "outbox",
+        col(OutboxMail.attempts) < MAX_ATTEMPTS,
+        or_(col(OutboxMail.next_attempt_at).is_(None), col(OutboxMail.next_attempt_at) <= now),
     )
-    stmt = select(OutboxMail.id).where(*due).order_by(OutboxMail.id).limit(BATCH)
+    stmt = select(OutboxMail.id).where(*due).order_by(col(OutboxMail.id)).limit(BATCH)
     if ids is not None:
-        stmt = stmt.where(OutboxMail.id.in_(list(ids)))
+        stmt = stmt.where(col(OutboxMail.id).in_(list(ids)))
     candidates = session.exec(stmt).all()
     session.commit()
-    sent, problems = 0, []
+    sent = 0
+    problems: list[str] = []
     for mid in candidates:
-        leased = session.execute(
+        leased = session.exec(
             update(OutboxMail)
             .where(
-                OutboxMail.id == mid,
+                col(OutboxMail.id) == mid,
                 *due,
-                or_(OutboxMail.lease_until.is_(None), OutboxMail.lease_until < now),
+                or_(col(OutboxMail.lease_until).is_(None), col(OutboxMail.lease_until) < now),
             )
             .values(lease_owner=owner, lease_until=now + LEASE, attempts=OutboxMail.attempts + 1)
             .execution_options(synchronize_session=False)
@@ -203,7 +218,7 @@ def deliver(session: Session, config, now: datetime | None = None, ids=None) -> 
         session.commit()
         if leased.rowcount != 1:
             continue  # another sender has it
-        row = session.get(OutboxMail, mid)
+        row = session.get_one(OutboxMail, mid)
         session.refresh(row)
         try:
             _smtp_send(config, row)
@@ -226,7 +241,9 @@ def deliver(session: Session, config, now: datetime | None = None, ids=None) -> 
     return sent, problems
 
 
-def send_queued_now(session: Session, row: OutboxMail, config, now: datetime | None = None) -> str | None:
+def send_queued_now(
+    session: Session, row: OutboxMail, config: Mapping[str, Any], now: datetime | None = None
+) -> str | None:
     """For jobs that own a message (reminders, alerts): commit the queued ``row`` and send it now. Returns
     None when it is sent (or, without an SMTP server, stays in the outbox by design), else the reason it
     is still waiting (the ``mail`` job and the job's next run retry it)."""
@@ -234,12 +251,12 @@ def send_queued_now(session: Session, row: OutboxMail, config, now: datetime | N
     if not config.get("MAIL_SERVER"):
         return None
     if row.status == "outbox":
-        deliver(session, config, now, ids=[row.id])
+        deliver(session, config, now, ids=[saved_id(row)])
         session.refresh(row)
     return None if row.status == "sent" else (row.error or "De e-mail wacht op verzending.")[:1000]
 
 
-def job_mail(session: Session, now: datetime, config) -> str:
+def job_mail(session: Session, now: datetime, config: Mapping[str, Any]) -> str:
     """The ``mail`` job: send every due queued message."""
     from wijzer.jobs import JobFailed
 
@@ -255,7 +272,7 @@ def job_mail(session: Session, now: datetime, config) -> str:
     return detail
 
 
-def _send_in_background(app, ids: set[int]) -> None:
+def _send_in_background(app: Flask, ids: set[int]) -> None:
     from wijzer.db import new_session
 
     try:
@@ -271,7 +288,8 @@ def _after_commit(session: Session) -> None:
     ids = session.info.pop(_PENDING, None)
     if not ids or not has_request_context():
         return  # jobs and CLI commands: the mail job (or the job itself) sends
-    app = current_app._get_current_object()
+    # current_app is a LocalProxy typed as Flask; the thread needs the real app.
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     if app.config.get("MAIL_SERVER") and app.config.get("MAIL_SEND_AFTER_COMMIT", True):
         threading.Thread(target=_send_in_background, args=(app, ids), name="wijzer-mail").start()
 
@@ -281,7 +299,7 @@ def _after_rollback(session: Session) -> None:
         session.info.pop(_PENDING, None)
 
 
-def init_app(app) -> None:
+def init_app(app: Flask) -> None:
     """Send what a request queued once its transaction has committed (see module doc)."""
     from sqlalchemy import event
 

@@ -12,19 +12,24 @@ Links in mails are built from the BASE_URL setting, never from the request host.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any, TypeVar
 
-from sqlalchemy import String, cast, or_
-from sqlmodel import Session, select
+from sqlalchemy import Select, String, cast, or_
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from wijzer.domain import ROLES
 from wijzer.links import external_url
-from wijzer.models import Invitation, Jeugdregio, Offering, Provider, User
+from wijzer.models import Invitation, Jeugdregio, Offering, OutboxMail, Provider, User
 from wijzer.services import accounts, auditlog, mail
 from wijzer.services.catalogue import RuleError
 from wijzer.services.regions_admin import EMAIL_RE, region_for_referrer_domain
 from wijzer.timeutil import utcnow
+
+_Stmt = TypeVar("_Stmt", bound=Select[*tuple[Any, ...]])  # a select() that gets a WHERE
 
 REGION_BOUND = ("referrer", "auditor", "region_admin")
 
@@ -34,16 +39,16 @@ class NotAllowed(PermissionError):
 
 
 # ---------------------------------------------------------------- scope
-def providers_of_region(code: str):
+def providers_of_region(code: str | None) -> SelectOfScalar[int]:
     """Subquery of provider ids with an active or inactive offering located in or contracted by ``code``."""
     return (
         select(Offering.provider_id)
-        .where(or_(Offering.region_code == code, Offering.contract_regions.contains(f"|{code}|")))
+        .where(or_(col(Offering.region_code) == code, col(Offering.contract_regions).contains(f"|{code}|")))
         .distinct()
     )
 
 
-def is_manager(user) -> bool:
+def is_manager(user: User) -> bool:
     """Admin, regiobeheerder or provider admin: may see a users page."""
     return user.role in ("admin", "region_admin") or (user.role == "provider" and bool(user.provider_admin))
 
@@ -56,7 +61,7 @@ def provider_in_region(session: Session, provider_id: int | None, code: str | No
             select(Offering.id)
             .where(
                 Offering.provider_id == provider_id,
-                or_(Offering.region_code == code, Offering.contract_regions.contains(f"|{code}|")),
+                or_(col(Offering.region_code) == code, col(Offering.contract_regions).contains(f"|{code}|")),
             )
             .limit(1)
         ).first()
@@ -92,30 +97,30 @@ def roles_for(actor: User) -> dict[str, str]:
     return {}
 
 
-def _user_scope(stmt, actor: User):
+def _user_scope(stmt: _Stmt, actor: User) -> _Stmt:
     if actor.role == "admin":
         return stmt
     if actor.role == "region_admin":
         return stmt.where(
             or_(
-                User.region_code == actor.region_code,
-                User.provider_id.in_(providers_of_region(actor.region_code)),
+                col(User.region_code) == actor.region_code,
+                col(User.provider_id).in_(providers_of_region(actor.region_code)),
             )
         )
-    return stmt.where(User.provider_id == actor.provider_id)
+    return stmt.where(col(User.provider_id) == actor.provider_id)
 
 
-def _invitation_scope(stmt, actor: User):
+def _invitation_scope(stmt: _Stmt, actor: User) -> _Stmt:
     if actor.role == "admin":
         return stmt
     if actor.role == "region_admin":
         return stmt.where(
             or_(
-                Invitation.region_code == actor.region_code,
-                Invitation.provider_id.in_(providers_of_region(actor.region_code)),
+                col(Invitation.region_code) == actor.region_code,
+                col(Invitation.provider_id).in_(providers_of_region(actor.region_code)),
             )
         )
-    return stmt.where(Invitation.provider_id == actor.provider_id)
+    return stmt.where(col(Invitation.provider_id) == actor.provider_id)
 
 
 @dataclass
@@ -125,31 +130,37 @@ class UserFilter:
     status: str = ""  # '' | actief | geblokkeerd
 
 
-def users_in_scope(session: Session, actor: User, flt: UserFilter | None = None, limit: int = 500):
+def users_in_scope(
+    session: Session, actor: User, flt: UserFilter | None = None, limit: int = 500
+) -> Sequence[tuple[User, str | None]]:
     """(user, provider name) rows the actor may manage, newest first within role."""
     flt = flt or UserFilter()
     stmt = _user_scope(
-        select(User, Provider.name).join(Provider, Provider.id == User.provider_id, isouter=True), actor
+        select(User, Provider.name).join(Provider, col(Provider.id) == User.provider_id, isouter=True), actor
     )
     if flt.q.strip():
         like = f"%{flt.q.strip().lower()}%"
-        stmt = stmt.where(or_(User.email.ilike(like), User.name.ilike(like)))
+        stmt = stmt.where(or_(col(User.email).ilike(like), col(User.name).ilike(like)))
     if flt.role in ROLES:
         stmt = stmt.where(User.role == flt.role)
     if flt.status == "actief":
         stmt = stmt.where(User.active)
     elif flt.status == "geblokkeerd":
-        stmt = stmt.where(User.active.is_(False))
+        stmt = stmt.where(col(User.active).is_(False))
     return session.exec(stmt.order_by(User.role, User.email).limit(limit)).all()
 
 
-def open_invitations(session: Session, actor: User, limit: int = 500):
+def open_invitations(
+    session: Session, actor: User, limit: int = 500
+) -> Sequence[tuple[Invitation, str | None]]:
     stmt = _invitation_scope(
-        select(Invitation, Provider.name).join(Provider, Provider.id == Invitation.provider_id, isouter=True),
+        select(Invitation, Provider.name).join(
+            Provider, col(Provider.id) == Invitation.provider_id, isouter=True
+        ),
         actor,
     )
     return session.exec(
-        stmt.where(Invitation.used_at.is_(None)).order_by(Invitation.created_at.desc()).limit(limit)
+        stmt.where(col(Invitation.used_at).is_(None)).order_by(col(Invitation.created_at).desc()).limit(limit)
     ).all()
 
 
@@ -163,18 +174,20 @@ def invitation_in_scope(session: Session, actor: User, invitation_id: int) -> In
     ).first()
 
 
-def user_ids_in_scope(actor: User):
+def user_ids_in_scope(actor: User) -> SelectOfScalar[str]:
     """Subquery of user ids (as text, like AuditLog.entity_id) the actor may manage."""
     return _user_scope(select(cast(User.id, String)), actor)
 
 
 # ---------------------------------------------------------------- invitations
-def invitation_link(config, token: str) -> str:
+def invitation_link(config: Mapping[str, Any], token: str) -> str:
     """From BASE_URL (wijzer.links), never from the request's Host header."""
     return external_url("auth.accept_invite", config=config, token=token)
 
 
-def send_invitation_mail(session: Session, inv: Invitation, link: str, config):
+def send_invitation_mail(
+    session: Session, inv: Invitation, link: str, config: Mapping[str, Any]
+) -> OutboxMail:
     """Queue the invitation (or verification) mail in the caller's transaction; it is sent after the
     commit (wijzer.services.mail). The inviter also sees the link on screen."""
     hours = int(config["INVITE_TTL_HOURS"])
@@ -210,7 +223,7 @@ def invite(
     *,
     email: str,
     role: str,
-    config,
+    config: Mapping[str, Any],
     provider_id: int | None = None,
     region_code: str | None = None,
     provider_admin: bool = False,
@@ -245,7 +258,7 @@ def invite(
         raise NotAllowed("U mag deze uitnodiging niet versturen.")
     pending = session.exec(
         select(Invitation).where(
-            Invitation.email == email, Invitation.used_at.is_(None), Invitation.expires_at > utcnow()
+            Invitation.email == email, col(Invitation.used_at).is_(None), Invitation.expires_at > utcnow()
         )
     ).first()
     if pending is not None:
@@ -267,7 +280,9 @@ def invite(
     return inv, link
 
 
-def resend_invitation(session: Session, actor: User | None, inv: Invitation, *, config) -> str:
+def resend_invitation(
+    session: Session, actor: User | None, inv: Invitation, *, config: Mapping[str, Any]
+) -> str:
     """A new link (the old one stops working) with a new validity period, mailed again."""
     if inv.used_at is not None:
         raise RuleError("Deze uitnodiging is al gebruikt.")
@@ -337,7 +352,7 @@ def change_role(
     provider_id: int | None = None,
     region_code: str | None = None,
     provider_admin: bool = False,
-) -> dict:
+) -> dict[str, list[Any]]:
     """Admin only (``actor`` None: the command line). Returns the changes."""
     if actor is not None and actor.role != "admin":
         raise NotAllowed("Alleen een beheerder wijzigt rollen.")
@@ -393,7 +408,7 @@ def remove_colleague(session: Session, actor: User, target: User) -> None:
 
 
 # ---------------------------------------------------------------- self-registration (referrers)
-def register_referrer(session: Session, email: str, *, config) -> Invitation | None:
+def register_referrer(session: Session, email: str, *, config: Mapping[str, Any]) -> Invitation | None:
     """Start a referrer's self-registration: when the address's domain is allowed by a region and the
     address has no account and no open registration, a verification mail goes out. Returns the
     registration or None; the caller answers the same either way (no account enumeration)."""
@@ -411,7 +426,7 @@ def register_referrer(session: Session, email: str, *, config) -> Invitation | N
         return None
     pending = session.exec(
         select(Invitation).where(
-            Invitation.email == email, Invitation.used_at.is_(None), Invitation.expires_at > utcnow()
+            Invitation.email == email, col(Invitation.used_at).is_(None), Invitation.expires_at > utcnow()
         )
     ).first()
     if pending is not None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 
 from sqlalchemy import func, or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from wijzer.models import Invitation, Offering, Provider, User
@@ -15,7 +15,7 @@ from wijzer.models import Invitation, Offering, Provider, User
 def _matching(q: str) -> SelectOfScalar[Provider]:
     stmt = select(Provider)
     if q:
-        stmt = stmt.where(or_(Provider.name.ilike(f"%{q}%"), Provider.kvk == q))
+        stmt = stmt.where(or_(col(Provider.name).ilike(f"%{q}%"), col(Provider.kvk) == q))
     return stmt
 
 
@@ -36,8 +36,8 @@ def offering_counts(session: Session, provider_ids: Collection[int]) -> dict[int
     return dict(
         session.exec(
             select(Offering.provider_id, func.count())
-            .where(Offering.provider_id.in_(list(provider_ids)))
-            .group_by(Offering.provider_id)
+            .where(col(Offering.provider_id).in_(list(provider_ids)))
+            .group_by(col(Offering.provider_id))
         ).all()
     )
 
@@ -50,6 +50,6 @@ def open_invitations(session: Session, provider_id: int) -> Sequence[Invitation]
     """The provider's invitations not used yet (expired ones too: the page marks them), newest first."""
     return session.exec(
         select(Invitation)
-        .where(Invitation.provider_id == provider_id, Invitation.used_at.is_(None))
-        .order_by(Invitation.created_at.desc())
+        .where(Invitation.provider_id == provider_id, col(Invitation.used_at).is_(None))
+        .order_by(col(Invitation.created_at).desc())
     ).all()

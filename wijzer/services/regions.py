@@ -14,12 +14,16 @@ Definitions (issue "Region audit"):
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any, overload
 
-from sqlalchemy import case, func, literal, or_
-from sqlmodel import Session, select
+from sqlalchemy import ColumnElement, case, func, literal, or_
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, select
 
+from wijzer.db import table_of
 from wijzer.domain import CARE_TYPES, unpack
 from wijzer.geo import fast_km, geodesic_km
 from wijzer.models import Gemeente, Jeugdregio, NoPlaceReport, Offering, RegionSnapshot
@@ -54,17 +58,27 @@ def free_places(reported: int | None) -> int | None:
 class CareTypeFigures:
     care_type: str
     offerings: int = 0
-    providers: set = field(default_factory=set)
+    providers: set[int] = field(default_factory=set)
     free_places: int = 0
-    waits_intake: list = field(default_factory=list)
-    waits_treatment: list = field(default_factory=list)
+    waits_intake: list[float] = field(default_factory=list)
+    waits_treatment: list[float] = field(default_factory=list)
     stale: int = 0
     no_place_reports_4w: int = 0
     no_place_reports: int = 0  # in one ISO week (trends)
     occ_free: int = 0  # free places of offerings that report both free and total places
     occ_total: int = 0
 
-    def add(self, t: Thresholds, as_of: datetime, provider_id, free, total, wi, wt, confirmed) -> None:
+    def add(
+        self,
+        t: Thresholds,
+        as_of: datetime,
+        provider_id: int,
+        free: int | None,
+        total: int | None,
+        wi: int | None,
+        wt: int | None,
+        confirmed: datetime | None,
+    ) -> None:
         """Count one active offering with its state as of ``as_of``."""
         free = free_places(free)
         self.offerings += 1
@@ -81,7 +95,7 @@ class CareTypeFigures:
         if wt is not None:
             self.waits_treatment.append(wt)
 
-    def as_dict(self, t: Thresholds) -> dict:
+    def as_dict(self, t: Thresholds) -> dict[str, Any]:
         wi, wt = self.waits_intake, self.waits_treatment
         return {
             "care_type": self.care_type,
@@ -113,13 +127,18 @@ def parse_basis(value: str | None) -> str | None:
     return value if value in BASES else None
 
 
-def region_filter(basis: str, codes: list[str] | None):
+def region_filter(basis: str, codes: list[str] | None) -> ColumnElement[bool] | None:
     """SQL condition selecting the offerings of the given regions under ``basis`` (None: no condition)."""
     if not codes:
         return None
+    return region_condition(basis, codes)
+
+
+def region_condition(basis: str, codes: list[str]) -> ColumnElement[bool]:
+    """``region_filter`` for a non-empty list of regions: always a condition."""
     if basis == "contract":
-        return or_(*[Offering.contract_regions.like(f"%|{c}|%") for c in codes])
-    return Offering.region_code.in_(codes)
+        return or_(*[col(Offering.contract_regions).like(f"%|{c}|%") for c in codes])
+    return col(Offering.region_code).in_(codes)
 
 
 def regions_of(basis: str, region_code: str, contract_regions: str | None) -> list[str]:
@@ -128,8 +147,12 @@ def regions_of(basis: str, region_code: str, contract_regions: str | None) -> li
 
 
 def all_region_figures(
-    session: Session, now: datetime, config, regions: list[str] | None = None, basis: str = "location"
-) -> dict:
+    session: Session,
+    now: datetime,
+    config: Mapping[str, Any],
+    regions: list[str] | None = None,
+    basis: str = "location",
+) -> dict[str, list[dict[str, Any]]]:
     """{region_code: [figures dict per care type]} for the given regions (default: all), in one pass.
 
     ``basis`` 'location': the offerings located in the region; 'contract': those the region contracts.
@@ -138,22 +161,22 @@ def all_region_figures(
     codes = regions or [r for r in thresholds if r is not None]
     figures = {code: {ct: CareTypeFigures(ct) for ct in CARE_TYPES} for code in codes}
     held = held_places(session, None, now.astimezone(AMS).date())  # places held for plaatsingsverzoeken
-    stmt = select(
-        Offering.id,
-        Offering.region_code,
-        Offering.contract_regions,
-        Offering.care_type,
-        Offering.provider_id,
-        Offering.cur_free_places,
-        Offering.cur_total_places,
-        Offering.cur_wait_intake,
-        Offering.cur_wait_treatment,
-        Offering.last_confirmed_at,
-    ).where(Offering.active)
+    stmt = sa_select(  # ten columns: more than sqlmodel's select() has overloads for
+        col(Offering.id),
+        col(Offering.region_code),
+        col(Offering.contract_regions),
+        col(Offering.care_type),
+        col(Offering.provider_id),
+        col(Offering.cur_free_places),
+        col(Offering.cur_total_places),
+        col(Offering.cur_wait_intake),
+        col(Offering.cur_wait_treatment),
+        col(Offering.last_confirmed_at),
+    ).where(col(Offering.active))
     cond = region_filter(basis, regions)
     if cond is not None:
         stmt = stmt.where(cond)
-    for oid, region, contracts, ct, provider_id, free, total, wi, wt, confirmed in session.exec(stmt):
+    for oid, region, contracts, ct, provider_id, free, total, wi, wt, confirmed in session.execute(stmt):
         free = shown_free(free, held.get(oid, 0))
         for code in regions_of(basis, region, contracts):
             f = figures.get(code, {}).get(ct)
@@ -164,13 +187,15 @@ def all_region_figures(
     since = now - timedelta(weeks=4)
     npr = (
         select(NoPlaceReport.region_code, Offering.contract_regions, Offering.care_type, func.count())
-        .join(Offering, Offering.id == NoPlaceReport.offering_id)
+        .join(Offering, col(Offering.id) == NoPlaceReport.offering_id)
         .where(NoPlaceReport.at >= since)
         .group_by(NoPlaceReport.region_code, Offering.contract_regions, Offering.care_type)
     )
     if regions:
         npr = npr.where(
-            NoPlaceReport.region_code.in_(regions) if basis == "location" else region_filter(basis, regions)
+            col(NoPlaceReport.region_code).in_(regions)
+            if basis == "location"
+            else region_condition(basis, regions)
         )
     for region, contracts, ct, n in session.exec(npr):
         for code in regions_of(basis, region, contracts):
@@ -187,7 +212,7 @@ class PointGrid:
 
     CELL = 0.1  # about 11 km north-south, 7 km east-west in the Netherlands
 
-    def __init__(self, points: list[tuple[float, float]]):
+    def __init__(self, points: list[tuple[float, float]]) -> None:
         self.cells: dict[tuple[int, int], list[tuple[float, float]]] = {}
         for lat, lon in points:
             self.cells.setdefault((int(lat // self.CELL), int(lon // self.CELL)), []).append((lat, lon))
@@ -222,8 +247,8 @@ class PointGrid:
 
 
 def coverage_gaps(
-    session: Session, region_code: str, now: datetime, config, basis: str = "location"
-) -> list[dict]:
+    session: Session, region_code: str, now: datetime, config: Mapping[str, Any], basis: str = "location"
+) -> list[dict[str, Any]]:
     """Per gemeente of the region and care type: covered?, and the distance to the nearest qualifying offering.
 
     'location' basis: qualifying offerings anywhere (also across the region border), each judged by its own
@@ -238,23 +263,23 @@ def coverage_gaps(
     # points of the ~30,000 open offerings are read, without converting a timestamp per row
     if basis == "contract":
         cutoff = literal(
-            now - timedelta(days=t_region.stale_days), type_=Offering.__table__.c.last_confirmed_at.type
+            now - timedelta(days=t_region.stale_days), type_=table_of(Offering).c.last_confirmed_at.type
         )
     else:
         cutoff = confirmation_cutoff(thresholds, now, "stale_days")
     stmt = select(Offering.care_type, Offering.lat, Offering.lon).where(
-        Offering.active,
-        Offering.cur_intake_status.in_(["open", "wachtlijst"]),
-        Offering.last_confirmed_at >= cutoff,
+        col(Offering.active),
+        col(Offering.cur_intake_status).in_(["open", "wachtlijst"]),
+        col(Offering.last_confirmed_at) >= cutoff,
     )
     if basis == "contract":
-        stmt = stmt.where(region_filter("contract", [region_code]))
+        stmt = stmt.where(region_condition("contract", [region_code]))
     by_type: dict[str, list[tuple[float, float]]] = {ct: [] for ct in CARE_TYPES}
     for ct, lat, lon in session.connection().execute(stmt).all():
         if ct in by_type:
             by_type[ct].append((lat, lon))
     grids = {ct: PointGrid(points) for ct, points in by_type.items()}
-    out = []
+    out: list[dict[str, Any]] = []
     for g in gemeenten:
         for ct in CARE_TYPES:
             nearest = grids[ct].nearest_km(g.lat, g.lon)
@@ -270,7 +295,7 @@ def coverage_gaps(
     return out
 
 
-def take_snapshots(session: Session, today: date, now: datetime, config) -> int:
+def take_snapshots(session: Session, today: date, now: datetime, config: Mapping[str, Any]) -> int:
     """Store the figures as of ``now`` per jeugdregio × care type (location basis) under ``today``; a rerun
     updates the same rows. ``no_place_reports`` counts the reports of the ISO week of ``now`` so far, so a
     snapshot taken at the end of a week holds that week's figures as ``services.trends`` reconstructs them."""
@@ -300,8 +325,8 @@ def take_snapshots(session: Session, today: date, now: datetime, config) -> int:
 
 
 def region_audit(
-    session: Session, region: Jeugdregio, now: datetime, config, basis: str = "location"
-) -> dict:
+    session: Session, region: Jeugdregio, now: datetime, config: Mapping[str, Any], basis: str = "location"
+) -> dict[str, Any]:
     """The audit document of one region (the JSON API shape; pages and exports use the same)."""
     figures = all_region_figures(session, now, config, regions=[region.code], basis=basis)[region.code]
     gaps = coverage_gaps(session, region.code, now, config, basis)
@@ -323,27 +348,27 @@ def compliance(
     sort: str = "age",
     *,
     basis: str = "location",
-    config=None,
-) -> list[dict]:
+    config: Mapping[str, Any] | None = None,
+) -> list[dict[str, Any]]:
     """Each provider with active offerings in the region (under ``basis``): confirmation ages, reminders,
     escalation, and (with ``config``) the trust signals over 13 weeks from ``services.trends``."""
     from wijzer.models import Provider, Reminder
 
-    cond = region_filter(basis, [region_code])
-    rows = session.exec(
-        select(
-            Offering.provider_id,
+    cond = region_condition(basis, [region_code])
+    rows = session.execute(
+        sa_select(  # five columns: more than sqlmodel's select() has overloads for
+            col(Offering.provider_id),
             func.count(),
-            func.min(Offering.last_confirmed_at),
-            func.max(Offering.last_confirmed_at),
-            func.sum(case((Offering.last_confirmed_at.is_(None), 1), else_=0)),
+            func.min(col(Offering.last_confirmed_at)),
+            func.max(col(Offering.last_confirmed_at)),
+            func.sum(case((col(Offering.last_confirmed_at).is_(None), 1), else_=0)),
         )
-        .where(cond, Offering.active)
-        .group_by(Offering.provider_id)
+        .where(cond, col(Offering.active))
+        .group_by(col(Offering.provider_id))
     ).all()
     ids = [r[0] for r in rows]
     names = (
-        dict(session.exec(select(Provider.id, Provider.name).where(Provider.id.in_(ids))).all())
+        dict(session.exec(select(Provider.id, Provider.name).where(col(Provider.id).in_(ids))).all())
         if ids
         else {}
     )
@@ -352,11 +377,11 @@ def compliance(
             session.exec(
                 select(Reminder.provider_id, func.count())
                 .where(
-                    Reminder.provider_id.in_(ids),
-                    Reminder.sent_at.is_not(None),
+                    col(Reminder.provider_id).in_(ids),
+                    col(Reminder.sent_at).is_not(None),
                     Reminder.kind != "escalation",
                 )
-                .group_by(Reminder.provider_id)
+                .group_by(col(Reminder.provider_id))
             ).all()
         )
         if ids
@@ -366,7 +391,7 @@ def compliance(
         set(
             session.exec(
                 select(Reminder.provider_id).where(
-                    Reminder.provider_id.in_(ids),
+                    col(Reminder.provider_id).in_(ids),
                     Reminder.kind == "escalation",
                     Reminder.region_code == region_code,
                 )
@@ -375,7 +400,7 @@ def compliance(
         if ids
         else set()
     )
-    out = []
+    out: list[dict[str, Any]] = []
     for pid, n, oldest, newest, never in rows:
         oldest = as_aware(oldest)
         newest = as_aware(newest)
@@ -409,7 +434,7 @@ def compliance(
         }
         for r in out:
             r.update({k: v for k, v in signals.get(r["provider_id"], empty).items() if k != "provider_id"})
-    keys = {
+    keys: dict[str, Callable[[dict[str, Any]], Any]] = {
         "age": lambda r: (-(r["age_days"] if r["age_days"] is not None else 10**6), r["provider"]),
         "name": lambda r: r["provider"].lower(),
         "reminders": lambda r: (-r["reminders_sent"], r["provider"]),
@@ -430,7 +455,13 @@ def compliance(
     return sorted(out, key=keys.get(sort, keys["age"]))
 
 
-def as_aware(dt):
+@overload
+def as_aware(dt: datetime | str) -> datetime: ...
+@overload
+def as_aware(dt: None) -> None: ...
+@overload
+def as_aware(dt: datetime | str | None) -> datetime | None: ...
+def as_aware(dt: datetime | str | None) -> datetime | None:
     """func.min/max bypass the column type on SQLite, so make those values aware UTC again."""
     from wijzer.timeutil import as_utc
 

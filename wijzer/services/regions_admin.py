@@ -8,9 +8,11 @@ Partial updates: a key that is absent from ``changes`` is left unchanged; ``None
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from wijzer.models import Jeugdregio, Reminder
 from wijzer.services import auditlog
@@ -64,7 +66,7 @@ def region_or_none(session: Session, code: str | None) -> Jeugdregio | None:
     return session.get(Jeugdregio, (code or "").strip().upper()) if code else None
 
 
-def settings_of(region: Jeugdregio, config) -> RegionSettings:
+def settings_of(region: Jeugdregio, config: Mapping[str, Any]) -> RegionSettings:
     t = thresholds_for(region, config)
     return RegionSettings(
         code=region.code,
@@ -76,7 +78,7 @@ def settings_of(region: Jeugdregio, config) -> RegionSettings:
     )
 
 
-def split_list(value) -> list[str]:
+def split_list(value: str | Iterable[object] | None) -> list[str]:
     """'a@x.nl, b@y.nl' or 'a\\nb' or ['a', 'b'] -> ['a', 'b'] (lower-case, no duplicates)."""
     if value is None:
         return []
@@ -84,7 +86,7 @@ def split_list(value) -> list[str]:
     return list(dict.fromkeys(p.strip().lower() for p in parts if p and p.strip()))
 
 
-def _number(field: str, raw, errors: dict[str, str]):
+def _number(field: str, raw: object, errors: dict[str, str]) -> float | int | None:
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None
     low, high, unit = RANGES[field]
@@ -100,15 +102,21 @@ def _number(field: str, raw, errors: dict[str, str]):
 
 
 def update_region_settings(
-    session: Session, region: Jeugdregio, changes: dict, *, config, user=None, actor: str | None = None
-) -> dict:
+    session: Session,
+    region: Jeugdregio,
+    changes: dict[str, Any],
+    *,
+    config: Mapping[str, Any],
+    user: object = None,
+    actor: str | None = None,
+) -> dict[str, list[Any]]:
     """Validate and apply ``changes`` (absent = unchanged). Returns {field: [old, new]} of what changed.
     Raises SettingsError with Dutch messages per field; nothing is changed then."""
     unknown = sorted(set(changes) - set(FIELDS))
     if unknown:
         raise SettingsError({k: "Onbekende instelling." for k in unknown})
     errors: dict[str, str] = {}
-    new: dict = {}
+    new: dict[str, Any] = {}
     if "contact_emails" in changes:
         emails = split_list(changes["contact_emails"])
         bad = [e for e in emails if not EMAIL_RE.match(e) or len(e) > 254]
@@ -141,7 +149,7 @@ def update_region_settings(
         )
     if errors:
         raise SettingsError(errors)
-    diff = {}
+    diff: dict[str, list[Any]] = {}
     for column, value in new.items():
         old = getattr(region, column)
         if old != value and not (old in (None, "") and value in (None, "")):
@@ -170,7 +178,7 @@ def escalations_without_address(session: Session, region_code: str, limit: int =
                 Reminder.region_code == region_code,
                 Reminder.recipients == NO_ADDRESS,
             )
-            .order_by(Reminder.created_at.desc())
+            .order_by(col(Reminder.created_at).desc())
             .limit(limit)
         ).all()
     )
@@ -183,6 +191,6 @@ def region_for_referrer_domain(session: Session, email: str) -> Jeugdregio | Non
         return None
     return session.exec(
         select(Jeugdregio)
-        .where(Jeugdregio.referrer_domains.contains(f"|{domain}|"))
+        .where(col(Jeugdregio.referrer_domains).contains(f"|{domain}|"))
         .order_by(Jeugdregio.code)
     ).first()

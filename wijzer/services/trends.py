@@ -16,12 +16,11 @@ import bisect
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from flask.config import Config
 from sqlalchemy import (
     ColumnElement,
     Float,
@@ -46,7 +45,7 @@ from wijzer.services.regions import (
     CareTypeFigures,
     all_region_figures,
     free_places,
-    region_filter,
+    region_condition,
     regions_of,
 )
 from wijzer.services.search import region_thresholds
@@ -285,6 +284,8 @@ def no_place_counts(
 def _no_place_rows(
     session: Session, codes: list[str], basis: str, start: datetime, end: datetime, inclusive: bool = False
 ) -> Iterator[tuple[datetime, str, str]]:
+    if not codes:
+        return
     at_col = col(NoPlaceReport.at)
     stmt = (
         select(NoPlaceReport.at, NoPlaceReport.region_code, Offering.contract_regions, Offering.care_type)
@@ -293,7 +294,7 @@ def _no_place_rows(
         .where(at_col <= end if inclusive else at_col < end)
     )
     if basis == "contract":
-        stmt = stmt.where(region_filter("contract", codes))
+        stmt = stmt.where(region_condition("contract", codes))
     else:
         stmt = stmt.where(col(NoPlaceReport.region_code).in_(codes))
     wanted = set(codes)
@@ -331,7 +332,7 @@ def reconstruct_weeks(
         return {}
     ends = [local_midnight(m + timedelta(days=7)) for m in week_mondays]
     figs = [{ct: CareTypeFigures(ct) for ct in CARE_TYPES} for _ in ends]
-    cond = region_filter(basis, [region_code])
+    cond = region_condition(basis, [region_code])
     conn = session.connection()
     offerings = conn.execute(sa_select(col(Offering.id), col(Offering.active)).where(cond)).all()
     events = activity_events(session, {oid for oid, _ in offerings if oid is not None}) if offerings else {}
@@ -576,7 +577,7 @@ def cached_weeks(
     made after this one. ``refresh``: compute every week anew (the nightly job)."""
     if not week_mondays:
         return {}
-    cond = region_filter(basis, [region_code])
+    cond = region_condition(basis, [region_code])
     conn = session.connection()
     offerings = conn.execute(
         sa_select(col(Offering.id), col(Offering.care_type), col(Offering.active), col(Offering.created_at))
@@ -660,7 +661,7 @@ def _keep_weeks(
     )
 
 
-def warm_trend_weeks(session: Session, now: datetime, config: Config) -> str:
+def warm_trend_weeks(session: Session, now: datetime, config: Mapping[str, Any]) -> str:
     """The ``trend_weeks`` job: compute and keep the last ``WARM_WEEKS`` complete weeks of every region
     (location basis, the default of every page), so the first request of the day finds them kept."""
     thresholds = region_thresholds(session, config)
@@ -679,7 +680,7 @@ def region_trends(
     start: date,
     end: date,
     now: datetime,
-    config: Config,
+    config: Mapping[str, Any],
     basis: str = "location",
 ) -> list[dict[str, Any]]:
     """One row per ISO week × care type from the week of ``start`` to the week of ``end`` (at most the
@@ -716,7 +717,7 @@ def series_by_care_type(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, 
 
 # ---------------------------------------------------------------- national comparison
 def national_comparison(
-    session: Session, now: datetime, config: Config, basis: str = "location"
+    session: Session, now: datetime, config: Mapping[str, Any], basis: str = "location"
 ) -> dict[str, Any]:
     """Aggregates per region (no provider names) and the national median per care type and measure.
 
@@ -749,7 +750,7 @@ def national_comparison(
 def trust_signals(
     session: Session,
     now: datetime,
-    config: Config,
+    config: Mapping[str, Any],
     *,
     provider_ids: list[int] | None = None,
     cond: ColumnElement[bool] | None = None,
@@ -878,7 +879,7 @@ def provider_trust_hint(
     session: Session,
     provider_id: int,
     now: datetime,
-    config: Config,
+    config: Mapping[str, Any],
     cache: dict[tuple[int, date], tuple[datetime, dict[str, Any] | None]] | None = None,
 ) -> dict[str, Any] | None:
     """The quiet hint in the portal: the provider's own trust signals over 13 weeks, or None without data.

@@ -15,7 +15,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import String
 from sqlmodel import Session, col, select
 
 from wijzer import domain
@@ -125,8 +124,8 @@ def add_term(session: Session, vocabulary: str, code: str, label: str) -> Vocabu
         from wijzer.db import table_of
         from wijzer.models import Offering
 
-        column_type = table_of(Offering).c[column].type
-        room = column_type.length if isinstance(column_type, String) else None
+        # SQLModel's AutoString is a TypeDecorator that passes ``length`` on to its String.
+        room: int | None = getattr(table_of(Offering).c[column].type, "length", None)
         if room is not None and len(domain.pack([*current, code])) > room:
             raise VocabularyError(
                 f"Deze lijst is vol: alle codes samen moeten in {room} tekens passen (aanbod kan "
