@@ -12,7 +12,7 @@ from providers import bp
 from providers.common import stale_response
 from providers.forms import AdminProviderSearch, InviteForm, ProviderForm, apply_errors
 from wijzer.auth import role_required
-from wijzer.db import get_session
+from wijzer.db import get_session, saved_id
 from wijzer.models import Provider
 from wijzer.pagination import BadNumber, page_of, parse_page
 from wijzer.schemas import ProviderInput, validate
@@ -42,7 +42,7 @@ def admin_home() -> ResponseReturnValue:
             text=f"Pagina {number} bestaat niet; er zijn {page.pages} pagina's.",
         ), 404
     providers = provider_admin.providers_page(session, q, page.offset, PAGE_SIZE)
-    counts = provider_admin.offering_counts(session, [p.id for p in providers])
+    counts = provider_admin.offering_counts(session, [saved_id(p) for p in providers])
     return render_template(
         "providers/admin_home.html",
         providers=providers,
@@ -145,9 +145,9 @@ def admin_provider(provider_id: int) -> ResponseReturnValue:
             flash(f"Uitnodiging verstuurd naar {inv.email}.", "ok")
             form.email.data = ""  # ready for the next colleague
             form.provider_admin.data = False
-    pairs = portal.offerings_with_locations(session, provider.id, active_only=False)
-    staff = provider_admin.staff(session, provider.id)
-    invites = provider_admin.open_invitations(session, provider.id)
+    pairs = portal.offerings_with_locations(session, saved_id(provider), active_only=False)
+    staff = provider_admin.staff(session, saved_id(provider))
+    invites = provider_admin.open_invitations(session, saved_id(provider))
     return render_template(
         "providers/admin_provider.html",
         provider=provider,

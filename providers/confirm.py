@@ -10,7 +10,7 @@ from flask import current_app, render_template
 from flask.typing import ResponseReturnValue
 
 from providers import bp
-from wijzer.db import get_session
+from wijzer.db import get_session, saved_id
 from wijzer.jobs import read_confirm_token
 from wijzer.services import confirmation
 from wijzer.timeutil import utcnow
@@ -35,7 +35,7 @@ def confirm_link(token: str) -> ResponseReturnValue:
     target = _target(token)
     if target.problem or target.provider is None:
         return _invalid(target.problem or "invalid")
-    pairs = confirmation.offerings_with_locations(get_session(), target.provider.id)
+    pairs = confirmation.offerings_with_locations(get_session(), saved_id(target.provider))
     return render_template(
         "providers/confirm.html",
         provider=target.provider,
@@ -65,7 +65,7 @@ def confirm_link_post(token: str) -> ResponseReturnValue:
     session.commit()
     pairs = [
         (o, loc)
-        for o, loc in confirmation.offerings_with_locations(session, target.provider.id)
+        for o, loc in confirmation.offerings_with_locations(session, saved_id(target.provider))
         if o.id in result.needs_answer
     ]
     return render_template(

@@ -21,7 +21,7 @@ from providers.forms import (
     apply_errors,
 )
 from wijzer.auth import role_required
-from wijzer.db import get_session
+from wijzer.db import get_session, saved_id
 from wijzer.models import (
     Location,
     Offering,
@@ -75,10 +75,10 @@ def weekly() -> ResponseReturnValue:
     that breaks a rule keeps what was typed and shows why; every other row is saved."""
     session = get_session()
     provider = _provider()
-    pairs = portal.offerings_with_locations(session, provider.id)
+    pairs = portal.offerings_with_locations(session, saved_id(provider))
     offerings = [o for o, _ in pairs]
-    values = {o.id: _row_values(o) for o in offerings}
-    versions = {o.id: o.capacity_version for o in offerings}
+    values = {saved_id(o): _row_values(o) for o in offerings}
+    versions = {saved_id(o): o.capacity_version for o in offerings}
     errors: dict[int, dict[str, str]] = {}
     conflicts: dict[int, dict] = {}
     status = 200
@@ -87,19 +87,20 @@ def weekly() -> ResponseReturnValue:
         rows: dict[int, CapacityInput | None] = {}
         sent_versions: dict[int, int | None] = {}
         for off in offerings:
-            if f"o{off.id}-intake_status" not in request.form:
+            oid = saved_id(off)
+            if f"o{oid}-intake_status" not in request.form:
                 continue  # the row was not on the submitted page (e.g. an offering added meanwhile)
-            typed = {f: request.form.get(f"o{off.id}-{f}", "").strip() for f in WEEKLY_FIELDS}
-            values[off.id] = typed
-            sent_versions[off.id] = _version(request.form.get(f"o{off.id}-version"))
+            typed = {f: request.form.get(f"o{oid}-{f}", "").strip() for f in WEEKLY_FIELDS}
+            values[oid] = typed
+            sent_versions[oid] = _version(request.form.get(f"o{oid}-version"))
             if off.last_reported_at is None and not any(typed.values()):
-                rows[off.id] = None  # never reported and left empty: nothing to record
+                rows[oid] = None  # never reported and left empty: nothing to record
                 continue
             data, problems = validate(CapacityInput, typed)
             if problems:
-                errors[off.id] = problems
+                errors[oid] = problems
                 continue
-            rows[off.id] = data
+            rows[oid] = data
         fresh, stale = _fresh_limits()
         result = availability.weekly_update(
             session,
@@ -126,12 +127,13 @@ def weekly() -> ResponseReturnValue:
         if result.updated or result.confirmed:
             flash(f"Opgeslagen: {saved}. De gemarkeerde rijen zijn niet opgeslagen.", "info")
         for off in offerings:  # saved rows show their new values and version
-            if off.id not in errors and off.id not in conflicts:
-                values[off.id] = _row_values(off)
-            versions[off.id] = off.capacity_version
+            oid = saved_id(off)
+            if oid not in errors and oid not in conflicts:
+                values[oid] = _row_values(off)
+            versions[oid] = off.capacity_version
         status = 409 if conflicts else 400
     now = utcnow()
-    no_place = feedback.no_place_summary(session, [o.id for o in offerings], now=now)
+    no_place = feedback.no_place_summary(session, [saved_id(o) for o in offerings], now=now)
     status_of = portal.weekly_status(session, offerings, current_app.config, now)
     return render_template(
         "providers/weekly.html",
@@ -155,7 +157,7 @@ def weekly() -> ResponseReturnValue:
 def no_place_seen() -> ResponseReturnValue:
     """The provider has read the 'gebeld: geen plek' notices: they stay visible but are no longer new."""
     session = get_session()  # CSRF is checked by the app-wide CSRFProtect
-    count = feedback.mark_no_place_seen(session, _provider().id, user=current_user)
+    count = feedback.mark_no_place_seen(session, saved_id(_provider()), user=current_user)
     session.commit()
     flash(f"{count} melding(en) 'gebeld: geen plek' als gelezen gemarkeerd.", "ok")
     return redirect(url_for("providers.weekly"))
@@ -166,7 +168,7 @@ def no_place_seen() -> ResponseReturnValue:
 def history(offering_id: int) -> ResponseReturnValue:
     session = get_session()
     off = _own(Offering, offering_id)
-    reports = portal.report_history(session, off.id)
+    reports = portal.report_history(session, offering_id)
     return render_template(
         "providers/history.html",
         offering=off,
@@ -240,7 +242,7 @@ def offering_edit(offering_id: int | None) -> ResponseReturnValue:
     session = get_session()
     provider = _provider()
     offering = _own(Offering, offering_id) if offering_id else None
-    own_locations = portal.own_locations(session, provider.id)
+    own_locations = portal.own_locations(session, saved_id(provider))
     if not own_locations:
         flash("Voeg eerst een locatie toe; elk aanbod hoort bij een locatie.", "info")
         return redirect(url_for("providers.location_edit"))
@@ -266,7 +268,7 @@ def offering_edit(offering_id: int | None) -> ResponseReturnValue:
                     expected_version=form.expected_version(),
                 )
             except StaleEdit as exc:
-                fresh = OfferingForm(formdata=None, data=_offering_form_data(offering))
+                fresh = OfferingForm(formdata=None, data=_offering_form_data(offering) if offering else None)
                 fresh.location_id.choices = choices
                 return stale_response(exc, form, fresh, "providers/offering_form.html", offering=offering)
             except RuleError as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from providers.forms import apply_errors
 from wijzer.auth import bp, home_for, safe_next, sessions
 from wijzer.auth.forms import AcceptInviteForm, ForgotForm, LoginForm, PasswordForm, ResetForm, TokenForm
 from wijzer.db import get_session
@@ -38,7 +39,7 @@ def login():
     if form.validate_on_submit():
         session = get_session()
         user, reason = accounts.authenticate(
-            session, form.email.data, form.password.data, client=sessions.client_address()
+            session, form.email.data or "", form.password.data or "", client=sessions.client_address()
         )
         if user is not None:
             sessions.start(user)
@@ -67,11 +68,11 @@ def accept_invite(token: str):
     form = AcceptInviteForm()
     if form.validate_on_submit():
         try:
-            user = accounts.accept_invitation(session, inv, name=form.name.data, password=form.password.data)
-        except RuleError as exc:
-            getattr(form, exc.field if exc.field in ("name", "password") else "password").errors.append(
-                str(exc)
+            user = accounts.accept_invitation(
+                session, inv, name=form.name.data or "", password=form.password.data or ""
             )
+        except RuleError as exc:
+            apply_errors(form, {exc.field if exc.field in ("name", "password") else "password": str(exc)})
         else:
             sessions.start(user)
             session.commit()
@@ -106,17 +107,19 @@ def change_password():
     if form.validate_on_submit():
         # A wrong current password counts toward the same limits as a failed login.
         user, reason = accounts.authenticate(
-            session, current_user.email, form.current.data, client=sessions.client_address()
+            session, current_user.email, form.current.data or "", client=sessions.client_address()
         )
         if user is None:
             session.commit()  # keep the failure count
-            form.current.errors.append(LOCKED if reason == "locked" else "Het huidige wachtwoord klopt niet.")
+            apply_errors(
+                form, {"current": LOCKED if reason == "locked" else "Het huidige wachtwoord klopt niet."}
+            )
         else:
             try:
-                accounts.set_password(session, user, form.new.data, keep_session=sessions.current_sid())
+                accounts.set_password(session, user, form.new.data or "", keep_session=sessions.current_sid())
             except RuleError as exc:
                 session.rollback()
-                form.new.errors.append(str(exc))
+                apply_errors(form, {"new": str(exc)})
             else:
                 session.commit()
                 sessions.login_again(user)
@@ -157,7 +160,7 @@ def forgot_password():
     sent = False
     if form.validate_on_submit():
         session = get_session()
-        accounts.send_password_reset(session, form.email.data)  # queued; sent after the commit
+        accounts.send_password_reset(session, form.email.data or "")  # queued; sent after the commit
         session.commit()
         sent = True  # the same answer whether or not the address has an account
     return render_template("auth/forgot.html", form=form, sent=sent, message=RESET_SENT)
@@ -172,9 +175,9 @@ def reset_password(token: str):
     form = ResetForm()
     if form.validate_on_submit():
         try:
-            _, revoked = accounts.complete_password_reset(session, reset, form.password.data)
+            _, revoked = accounts.complete_password_reset(session, reset, form.password.data or "")
         except RuleError as exc:
-            form.password.errors.append(str(exc))
+            apply_errors(form, {"password": str(exc)})
         else:
             session.commit()
             if current_user.is_authenticated:

@@ -3,6 +3,7 @@ signed one-click links in the e-mails (GET shows what will happen, POST does it)
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import parse_qs
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
@@ -29,7 +30,7 @@ def _account_alerts():
 @role_required("referrer")
 def alert_create():
     query = request.form.get("q", "")[:2000]
-    params = {k: ",".join(v) for k, v in parse_qs(query).items() if k in svc.FILTER_KEYS}
+    params: dict[str, Any] = {k: ",".join(v) for k, v in parse_qs(query).items() if k in svc.FILTER_KEYS}
     session = get_session()
     try:
         alert = svc.create_alert(session, current_user, params, utcnow())

@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 from functools import lru_cache
+from typing import Any
 from urllib.parse import urlencode
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask import session as flask_session
 from flask_login import current_user
 from sqlmodel import select
+from werkzeug.datastructures import MultiDict
 
 from wijzer import domain
 from wijzer.auth import role_required, safe_next
@@ -51,9 +53,10 @@ FEW_RESULTS = 5
 DETAIL_HISTORY = timedelta(weeks=12)  # the detail page charts the reports of the last 12 weeks
 
 
-def search_args(args) -> dict[str, str]:
-    """The search parameters of a request, as a flat dict of non-empty strings (for links and alerts)."""
-    out = {}
+def search_args(args: MultiDict[str, str]) -> dict[str, Any]:
+    """The search parameters of a request, as a flat dict of non-empty strings (for links and alerts; typed
+    Any so it can be passed to ``url_for`` as keywords)."""
+    out: dict[str, Any] = {}
     for k in SEARCH_KEYS:
         if k in LIST_KEYS:
             values = [v for raw in args.getlist(k) for v in str(raw).split(",") if v.strip()]

@@ -7,8 +7,9 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from sqlalchemy import func, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
+from wijzer.db import saved_id
 from wijzer.models import NoPlaceReport, Offering, User
 from wijzer.services import auditlog
 from wijzer.timeutil import utcnow
@@ -19,7 +20,7 @@ SUMMARY_WINDOW = timedelta(weeks=4)  # the portal shows the reports of the last 
 class NoPlaceSummary(NamedTuple):
     """The reports on one offering within the window (a tuple, so templates may index it)."""
 
-    count: int
+    reports: int
     last_at: datetime
     unseen: int
 
@@ -40,7 +41,9 @@ def report_no_place(session: Session, offering: Offering, user: User, *, now: da
     if already is not None:
         return False
     session.add(
-        NoPlaceReport(offering_id=offering.id, user_id=user.id, region_code=offering.region_code, at=now)
+        NoPlaceReport(
+            offering_id=saved_id(offering), user_id=saved_id(user), region_code=offering.region_code, at=now
+        )
     )
     session.flush()
     return True
@@ -63,10 +66,10 @@ def no_place_summary(
             NoPlaceReport.offering_id,
             func.count(),
             func.max(NoPlaceReport.at),
-            func.count(NoPlaceReport.id).filter(NoPlaceReport.seen_by_provider_at.is_(None)),
+            func.count(col(NoPlaceReport.id)).filter(col(NoPlaceReport.seen_by_provider_at).is_(None)),
         )
-        .where(NoPlaceReport.offering_id.in_(list(offering_ids)), NoPlaceReport.at >= since)
-        .group_by(NoPlaceReport.offering_id)
+        .where(col(NoPlaceReport.offering_id).in_(list(offering_ids)), NoPlaceReport.at >= since)
+        .group_by(col(NoPlaceReport.offering_id))
     ).all()
     return {oid: NoPlaceSummary(n, at, unseen) for oid, n, at, unseen in rows}
 
@@ -80,7 +83,7 @@ def mark_no_place_seen(
     own = select(Offering.id).where(Offering.provider_id == provider_id)
     result = session.exec(
         update(NoPlaceReport)
-        .where(NoPlaceReport.offering_id.in_(own), NoPlaceReport.seen_by_provider_at.is_(None))
+        .where(col(NoPlaceReport.offering_id).in_(own), col(NoPlaceReport.seen_by_provider_at).is_(None))
         .values(seen_by_provider_at=now)
         .execution_options(synchronize_session=False)
     )

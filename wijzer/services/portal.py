@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
+from wijzer.db import saved_id
 from wijzer.models import CapacityReport, Jeugdregio, Location, Offering, User
 from wijzer.services import availability
 from wijzer.timeutil import utcnow
@@ -24,11 +25,11 @@ def offerings_with_locations(
     """The provider's offerings with their locations, by location name, care type and own reference."""
     stmt = (
         select(Offering, Location)
-        .join(Location, Location.id == Offering.location_id)
+        .join(Location, col(Location.id) == col(Offering.location_id))
         .where(Offering.provider_id == provider_id)
     )
     if active_only:
-        stmt = stmt.where(Offering.active)
+        stmt = stmt.where(col(Offering.active))
     return session.exec(stmt.order_by(Location.name, Offering.care_type, Offering.offering_ref)).all()
 
 
@@ -45,11 +46,11 @@ def thresholds_by_region(
     """Freshness limits per jeugdregio (regions may override the defaults in ``config``), in one query."""
     wanted = [c for c in codes if c]
     found = (
-        {r.code: r for r in session.exec(select(Jeugdregio).where(Jeugdregio.code.in_(wanted))).all()}
+        {r.code: r for r in session.exec(select(Jeugdregio).where(col(Jeugdregio.code).in_(wanted))).all()}
         if wanted
         else {}
     )
-    return {code: availability.thresholds_for(found.get(code), config) for code in codes}
+    return {code: availability.thresholds_for(found.get(code) if code else None, config) for code in codes}
 
 
 @dataclass
@@ -71,15 +72,16 @@ def weekly_status(
     status = WeeklyStatus()
     for off in offerings:
         limit = limits[off.region_code]
-        status.freshness[off.id] = availability.freshness_of(
+        oid = saved_id(off)
+        status.freshness[oid] = availability.freshness_of(
             off.last_confirmed_at, now, limit.fresh_days, limit.stale_days
         )
         if reasons := availability.needs_answer(off):
-            status.expired[off.id] = reasons
+            status.expired[oid] = reasons
         if off.last_confirmed_at is not None:
             stale_at = off.last_confirmed_at + timedelta(days=limit.stale_days)
             if timedelta(0) <= stale_at - now <= STALE_SOON:
-                status.stale_soon[off.id] = stale_at
+                status.stale_soon[oid] = stale_at
     return status
 
 
@@ -90,8 +92,8 @@ def report_history(
     for an import, the API or the confirmation link)."""
     return session.exec(
         select(CapacityReport, User.email)
-        .join(User, User.id == CapacityReport.user_id, isouter=True)
+        .join(User, col(User.id) == col(CapacityReport.user_id), isouter=True)
         .where(CapacityReport.offering_id == offering_id)
-        .order_by(CapacityReport.reported_at.desc(), CapacityReport.id.desc())
+        .order_by(col(CapacityReport.reported_at).desc(), col(CapacityReport.id).desc())
         .limit(limit)
     ).all()
