@@ -1,4 +1,7 @@
-"""Run every benchmark in turn (``make bench``); results are printed, to be copied into BENCHMARKS.md."""
+"""Run every benchmark in turn (``make bench``); results are printed, to be copied into BENCHMARKS.md.
+
+On PostgreSQL: ``WIJZER_BENCH_DATABASE_URL=postgresql+psycopg://…/wijzer_bench python benchmarks/run_all.py``
+(the environment is passed on to every benchmark; the dataset is seeded when empty)."""
 
 import subprocess
 import sys
@@ -8,7 +11,9 @@ HERE = Path(__file__).resolve().parent
 for script in (
     "bench_portal.py",
     "bench_search.py",
+    "bench_alerts.py",
     "bench_jobs.py",
+    "bench_hsds.py",
     "bench_audit.py",
     "bench_import.py",
     "bench_load.py",
