@@ -261,6 +261,7 @@ def coverage_gaps(
     ).all()
     # fresh or aging (confirmed within stale_days, as ``freshness_of``), decided in SQL: only the qualifying
     # points of the ~30,000 open offerings are read, without converting a timestamp per row
+    cutoff: ColumnElement[Any]
     if basis == "contract":
         cutoff = literal(
             now - timedelta(days=t_region.stale_days), type_=table_of(Offering).c.last_confirmed_at.type

@@ -23,12 +23,17 @@ API, the alerts) reads them from there.
 from __future__ import annotations
 
 import heapq
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Integer, and_, case, cast, func, literal, or_
-from sqlmodel import Session, select
+from sqlalchemy import ColumnElement, Integer, and_, case, cast, func, literal, or_
+from sqlalchemy import select as sa_select
+from sqlalchemy.sql import Select
+from sqlmodel import Session, col, select
 
+from wijzer.db import saved_id, table_of
 from wijzer.geo import PostcodePoint, bounding_box, fast_km, geodesic_km, lookup_postcode
 from wijzer.models import Jeugdregio, Location, Offering, Provider
 from wijzer.schemas import SearchFilters
@@ -40,12 +45,12 @@ UNKNOWN_START = 10_000_000  # days; sorts unknown expected starts last
 FRESHNESS = ("fresh", "aging", "stale", "unknown")
 
 
-def free_places_column(today: date):
+def free_places_column(today: date) -> ColumnElement[Any]:
     """The free places a search shows, ranks by and counts as "place now" (the one place to change):
     the reported free places minus the places held for plaatsingsverzoeken on ``today``, never below
     zero; unknown stays unknown."""
-    net = Offering.cur_free_places - held_places_column(today)
-    return case((Offering.cur_free_places.is_(None), None), (net < 0, 0), else_=net)
+    net = col(Offering.cur_free_places) - held_places_column(today)
+    return case((col(Offering.cur_free_places).is_(None), None), (net < 0, 0), else_=net)
 
 
 @dataclass
@@ -99,9 +104,13 @@ class SearchResult:
     origin: PostcodePoint | None = None  # the family's postcode
 
 
-def region_thresholds(session: Session, config) -> dict[str | None, Thresholds]:
+Config = Mapping[str, Any]
+RegionThresholds = dict[str | None, Thresholds]
+
+
+def region_thresholds(session: Session, config: Config) -> RegionThresholds:
     """Thresholds per jeugdregio (with the app defaults under None)."""
-    out = {None: thresholds_for(None, config)}
+    out: RegionThresholds = {None: thresholds_for(None, config)}
     for region in session.exec(select(Jeugdregio)).all():
         out[region.code] = thresholds_for(region, config)
     return out
@@ -111,9 +120,9 @@ def status_expired(status_until: date | None, today: date) -> bool:
     return status_until is not None and status_until < today
 
 
-def confirmation_cutoff(thresholds: dict, now: datetime, days_attr: str):
+def confirmation_cutoff(thresholds: RegionThresholds, now: datetime, days_attr: str) -> ColumnElement[Any]:
     """A SQL expression: the confirmation time cut-off for each offering's region."""
-    typ = Offering.__table__.c.last_confirmed_at.type
+    typ = table_of(Offering).c.last_confirmed_at.type
     default = literal(now - timedelta(days=getattr(thresholds[None], days_attr)), type_=typ)
     groups: dict[int, list[str]] = {}
     for code, t in thresholds.items():
@@ -123,31 +132,36 @@ def confirmation_cutoff(thresholds: dict, now: datetime, days_attr: str):
         return default
     return case(
         *[
-            (Offering.region_code.in_(codes), literal(now - timedelta(days=days), type_=typ))
+            (col(Offering.region_code).in_(codes), literal(now - timedelta(days=days), type_=typ))
             for days, codes in groups.items()
         ],
         else_=default,
     )
 
 
-def _days_until(column, today: date, dialect: str):
+def _days_until(column: Any, today: date, dialect: str) -> ColumnElement[Any]:
     if dialect == "postgresql":
-        return column - literal(today)
+        days: ColumnElement[Any] = column - literal(today)
+        return days
     return cast(func.julianday(column) - func.julianday(literal(today.isoformat())), Integer)
 
 
-def state_columns(session: Session, now: datetime, today: date, thresholds: dict):
+def state_columns(
+    session: Session, now: datetime, today: date, thresholds: RegionThresholds
+) -> tuple[
+    ColumnElement[Any], ColumnElement[Any], ColumnElement[Any], ColumnElement[Any], ColumnElement[Any]
+]:
     """SQL expressions: freshness index (0 fresh, 1 aging, 2 stale, 3 unknown), expired (0/1), place now
     (0/1), expected start in days (NULL when unknown), free places."""
     dialect = session.get_bind().dialect.name
-    confirmed = Offering.last_confirmed_at
+    confirmed = col(Offering.last_confirmed_at)
     fresh = case(
         (confirmed.is_(None), 3),
         (confirmed >= confirmation_cutoff(thresholds, now, "fresh_days"), 0),
         (confirmed >= confirmation_cutoff(thresholds, now, "stale_days"), 1),
         else_=2,
     )
-    expired_cond = and_(Offering.cur_status_until.is_not(None), Offering.cur_status_until < today)
+    expired_cond = and_(col(Offering.cur_status_until).is_not(None), col(Offering.cur_status_until) < today)
     expired = case((expired_cond, 1), else_=0)
     free = free_places_column(today)
     place_now = case(
@@ -156,7 +170,7 @@ def state_columns(session: Session, now: datetime, today: date, thresholds: dict
                 confirmed.is_not(None),
                 confirmed >= confirmation_cutoff(thresholds, now, "stale_days"),
                 ~expired_cond,
-                Offering.cur_intake_status == "open",
+                col(Offering.cur_intake_status) == "open",
                 free > 0,
             ),
             1,
@@ -165,47 +179,51 @@ def state_columns(session: Session, now: datetime, today: date, thresholds: dict
     )
     start = case(
         (
-            and_(Offering.cur_next_free_date.is_not(None), Offering.cur_next_free_date >= today),
-            _days_until(Offering.cur_next_free_date, today, dialect),
+            and_(col(Offering.cur_next_free_date).is_not(None), col(Offering.cur_next_free_date) >= today),
+            _days_until(col(Offering.cur_next_free_date), today, dialect),
         ),
         (
-            Offering.cur_wait_intake.is_not(None),
-            (Offering.cur_wait_intake + func.coalesce(Offering.cur_wait_treatment, 0)) * 7,
+            col(Offering.cur_wait_intake).is_not(None),
+            (col(Offering.cur_wait_intake) + func.coalesce(col(Offering.cur_wait_treatment), 0)) * 7,
         ),
         else_=None,
     )
     return fresh, expired, place_now, start, free
 
 
-def _filtered(stmt, filters: SearchFilters, origin: PostcodePoint | None):
-    stmt = stmt.where(Offering.active)
+def _filtered(stmt: Select[Any], filters: SearchFilters, origin: PostcodePoint | None) -> Select[Any]:
+    stmt = stmt.where(col(Offering.active))
     if filters.care_type:
-        stmt = stmt.where(Offering.care_type == filters.care_type)
+        stmt = stmt.where(col(Offering.care_type) == filters.care_type)
     for tag in filters.tags:
-        stmt = stmt.where(Offering.tags.contains(f"|{tag}|"))
+        stmt = stmt.where(col(Offering.tags).contains(f"|{tag}|"))
     if filters.age is not None:
-        stmt = stmt.where(Offering.min_age <= filters.age, Offering.max_age >= filters.age)
+        stmt = stmt.where(col(Offering.min_age) <= filters.age, col(Offering.max_age) >= filters.age)
     if filters.modality:
-        stmt = stmt.where(or_(*[Offering.modalities.contains(f"|{m}|") for m in filters.modality]))
+        stmt = stmt.where(or_(*[col(Offering.modalities).contains(f"|{m}|") for m in filters.modality]))
     if filters.funding:
-        stmt = stmt.where(Offering.funding.contains(f"|{filters.funding}|"))
+        stmt = stmt.where(col(Offering.funding).contains(f"|{filters.funding}|"))
     if filters.region:
-        stmt = stmt.where(Offering.region_code == filters.region)
+        stmt = stmt.where(col(Offering.region_code) == filters.region)
     if filters.municipality:
-        stmt = stmt.where(Offering.gemeente_code == filters.municipality)
+        stmt = stmt.where(col(Offering.gemeente_code) == filters.municipality)
     if filters.max_wait_weeks is not None:
-        stmt = stmt.where(Offering.cur_wait_intake <= filters.max_wait_weeks)
+        stmt = stmt.where(col(Offering.cur_wait_intake) <= filters.max_wait_weeks)
     if filters.contract_region:
-        stmt = stmt.where(Offering.contract_regions.contains(f"|{filters.contract_region}|"))
+        stmt = stmt.where(col(Offering.contract_regions).contains(f"|{filters.contract_region}|"))
     if filters.contracted and origin is not None:
-        stmt = stmt.where(Offering.contract_regions.contains(f"|{origin.region_code}|"))
+        stmt = stmt.where(col(Offering.contract_regions).contains(f"|{origin.region_code}|"))
     if origin is not None:
         min_lat, max_lat, min_lon, max_lon = bounding_box(origin.lat, origin.lon, filters.radius_km)
-        stmt = stmt.where(Offering.lat.between(min_lat, max_lat), Offering.lon.between(min_lon, max_lon))
+        stmt = stmt.where(
+            col(Offering.lat).between(min_lat, max_lat), col(Offering.lon).between(min_lon, max_lon)
+        )
     return stmt
 
 
-def _rank_key(sort: str | None, fresh: int, place_now: int, start, dist: float, free, oid: int) -> tuple:
+def _rank_key(
+    sort: str | None, fresh: int, place_now: int, start: int | None, dist: float, free: int | None, oid: int
+) -> tuple[float, ...]:
     unreliable = 0 if fresh < 2 else 1
     start_key = UNKNOWN_START if start is None else start
     if sort == "start":
@@ -221,8 +239,8 @@ def search_offerings(
     session: Session,
     filters: SearchFilters,
     now: datetime,
-    config,
-    thresholds: dict | None = None,
+    config: Config,
+    thresholds: RegionThresholds | None = None,
     count_only: bool = False,
 ) -> SearchResult:
     from wijzer.timeutil import AMS
@@ -234,7 +252,16 @@ def search_offerings(
 
     fresh_c, expired_c, place_c, start_c, free_c = state_columns(session, now, today, thresholds)
     stmt = _filtered(
-        select(Offering.id, Offering.lat, Offering.lon, fresh_c, place_c, expired_c, start_c, free_c),
+        sa_select(
+            col(Offering.id),
+            col(Offering.lat),
+            col(Offering.lon),
+            fresh_c,
+            place_c,
+            expired_c,
+            start_c,
+            free_c,
+        ),
         filters,
         origin,
     )
@@ -245,7 +272,7 @@ def search_offerings(
     olat, olon = (origin.lat, origin.lon) if origin is not None else (0.0, 0.0)
     outer, inner = radius * (1 + EDGE_MARGIN), radius * (1 - EDGE_MARGIN)
     sort = filters.sort
-    ranked = []
+    ranked: list[tuple[Any, ...]] = []
     append = ranked.append
     # The candidates (often ~1,000 rows) are plain values, so they are read through the session's connection
     # as Core rows, all at once (``.all()``: one fetchall, rows built in C; iterating the result instead
@@ -291,9 +318,9 @@ def search_offerings(
     # cost no second round trip to the database.
     rows = session.exec(
         select(Offering, Provider, Location, held_places_column(today))
-        .join(Provider, Provider.id == Offering.provider_id)
-        .join(Location, Location.id == Offering.location_id)
-        .where(Offering.id.in_([r[1] for r in page]))
+        .join(Provider, col(Provider.id) == col(Offering.provider_id))
+        .join(Location, col(Location.id) == col(Offering.location_id))
+        .where(col(Offering.id).in_([r[1] for r in page]))
     ).all()
     by_id = {o.id: (o, p, loc, int(held)) for o, p, loc, held in rows}
     for _key, oid, fresh, place_now, expired, start, free in page:
@@ -316,7 +343,19 @@ def search_offerings(
     return result
 
 
-def _hit(off, prov, loc, origin, fresh, place_now, expired, start, free, t, held: int = 0) -> Hit:
+def _hit(
+    off: Offering,
+    prov: Provider,
+    loc: Location,
+    origin: PostcodePoint | None,
+    fresh: int,
+    place_now: int,
+    expired: int,
+    start: int | None,
+    free: int | None,
+    t: Thresholds,
+    held: int = 0,
+) -> Hit:
     dist = geodesic_km(origin.lat, origin.lon, off.lat, off.lon) if origin is not None else None
     contracted = (origin.region_code in off.contract_region_list) if origin is not None else None
     return Hit(
@@ -336,17 +375,17 @@ def _hit(off, prov, loc, origin, fresh, place_now, expired, start, free, t, held
 
 
 def offering_detail(
-    session: Session, offering_id: int, now: datetime, config, origin: PostcodePoint | None = None
+    session: Session, offering_id: int, now: datetime, config: Config, origin: PostcodePoint | None = None
 ) -> Hit | None:
     from wijzer.timeutil import AMS
 
     thresholds = region_thresholds(session, config)
     state = state_columns(session, now, now.astimezone(AMS).date(), thresholds)
-    row = session.exec(
-        select(Offering, Provider, Location, *state)
-        .join(Provider, Provider.id == Offering.provider_id)
-        .join(Location, Location.id == Offering.location_id)
-        .where(Offering.id == offering_id, Offering.active)
+    row = session.execute(
+        sa_select(Offering, Provider, Location, *state)
+        .join(Provider, col(Provider.id) == col(Offering.provider_id))
+        .join(Location, col(Location.id) == col(Offering.location_id))
+        .where(col(Offering.id) == offering_id, col(Offering.active))
     ).first()
     if row is None:
         return None
@@ -362,11 +401,13 @@ def offering_detail(
         start,
         free,
         thresholds.get(off.region_code, thresholds[None]),
-        held_places(session, [off.id], now.astimezone(AMS).date()).get(off.id, 0),
+        held_places(session, [saved_id(off)], now.astimezone(AMS).date()).get(saved_id(off), 0),
     )
 
 
-def place_now_ids(session: Session, now: datetime, config, thresholds: dict | None = None) -> set[int]:
+def place_now_ids(
+    session: Session, now: datetime, config: Config, thresholds: RegionThresholds | None = None
+) -> set[int]:
     """Ids of every active offering that is a place now (what "Alleen direct plek" finds nationally)."""
     from wijzer.timeutil import AMS
 
@@ -374,11 +415,16 @@ def place_now_ids(session: Session, now: datetime, config, thresholds: dict | No
     _fresh, _expired, place_c, _start, _free = state_columns(
         session, now, now.astimezone(AMS).date(), thresholds
     )
-    return set(session.exec(select(Offering.id).where(Offering.active, place_c == 1)).all())
+    ids = session.exec(select(col(Offering.id)).where(col(Offering.active), place_c == 1)).all()
+    return {i for i in ids if i is not None}
 
 
 def count_offerings(
-    session: Session, filters: SearchFilters, now: datetime, config, thresholds: dict | None = None
+    session: Session,
+    filters: SearchFilters,
+    now: datetime,
+    config: Config,
+    thresholds: RegionThresholds | None = None,
 ) -> int:
     """How many offerings a search finds (loads no page)."""
     return search_offerings(session, filters, now, config, thresholds, count_only=True).total
@@ -433,7 +479,7 @@ def search_summary(filters: SearchFilters, origin: PostcodePoint | None = None) 
 
 
 RADIUS_STEPS = (5, 10, 25, 50, 100, 250)
-_DROPS = (
+_DROPS: tuple[tuple[str, Any, str], ...] = (
     ("available_now", False, "Zonder 'alleen direct plek'"),
     ("contracted", False, "Ook aanbod dat niet voor dit gezin gecontracteerd is"),
     ("contract_region", None, "Zonder contractregio"),
@@ -449,8 +495,8 @@ _DROPS = (
 
 
 def suggestions(
-    session: Session, filters: SearchFilters, now: datetime, config, total: int
-) -> list[tuple[str, dict, int]]:
+    session: Session, filters: SearchFilters, now: datetime, config: Config, total: int
+) -> list[tuple[str, dict[str, Any], int]]:
     """What would help when a search finds few results: (label, change to the parameters, count),
     only changes that find more than ``total``. A larger radius first, then dropping one filter."""
     thresholds = region_thresholds(session, config)
