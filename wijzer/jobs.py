@@ -34,13 +34,15 @@ import zlib
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import case, insert, literal, or_, text, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from wijzer.db import get_engine, new_session
+from wijzer.db import get_engine, new_session, table_of
 from wijzer.domain import CARE_TYPES, pack, unpack
 from wijzer.models import FreshnessTransition, Jeugdregio, JobRun, Offering, Provider, Reminder, User
 from wijzer.services import mail, placement
@@ -70,19 +72,19 @@ def job_freshness(session: Session, now: datetime, config) -> str:
     changed = 0
     for (fresh, stale), regions in groups.items():
         state = case(
-            (Offering.last_confirmed_at.is_(None), "unknown"),
-            (Offering.last_confirmed_at >= now - timedelta(days=fresh), "fresh"),
-            (Offering.last_confirmed_at >= now - timedelta(days=stale), "aging"),
+            (col(Offering.last_confirmed_at).is_(None), "unknown"),
+            (col(Offering.last_confirmed_at) >= now - timedelta(days=fresh), "fresh"),
+            (col(Offering.last_confirmed_at) >= now - timedelta(days=stale), "aging"),
             else_="stale",
         )
-        where = (Offering.region_code.in_(regions), Offering.freshness != state)
+        where = (col(Offering.region_code).in_(regions), col(Offering.freshness) != state)
         sel = select(
             Offering.id,
             Offering.freshness,
             state,
-            literal(now, type_=FreshnessTransition.__table__.c.at.type),
+            literal(now, type_=table_of(FreshnessTransition).c.at.type),
         ).where(*where)
-        result = session.execute(
+        result = session.exec(
             insert(FreshnessTransition).from_select(["offering_id", "from_state", "to_state", "at"], sel)
         )
         changed += result.rowcount or 0
@@ -98,9 +100,9 @@ def job_freshness(session: Session, now: datetime, config) -> str:
 # ---------------------------------------------------------------- expire temporary statuses
 def job_expire_statuses(session: Session, now: datetime, config) -> str:
     today = now.astimezone(AMS).date()
-    result = session.execute(
+    result = session.exec(
         update(Offering)
-        .where(Offering.cur_status_until < today, Offering.needs_update.is_(False))
+        .where(col(Offering.cur_status_until) < today, col(Offering.needs_update).is_(False))
         .values(needs_update=True)
         .execution_options(synchronize_session=False)
     )
@@ -184,7 +186,7 @@ def _queue_message(session: Session, reminder: Reminder, recipients: list[str], 
     ``reminder:<id>``: however often this runs, the reminder has one outbox row, sent once."""
     from wijzer.links import external_url
 
-    provider = session.get(Provider, reminder.provider_id)
+    provider = session.get_one(Provider, reminder.provider_id)
     ids = [int(i) for i in unpack(reminder.offering_ids)]
     offerings = [
         {
@@ -195,10 +197,10 @@ def _queue_message(session: Session, reminder: Reminder, recipients: list[str], 
             else o.last_confirmed_at.astimezone(AMS).strftime("%d-%m-%Y"),
         }
         for o in session.exec(
-            select(Offering).where(Offering.id.in_(ids)).order_by(Offering.offering_ref)
+            select(Offering).where(col(Offering.id).in_(ids)).order_by(Offering.offering_ref)
         ).all()
     ]
-    common = {
+    common: dict[str, Any] = {
         "kind": f"reminder:{reminder.kind}",
         "key": f"reminder:{reminder.id}",
         "provider_name": provider.name,
@@ -227,14 +229,14 @@ def job_reminders(session: Session, now: datetime, config) -> str:
     escalate_after = timedelta(days=int(config["ESCALATE_DAYS"]))
     aging, stale = defaultdict(list), defaultdict(list)
     escalate: dict[tuple[int, str], list] = defaultdict(list)
-    rows = session.exec(
-        select(
-            Offering.id,
-            Offering.provider_id,
-            Offering.region_code,
-            Offering.last_confirmed_at,
-            Offering.created_at,
-        ).where(Offering.active)
+    rows = session.execute(
+        sa_select(  # five columns: more than sqlmodel's select() has overloads for
+            col(Offering.id),
+            col(Offering.provider_id),
+            col(Offering.region_code),
+            col(Offering.last_confirmed_at),
+            col(Offering.created_at),
+        ).where(col(Offering.active))
     ).all()
     for oid, pid, region, confirmed, created in rows:
         t = thresholds.get(region, thresholds[None])
@@ -260,16 +262,16 @@ def job_reminders(session: Session, now: datetime, config) -> str:
     sent, no_address, failed = 0, 0, []
     pending = session.exec(
         select(Reminder.id)
-        .where(Reminder.sent_at.is_(None), Reminder.attempts < MAX_SEND_ATTEMPTS)
-        .order_by(Reminder.id)
+        .where(col(Reminder.sent_at).is_(None), col(Reminder.attempts) < MAX_SEND_ATTEMPTS)
+        .order_by(col(Reminder.id))
     ).all()
     for rid in pending:
-        leased = session.execute(
+        leased = session.exec(
             update(Reminder)
             .where(
-                Reminder.id == rid,
-                Reminder.sent_at.is_(None),
-                or_(Reminder.lease_until.is_(None), Reminder.lease_until < now),
+                col(Reminder.id) == rid,
+                col(Reminder.sent_at).is_(None),
+                or_(col(Reminder.lease_until).is_(None), col(Reminder.lease_until) < now),
             )
             .values(lease_owner=owner, lease_until=now + LEASE, attempts=Reminder.attempts + 1)
             .execution_options(synchronize_session=False)
@@ -277,7 +279,7 @@ def job_reminders(session: Session, now: datetime, config) -> str:
         session.commit()
         if leased.rowcount != 1:
             continue  # another sender has it
-        reminder = session.get(Reminder, rid)
+        reminder = session.get_one(Reminder, rid)
         session.refresh(reminder)
         recipients = _recipients(session, reminder, config)
         if not recipients:
@@ -402,7 +404,7 @@ def run_job(name: str, now: datetime | None = None) -> JobRun:
                 lock.execute(text("SELECT pg_advisory_unlock_all()"))
                 lock.close()
     with new_session() as bookkeeping:
-        run = bookkeeping.get(JobRun, run_id)
+        run = bookkeeping.get_one(JobRun, run_id)
         run.finished_at = utcnow()
         run.duration_ms = int((datetime.now().timestamp() - started) * 1000)
         run.status, run.detail = status, (detail or "")[:4000]

@@ -22,16 +22,20 @@ import os
 import socket
 import uuid
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 from urllib.parse import parse_qsl, urlencode
 
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import delete, insert, or_, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from wijzer import domain
+from wijzer.db import saved_id
 from wijzer.domain import pack, unpack
 from wijzer.geo import PostcodeError, PostcodePoint, bounding_box, fast_km, geodesic_km, lookup_postcode
 from wijzer.models import Alert, AlertMail, AlertPlaceState, JobRun, Location, Offering, Provider, User
@@ -75,12 +79,12 @@ class AlertError(ValueError):
 
 
 # ---------------------------------------------------------------- filters
-def normalise_filters(params: dict) -> tuple[str, SearchFilters]:
+def normalise_filters(params: Mapping[str, Any]) -> tuple[str, SearchFilters]:
     """Validate search parameters (no paging, no ordering) -> (canonical query string, filters)."""
     unknown = [k for k in params if k not in FILTER_KEYS]
     if unknown:
         raise AlertError(f"Onbekende parameter: {unknown[0]}.", unknown[0])
-    data: dict = {}
+    data: dict[str, Any] = {}
     for k, v in params.items():
         if isinstance(v, (list, tuple)):
             v = ",".join(str(x) for x in v)
@@ -98,6 +102,7 @@ def normalise_filters(params: dict) -> tuple[str, SearchFilters]:
     if errors:
         field, message = next(iter(errors.items()))
         raise AlertError(message, None if field == "__all__" else field)
+    filters = cast("SearchFilters", filters)  # validate() returns BaseModel; without errors, the instance
     if filters.postcode:
         try:
             lookup_postcode(filters.postcode)
@@ -130,15 +135,19 @@ def parse_filters(query: str) -> SearchFilters:
 
 
 # ---------------------------------------------------------------- the user's alerts
-def create_alert(session: Session, user: User, params: dict, now: datetime | None = None) -> Alert:
+def create_alert(
+    session: Session, user: User, params: Mapping[str, Any], now: datetime | None = None
+) -> Alert:
     now = now or utcnow()
     query, filters = normalise_filters(params)
-    active = session.exec(select(Alert.id).where(Alert.user_id == user.id, Alert.ended_at.is_(None))).all()
+    active = session.exec(
+        select(Alert.id).where(Alert.user_id == user.id, col(Alert.ended_at).is_(None))
+    ).all()
     if len(active) >= MAX_ALERTS_PER_USER:
         raise AlertError(f"U heeft al {MAX_ALERTS_PER_USER} meldingen; verwijder er eerst een.")
     origin = lookup_postcode(filters.postcode) if filters.postcode else None
     alert = Alert(
-        user_id=user.id,
+        user_id=saved_id(user),
         filters=query,
         label=search_summary(filters, origin)[:400],
         created_at=now,
@@ -154,8 +163,8 @@ def user_alerts(session: Session, user_id: int) -> list[Alert]:
     return list(
         session.exec(
             select(Alert)
-            .where(Alert.user_id == user_id, Alert.ended_at.is_(None))
-            .order_by(Alert.created_at.desc(), Alert.id.desc())
+            .where(Alert.user_id == user_id, col(Alert.ended_at).is_(None))
+            .order_by(col(Alert.created_at).desc(), col(Alert.id).desc())
         ).all()
     )
 
@@ -176,7 +185,7 @@ def set_paused(session: Session, alert: Alert, paused: bool, now: datetime | Non
 
 
 def delete_alert(session: Session, alert: Alert) -> None:
-    session.execute(delete(AlertMail).where(AlertMail.alert_id == alert.id))
+    session.execute(delete(AlertMail).where(col(AlertMail.alert_id) == alert.id))
     session.delete(alert)
 
 
@@ -193,13 +202,13 @@ def extend_alert(session: Session, alert: Alert, now: datetime | None = None) ->
 
 
 # ---------------------------------------------------------------- signed links
-def make_token(config, alert: Alert, action: str) -> str:
+def make_token(config: Mapping[str, Any], alert: Alert, action: str) -> str:
     return URLSafeSerializer(config["SECRET_KEY"], salt=LINK_SALT).dumps(
         {"a": alert.id, "u": alert.user_id, "x": action}
     )
 
 
-def read_token(session: Session, config, token: str, action: str) -> Alert | None:
+def read_token(session: Session, config: Mapping[str, Any], token: str, action: str) -> Alert | None:
     """The alert a signed link is about, or None when the link is tampered with or the alert is gone."""
     try:
         data = URLSafeSerializer(config["SECRET_KEY"], salt=LINK_SALT).loads(token)
@@ -213,8 +222,8 @@ def read_token(session: Session, config, token: str, action: str) -> Alert | Non
     return alert
 
 
-def link(config, path: str) -> str:
-    return config["BASE_URL"].rstrip("/") + path
+def link(config: Mapping[str, Any], path: str) -> str:
+    return str(config["BASE_URL"]).rstrip("/") + path
 
 
 # ---------------------------------------------------------------- matching (mirrors search._filtered)
@@ -236,19 +245,19 @@ class Light:
 
 
 LIGHT_COLUMNS = (
-    Offering.id,
-    Offering.care_type,
-    Offering.tags,
-    Offering.min_age,
-    Offering.max_age,
-    Offering.modalities,
-    Offering.funding,
-    Offering.region_code,
-    Offering.gemeente_code,
-    Offering.cur_wait_intake,
-    Offering.contract_regions,
-    Offering.lat,
-    Offering.lon,
+    col(Offering.id),
+    col(Offering.care_type),
+    col(Offering.tags),
+    col(Offering.min_age),
+    col(Offering.max_age),
+    col(Offering.modalities),
+    col(Offering.funding),
+    col(Offering.region_code),
+    col(Offering.gemeente_code),
+    col(Offering.cur_wait_intake),
+    col(Offering.contract_regions),
+    col(Offering.lat),
+    col(Offering.lon),
 )
 
 
@@ -294,7 +303,7 @@ def window_of(now: datetime) -> str:
     return slot.isoformat(timespec="minutes")
 
 
-def _sync_place_state(session: Session, now: datetime, config) -> dict[int, datetime]:
+def _sync_place_state(session: Session, now: datetime, config: Mapping[str, Any]) -> dict[int, datetime]:
     """Bring ``alert_place_state`` up to date; return {offering id: since} for every place now."""
     current = place_now_ids(session, now, config, region_thresholds(session, config))
     known = dict(session.exec(select(AlertPlaceState.offering_id, AlertPlaceState.since)).all())
@@ -311,7 +320,9 @@ def _sync_place_state(session: Session, now: datetime, config) -> dict[int, date
             insert(AlertPlaceState), [{"offering_id": oid, "since": since} for oid in new[i : i + CHUNK]]
         )
     for i in range(0, len(gone), CHUNK):
-        session.execute(delete(AlertPlaceState).where(AlertPlaceState.offering_id.in_(gone[i : i + CHUNK])))
+        session.execute(
+            delete(AlertPlaceState).where(col(AlertPlaceState.offering_id).in_(gone[i : i + CHUNK]))
+        )
     state = {oid: s for oid, s in known.items() if oid in current}
     state.update({oid: since for oid in new})
     return state
@@ -340,7 +351,7 @@ def _cell(lat: float, lon: float) -> tuple[int, int]:
     return int(lat // GRID_DEGREES), int(lon // GRID_DEGREES)
 
 
-def _claim_all(session: Session, claims: list[dict]) -> list[int]:
+def _claim_all(session: Session, claims: list[dict[str, Any]]) -> list[int]:
     """Insert the claims in bulk; when another run claimed some of them first, one by one. Returns the
     alert ids whose claim is ours."""
     if not claims:
@@ -367,15 +378,19 @@ def _as_utc(dt: datetime) -> datetime:
     return dt if dt.tzinfo is not None else dt.replace(tzinfo=UTC)
 
 
-def claim_alert_mails(session: Session, now: datetime, config) -> tuple[int, int]:
+def claim_alert_mails(session: Session, now: datetime, config: Mapping[str, Any]) -> tuple[int, int]:
     """Claim this window's mails (new places, expiry warnings) and end expired alerts; commits."""
     state = _sync_place_state(session, now, config)
     session.commit()
     window = window_of(now)
-    alerts = session.exec(
-        select(Alert.id, Alert.filters, Alert.checked_until, Alert.expires_at, Alert.expiry_warned_at).where(
-            Alert.ended_at.is_(None), Alert.paused.is_(False), Alert.expires_at > now
-        )
+    alerts = session.execute(
+        sa_select(  # five columns: more than sqlmodel's select() has overloads for
+            col(Alert.id),
+            col(Alert.filters),
+            col(Alert.checked_until),
+            col(Alert.expires_at),
+            col(Alert.expiry_warned_at),
+        ).where(col(Alert.ended_at).is_(None), col(Alert.paused).is_(False), col(Alert.expires_at) > now)
     ).all()
     claimed = warned = 0
     if alerts:
@@ -385,10 +400,12 @@ def claim_alert_mails(session: Session, now: datetime, config) -> tuple[int, int
         alerts_to_check = alerts if fresh else []
         # News candidates by care type (None: all) and by grid cell, so an alert with a postcode looks only
         # at the cells its radius touches.
-        grid: dict[tuple, list[tuple[Light, datetime]]] = {}
+        grid: dict[tuple[str | None, int, int], list[tuple[Light, datetime]]] = {}
         by_type: dict[str | None, list[tuple[Light, datetime]]] = {None: []}
         for i in range(0, len(fresh), CHUNK):
-            for row in session.exec(select(*LIGHT_COLUMNS).where(Offering.id.in_(fresh[i : i + CHUNK]))):
+            for row in session.execute(
+                sa_select(*LIGHT_COLUMNS).where(col(Offering.id).in_(fresh[i : i + CHUNK]))
+            ):
                 light = Light(*row)
                 item = (light, _as_utc(state[light.id]))
                 by_type[None].append(item)
@@ -403,7 +420,7 @@ def claim_alert_mails(session: Session, now: datetime, config) -> tuple[int, int
         )
         parsed: dict[str, tuple[SearchFilters, PostcodePoint | None] | None] = {}
         checked = [] if alerts_to_check else [a.id for a in alerts]
-        claims: list[dict] = []
+        claims: list[dict[str, Any]] = []
         for a in alerts_to_check:
             if a.filters not in parsed:
                 try:
@@ -446,7 +463,7 @@ def claim_alert_mails(session: Session, now: datetime, config) -> tuple[int, int
         for i in range(0, len(checked), CHUNK):
             session.execute(
                 update(Alert)
-                .where(Alert.id.in_(checked[i : i + CHUNK]))
+                .where(col(Alert.id).in_(checked[i : i + CHUNK]))
                 .values(checked_until=now)
                 .execution_options(synchronize_session=False)
             )
@@ -457,7 +474,7 @@ def claim_alert_mails(session: Session, now: datetime, config) -> tuple[int, int
                 session.execute(update(Alert).where(Alert.id == a.id).values(expiry_warned_at=now))
     session.execute(
         update(Alert)
-        .where(Alert.ended_at.is_(None), Alert.expires_at <= now)
+        .where(col(Alert.ended_at).is_(None), col(Alert.expires_at) <= now)
         .values(ended_at=now)
         .execution_options(synchronize_session=False)
     )
@@ -470,7 +487,11 @@ def _fmt_weeks(n: int | None) -> str:
 
 
 def compose(
-    session: Session, am: AlertMail, alert: Alert, config, offerings: dict | None = None
+    session: Session,
+    am: AlertMail,
+    alert: Alert,
+    config: Mapping[str, Any],
+    offerings: dict[int, tuple[Offering, Provider, Location]] | None = None,
 ) -> tuple[str, str]:
     stop = link(config, f"/meldingen/afmelden/{make_token(config, alert, 'stop')}")
     search_url = link(config, "/?" + alert.filters)
@@ -512,25 +533,26 @@ def compose(
 SEND_BATCH = 200
 
 
-def send_alert_mails(session: Session, now: datetime, config) -> tuple[int, list[str]]:
+def send_alert_mails(session: Session, now: datetime, config: Mapping[str, Any]) -> tuple[int, list[str]]:
     """Lease unsent alert mails in batches and queue them (``mail.send_many``) in the same transaction
     that marks it sent, so each is queued exactly once; the ``mail`` job delivers the queue (lease,
     retries) after the commit."""
     owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
     pending = session.exec(
         select(AlertMail.id)
-        .where(AlertMail.sent_at.is_(None), AlertMail.attempts < MAX_SEND_ATTEMPTS)
-        .order_by(AlertMail.id)
+        .where(col(AlertMail.sent_at).is_(None), col(AlertMail.attempts) < MAX_SEND_ATTEMPTS)
+        .order_by(col(AlertMail.id))
     ).all()
-    sent, failed = 0, []
+    sent = 0
+    failed: list[str] = []
     for i in range(0, len(pending), SEND_BATCH):
         batch = pending[i : i + SEND_BATCH]
         session.execute(
             update(AlertMail)
             .where(
-                AlertMail.id.in_(batch),
-                AlertMail.sent_at.is_(None),
-                or_(AlertMail.lease_until.is_(None), AlertMail.lease_until < now),
+                col(AlertMail.id).in_(batch),
+                col(AlertMail.sent_at).is_(None),
+                or_(col(AlertMail.lease_until).is_(None), col(AlertMail.lease_until) < now),
             )
             .values(lease_owner=owner, lease_until=now + LEASE, attempts=AlertMail.attempts + 1)
             .execution_options(synchronize_session=False)
@@ -538,19 +560,26 @@ def send_alert_mails(session: Session, now: datetime, config) -> tuple[int, list
         session.commit()
         mine = session.exec(
             select(AlertMail)
-            .where(AlertMail.id.in_(batch), AlertMail.lease_owner == owner, AlertMail.sent_at.is_(None))
-            .order_by(AlertMail.id)
+            .where(
+                col(AlertMail.id).in_(batch), AlertMail.lease_owner == owner, col(AlertMail.sent_at).is_(None)
+            )
+            .order_by(col(AlertMail.id))
         ).all()
         alerts = {
-            a.id: a for a in session.exec(select(Alert).where(Alert.id.in_({m.alert_id for m in mine}))).all()
+            a.id: a
+            for a in session.exec(select(Alert).where(col(Alert.id).in_({m.alert_id for m in mine}))).all()
         }
         users = {
             u.id: u
-            for u in session.exec(select(User).where(User.id.in_({a.user_id for a in alerts.values()}))).all()
+            for u in session.exec(
+                select(User).where(col(User.id).in_({a.user_id for a in alerts.values()}))
+            ).all()
         }
         offerings = _offerings_for(session, mine)
         done: list[int] = []
-        outgoing: dict[str, list] = defaultdict(list)  # kind -> (recipients, subject, body)
+        outgoing: dict[str, list[tuple[list[str], str, str]]] = defaultdict(
+            list
+        )  # kind -> (recipients, subject, body)
         for am in mine:
             alert = alerts.get(am.alert_id)
             user = users.get(alert.user_id) if alert is not None else None
@@ -564,7 +593,7 @@ def send_alert_mails(session: Session, now: datetime, config) -> tuple[int, list
                 continue
             subject, body = compose(session, am, alert, config, offerings)
             outgoing[f"alert:{am.kind}"].append(([user.email], subject, body))
-            done.append(am.id)
+            done.append(saved_id(am))
             sent += 1
         # No keys needed: the mails are queued in the same transaction that marks the alert mails sent.
         for kind, messages in outgoing.items():
@@ -578,33 +607,35 @@ def _mark_sent(session: Session, ids: list[int]) -> None:
     if ids:
         session.execute(
             update(AlertMail)
-            .where(AlertMail.id.in_(ids))
+            .where(col(AlertMail.id).in_(ids))
             .values(sent_at=utcnow(), last_error=None, lease_until=None)
             .execution_options(synchronize_session=False)
         )
 
 
-def _offerings_for(session: Session, mails) -> dict[int, tuple]:
+def _offerings_for(
+    session: Session, mails: Sequence[AlertMail]
+) -> dict[int, tuple[Offering, Provider, Location]]:
     ids = sorted({int(i) for m in mails for i in unpack(m.offering_ids)})
-    out = {}
+    out: dict[int, tuple[Offering, Provider, Location]] = {}
     for i in range(0, len(ids), CHUNK):
         for o, p, loc in session.exec(
             select(Offering, Provider, Location)
-            .join(Provider, Provider.id == Offering.provider_id)
-            .join(Location, Location.id == Offering.location_id)
-            .where(Offering.id.in_(ids[i : i + CHUNK]))
+            .join(Provider, col(Provider.id) == Offering.provider_id)
+            .join(Location, col(Location.id) == Offering.location_id)
+            .where(col(Offering.id).in_(ids[i : i + CHUNK]))
         ).all():
-            out[o.id] = (o, p, loc)
+            out[saved_id(o)] = (o, p, loc)
     return out
 
 
-def run_alerts(session: Session, now: datetime, config) -> tuple[str, list[str]]:
+def run_alerts(session: Session, now: datetime, config: Mapping[str, Any]) -> tuple[str, list[str]]:
     claimed, warned = claim_alert_mails(session, now, config)
     sent, failed = send_alert_mails(session, now, config)
     return f"{claimed} meldingen met nieuwe plekken, {warned} aflopend, {sent} verstuurd", failed
 
 
-def job_alerts(session: Session, now: datetime, config) -> str:
+def job_alerts(session: Session, now: datetime, config: Mapping[str, Any]) -> str:
     """The scheduler's ``alerts`` job (every 15 minutes)."""
     from wijzer.jobs import JobFailed
 

@@ -27,12 +27,16 @@ from __future__ import annotations
 import logging
 import statistics
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any, overload
 
-from sqlalchemy import and_, exists, func, or_, update
-from sqlmodel import Session, select
+from sqlalchemy import ColumnElement, ScalarSelect, and_, exists, func, or_, update
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, select
 
+from wijzer.db import saved_id
 from wijzer.domain import FRESH_DAYS, STALE_DAYS, pack, unpack
 from wijzer.models import Gemeente, Offering, OutboxMail, PlacementItem, PlacementRequest, Provider, User
 from wijzer.schemas import CapacityInput
@@ -71,7 +75,9 @@ class PlacementError(Exception):
         self.code, self.message, self.field = code, message, field
 
 
-def _cfg(config, key: str, default):
+def _cfg(config: Mapping[str, Any] | None, key: str, default: int) -> int:
+    if config is None:
+        return default
     try:
         return int(config.get(key, default))
     except (AttributeError, TypeError, ValueError):
@@ -82,7 +88,7 @@ def local_today(now: datetime) -> date:
     return now.astimezone(AMS).date()
 
 
-def max_hold_date(now: datetime, config=None) -> date:
+def max_hold_date(now: datetime, config: Mapping[str, Any] | None = None) -> date:
     """The last day a provider answering at ``now`` may hold a place (10 working days ahead)."""
     return add_working_days_to_date(local_today(now), _cfg(config, "PLACEMENT_MAX_HOLD_DAYS", MAX_HOLD_DAYS))
 
@@ -105,24 +111,26 @@ def item_label(item: PlacementItem) -> str:
 
 
 # ---------------------------------------------------------------- holds
-def held_places(session: Session, offering_ids=None, today: date | None = None) -> dict[int, int]:
+def held_places(
+    session: Session, offering_ids: Iterable[int] | None = None, today: date | None = None
+) -> dict[int, int]:
     """{offering id: places held by accepted items whose hold still runs}. Offerings without a hold are
     absent. ``offering_ids=None`` gives every offering with a hold (a small set)."""
     today = today or local_today(utcnow())
     stmt = (
         select(PlacementItem.offering_id, func.count())
-        .where(PlacementItem.status == "accepted", PlacementItem.hold_until >= today)
-        .group_by(PlacementItem.offering_id)
+        .where(PlacementItem.status == "accepted", col(PlacementItem.hold_until) >= today)
+        .group_by(col(PlacementItem.offering_id))
     )
     if offering_ids is not None:
         ids = list(offering_ids)
         if not ids:
             return {}
-        stmt = stmt.where(PlacementItem.offering_id.in_(ids))
+        stmt = stmt.where(col(PlacementItem.offering_id).in_(ids))
     return {oid: int(n) for oid, n in session.exec(stmt)}
 
 
-def held_places_column(today: date):
+def held_places_column(today: date) -> ScalarSelect[int]:
     """SQL: the places held for ``Offering`` on ``today`` (a correlated count, for the search's columns)."""
     return (
         select(func.count())
@@ -130,7 +138,7 @@ def held_places_column(today: date):
         .where(
             PlacementItem.offering_id == Offering.id,
             PlacementItem.status == "accepted",
-            PlacementItem.hold_until >= today,
+            col(PlacementItem.hold_until) >= today,
         )
         .correlate(Offering)
         .scalar_subquery()
@@ -154,7 +162,9 @@ def provider_recipients(session: Session, provider_id: int) -> list[str]:
     return [provider.email] if provider is not None and provider.email else []
 
 
-def _notify(session: Session, to: list[str], template: str, subject: str, config, **context) -> None:
+def _notify(
+    session: Session, to: list[str], template: str, subject: str, config: Mapping[str, Any], **context: Any
+) -> None:
     """Queue the pair ``templates/email/placement/<template>.txt|html`` in the caller's transaction: it is
     sent after the commit (``services.mail``), so a slow or dead mail server never holds up a transition
     and a rolled-back transition sends nothing."""
@@ -210,10 +220,10 @@ def _views(
     ids = [r.id for r in requests]
     stmt = (
         select(PlacementItem, Offering, Provider)
-        .join(Offering, Offering.id == PlacementItem.offering_id)
-        .join(Provider, Provider.id == PlacementItem.provider_id)
-        .where(PlacementItem.request_id.in_(ids))
-        .order_by(PlacementItem.id)
+        .join(Offering, col(Offering.id) == PlacementItem.offering_id)
+        .join(Provider, col(Provider.id) == PlacementItem.provider_id)
+        .where(col(PlacementItem.request_id).in_(ids))
+        .order_by(col(PlacementItem.id))
     )
     if provider_id is not None:
         stmt = stmt.where(PlacementItem.provider_id == provider_id)
@@ -222,18 +232,23 @@ def _views(
         items[item.request_id].append(ItemView(item, off, prov))
     names = dict(
         session.exec(
-            select(Gemeente.code, Gemeente.name).where(Gemeente.code.in_({r.gemeente_code for r in requests}))
+            select(Gemeente.code, Gemeente.name).where(
+                col(Gemeente.code).in_({r.gemeente_code for r in requests})
+            )
         ).all()
     )
     users = {
         u.id: u
         for u in session.exec(
-            select(User).where(User.id.in_({r.referrer_id for r in requests if r.referrer_id}))
+            select(User).where(col(User.id).in_({r.referrer_id for r in requests if r.referrer_id}))
         ).all()
     }
     return [
         RequestView(
-            r, items.get(r.id, []), names.get(r.gemeente_code, r.gemeente_code), users.get(r.referrer_id)
+            r,
+            items.get(saved_id(r), []),
+            names.get(r.gemeente_code, r.gemeente_code),
+            users.get(r.referrer_id),
         )
         for r in requests
     ]
@@ -269,14 +284,16 @@ def requests_for_referrer(
     stmt = select(PlacementRequest).where(PlacementRequest.referrer_id == referrer_id)
     if status is not None:
         stmt = stmt.where(
-            exists().where(PlacementItem.request_id == PlacementRequest.id, PlacementItem.status == status)
+            exists().where(
+                col(PlacementItem.request_id) == PlacementRequest.id, col(PlacementItem.status) == status
+            )
         )
     total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
     rows = session.exec(
         stmt.order_by(
-            PlacementRequest.closed_at.is_not(None),
-            PlacementRequest.created_at.desc(),
-            PlacementRequest.id.desc(),
+            col(PlacementRequest.closed_at).is_not(None),
+            col(PlacementRequest.created_at).desc(),
+            col(PlacementRequest.id).desc(),
         )
         .limit(limit)
         .offset(offset)
@@ -295,8 +312,8 @@ def requests_for_provider(
     total = session.exec(select(func.count()).select_from(ids_stmt.subquery())).one()
     rows = session.exec(
         select(PlacementRequest)
-        .where(PlacementRequest.id.in_(ids_stmt))
-        .order_by(PlacementRequest.created_at.desc(), PlacementRequest.id.desc())
+        .where(col(PlacementRequest.id).in_(ids_stmt))
+        .order_by(col(PlacementRequest.created_at).desc(), col(PlacementRequest.id).desc())
         .limit(limit)
         .offset(offset)
     ).all()
@@ -317,12 +334,17 @@ def open_count_for_provider(session: Session, provider_id: int) -> int:
 
 # ---------------------------------------------------------------- transitions
 def _move(
-    session: Session, item_id: int, from_statuses: tuple[str, ...], to_status: str, *extra_where, **values
+    session: Session,
+    item_id: int,
+    from_statuses: tuple[str, ...],
+    to_status: str,
+    *extra_where: ColumnElement[bool],
+    **values: Any,
 ) -> bool:
     """The one way an item changes status: a conditional UPDATE. True when this call won."""
-    result = session.execute(
+    result = session.exec(
         update(PlacementItem)
-        .where(PlacementItem.id == item_id, PlacementItem.status.in_(from_statuses), *extra_where)
+        .where(col(PlacementItem.id) == item_id, col(PlacementItem.status).in_(from_statuses), *extra_where)
         .values(status=to_status, version=PlacementItem.version + 1, **values)
         .execution_options(synchronize_session=False)
     )
@@ -336,22 +358,30 @@ def _move(
 
 def _maybe_close(session: Session, request_id: int, now: datetime) -> bool:
     """Close the request when none of its items is active any more (once)."""
-    active = exists().where(PlacementItem.request_id == request_id, PlacementItem.status.in_(ACTIVE))
-    result = session.execute(
+    active = exists().where(
+        col(PlacementItem.request_id) == request_id, col(PlacementItem.status).in_(ACTIVE)
+    )
+    result = session.exec(
         update(PlacementRequest)
-        .where(PlacementRequest.id == request_id, PlacementRequest.closed_at.is_(None), ~active)
+        .where(col(PlacementRequest.id) == request_id, col(PlacementRequest.closed_at).is_(None), ~active)
         .values(closed_at=now)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount == 1:
-        req = session.get(PlacementRequest, request_id)
+        req = session.get_one(PlacementRequest, request_id)
         session.refresh(req)
         return True
     return False
 
 
 def _audit(
-    session: Session, action: str, item: PlacementItem, *, user=None, actor: str | None = None, **detail
+    session: Session,
+    action: str,
+    item: PlacementItem,
+    *,
+    user: User | None = None,
+    actor: str | None = None,
+    **detail: Any,
 ) -> None:
     auditlog.record(
         session,
@@ -388,7 +418,12 @@ def _conflict_for(item: PlacementItem, now: datetime) -> PlacementError:
 
 
 def create_request(
-    session: Session, referrer: User, data: RequestInput, *, now: datetime | None = None, config=None
+    session: Session,
+    referrer: User,
+    data: RequestInput,
+    *,
+    now: datetime | None = None,
+    config: Mapping[str, Any] | None = None,
 ) -> PlacementRequest:
     """A new request with one open item per offering; each provider is told once."""
     config = config or {}
@@ -397,7 +432,7 @@ def create_request(
     if gemeente is None:
         raise PlacementError("invalid", f"Onbekende gemeente {data.gemeente_code}.", "gemeente_code")
     offerings = session.exec(
-        select(Offering).where(Offering.id.in_(data.offering_ids), Offering.active)
+        select(Offering).where(col(Offering.id).in_(data.offering_ids), Offering.active)
     ).all()
     found = {o.id: o for o in offerings}
     missing = [i for i in data.offering_ids if i not in found]
@@ -433,8 +468,8 @@ def create_request(
     for oid in data.offering_ids:
         off = found[oid]
         item = PlacementItem(
-            request_id=req.id,
-            offering_id=off.id,
+            request_id=saved_id(req),
+            offering_id=saved_id(off),
             provider_id=off.provider_id,
             created_at=now,
             answer_due_at=due,
@@ -470,9 +505,9 @@ def answer_item(
     provider_id: int,
     data: AnswerInput,
     *,
-    user=None,
+    user: User | None = None,
     now: datetime | None = None,
-    config=None,
+    config: Mapping[str, Any] | None = None,
 ) -> PlacementItem:
     """The provider's answer: accept (hold until a date), decline (reason) or counter (earliest start)."""
     config = config or {}
@@ -481,13 +516,15 @@ def answer_item(
     if item is None or item.provider_id != provider_id:
         raise PlacementError("not_found", "Dit verzoek bestaat niet of is niet aan u gericht.")
     # An open item may be answered only before its deadline (the job may not have expired it yet).
-    in_time = or_(PlacementItem.status != "open", PlacementItem.answer_due_at > now)
+    in_time = or_(col(PlacementItem.status) != "open", col(PlacementItem.answer_due_at) > now)
     first = {
         "answered_at": func.coalesce(PlacementItem.answered_at, now),
         "answered_by": func.coalesce(PlacementItem.answered_by, getattr(user, "id", None)),
     }
     if data.answer == "accept":
         limit = max_hold_date(now, config)
+        if data.hold_until is None:  # the schema requires it with "accept"
+            raise PlacementError("invalid", "Vul in tot wanneer u de plek vasthoudt.", "hold_until")
         if data.hold_until > limit:
             raise PlacementError(
                 "invalid",
@@ -502,9 +539,9 @@ def answer_item(
             session, item_id, ("open", "countered"), "accepted", in_time, hold_until=data.hold_until, **first
         )
         if won:
-            session.execute(
+            session.exec(
                 update(PlacementRequest)
-                .where(PlacementRequest.id == item.request_id)
+                .where(col(PlacementRequest.id) == item.request_id)
                 .values(ever_accepted=True)
                 .execution_options(synchronize_session=False)
             )
@@ -543,11 +580,11 @@ def answer_item(
         reason=item.decline_reason,
         earliest_start=item.earliest_start,
     )
-    req = session.get(PlacementRequest, item.request_id)
+    req = session.get_one(PlacementRequest, item.request_id)
     session.refresh(req)
-    _maybe_close(session, req.id, now)
-    offering = session.get(Offering, item.offering_id)
-    provider = session.get(Provider, item.provider_id)
+    _maybe_close(session, saved_id(req), now)
+    offering = session.get_one(Offering, item.offering_id)
+    provider = session.get_one(Provider, item.provider_id)
     subject = {
         "accept": f"Plek vastgehouden door {provider.name}",
         "decline": f"Afgewezen door {provider.name}",
@@ -574,22 +611,22 @@ def _siblings_withdrawn(
     except_item_id: int | None,
     now: datetime,
     reason: str,
-    user=None,
-    config=None,
+    user: User | None = None,
+    config: Mapping[str, Any] | None = None,
 ) -> list[PlacementItem]:
     siblings = session.exec(
-        select(PlacementItem).where(PlacementItem.request_id == req.id, PlacementItem.status.in_(ACTIVE))
+        select(PlacementItem).where(PlacementItem.request_id == req.id, col(PlacementItem.status).in_(ACTIVE))
     ).all()
     out = []
     for sib in siblings:
         if sib.id == except_item_id:
             continue
-        if _move(session, sib.id, ACTIVE, "withdrawn", closed_at=now, close_reason=reason):
+        if _move(session, saved_id(sib), ACTIVE, "withdrawn", closed_at=now, close_reason=reason):
             session.refresh(sib)
             _audit(session, "withdraw", sib, user=user, reason=reason)
             out.append(sib)
     for sib in out:
-        offering = session.get(Offering, sib.offering_id)
+        offering = session.get_one(Offering, sib.offering_id)
         _notify(
             session,
             provider_recipients(session, sib.provider_id),
@@ -610,9 +647,9 @@ def confirm_item(
     item_id: int,
     referrer_id: int,
     *,
-    user=None,
+    user: User | None = None,
     now: datetime | None = None,
-    config=None,
+    config: Mapping[str, Any] | None = None,
 ) -> PlacementItem:
     """The referrer confirms a held place: the hold becomes a placement (a capacity report lowering the
     offering's free places by one) and every other item of the request is withdrawn.
@@ -630,19 +667,21 @@ def confirm_item(
         raise PlacementError("not_found", "Dit onderdeel hoort niet bij dit verzoek.", "item_id")
     today = local_today(now)
     if not _move(
-        session, item_id, ("accepted",), "confirmed", PlacementItem.hold_until >= today, closed_at=now
+        session, item_id, ("accepted",), "confirmed", col(PlacementItem.hold_until) >= today, closed_at=now
     ):
         session.refresh(item)
         if item.status == "accepted":
             raise PlacementError("conflict", "De termijn waarin de plek werd vastgehouden is verlopen.")
         raise _conflict_for(item, now)
-    taken = session.execute(
+    taken = session.exec(
         update(Offering)
         .where(
-            Offering.id == item.offering_id,
-            or_(Offering.cur_free_places.is_(None), Offering.cur_free_places >= 1),
+            col(Offering.id) == item.offering_id,
+            or_(col(Offering.cur_free_places).is_(None), col(Offering.cur_free_places) >= 1),
         )
-        .values(cur_free_places=Offering.cur_free_places - 1, capacity_version=Offering.capacity_version + 1)
+        .values(
+            cur_free_places=col(Offering.cur_free_places) - 1, capacity_version=Offering.capacity_version + 1
+        )
         .execution_options(synchronize_session=False)
     )
     if taken.rowcount != 1:
@@ -651,7 +690,7 @@ def confirm_item(
             "Er is bij deze aanbieder geen vrije plek meer: een andere plaatsing ging "
             "net voor. Neem contact op met de aanbieder.",
         )
-    offering = session.get(Offering, item.offering_id)
+    offering = session.get_one(Offering, item.offering_id)
     session.refresh(offering)
     if offering.cur_free_places is not None:
         # A partial report (only free places; absent fields keep their values), the history shows who and why.
@@ -669,8 +708,8 @@ def confirm_item(
     _audit(session, "confirm", item, user=user, free_places_after=offering.cur_free_places)
     req = view.request
     _siblings_withdrawn(session, req, item.id, now, "confirmed_elsewhere", user=user, config=config)
-    _maybe_close(session, req.id, now)
-    provider = session.get(Provider, item.provider_id)
+    _maybe_close(session, saved_id(req), now)
+    provider = session.get_one(Provider, item.provider_id)
     _notify(
         session,
         provider_recipients(session, item.provider_id),
@@ -692,9 +731,9 @@ def release_item(
     item_id: int,
     referrer_id: int,
     *,
-    user=None,
+    user: User | None = None,
     now: datetime | None = None,
-    config=None,
+    config: Mapping[str, Any] | None = None,
 ) -> PlacementItem:
     """The referrer does not need the held place: the hold ends at once."""
     config = config or {}
@@ -708,7 +747,7 @@ def release_item(
         raise _conflict_for(item, now)
     _audit(session, "release", item, user=user)
     _maybe_close(session, request_id, now)
-    offering = session.get(Offering, item.offering_id)
+    offering = session.get_one(Offering, item.offering_id)
     _notify(
         session,
         provider_recipients(session, item.provider_id),
@@ -728,9 +767,9 @@ def withdraw_request(
     request_id: int,
     referrer_id: int,
     *,
-    user=None,
+    user: User | None = None,
     now: datetime | None = None,
-    config=None,
+    config: Mapping[str, Any] | None = None,
 ) -> int:
     """The referrer no longer needs a place: every open, countered or accepted item is withdrawn."""
     now = now or utcnow()
@@ -743,7 +782,7 @@ def withdraw_request(
 
 
 # ---------------------------------------------------------------- jobs
-def remind_and_expire(session: Session, now: datetime, config) -> str:
+def remind_and_expire(session: Session, now: datetime, config: Mapping[str, Any]) -> str:
     """Job ``placement_answers``: remind once after 1 working day, expire after 2 (and unfollowed counters).
     Each item is claimed by a conditional UPDATE and committed on its own, so a rerun or a second
     scheduler sends nothing twice."""
@@ -751,19 +790,19 @@ def remind_and_expire(session: Session, now: datetime, config) -> str:
     due_remind = session.exec(
         select(PlacementItem.id).where(
             PlacementItem.status == "open",
-            PlacementItem.reminded_at.is_(None),
-            PlacementItem.remind_at <= now,
-            PlacementItem.answer_due_at > now,
+            col(PlacementItem.reminded_at).is_(None),
+            col(PlacementItem.remind_at) <= now,
+            col(PlacementItem.answer_due_at) > now,
         )
     ).all()
     for iid in due_remind:
         claimed = (
-            session.execute(
+            session.exec(
                 update(PlacementItem)
                 .where(
-                    PlacementItem.id == iid,
-                    PlacementItem.status == "open",
-                    PlacementItem.reminded_at.is_(None),
+                    col(PlacementItem.id) == iid,
+                    col(PlacementItem.status) == "open",
+                    col(PlacementItem.reminded_at).is_(None),
                 )
                 .values(reminded_at=now)
                 .execution_options(synchronize_session=False)
@@ -772,10 +811,10 @@ def remind_and_expire(session: Session, now: datetime, config) -> str:
         )
         if not claimed:
             continue
-        item = session.get(PlacementItem, iid)
+        item = session.get_one(PlacementItem, iid)
         session.refresh(item)
-        req = session.get(PlacementRequest, item.request_id)
-        offering = session.get(Offering, item.offering_id)
+        req = session.get_one(PlacementRequest, item.request_id)
+        offering = session.get_one(Offering, item.offering_id)
         _audit(session, "remind", item, actor="job:placement_answers")
         _notify(
             session,
@@ -793,23 +832,29 @@ def remind_and_expire(session: Session, now: datetime, config) -> str:
     due_expire = session.exec(
         select(PlacementItem.id).where(
             or_(
-                and_(PlacementItem.status == "open", PlacementItem.answer_due_at <= now),
-                and_(PlacementItem.status == "countered", PlacementItem.counter_due_at <= now),
+                and_(col(PlacementItem.status) == "open", col(PlacementItem.answer_due_at) <= now),
+                and_(col(PlacementItem.status) == "countered", col(PlacementItem.counter_due_at) <= now),
             )
         )
     ).all()
     for iid in due_expire:
-        item = session.get(PlacementItem, iid)
+        item = session.get_one(PlacementItem, iid)
         was = item.status
-        cond = PlacementItem.answer_due_at <= now if was == "open" else PlacementItem.counter_due_at <= now
-        if not _move(session, iid, (was,), "expired", cond, closed_at=now, close_reason=f"{was}_timeout"):
+        cond = (
+            col(PlacementItem.answer_due_at) <= now
+            if was == "open"
+            else col(PlacementItem.counter_due_at) <= now
+        )
+        if not _move(
+            session, saved_id(item), (was,), "expired", cond, closed_at=now, close_reason=f"{was}_timeout"
+        ):
             session.rollback()
             continue
-        req = session.get(PlacementRequest, item.request_id)
-        offering = session.get(Offering, item.offering_id)
-        provider = session.get(Provider, item.provider_id)
+        req = session.get_one(PlacementRequest, item.request_id)
+        offering = session.get_one(Offering, item.offering_id)
+        provider = session.get_one(Provider, item.provider_id)
         _audit(session, "expire", item, actor="job:placement_answers", was=was)
-        _maybe_close(session, req.id, now)
+        _maybe_close(session, saved_id(req), now)
         _notify(
             session,
             _referrer_email(session, req),
@@ -827,13 +872,16 @@ def remind_and_expire(session: Session, now: datetime, config) -> str:
     return f"{reminded} herinneringen, {expired} verlopen"
 
 
-def release_expired_holds(session: Session, now: datetime, config) -> str:
+def release_expired_holds(session: Session, now: datetime, config: Mapping[str, Any]) -> str:
     """Job ``placement_holds``: a hold whose last day has passed without confirmation is released; the
     referrer and the provider are told."""
     today = local_today(now)
     ids = session.exec(
-        select(PlacementItem.id).where(PlacementItem.status == "accepted", PlacementItem.hold_until < today)
+        select(PlacementItem.id).where(
+            PlacementItem.status == "accepted", col(PlacementItem.hold_until) < today
+        )
     ).all()
+    ids = [iid for iid in ids if iid is not None]  # primary keys (typed optional by the model)
     n = 0
     for iid in ids:
         if not _move(
@@ -841,18 +889,18 @@ def release_expired_holds(session: Session, now: datetime, config) -> str:
             iid,
             ("accepted",),
             "released",
-            PlacementItem.hold_until < today,
+            col(PlacementItem.hold_until) < today,
             closed_at=now,
             close_reason="hold_expired",
         ):
             session.rollback()
             continue
-        item = session.get(PlacementItem, iid)
-        req = session.get(PlacementRequest, item.request_id)
-        offering = session.get(Offering, item.offering_id)
-        provider = session.get(Provider, item.provider_id)
+        item = session.get_one(PlacementItem, iid)
+        req = session.get_one(PlacementRequest, item.request_id)
+        offering = session.get_one(Offering, item.offering_id)
+        provider = session.get_one(Provider, item.provider_id)
         _audit(session, "hold_expired", item, actor="job:placement_holds")
-        _maybe_close(session, req.id, now)
+        _maybe_close(session, saved_id(req), now)
         _notify(
             session,
             provider_recipients(session, item.provider_id),
@@ -880,18 +928,18 @@ def release_expired_holds(session: Session, now: datetime, config) -> str:
     return f"{n} vastgehouden plekken vrijgegeven"
 
 
-def anonymise_closed(session: Session, now: datetime, config) -> str:
+def anonymise_closed(session: Session, now: datetime, config: Mapping[str, Any]) -> str:
     """Job ``placement_retention``: 90 days after a request closed, clear the note, the reference, the
     age, the tags, the wanted start and the referrer; keep only what the anonymous region figures count
     (care type, gemeente, dates and statuses). Idempotent."""
     days = _cfg(config, "PLACEMENT_RETENTION_DAYS", RETENTION_DAYS)
     cutoff = now - timedelta(days=days)
-    result = session.execute(
+    result = session.exec(
         update(PlacementRequest)
         .where(
-            PlacementRequest.closed_at.is_not(None),
-            PlacementRequest.closed_at <= cutoff,
-            PlacementRequest.anonymised_at.is_(None),
+            col(PlacementRequest.closed_at).is_not(None),
+            col(PlacementRequest.closed_at) <= cutoff,
+            col(PlacementRequest.anonymised_at).is_(None),
         )
         .values(
             note=None,
@@ -908,10 +956,10 @@ def anonymise_closed(session: Session, now: datetime, config) -> str:
     )
     n = result.rowcount or 0
     if n:
-        session.execute(
+        session.exec(
             update(PlacementItem)
             .where(
-                PlacementItem.request_id.in_(
+                col(PlacementItem.request_id).in_(
                     select(PlacementRequest.id).where(PlacementRequest.anonymised_at == now)
                 )
             )
@@ -926,10 +974,12 @@ def anonymise_closed(session: Session, now: datetime, config) -> str:
             detail={"requests": n, "closed_before": cutoff.isoformat()},
         )
     # The copies of the mails in the outbox carry the reference: blank them after the same period.
-    mails = session.execute(
+    mails = session.exec(
         update(OutboxMail)
         .where(
-            OutboxMail.kind.like("placement:%"), OutboxMail.created_at <= cutoff, OutboxMail.body != MAIL_GONE
+            col(OutboxMail.kind).like("placement:%"),
+            col(OutboxMail.created_at) <= cutoff,
+            col(OutboxMail.body) != MAIL_GONE,
         )
         .values(subject="Plaatsingsverzoek", body=MAIL_GONE, html=None)
         .execution_options(synchronize_session=False)
@@ -938,13 +988,19 @@ def anonymise_closed(session: Session, now: datetime, config) -> str:
 
 
 # ---------------------------------------------------------------- region figures
-def _as_aware(dt):
+@overload
+def _as_aware(dt: datetime | str) -> datetime: ...
+@overload
+def _as_aware(dt: None) -> None: ...
+def _as_aware(dt: datetime | str | None) -> datetime | None:
     from wijzer.services.regions import as_aware
 
     return as_aware(dt)
 
 
-def region_figures(session: Session, region_code: str, now: datetime, config=None, days: int = 90) -> dict:
+def region_figures(
+    session: Session, region_code: str, now: datetime, config: Mapping[str, Any] | None = None, days: int = 90
+) -> dict[str, Any]:
     """Figures over requests sent in the last ``days`` days.
 
     ``providers``: per provider × care type of offerings located in the region: items received, answered
@@ -953,21 +1009,21 @@ def region_figures(session: Session, region_code: str, now: datetime, config=Non
     ``unmet``: per care type × gemeente of families in the region: requests without any acceptance,
     counting closed requests only (an open one may still be accepted)."""
     since = now - timedelta(days=days)
-    rows = session.exec(
-        select(
-            PlacementItem.provider_id,
-            Provider.name,
-            Offering.care_type,
-            PlacementItem.created_at,
-            PlacementItem.answered_at,
-            PlacementItem.answer_due_at,
-            PlacementItem.hold_until,
+    rows = session.execute(
+        sa_select(  # seven columns: more than sqlmodel's select() has overloads for
+            col(PlacementItem.provider_id),
+            col(Provider.name),
+            col(Offering.care_type),
+            col(PlacementItem.created_at),
+            col(PlacementItem.answered_at),
+            col(PlacementItem.answer_due_at),
+            col(PlacementItem.hold_until),
         )
-        .join(Offering, Offering.id == PlacementItem.offering_id)
-        .join(Provider, Provider.id == PlacementItem.provider_id)
-        .where(Offering.region_code == region_code, PlacementItem.created_at >= since)
+        .join(Offering, col(Offering.id) == PlacementItem.offering_id)
+        .join(Provider, col(Provider.id) == PlacementItem.provider_id)
+        .where(col(Offering.region_code) == region_code, col(PlacementItem.created_at) >= since)
     ).all()
-    groups: dict[tuple[int, str, str], dict] = {}
+    groups: dict[tuple[int, str, str], dict[str, Any]] = {}
     for pid, pname, ct, created, answered, due, hold in rows:
         g = groups.setdefault(
             (pid, pname, ct), {"received": 0, "answered_in_time": 0, "accepted": 0, "hours": []}
@@ -995,12 +1051,12 @@ def region_figures(session: Session, region_code: str, now: datetime, config=Non
     ]
     unmet_rows = session.exec(
         select(PlacementRequest.care_type, PlacementRequest.gemeente_code, Gemeente.name, func.count())
-        .join(Gemeente, Gemeente.code == PlacementRequest.gemeente_code)
+        .join(Gemeente, col(Gemeente.code) == PlacementRequest.gemeente_code)
         .where(
             PlacementRequest.region_code == region_code,
-            PlacementRequest.created_at >= since,
-            PlacementRequest.closed_at.is_not(None),
-            PlacementRequest.ever_accepted.is_(False),
+            col(PlacementRequest.created_at) >= since,
+            col(PlacementRequest.closed_at).is_not(None),
+            col(PlacementRequest.ever_accepted).is_(False),
         )
         .group_by(PlacementRequest.care_type, PlacementRequest.gemeente_code, Gemeente.name)
     ).all()
