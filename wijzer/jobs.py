@@ -84,10 +84,14 @@ def job_freshness(session: Session, now: datetime, config) -> str:
             state,
             literal(now, type_=table_of(FreshnessTransition).c.at.type),
         ).where(*where)
-        result = session.exec(
-            insert(FreshnessTransition).from_select(["offering_id", "from_state", "to_state", "at"], sel)
+        # A Core insert on the connection: through the ORM session an insert … select of an entity is an
+        # ORM bulk insert whose rowcount PostgreSQL's driver reports as -1.
+        result = session.connection().execute(
+            insert(table_of(FreshnessTransition)).from_select(
+                ["offering_id", "from_state", "to_state", "at"], sel
+            )
         )
-        changed += result.rowcount or 0
+        changed += max(result.rowcount, 0)
         session.execute(
             update(Offering)
             .where(*where)

@@ -419,3 +419,17 @@ def test_escalation_goes_to_every_region_contact(
     with time_machine.travel(utcnow() + timedelta(days=22), tick=False):
         assert run("reminders").status == "ok"
     assert [m.to for m in _mails(session, "reminder:escalation")] == ["a@regio.nl, b@regio.nl"]
+
+
+def test_freshness_job_reports_how_many_transitions_it_recorded(session, run, two_providers):
+    """The run's detail is the number of transition rows it wrote (on PostgreSQL the ORM insert … select
+    reported -1: "-1 overgangen vastgelegd")."""
+    before = session.exec(select(func.count()).select_from(FreshnessTransition)).one()
+    with time_machine.travel(utcnow() + timedelta(days=30), tick=False):
+        result = run("freshness")
+    session.expire_all()
+    written = session.exec(select(func.count()).select_from(FreshnessTransition)).one() - before
+    assert written > 0
+    assert result.detail == f"{written} overgangen vastgelegd"
+    with time_machine.travel(utcnow() + timedelta(days=30, minutes=5), tick=False):
+        assert run("freshness").detail == "0 overgangen vastgelegd"
