@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import cast
 
 from sqlmodel import Session, col, select
 
@@ -110,10 +109,6 @@ def validate_records(
         }
         cap, e1 = validate(CapacityInput, data)
         when, e2 = validate(ReportedAt, {"reported_at": rec.get("reported_at")})
-        cap, when = (
-            cast("CapacityInput | None", cap),
-            cast("ReportedAt | None", when),
-        )  # validate(): BaseModel
         errors += schema_errors(row_no, e1, FIELD_TO_COLUMN)
         errors += schema_errors(row_no, e2, FIELD_TO_COLUMN)
         if not kvk:

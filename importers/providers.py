@@ -18,7 +18,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import insert
 from sqlmodel import Session, col, select
@@ -125,9 +125,6 @@ def validate_rows(table: Table, progress: Callable[[int], None] | None = None, s
         p, e1 = validate(ProviderInput, _pick(row, PROVIDER_MAP))
         loc, e2 = validate(LocationInput, _pick(row, LOCATION_MAP))
         off, e3 = validate(OfferingInput, _pick(row, OFFERING_MAP, drop_blank=("min_age", "max_age")))
-        # validate() returns BaseModel: the instances of the models it was given
-        p, loc = cast("ProviderInput | None", p), cast("LocationInput | None", loc)
-        off = cast("OfferingInput | None", off)
         errors += schema_errors(row_no, e1, PROVIDER_MAP)
         errors += schema_errors(row_no, e2, LOCATION_MAP)
         errors += schema_errors(row_no, e3, OFFERING_MAP | {"__all__": "max_age"})

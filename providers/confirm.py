@@ -11,8 +11,8 @@ from flask.typing import ResponseReturnValue
 
 from providers import bp
 from wijzer.db import get_session, saved_id
-from wijzer.jobs import read_confirm_token
 from wijzer.services import confirmation
+from wijzer.services.reminders import read_confirm_token
 from wijzer.timeutil import utcnow
 
 

@@ -114,8 +114,9 @@ def test_reminder_link_confirms(page, live_server):
     from sqlmodel import select
 
     from wijzer.db import session_scope
-    from wijzer.jobs import make_confirm_token, run_job
+    from wijzer.jobs import run_job
     from wijzer.models import Reminder
+    from wijzer.services.reminders import make_confirm_token
     from wijzer.timeutil import utcnow
 
     with live_server.app.app_context():

@@ -6,7 +6,6 @@ import time_machine
 from sqlmodel import func, select
 
 from tests.servers import free_port
-from wijzer.jobs import make_confirm_token
 from wijzer.models import (
     CapacityReport,
     FreshnessTransition,
@@ -18,6 +17,7 @@ from wijzer.models import (
     Reminder,
 )
 from wijzer.schemas import SearchFilters
+from wijzer.services.reminders import make_confirm_token
 from wijzer.services.search import search_offerings
 from wijzer.timeutil import utcnow
 

@@ -283,7 +283,7 @@ def _expire_status(session, off):
 
 
 def test_confirmation_link_refuses_expired_temporary_status_like_the_portal(app, client, session, world):
-    from wijzer.jobs import make_confirm_token
+    from wijzer.services.reminders import make_confirm_token
 
     _expire_status(session, world["o1"])
     reminder = Reminder(provider_id=world["a"].id, kind="aging", window="w1")
@@ -469,7 +469,7 @@ def test_far_future_dates_are_refused(client, session, world, field, value):
 
 # ---------------------------------------------------------------- 9. single-use link, at the same moment
 def test_confirmation_link_used_twice_at_once_confirms_once(app, session, world):
-    from wijzer.jobs import make_confirm_token
+    from wijzer.services.reminders import make_confirm_token
 
     reminder = Reminder(provider_id=world["a"].id, kind="aging", window="w2")
     session.add(reminder)

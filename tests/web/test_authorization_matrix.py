@@ -367,7 +367,7 @@ def outcome(response) -> str:
 
 
 def test_matrix(app, world):
-    from wijzer.jobs import make_confirm_token
+    from wijzer.services.reminders import make_confirm_token
 
     ids = dict(world["ids"])
     ids["confirm_token"] = make_confirm_token(app.config, ids.pop("reminder"))

@@ -25,7 +25,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -41,6 +41,7 @@ from wijzer.geo import PostcodeError, PostcodePoint, bounding_box, fast_km, geod
 from wijzer.models import Alert, AlertMail, AlertPlaceState, JobRun, Location, Offering, Provider, User
 from wijzer.schemas import SearchFilters, validate
 from wijzer.services import mail
+from wijzer.services.jobresult import JobFailed
 from wijzer.services.search import EDGE_MARGIN, place_now_ids, region_thresholds, search_summary
 from wijzer.timeutil import AMS, utcnow
 
@@ -99,10 +100,9 @@ def normalise_filters(params: Mapping[str, Any]) -> tuple[str, SearchFilters]:
         if k in data:
             data[k] = data[k].lower() in ("1", "on", "true", "ja")
     filters, errors = validate(SearchFilters, data)
-    if errors:
+    if filters is None:  # None exactly when there are errors
         field, message = next(iter(errors.items()))
         raise AlertError(message, None if field == "__all__" else field)
-    filters = cast("SearchFilters", filters)  # validate() returns BaseModel; without errors, the instance
     if filters.postcode:
         try:
             lookup_postcode(filters.postcode)
@@ -637,8 +637,6 @@ def run_alerts(session: Session, now: datetime, config: Mapping[str, Any]) -> tu
 
 def job_alerts(session: Session, now: datetime, config: Mapping[str, Any]) -> str:
     """The scheduler's ``alerts`` job (every 15 minutes)."""
-    from wijzer.jobs import JobFailed
-
     detail, failed = run_alerts(session, now, config)
     if failed:
         raise JobFailed(detail + f", {len(failed)} niet verstuurd: " + "; ".join(failed[:10]))

@@ -36,6 +36,7 @@ from sqlmodel import Session, col, select
 
 from wijzer.db import saved_id
 from wijzer.models import OutboxMail
+from wijzer.services.jobresult import JobFailed
 from wijzer.timeutil import utcnow
 
 log = logging.getLogger("wijzer.mail")
@@ -258,8 +259,6 @@ def send_queued_now(
 
 def job_mail(session: Session, now: datetime, config: Mapping[str, Any]) -> str:
     """The ``mail`` job: send every due queued message."""
-    from wijzer.jobs import JobFailed
-
     if not config.get("MAIL_SERVER"):
         waiting = session.exec(
             select(func.count()).select_from(OutboxMail).where(OutboxMail.status == "outbox")

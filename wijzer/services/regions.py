@@ -296,6 +296,12 @@ def coverage_gaps(
     return out
 
 
+def snapshot_job(session: Session, now: datetime, config: Mapping[str, Any]) -> str:
+    """The ``region_snapshots`` job: today's figures per jeugdregio × care type (``take_snapshots``)."""
+    n = take_snapshots(session, now.astimezone(AMS).date(), now, config)
+    return f"{n} regio-momentopnamen"
+
+
 def take_snapshots(session: Session, today: date, now: datetime, config: Mapping[str, Any]) -> int:
     """Store the figures as of ``now`` per jeugdregio × care type (location basis) under ``today``; a rerun
     updates the same rows. ``no_place_reports`` counts the reports of the ISO week of ``now`` so far, so a
