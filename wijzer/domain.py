@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 CARE_TYPES: dict[str, str] = {
     "respijtzorg": "Respijtzorg",
@@ -119,7 +120,12 @@ def unpack(packed: str | None) -> list[str]:
 def match_key(text: object) -> str:
     """Text as it is matched against codes, labels and column names: lower case, without accents,
     spaces, hyphens, underscores or apostrophes ('Regio’s' == 'regios', 'Alleen crisis' == 'alleen_crisis')."""
-    decomposed = unicodedata.normalize("NFKD", str(text or ""))
+    return _match_key(str(text or ""))
+
+
+@lru_cache(maxsize=4096)  # an import matches the same few codes and labels on every row
+def _match_key(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
     plain = "".join(c for c in decomposed if not unicodedata.combining(c))
     return re.sub(r"[\s\-_'’‘`]+", "", plain).lower()
 

@@ -179,7 +179,8 @@ def _codes(value: Any, separators: str, message: str) -> list[str]:
         parts = list(value)
     else:
         raise ValueError(message)
-    return [str(p).strip().lower() for p in parts if str(p).strip()]
+    stripped = (str(p).strip() for p in parts)
+    return [p.lower() for p in stripped if p]
 
 
 def _split_list(value: Any) -> list[str]:

@@ -247,3 +247,13 @@ def test_cli_import_exit_codes_and_messages(runner, session, tmp_path):
     assert runner.invoke(args=["import", "capacity", str(tmp_path / "bestaat-niet.csv")]).exit_code == 1
     assert session.exec(select(AuditLog).where(AuditLog.action == "import")).first() is not None
     assert session.exec(select(func.count()).select_from(Location)).one() == 1
+
+
+def test_a_provider_validated_once_is_still_reported_on_every_row(session):
+    """A provider or location repeated on its offerings' rows is validated once per distinct set of values
+    (speed), but a problem in it is still reported on each row that has it, and other values are not mixed up."""
+    rows = [GOOD_ROW.replace("REF-1", f"REF-{i}").replace("info@test.nl", "geen-adres") for i in range(3)]
+    rows.append(GOOD_ROW.replace("REF-1", "REF-9").replace("12345678", "87654321"))  # another, valid provider
+    with pytest.raises(ImportRejected) as exc:
+        import_providers(session, csv_bytes(*rows), "a.csv")
+    assert [(e.row, e.column) for e in exc.value.errors] == [(2, "email"), (3, "email"), (4, "email")]
