@@ -4,12 +4,14 @@ provider (the KvK number too) and inviting its staff. The bulk import is in ``ad
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from providers import bp
-from providers.common import stale_response
+from providers.common import attempt_save
 from providers.forms import AdminProviderSearch, InviteForm, ProviderForm, apply_errors
 from wijzer.auth import role_required
 from wijzer.db import get_session, saved_id
@@ -17,7 +19,7 @@ from wijzer.models import Provider
 from wijzer.pagination import BadNumber, page_of, parse_page
 from wijzer.schemas import ProviderInput, validate
 from wijzer.services import catalogue, portal, provider_admin
-from wijzer.services.catalogue import RuleError, StaleEdit
+from wijzer.services.catalogue import RuleError
 from wijzer.timeutil import utcnow
 
 PAGE_SIZE = 50
@@ -89,21 +91,24 @@ def admin_provider_edit(provider_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         data, problems = validate(ProviderInput, form.data)
         if data is not None:
-            try:
-                catalogue.save_provider(
-                    session, data, provider, user=current_user, expected_version=form.expected_version()
-                )
-            except StaleEdit as exc:
-                return stale_response(
-                    exc,
-                    form,
-                    ProviderForm(formdata=None, obj=provider),
-                    "providers/admin_provider_form.html",
-                    provider=provider,
-                )
-            except RuleError as exc:
-                problems = {exc.field: str(exc)}
-            else:
+            attempt = attempt_save(
+                partial(
+                    catalogue.save_provider,
+                    session,
+                    data,
+                    provider,
+                    user=current_user,
+                    expected_version=form.expected_version(),
+                ),
+                form,
+                lambda: ProviderForm(formdata=None, obj=provider),
+                "providers/admin_provider_form.html",
+                provider=provider,
+            )
+            if attempt.conflict is not None:
+                return attempt.conflict
+            problems = attempt.problems
+            if attempt.ok:
                 session.commit()
                 flash(f"Zorgaanbieder '{provider.name}' is opgeslagen.", "ok")
                 return redirect(url_for("providers.admin_provider", provider_id=provider.id))

@@ -6,6 +6,7 @@ provider id, and anything else is a 404 (we do not reveal that it exists).
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any, TypeVar
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
@@ -13,7 +14,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from providers import bp
-from providers.common import stale_response
+from providers.common import attempt_save
 from providers.forms import (
     LocationForm,
     OfferingForm,
@@ -29,7 +30,6 @@ from wijzer.models import (
 )
 from wijzer.schemas import CapacityInput, LocationInput, OfferingInput, ProviderInput, validate
 from wijzer.services import availability, catalogue, feedback, portal
-from wijzer.services.catalogue import RuleError, StaleEdit
 from wijzer.timeutil import utcnow
 
 WEEKLY_FIELDS = availability.CAPACITY_FIELDS
@@ -199,29 +199,28 @@ def location_edit(location_id: int | None) -> ResponseReturnValue:
     if form.validate_on_submit():
         data, problems = validate(LocationInput, form.data)
         if data is not None:
-            try:
-                saved = catalogue.save_location(
+            attempt = attempt_save(
+                partial(
+                    catalogue.save_location,
                     session,
                     provider,
                     data,
                     location,
                     user=current_user,
                     expected_version=form.expected_version(),
-                )
-            except StaleEdit as exc:
-                return stale_response(
-                    exc,
-                    form,
-                    LocationForm(formdata=None, obj=location),
-                    "providers/location_form.html",
-                    location=location,
-                )
-            except RuleError as exc:
-                problems = {exc.field: str(exc)}
-            else:
+                ),
+                form,
+                lambda: LocationForm(formdata=None, obj=location),
+                "providers/location_form.html",
+                location=location,
+            )
+            if attempt.conflict is not None:
+                return attempt.conflict
+            if attempt.saved is not None:
                 session.commit()
-                flash(f"Locatie '{saved.name}' is opgeslagen.", "ok")
+                flash(f"Locatie '{attempt.saved.name}' is opgeslagen.", "ok")
                 return redirect(url_for("providers.locations"))
+            problems = attempt.problems
         apply_errors(form, problems)
     status = 400 if form.errors else 200
     return render_template("providers/location_form.html", form=form, location=location), status
@@ -257,8 +256,15 @@ def offering_edit(offering_id: int | None) -> ResponseReturnValue:
         if location is None:
             problems["location_id"] = "Kies een van uw locaties."
         if data is not None and location is not None:
-            try:
-                saved = catalogue.save_offering(
+
+            def fresh() -> OfferingForm:
+                shown = OfferingForm(formdata=None, data=_offering_form_data(offering) if offering else None)
+                shown.location_id.choices = choices
+                return shown
+
+            attempt = attempt_save(
+                partial(
+                    catalogue.save_offering,
                     session,
                     provider,
                     location,
@@ -266,17 +272,19 @@ def offering_edit(offering_id: int | None) -> ResponseReturnValue:
                     offering,
                     user=current_user,
                     expected_version=form.expected_version(),
-                )
-            except StaleEdit as exc:
-                fresh = OfferingForm(formdata=None, data=_offering_form_data(offering) if offering else None)
-                fresh.location_id.choices = choices
-                return stale_response(exc, form, fresh, "providers/offering_form.html", offering=offering)
-            except RuleError as exc:
-                problems = {exc.field: str(exc)}
-            else:
+                ),
+                form,
+                fresh,
+                "providers/offering_form.html",
+                offering=offering,
+            )
+            if attempt.conflict is not None:
+                return attempt.conflict
+            if attempt.saved is not None:
                 session.commit()
-                flash(f"Aanbod '{saved.offering_ref}' is opgeslagen.", "ok")
+                flash(f"Aanbod '{attempt.saved.offering_ref}' is opgeslagen.", "ok")
                 return redirect(url_for("providers.offerings"))
+            problems = attempt.problems
         apply_errors(form, problems, {"__all__": "max_age"})
     status = 400 if form.errors else 200
     return render_template("providers/offering_form.html", form=form, offering=offering), status
@@ -335,29 +343,28 @@ def profile() -> ResponseReturnValue:
     if form.validate_on_submit():
         data, problems = validate(ProviderInput, form.data)
         if data is not None:
-            try:
-                catalogue.save_provider(
+            attempt = attempt_save(
+                partial(
+                    catalogue.save_provider,
                     session,
                     data,
                     provider,
                     user=current_user,
                     may_change_kvk=False,
                     expected_version=form.expected_version(),
-                )
-            except StaleEdit as exc:
-                return stale_response(
-                    exc,
-                    form,
-                    ProviderForm(formdata=None, obj=provider),
-                    "providers/profile.html",
-                    provider=provider,
-                )
-            except RuleError as exc:
-                problems = {exc.field: str(exc)}
-            else:
+                ),
+                form,
+                lambda: ProviderForm(formdata=None, obj=provider),
+                "providers/profile.html",
+                provider=provider,
+            )
+            if attempt.conflict is not None:
+                return attempt.conflict
+            if attempt.ok:
                 session.commit()
                 flash("Uw gegevens zijn opgeslagen.", "ok")
                 return redirect(url_for("providers.profile"))
+            problems = attempt.problems
         apply_errors(form, problems)
     return render_template(
         "providers/profile.html", form=form, provider=provider

@@ -254,6 +254,40 @@ def _views(
     ]
 
 
+def _referrers_item(
+    session: Session, request_id: int, item_id: int, referrer_id: int
+) -> tuple[RequestView, PlacementItem]:
+    """The request (as its referrer sees it) and one of its items, or ``not_found``."""
+    view = request_for_referrer(session, request_id, referrer_id)
+    item = next((i.item for i in view.items if i.item.id == item_id), None)
+    if item is None:
+        raise PlacementError("not_found", "Dit onderdeel hoort niet bij dit verzoek.", "item_id")
+    return view, item
+
+
+def _notify_released(
+    session: Session,
+    config: Mapping[str, Any],
+    request: PlacementRequest,
+    item: PlacementItem,
+    offering: Offering,
+    *,
+    by_job: bool,
+) -> None:
+    """Tell the provider a held place is free again (released by the referrer, or expired)."""
+    _notify(
+        session,
+        provider_recipients(session, item.provider_id),
+        "released",
+        f"Vastgehouden plek vrijgegeven ({offering.name or offering.offering_ref})",
+        config,
+        request=request,
+        item=item,
+        offering=offering,
+        by_job=by_job,
+    )
+
+
 def request_for_referrer(session: Session, request_id: int, referrer_id: int) -> RequestView:
     req = session.get(PlacementRequest, request_id)
     if req is None or req.referrer_id != referrer_id:
@@ -661,10 +695,7 @@ def confirm_item(
 
     config = config or {}
     now = now or utcnow()
-    view = request_for_referrer(session, request_id, referrer_id)
-    item = next((i.item for i in view.items if i.item.id == item_id), None)
-    if item is None:
-        raise PlacementError("not_found", "Dit onderdeel hoort niet bij dit verzoek.", "item_id")
+    view, item = _referrers_item(session, request_id, item_id, referrer_id)
     today = local_today(now)
     if not _move(
         session, item_id, ("accepted",), "confirmed", col(PlacementItem.hold_until) >= today, closed_at=now
@@ -738,27 +769,14 @@ def release_item(
     """The referrer does not need the held place: the hold ends at once."""
     config = config or {}
     now = now or utcnow()
-    view = request_for_referrer(session, request_id, referrer_id)
-    item = next((i.item for i in view.items if i.item.id == item_id), None)
-    if item is None:
-        raise PlacementError("not_found", "Dit onderdeel hoort niet bij dit verzoek.", "item_id")
+    view, item = _referrers_item(session, request_id, item_id, referrer_id)
     if not _move(session, item_id, ("accepted",), "released", closed_at=now, close_reason="referrer"):
         session.refresh(item)
         raise _conflict_for(item, now)
     _audit(session, "release", item, user=user)
     _maybe_close(session, request_id, now)
     offering = session.get_one(Offering, item.offering_id)
-    _notify(
-        session,
-        provider_recipients(session, item.provider_id),
-        "released",
-        f"Vastgehouden plek vrijgegeven ({offering.name or offering.offering_ref})",
-        config,
-        request=view.request,
-        item=item,
-        offering=offering,
-        by_job=False,
-    )
+    _notify_released(session, config, view.request, item, offering, by_job=False)
     return item
 
 
@@ -901,17 +919,7 @@ def release_expired_holds(session: Session, now: datetime, config: Mapping[str, 
         provider = session.get_one(Provider, item.provider_id)
         _audit(session, "hold_expired", item, actor="job:placement_holds")
         _maybe_close(session, saved_id(req), now)
-        _notify(
-            session,
-            provider_recipients(session, item.provider_id),
-            "released",
-            f"Vastgehouden plek vrijgegeven ({offering.name or offering.offering_ref})",
-            config,
-            request=req,
-            item=item,
-            offering=offering,
-            by_job=True,
-        )
+        _notify_released(session, config, req, item, offering, by_job=True)
         _notify(
             session,
             _referrer_email(session, req),
