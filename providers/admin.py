@@ -4,14 +4,12 @@ provider (the KvK number too) and inviting its staff. The bulk import is in ``ad
 
 from __future__ import annotations
 
-from functools import partial
-
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from providers import bp
-from providers.common import attempt_save
+from providers.common import provider_form_page
 from providers.forms import AdminProviderSearch, InviteForm, ProviderForm, apply_errors
 from wijzer.auth import role_required
 from wijzer.db import get_session, saved_id
@@ -81,41 +79,16 @@ def admin_provider_new() -> ResponseReturnValue:
 @role_required("admin")
 def admin_provider_edit(provider_id: int) -> ResponseReturnValue:
     """The admin edits a provider's details, including the KvK number (audit-logged with old and new)."""
-    session = get_session()
-    provider = session.get(Provider, provider_id)
+    provider = get_session().get(Provider, provider_id)
     if provider is None:
         abort(404)
-    form = ProviderForm(obj=provider)
-    if request.method == "GET":
-        form.version.data = str(provider.row_version)
-    if form.validate_on_submit():
-        data, problems = validate(ProviderInput, form.data)
-        if data is not None:
-            attempt = attempt_save(
-                partial(
-                    catalogue.save_provider,
-                    session,
-                    data,
-                    provider,
-                    user=current_user,
-                    expected_version=form.expected_version(),
-                ),
-                form,
-                lambda: ProviderForm(formdata=None, obj=provider),
-                "providers/admin_provider_form.html",
-                provider=provider,
-            )
-            if attempt.conflict is not None:
-                return attempt.conflict
-            problems = attempt.problems
-            if attempt.ok:
-                session.commit()
-                flash(f"Zorgaanbieder '{provider.name}' is opgeslagen.", "ok")
-                return redirect(url_for("providers.admin_provider", provider_id=provider.id))
-        apply_errors(form, problems)
-    return render_template(
-        "providers/admin_provider_form.html", form=form, provider=provider
-    ), 400 if form.errors else 200
+    return provider_form_page(
+        provider,
+        "providers/admin_provider_form.html",
+        may_change_kvk=True,
+        saved_message="Zorgaanbieder '{name}' is opgeslagen.",
+        saved_url=url_for("providers.admin_provider", provider_id=provider_id),
+    )
 
 
 @bp.route("/beheer/aanbieders/<int:provider_id>", methods=["GET", "POST"])

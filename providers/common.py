@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Generic, TypeVar
 
-from flask import render_template
+from flask import flash, redirect, render_template, request
 from flask.typing import ResponseReturnValue
+from flask_login import current_user
 
-from providers.forms import VersionedForm
+from providers.forms import ProviderForm, VersionedForm, apply_errors
 from wijzer.db import get_session
+from wijzer.models import Provider
+from wijzer.schemas import ProviderInput, validate
+from wijzer.services import catalogue
 from wijzer.services.catalogue import RuleError, StaleEdit
 
 T = TypeVar("T")
@@ -62,3 +67,42 @@ def attempt_save(
         return Attempt(conflict=stale_response(exc, typed_form, fresh_form(), template, **context))
     except RuleError as exc:
         return Attempt(problems={exc.field: str(exc)})
+
+
+def provider_form_page(
+    provider: Provider, template: str, *, may_change_kvk: bool, saved_message: str, saved_url: str
+) -> ResponseReturnValue:
+    """The provider's details form, for the provider itself (its profile, KvK fixed) and for the admin (KvK
+    changeable, audit-logged): shows, saves with the row version, or shows the 409 of a stale edit.
+    ``saved_message`` may name the saved provider as ``{name}``."""
+    session = get_session()
+    form = ProviderForm(obj=provider)
+    if request.method == "GET":
+        form.version.data = str(provider.row_version)
+    if form.validate_on_submit():
+        data, problems = validate(ProviderInput, form.data)
+        if data is not None:
+            attempt = attempt_save(
+                partial(
+                    catalogue.save_provider,
+                    session,
+                    data,
+                    provider,
+                    user=current_user,
+                    may_change_kvk=may_change_kvk,
+                    expected_version=form.expected_version(),
+                ),
+                form,
+                lambda: ProviderForm(formdata=None, obj=provider),
+                template,
+                provider=provider,
+            )
+            if attempt.conflict is not None:
+                return attempt.conflict
+            if attempt.ok:
+                session.commit()
+                flash(saved_message.format(name=provider.name), "ok")
+                return redirect(saved_url)
+            problems = attempt.problems
+        apply_errors(form, problems)
+    return render_template(template, form=form, provider=provider), 400 if form.errors else 200

@@ -14,11 +14,10 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from providers import bp
-from providers.common import attempt_save
+from providers.common import attempt_save, provider_form_page
 from providers.forms import (
     LocationForm,
     OfferingForm,
-    ProviderForm,
     apply_errors,
 )
 from wijzer.auth import role_required
@@ -28,7 +27,7 @@ from wijzer.models import (
     Offering,
     Provider,
 )
-from wijzer.schemas import CapacityInput, LocationInput, OfferingInput, ProviderInput, validate
+from wijzer.schemas import CapacityInput, LocationInput, OfferingInput, validate
 from wijzer.services import availability, catalogue, feedback, portal
 from wijzer.timeutil import utcnow
 
@@ -335,37 +334,10 @@ def offering_toggle(offering_id: int) -> ResponseReturnValue:
 @bp.route("/profiel", methods=["GET", "POST"])
 @role_required("provider")
 def profile() -> ResponseReturnValue:
-    session = get_session()
-    provider = _provider()
-    form = ProviderForm(obj=provider)
-    if request.method == "GET":
-        form.version.data = str(provider.row_version)
-    if form.validate_on_submit():
-        data, problems = validate(ProviderInput, form.data)
-        if data is not None:
-            attempt = attempt_save(
-                partial(
-                    catalogue.save_provider,
-                    session,
-                    data,
-                    provider,
-                    user=current_user,
-                    may_change_kvk=False,
-                    expected_version=form.expected_version(),
-                ),
-                form,
-                lambda: ProviderForm(formdata=None, obj=provider),
-                "providers/profile.html",
-                provider=provider,
-            )
-            if attempt.conflict is not None:
-                return attempt.conflict
-            if attempt.ok:
-                session.commit()
-                flash("Uw gegevens zijn opgeslagen.", "ok")
-                return redirect(url_for("providers.profile"))
-            problems = attempt.problems
-        apply_errors(form, problems)
-    return render_template(
-        "providers/profile.html", form=form, provider=provider
-    ), 400 if form.errors else 200
+    return provider_form_page(
+        _provider(),
+        "providers/profile.html",
+        may_change_kvk=False,
+        saved_message="Uw gegevens zijn opgeslagen.",
+        saved_url=url_for("providers.profile"),
+    )
