@@ -659,3 +659,10 @@ class SearchFilters(_Base):
                 what = "jeugdregio" if is_region else "gemeente"
                 raise ValueError(f"Onbekende {what} '{v}'. Gebruik {example}.")
         return v
+
+
+# The search's query parameters, from the model: all of them (the JSON API refuses any other), and the filters
+# an alert watches (paging and order are not part of what it watches).
+SEARCH_PARAMS: tuple[str, ...] = tuple(SearchFilters.model_fields)
+PAGING_PARAMS: tuple[str, ...] = ("sort", "limit", "offset")
+FILTER_KEYS: tuple[str, ...] = tuple(k for k in SEARCH_PARAMS if k not in PAGING_PARAMS)

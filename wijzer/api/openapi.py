@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from pydantic.json_schema import JsonSchemaMode
 
 from wijzer import domain
-from wijzer.schemas import CapacityRecord, SearchFilters
+from wijzer.schemas import PAGING_PARAMS, CapacityRecord, SearchFilters
 from wijzer.schemas_placement import MAX_ITEMS, AnswerInput, RequestInput
 
 SCHEMA_REF = "#/components/schemas/{model}"
@@ -110,7 +110,7 @@ def query_parameters(model: type[BaseModel], exclude: Collection[str] = ()) -> l
     return params
 
 
-ALERT_EXCLUDED = ("limit", "offset", "sort")
+ALERT_EXCLUDED = PAGING_PARAMS
 _alert_filters = SearchFilters.model_json_schema(ref_template=SCHEMA_REF, mode="validation")
 for _key in ALERT_EXCLUDED:
     del _alert_filters["properties"][_key]

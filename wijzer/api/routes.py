@@ -13,30 +13,11 @@ from wijzer.api.openapi import openapi_document
 from wijzer.db import get_session, saved_id
 from wijzer.extensions import limiter
 from wijzer.geo import PostcodeError
-from wijzer.schemas import SearchFilters, validate
+from wijzer.schemas import SEARCH_PARAMS, SearchFilters, validate
 from wijzer.services import alerts as alert_svc
 from wijzer.services.availability import history
 from wijzer.services.search import Hit, is_wide, offering_detail, search_offerings
 from wijzer.timeutil import iso, utcnow
-
-SEARCH_PARAMS = (
-    "care_type",
-    "tags",
-    "age",
-    "modality",
-    "funding",
-    "postcode",
-    "radius_km",
-    "region",
-    "municipality",
-    "available_now",
-    "max_wait_weeks",
-    "contract_region",
-    "contracted",
-    "sort",
-    "limit",
-    "offset",
-)
 
 
 def api_error(status: int, code: str, message: str, field: str | None = None, **extra):

@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 
 from wijzer.auth import role_required
 from wijzer.db import get_session
+from wijzer.schemas import FILTER_KEYS
 from wijzer.search import bp
 from wijzer.services import alerts as svc
 from wijzer.timeutil import utcnow
@@ -30,7 +31,7 @@ def _account_alerts():
 @role_required("referrer")
 def alert_create():
     query = request.form.get("q", "")[:2000]
-    params: dict[str, Any] = {k: ",".join(v) for k, v in parse_qs(query).items() if k in svc.FILTER_KEYS}
+    params: dict[str, Any] = {k: ",".join(v) for k, v in parse_qs(query).items() if k in FILTER_KEYS}
     session = get_session()
     try:
         alert = svc.create_alert(session, current_user, params, utcnow())

@@ -22,28 +22,13 @@ from wijzer.geo import DATA_DIR, PostcodeError, lookup_postcode
 from wijzer.links import external_url
 from wijzer.models import Gemeente, Jeugdregio, Offering
 from wijzer.pagination import BadNumber, parse_ids
-from wijzer.schemas import SEARCH_SORTS, SearchFilters, validate
+from wijzer.schemas import FILTER_KEYS, SEARCH_SORTS, SearchFilters, validate
 from wijzer.search import bp
 from wijzer.services import availability, feedback
 from wijzer.services.search import is_wide, offering_detail, search_offerings, search_summary, suggestions
 from wijzer.timeutil import utcnow
 
-SEARCH_KEYS = (
-    "care_type",
-    "tags",
-    "age",
-    "modality",
-    "funding",
-    "postcode",
-    "radius_km",
-    "region",
-    "municipality",
-    "available_now",
-    "max_wait_weeks",
-    "contract_region",
-    "contracted",
-    "sort",
-)
+SEARCH_KEYS = (*FILTER_KEYS, "sort")  # the finder pages page by themselves
 LIST_KEYS = ("tags", "modality")  # repeated checkboxes in the form, comma-separated in the API
 BOOL_KEYS = ("available_now", "contracted")
 VIEWS = ("kaarten", "tabel")

@@ -39,7 +39,7 @@ from wijzer.db import saved_id
 from wijzer.domain import pack, unpack
 from wijzer.geo import PostcodeError, PostcodePoint, bounding_box, fast_km, geodesic_km, lookup_postcode
 from wijzer.models import Alert, AlertMail, AlertPlaceState, JobRun, Location, Offering, Provider, User
-from wijzer.schemas import SearchFilters, validate
+from wijzer.schemas import FILTER_KEYS, SearchFilters, validate
 from wijzer.services import mail
 from wijzer.services.jobresult import JobFailed
 from wijzer.services.search import EDGE_MARGIN, place_now_ids, region_thresholds, search_summary
@@ -53,21 +53,6 @@ LEASE = timedelta(minutes=10)
 WINDOW_MINUTES = 15
 LINK_SALT = "wijzer-alert-link"
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
-FILTER_KEYS = (
-    "care_type",
-    "tags",
-    "age",
-    "modality",
-    "funding",
-    "postcode",
-    "radius_km",
-    "region",
-    "municipality",
-    "available_now",
-    "max_wait_weeks",
-    "contract_region",
-    "contracted",
-)
 CHUNK = 500
 
 
