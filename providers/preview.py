@@ -24,21 +24,12 @@ from providers import bp
 from wijzer.auth import role_required
 from wijzer.db import get_session
 from wijzer.models import CapacityReport, Jeugdregio, Location, Offering, Provider
-from wijzer.services.availability import freshness_of, thresholds_for
+from wijzer.services.availability import CAPACITY_FIELDS, freshness_of, thresholds_for
 from wijzer.services.search import Hit, offering_detail, status_expired
 from wijzer.timeutil import AMS, as_utc, utcnow
 
 # The weekly fields in the grid's column order (the note is always one click away, never a column).
-GRID_FIELDS = (
-    "free_places",
-    "total_places",
-    "wait_intake",
-    "wait_treatment",
-    "waitlist_length",
-    "intake_status",
-    "status_until",
-    "next_free_date",
-)
+GRID_FIELDS = tuple(f for f in CAPACITY_FIELDS if f != "note")
 TOP_FIELDS = 5
 HISTORY_WEEKS = 12
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, update
+from sqlalchemy import and_, insert, or_, update
 from sqlmodel import Session, col, select
 
 from wijzer.db import saved_id
@@ -390,7 +390,6 @@ def _insert_reports(
 ) -> None:
     """Append one report per (offering, full values, kind) in a few statements and bring each offering's
     current state up to date (the batch form of ``record_report`` for reports made now)."""
-    from sqlalchemy import insert
 
     if not items:
         return
@@ -406,6 +405,14 @@ def _insert_reports(
         }
         for off, values, kind in items
     ]
+    ids = _insert_report_rows(session, rows)
+    for (off, values, _kind), rid in zip(items, ids, strict=True):
+        _apply_report(session, off, values, now, rid, now, fresh_days, stale_days)
+    session.flush()
+
+
+def _insert_report_rows(session: Session, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert capacity report rows in batches of 5,000; their ids in the order of ``rows``."""
     ids: list[int] = []
     for start in range(0, len(rows), 5000):
         ids += (
@@ -416,9 +423,7 @@ def _insert_reports(
             .scalars()
             .all()
         )
-    for (off, values, _kind), rid in zip(items, ids, strict=True):
-        _apply_report(session, off, values, now, rid, now, fresh_days, stale_days)
-    session.flush()
+    return ids
 
 
 def record_reports_bulk(
@@ -434,7 +439,6 @@ def record_reports_bulk(
     """Many ``update`` reports at once (files, API): the same result as ``record_report`` per item, in
     a few statements (each item merged onto the offering's values as they were before the batch).
     Items for one offering may come in any order; the newest decides the state."""
-    from sqlalchemy import insert
 
     now = now or utcnow()
     rows = []
@@ -452,16 +456,7 @@ def record_reports_bulk(
         )
     if not rows:
         return 0
-    ids: list[int] = []
-    for start in range(0, len(rows), 5000):
-        ids += (
-            session.execute(
-                insert(CapacityReport).returning(col(CapacityReport.id), sort_by_parameter_order=True),
-                rows[start : start + 5000],
-            )
-            .scalars()
-            .all()
-        )
+    ids = _insert_report_rows(session, rows)
     newest: dict[int, tuple[datetime, int, dict[str, Any], Offering]] = {}
     for (off, _data, _at), row, rid in zip(items, rows, ids, strict=True):
         key = (row["reported_at"], rid)

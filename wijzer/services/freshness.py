@@ -40,14 +40,15 @@ def record_freshness(session: Session, now: datetime, config: Mapping[str, Any])
             state,
             literal(now, type_=table_of(FreshnessTransition).c.at.type),
         ).where(*where)
-        # A Core insert on the connection: through the ORM session an insert … select of an entity is an
-        # ORM bulk insert whose rowcount PostgreSQL's driver reports as -1.
-        result = session.connection().execute(
-            insert(table_of(FreshnessTransition)).from_select(
-                ["offering_id", "from_state", "to_state", "at"], sel
-            )
+        # Counted from RETURNING: the driver's rowcount of an insert … select is not reliable (psycopg reports
+        # -1 for it on PostgreSQL).
+        transitions = table_of(FreshnessTransition)
+        inserted = session.execute(
+            insert(transitions)
+            .from_select(["offering_id", "from_state", "to_state", "at"], sel)
+            .returning(transitions.c.id)
         )
-        changed += max(result.rowcount, 0)
+        changed += len(inserted.all())
         session.execute(
             update(Offering)
             .where(*where)

@@ -325,21 +325,8 @@ def search_offerings(
     by_id = {o.id: (o, p, loc, int(held)) for o, p, loc, held in rows}
     for _key, oid, fresh, place_now, expired, start, free in page:
         off, prov, loc, held = by_id[oid]
-        result.results.append(
-            _hit(
-                off,
-                prov,
-                loc,
-                origin,
-                fresh,
-                place_now,
-                expired,
-                start,
-                free,
-                thresholds.get(off.region_code, default),
-                held,
-            )
-        )
+        t = thresholds.get(off.region_code, default)
+        result.results.append(_hit(off, prov, loc, origin, fresh, place_now, expired, start, free, t, held))
     return result
 
 
@@ -390,19 +377,9 @@ def offering_detail(
     if row is None:
         return None
     off, prov, loc, fresh, expired, place_now, start, free = row
-    return _hit(
-        off,
-        prov,
-        loc,
-        origin,
-        fresh,
-        place_now,
-        expired,
-        start,
-        free,
-        thresholds.get(off.region_code, thresholds[None]),
-        held_places(session, [saved_id(off)], now.astimezone(AMS).date()).get(saved_id(off), 0),
-    )
+    t = thresholds.get(off.region_code, thresholds[None])
+    held = held_places(session, [saved_id(off)], now.astimezone(AMS).date()).get(saved_id(off), 0)
+    return _hit(off, prov, loc, origin, fresh, place_now, expired, start, free, t, held)
 
 
 def place_now_ids(
