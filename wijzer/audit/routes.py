@@ -8,10 +8,12 @@ see every region. Every page and export takes ``?basis=location|contract``; tren
 from __future__ import annotations
 
 from collections import Counter
+from datetime import date, datetime
+from typing import Any
 
 from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlmodel import select
+from sqlmodel import Session, col, select
 
 from wijzer.audit import bp
 from wijzer.audit.exports import Col, Sheet, respond
@@ -177,6 +179,41 @@ def index():
     return redirect(url_for("audit.national"))
 
 
+def _region_page(
+    session: Session,
+    region: Jeugdregio,
+    basis: str,
+    now: datetime,
+    period: tuple[date, date, str | None],
+    gaps: list[dict[str, Any]],
+    trend_rows: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """What the region's dashboard and its quarterly report both show: the gap map, the trends over the
+    chosen period (with the quarter shortcuts), the basis and the region's thresholds."""
+    missing = Counter(g["municipality_code"] for g in gaps if not g["covered"])
+    gemeenten = session.exec(
+        select(Gemeente.code, Gemeente.name)
+        .where(Gemeente.region_code == region.code)
+        .order_by(col(Gemeente.name))
+    ).all()
+    start, end, period_error = period
+    return {
+        "region": region,
+        "gaps": gaps,
+        "svg": region_map(gemeenten, missing),
+        "legend": LEGEND,
+        "trends": series_by_care_type(trend_rows),
+        "start": start,
+        "end": end,
+        "period_error": period_error,
+        "quarters": quarter_shortcuts(local(now).date()),
+        "basis": basis,
+        "bases": BASES,
+        "thresholds": thresholds_for(region, current_app.config),
+        "care_types": CARE_TYPES,
+    }
+
+
 @bp.route("/<code>")
 @role_required("auditor", "region_admin", "admin")
 def dashboard(code: str):
@@ -187,31 +224,13 @@ def dashboard(code: str):
     start, end, period_error = _period(now)
     audit = region_audit(session, region, now, current_app.config, basis)
     gaps = audit["_gaps_named"]
-    missing = Counter(g["municipality_code"] for g in gaps if not g["covered"])
-    gemeenten = session.exec(
-        select(Gemeente.code, Gemeente.name)
-        .where(Gemeente.region_code == region.code)
-        .order_by(Gemeente.name)
-    ).all()
     trend_rows = region_trends(session, region, start, end, now, current_app.config, basis)
     session.commit()  # keeps the weeks just reconstructed (trend_week)
     return render_template(
         "audit/dashboard.html",
-        region=region,
         figures=audit["care_types"],
-        gaps=gaps,
-        svg=region_map(gemeenten, missing),
-        legend=LEGEND,
         colours=COLOURS,
-        trends=series_by_care_type(trend_rows),
-        start=start,
-        end=end,
-        period_error=period_error,
-        quarters=quarter_shortcuts(local(now).date()),
-        basis=basis,
-        bases=BASES,
-        thresholds=thresholds_for(region, current_app.config),
-        care_types=CARE_TYPES,
+        **_region_page(session, region, basis, now, (start, end, period_error), gaps, trend_rows),
     ), 400 if period_error else 200
 
 
@@ -320,32 +339,14 @@ def _report(code: str, fmt: str):
             f"rapport-{region.code}-{start}-{end}",
             _about(region, basis, now, (start, end), "Kwartaalrapport: cijfers, trends, gaten, naleving"),
         )
-    missing = Counter(g["municipality_code"] for g in gaps if not g["covered"])
-    gemeenten = session.exec(
-        select(Gemeente.code, Gemeente.name)
-        .where(Gemeente.region_code == region.code)
-        .order_by(Gemeente.name)
-    ).all()
     return render_template(
         "audit/report.html",
-        region=region,
-        basis=basis,
-        bases=BASES,
-        start=start,
-        end=end,
-        period_error=error,
-        quarters=quarter_shortcuts(local(now).date()),
         last_week=last_week,
         figures=figures,
-        trends=series_by_care_type(trend_rows),
-        gaps=gaps,
-        svg=region_map(gemeenten, missing),
-        legend=LEGEND,
         rows=rows,
         now=now,
         definitions=DEFINITIONS,
-        thresholds=thresholds_for(region, current_app.config),
-        care_types=CARE_TYPES,
+        **_region_page(session, region, basis, now, (start, end, error), gaps, trend_rows),
     ), 400 if error else 200
 
 
