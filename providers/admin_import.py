@@ -64,7 +64,7 @@ def _scope() -> str | None:
     return current_user.region_code if current_user.role == "region_admin" else None
 
 
-def _plan(data: bytes, filename: str, digest: str):
+def _plan(data: bytes, filename: str, digest: str) -> provider_importer.ImportPlan:
     limits = limits_from_config(current_app.config)  # bytes, rows, columns, cells, wall time (issue 11)
     deadline = Deadline(limits.max_seconds)
     table = read_for(provider_importer, data, filename, limits=limits, deadline=deadline)
@@ -105,6 +105,19 @@ def admin_import():
             finally:
                 get_session().rollback()
         status = 400 if errors else 200
+    return _page(plan, errors, filename, digest, changed=changed), status
+
+
+def _page(
+    plan: provider_importer.ImportPlan | None,
+    errors: list[RowError],
+    filename: str,
+    digest: str,
+    *,
+    changed: bool,
+) -> str:
+    """The upload page: the preview of what applying would change (``plan``), or the file's problems;
+    ``changed``: the file differs from the one previewed."""
     return render_template(
         "providers/admin_import.html",
         plan=plan,
@@ -114,7 +127,7 @@ def admin_import():
         changed=changed,
         columns=provider_importer.COLUMNS,
         required=provider_importer.REQUIRED,
-    ), status
+    )
 
 
 @bp.route("/beheer/importeren/toepassen", methods=["POST"])
@@ -132,28 +145,10 @@ def admin_import_apply():
         plan = _plan(data, filename, digest)
     except ImportRejected as exc:
         session.rollback()
-        return render_template(
-            "providers/admin_import.html",
-            plan=None,
-            errors=exc.errors,
-            filename=filename,
-            digest=digest,
-            changed=True,
-            columns=provider_importer.COLUMNS,
-            required=provider_importer.REQUIRED,
-        ), 409
+        return _page(None, exc.errors, filename, digest, changed=True), 409
     if plan.fingerprint != fingerprint:
         session.rollback()
-        return render_template(
-            "providers/admin_import.html",
-            plan=plan,
-            errors=[],
-            filename=filename,
-            digest=digest,
-            changed=True,
-            columns=provider_importer.COLUMNS,
-            required=provider_importer.REQUIRED,
-        ), 409
+        return _page(plan, [], filename, digest, changed=True), 409
     result = provider_importer.import_providers(
         session,
         None,

@@ -6,11 +6,15 @@ link scanners in mail systems cannot confirm by opening the link.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from flask import current_app, render_template
 from flask.typing import ResponseReturnValue
 
 from providers import bp
 from wijzer.db import get_session, saved_id
+from wijzer.models import Location, Offering
 from wijzer.services import confirmation
 from wijzer.services.reminders import read_confirm_token
 from wijzer.timeutil import utcnow
@@ -30,20 +34,23 @@ def _invalid(problem: str) -> ResponseReturnValue:
     ) else 404
 
 
+def _page(
+    target: confirmation.LinkTarget, token: str, pairs: Sequence[tuple[Offering, Location]], **context: Any
+) -> ResponseReturnValue:
+    """The confirmation page: the provider's offerings, before (``done=False``) or after confirming."""
+    return render_template(
+        "providers/confirm.html", provider=target.provider, pairs=pairs, token=token, now=utcnow(), **context
+    )
+
+
 @bp.route("/bevestigen/<token>", methods=["GET"])
 def confirm_link(token: str) -> ResponseReturnValue:
     target = _target(token)
     if target.problem or target.provider is None:
         return _invalid(target.problem or "invalid")
     pairs = confirmation.offerings_with_locations(get_session(), saved_id(target.provider))
-    return render_template(
-        "providers/confirm.html",
-        provider=target.provider,
-        pairs=pairs,
-        token=token,
-        now=utcnow(),
-        done=False,
-        needs_answer=confirmation.needing_answer(o for o, _ in pairs),
+    return _page(
+        target, token, pairs, done=False, needs_answer=confirmation.needing_answer(o for o, _ in pairs)
     )
 
 
@@ -68,13 +75,6 @@ def confirm_link_post(token: str) -> ResponseReturnValue:
         for o, loc in confirmation.offerings_with_locations(session, saved_id(target.provider))
         if o.id in result.needs_answer
     ]
-    return render_template(
-        "providers/confirm.html",
-        provider=target.provider,
-        pairs=pairs,
-        token=token,
-        now=utcnow(),
-        done=True,
-        confirmed=result.confirmed,
-        needs_answer=result.needs_answer,
+    return _page(
+        target, token, pairs, done=True, confirmed=result.confirmed, needs_answer=result.needs_answer
     )
