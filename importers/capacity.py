@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 
 from sqlmodel import Session, col, select
 
-from importers.tabular import Table, read_table
+from importers.tabular import Table, read_columns
 from importers.validation import ImportRejected, ImportResult, RowError, schema_errors
 from wijzer.domain import FRESH_DAYS, STALE_DAYS
 from wijzer.models import Offering, Provider
@@ -192,14 +193,8 @@ def import_capacity_records(
     return result
 
 
-def read_file(source, filename: str | None = None, max_bytes: int | None = None) -> Table:
-    return read_table(
-        source,
-        filename,
-        required=REQUIRED,
-        optional=tuple(c for c in COLUMNS if c not in REQUIRED),
-        max_bytes=max_bytes or None,
-    )
+def read_file(source: str | Path | bytes, filename: str | None = None, max_bytes: int | None = None) -> Table:
+    return read_columns(tuple(COLUMNS), tuple(REQUIRED), source, filename, max_bytes=max_bytes)
 
 
 def import_capacity(

@@ -18,13 +18,14 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
 from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
-from importers.tabular import Table, read_table
+from importers.tabular import Table, read_columns
 from importers.validation import ImportRejected, ImportResult, RowError, schema_errors
 from wijzer import hsds_ids
 from wijzer.geo import PostcodeError, lookup_postcode
@@ -201,14 +202,8 @@ def _in_chunks(values: list, size: int = CHUNK):
         yield values[i : i + size]
 
 
-def read_file(source, filename: str | None = None, max_bytes: int | None = None) -> Table:
-    return read_table(
-        source,
-        filename,
-        required=REQUIRED,
-        optional=tuple(c for c in COLUMNS if c not in REQUIRED),
-        max_bytes=max_bytes,
-    )
+def read_file(source: str | Path | bytes, filename: str | None = None, max_bytes: int | None = None) -> Table:
+    return read_columns(tuple(COLUMNS), tuple(REQUIRED), source, filename, max_bytes=max_bytes)
 
 
 @dataclass

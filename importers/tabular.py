@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from importers.headers import resolver
 from importers.limits import MB, Deadline, ImportLimits, file_error, too_big
@@ -317,8 +318,30 @@ def read_table(
     return Table(columns, rows, labels)
 
 
+def read_columns(
+    columns: tuple[str, ...],
+    required: tuple[str, ...],
+    source: str | Path | bytes,
+    filename: str | None = None,
+    *,
+    max_bytes: int | None = None,
+    limits: ImportLimits | None = None,
+    deadline: Deadline | None = None,
+) -> Table:
+    """Read a file with the known ``columns``, of which ``required`` must be present."""
+    return read_table(
+        source,
+        filename,
+        required=required,
+        optional=tuple(c for c in columns if c not in required),
+        max_bytes=max_bytes or None,
+        limits=limits,
+        deadline=deadline,
+    )
+
+
 def read_for(
-    importer,
+    importer: Any,
     source: str | Path | bytes,
     filename: str | None = None,
     *,
@@ -326,11 +349,6 @@ def read_for(
     deadline: Deadline | None = None,
 ) -> Table:
     """Read a file for an importer module that defines COLUMNS and REQUIRED (providers, capacity)."""
-    return read_table(
-        source,
-        filename,
-        required=importer.REQUIRED,
-        optional=tuple(c for c in importer.COLUMNS if c not in importer.REQUIRED),
-        limits=limits,
-        deadline=deadline,
+    return read_columns(
+        tuple(importer.COLUMNS), tuple(importer.REQUIRED), source, filename, limits=limits, deadline=deadline
     )
