@@ -30,6 +30,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from types import MappingProxyType
 from typing import Any, overload
 
 from sqlalchemy import ColumnElement, ScalarSelect, and_, exists, func, or_, update
@@ -86,6 +87,9 @@ def _cfg(config: Mapping[str, Any] | None, key: str, default: int) -> int:
 
 def local_today(now: datetime) -> date:
     return now.astimezone(AMS).date()
+
+
+NO_CONFIG: Mapping[str, Any] = MappingProxyType({})  # no settings: every default applies
 
 
 def max_hold_date(now: datetime, config: Mapping[str, Any] | None = None) -> date:
@@ -457,10 +461,9 @@ def create_request(
     data: RequestInput,
     *,
     now: datetime | None = None,
-    config: Mapping[str, Any] | None = None,
+    config: Mapping[str, Any] = NO_CONFIG,
 ) -> PlacementRequest:
     """A new request with one open item per offering; each provider is told once."""
-    config = config or {}
     now = now or utcnow()
     gemeente = session.get(Gemeente, data.gemeente_code)
     if gemeente is None:
@@ -541,10 +544,9 @@ def answer_item(
     *,
     user: User | None = None,
     now: datetime | None = None,
-    config: Mapping[str, Any] | None = None,
+    config: Mapping[str, Any] = NO_CONFIG,
 ) -> PlacementItem:
     """The provider's answer: accept (hold until a date), decline (reason) or counter (earliest start)."""
-    config = config or {}
     now = now or utcnow()
     item = session.get(PlacementItem, item_id)
     if item is None or item.provider_id != provider_id:
@@ -683,7 +685,7 @@ def confirm_item(
     *,
     user: User | None = None,
     now: datetime | None = None,
-    config: Mapping[str, Any] | None = None,
+    config: Mapping[str, Any] = NO_CONFIG,
 ) -> PlacementItem:
     """The referrer confirms a held place: the hold becomes a placement (a capacity report lowering the
     offering's free places by one) and every other item of the request is withdrawn.
@@ -693,7 +695,6 @@ def confirm_item(
     PostgreSQL, the write lock on SQLite). On a ``PlacementError`` the caller must roll back."""
     from wijzer.services import availability
 
-    config = config or {}
     now = now or utcnow()
     view, item = _referrers_item(session, request_id, item_id, referrer_id)
     today = local_today(now)
@@ -764,10 +765,9 @@ def release_item(
     *,
     user: User | None = None,
     now: datetime | None = None,
-    config: Mapping[str, Any] | None = None,
+    config: Mapping[str, Any] = NO_CONFIG,
 ) -> PlacementItem:
     """The referrer does not need the held place: the hold ends at once."""
-    config = config or {}
     now = now or utcnow()
     view, item = _referrers_item(session, request_id, item_id, referrer_id)
     if not _move(session, item_id, ("accepted",), "released", closed_at=now, close_reason="referrer"):
