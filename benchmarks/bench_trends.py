@@ -9,8 +9,8 @@ kept   the weeks kept by an earlier request or the nightly job; each request che
        made since (here: 200 reports of this week added between requests, as a working region would)
 job    ``warm_trend_weeks``: 53 weeks of all 42 regions recomputed and kept (runs nightly)
 
-Writes to the dataset (kept weeks, the added reports): point WIJZER_BENCH_DB / WIJZER_BENCH_DATABASE_URL at a
-copy if the dataset is shared.
+Runs on a throw-away copy of the dataset (it adds kept weeks and reports): a file copy on SQLite, a database made
+from it as a template on PostgreSQL (``WIJZER_BENCH_DATABASE_URL``).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import argparse
 import time
 from datetime import timedelta
 
-from common import fmt, machine, national_app, percentiles
+from common import fmt, loadavg, machine, national_app, percentiles, prepared_app, scratch_database
 
 REGIONS = ("JZ22", "JZ13", "JZ38", "JZ02")  # 501, 967, 1,675 and 4,648 offerings; JZ02 is the largest
 
@@ -28,7 +28,15 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=10)
     args = parser.parse_args()
-    app = national_app()
+    national_app()  # make sure the dataset exists (seeded when empty)
+    print(f"- load average before: {loadavg()}")
+    with scratch_database("wijzer_trends_bench", copy_of_dataset=True) as url:
+        _run(url, args)
+    print(f"- load average after: {loadavg()}")
+
+
+def _run(url: str, args: argparse.Namespace) -> None:
+    app = prepared_app(url)
     with app.app_context():
         from sqlalchemy import delete, func
         from sqlmodel import select
@@ -85,6 +93,10 @@ def main() -> None:
         start = time.perf_counter()
         detail = warm_trend_weeks(session, utcnow(), app.config)
         print(f"trend_weeks job over {reports:,} reports: {detail} in {time.perf_counter() - start:.1f} s")
+        session.close()
+        from wijzer.db import get_engine
+
+        get_engine().dispose()  # the copy is dropped after this
 
 
 if __name__ == "__main__":

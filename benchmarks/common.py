@@ -84,11 +84,37 @@ def loadavg() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
+def prepared_app(url: str):
+    """An app on the database at ``url``, brought to the current migrations and prepared as ``wsgi.py``
+    prepares every serving process (reference data loaded, long-lived objects frozen)."""
+    from wijzer import create_app
+    from wijzer.serving import prepare
+
+    env = dict(os.environ, WIJZER_DATABASE_URL=url)
+    subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "setup"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    return prepare(
+        create_app(
+            {
+                "DATABASE_URL": url,
+                "RATELIMIT_ENABLED": False,
+                # the JSON line per request on stderr would be timed with every request (and flood the output)
+                "REQUEST_LOG": False,
+                "SECRET_KEY": "bench",
+                "WTF_CSRF_ENABLED": False,
+            }
+        )
+    )
+
+
 def national_app(providers: int = 5000):
     """An app on the national demo dataset (5,000 providers), creating it once if missing."""
     from sqlalchemy import create_engine, text
-
-    from wijzer import create_app
 
     url = dataset_url()
     if not BENCH_URL:
@@ -108,21 +134,7 @@ def national_app(providers: int = 5000):
             env=env,
             check=True,
         )
-    from wijzer.serving import prepare
-
-    # prepared as wsgi.py prepares every serving process (reference data loaded, long-lived objects frozen)
-    return prepare(
-        create_app(
-            {
-                "DATABASE_URL": url,
-                "RATELIMIT_ENABLED": False,
-                # the JSON line per request on stderr would be timed with every request (and flood the output)
-                "REQUEST_LOG": False,
-                "SECRET_KEY": "bench",
-                "WTF_CSRF_ENABLED": False,
-            }
-        )
-    )
+    return prepared_app(url)
 
 
 def machine() -> str:
