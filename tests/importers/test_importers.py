@@ -257,3 +257,65 @@ def test_a_provider_validated_once_is_still_reported_on_every_row(session):
     with pytest.raises(ImportRejected) as exc:
         import_providers(session, csv_bytes(*rows), "a.csv")
     assert [(e.row, e.column) for e in exc.value.errors] == [(2, "email"), (3, "email"), (4, "email")]
+
+
+def test_a_file_of_reports_gives_the_state_reports_one_by_one_give(
+    session, make_provider, make_location, make_offering
+):
+    """``record_reports_bulk`` (files, API) writes the offerings' new state with two set-based statements;
+    it must leave every offering exactly as ``record_report`` one report at a time does: the newest report
+    wins, an older one does not overwrite it, the capacity version moves only when values change, and each
+    freshness change is one transition."""
+    from datetime import timedelta
+
+    from sqlmodel import select
+
+    from wijzer.models import FreshnessTransition
+    from wijzer.schemas import CapacityInput
+    from wijzer.services.availability import REPORT_STATE, record_report, record_reports_bulk
+    from wijzer.timeutil import utcnow
+
+    provider = make_provider()
+    location = make_location(provider)
+    now = utcnow()
+    twins = []
+    for _ in range(2):  # one copy of each case per path
+        fresh = make_offering(provider, location)
+        stale = make_offering(provider, location)
+        record_report(
+            session, stale, CapacityInput(free_places=1, intake_status="open"), kind="update", source="test",
+            reported_at=now - timedelta(days=30), now=now - timedelta(days=30),
+        )  # fmt: skip
+        twins.append((fresh, stale))
+    session.commit()
+    newer, older = now - timedelta(hours=1), now - timedelta(days=3)
+    plan = [  # (which offering, values, reported at): two for `fresh` in reverse order, one unchanged for `stale`
+        (0, CapacityInput(free_places=3, wait_intake=2, intake_status="open"), newer),
+        (0, CapacityInput(free_places=9, wait_intake=9, intake_status="wachtlijst"), older),
+        (1, CapacityInput(free_places=1, intake_status="open"), now),
+    ]
+    one_by_one = twins[0]
+    for which, data, at in plan:
+        record_report(
+            session, one_by_one[which], data, kind="update", source="import", reported_at=at, now=now
+        )
+    bulk = twins[1]
+    record_reports_bulk(
+        session, [(bulk[which], data, at) for which, data, at in plan], source="import", now=now
+    )
+    session.commit()
+    session.expire_all()
+
+    def state(off):
+        return {k: getattr(off, k) for k in REPORT_STATE if k not in ("last_report_id",)}
+
+    def transitions(off):
+        rows = session.exec(
+            select(FreshnessTransition).where(FreshnessTransition.offering_id == off.id)
+        ).all()
+        return sorted((t.from_state, t.to_state) for t in rows)
+
+    for single, many in zip(one_by_one, bulk, strict=True):
+        assert state(many) == state(single)
+        assert transitions(many) == transitions(single)
+    assert bulk[0].cur_free_places == 3 and bulk[0].capacity_version == one_by_one[0].capacity_version
