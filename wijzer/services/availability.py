@@ -12,8 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, insert, or_, update
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy import and_, bindparam, insert, or_, update
 from sqlmodel import Session, col, select
 
 from wijzer.db import saved_id, table_of
@@ -498,7 +497,7 @@ def record_reports_bulk(
             newest[off_id] = (row["reported_at"], rid, row, off)
     # The new states in two executemany statements rather than one ORM object update per offering (a file of
     # 40,000 rows spent most of its time in attribute events and the unit of work); the session's objects are
-    # then given the same values as committed state, so they read as the database does.
+    # then expired for these columns, so they read what the database now holds.
     session.flush()
     states: list[tuple[Offering, dict[str, Any]]] = []
     transitions: list[dict[str, Any]] = []
@@ -514,10 +513,16 @@ def record_reports_bulk(
                     "at": now,
                 }
             )
-    session.execute(update(Offering), [{"id": saved_id(off), **state} for off, state in states])
+    offerings = table_of(Offering)
+    session.execute(
+        update(offerings)
+        .where(offerings.c.id == bindparam("offering"))
+        .values({k: bindparam(k) for k in REPORT_STATE}),
+        [{"offering": saved_id(off), **state} for off, state in states],
+    )
     if transitions:
         session.execute(insert(table_of(FreshnessTransition)), transitions)
-    for off, state in states:
-        for k, v in state.items():
-            set_committed_value(off, k, v)
+    expired = list(REPORT_STATE)
+    for off, _state in states:
+        session.expire(off, expired)
     return len(rows)
