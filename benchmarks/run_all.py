@@ -15,6 +15,7 @@ for script in (
     "bench_jobs.py",
     "bench_hsds.py",
     "bench_audit.py",
+    "bench_trends.py",
     "bench_import.py",
     "bench_load.py",
 ):
