@@ -196,22 +196,23 @@ REPORT_STATE = (
 
 def _state_after(
     offering: Offering,
-    values: Mapping[str, Any],
+    new_values: Mapping[str, Any],
     at: datetime,
     report_id: int,
     now: datetime,
+    *,
     fresh_days: int,
     stale_days: int,
 ) -> dict[str, Any]:
-    """The offering's ``REPORT_STATE`` after a report made at ``at`` (newest wins): the one rule for a single
+    """The offering's ``REPORT_STATE`` after a report of ``new_values`` made at ``at`` (newest wins): the one rule for a single
     report (``_apply_report``) and for a file of them (``record_reports_bulk``)."""
     state = {k: getattr(offering, k) for k in REPORT_STATE}
     reported = state["last_reported_at"]
     if reported is None or at >= reported:
-        if reported is None or any(values[f] != state["cur_" + f] for f in CAPACITY_FIELDS):
+        if reported is None or any(new_values[f] != state["cur_" + f] for f in CAPACITY_FIELDS):
             state["capacity_version"] = (state["capacity_version"] or 0) + 1
         for f in CAPACITY_FIELDS:
-            state["cur_" + f] = values[f]
+            state["cur_" + f] = new_values[f]
         state["last_reported_at"], state["last_report_id"], state["needs_update"] = at, report_id, False
     if state["last_confirmed_at"] is None or at > state["last_confirmed_at"]:
         state["last_confirmed_at"] = at
@@ -231,7 +232,7 @@ def _apply_report(
     stale_days: int,
 ) -> None:
     """Bring the offering's current state up to date with a report made at ``at`` (newest wins)."""
-    state = _state_after(offering, values, at, report_id, now, fresh_days, stale_days)
+    state = _state_after(offering, values, at, report_id, now, fresh_days=fresh_days, stale_days=stale_days)
     if state["freshness"] != offering.freshness:
         session.add(
             FreshnessTransition(
@@ -502,7 +503,7 @@ def record_reports_bulk(
     states: list[tuple[Offering, dict[str, Any]]] = []
     transitions: list[dict[str, Any]] = []
     for at, rid, row, off in newest.values():
-        state = _state_after(off, row, at, rid, now, fresh_days, stale_days)
+        state = _state_after(off, row, at, rid, now, fresh_days=fresh_days, stale_days=stale_days)
         states.append((off, state))
         if state["freshness"] != off.freshness:
             transitions.append(

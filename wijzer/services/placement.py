@@ -763,8 +763,8 @@ def release_item(
     item_id: int,
     referrer_id: int,
     *,
-    user: User | None = None,
     now: datetime | None = None,
+    user: User | None = None,
     config: Mapping[str, Any] = NO_CONFIG,
 ) -> PlacementItem:
     """The referrer does not need the held place: the hold ends at once."""
