@@ -300,6 +300,11 @@ def read_table(
                 raise _cell_too_long(number, columns[i] if i < width else "", len(v), limits)
         if not any(v.strip() for v in values):
             continue  # blank line
+        if any("\x00" in v for v in values):  # no database text column can hold it (PostgreSQL refuses it)
+            errors.append(RowError(number, "", "de rij bevat een ongeldig teken (NUL); verwijder het"))
+            if len(errors) >= 1000:
+                break
+            continue
         if len(values) > width and any(v.strip() for v in values[width:]):
             errors.append(
                 RowError(number, "", f"de rij heeft {len(values)} waarden, de kop {width} kolommen")
