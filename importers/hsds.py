@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 
 from importers.validation import ImportRejected, ImportResult, RowError
 from wijzer.models import Offering, Provider
+from wijzer.schemas import has_nul
 from wijzer.services.hsds import iter_services
 from wijzer.services.spreadsheet import neutralise_cell
 
@@ -213,6 +214,9 @@ def import_hsds(
             svc = json.loads(path.read_text(encoding="utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             errors.append(RowError(n, path.name, f"geen geldige JSON: {exc}"))
+            continue
+        if has_nul(svc):
+            errors.append(RowError(n, path.name, "het bestand bevat een ongeldig teken (NUL); verwijder het"))
             continue
         if not isinstance(svc, dict) or "id" not in svc:
             errors.append(RowError(n, path.name, "geen HSDS-service (id ontbreekt)"))

@@ -22,6 +22,7 @@ from typing import Any
 from importers.headers import resolver
 from importers.limits import MB, Deadline, ImportLimits, file_error, too_big
 from importers.validation import ImportRejected, RowError
+from wijzer.schemas import has_nul
 
 MAX_BYTES_DEFAULT = ImportLimits.max_bytes
 _RATIO_FROM = 1024 * 1024  # parts smaller than this may compress as well as they like
@@ -300,7 +301,7 @@ def read_table(
                 raise _cell_too_long(number, columns[i] if i < width else "", len(v), limits)
         if not any(v.strip() for v in values):
             continue  # blank line
-        if any("\x00" in v for v in values):  # no database text column can hold it (PostgreSQL refuses it)
+        if has_nul(values):
             errors.append(RowError(number, "", "de rij bevat een ongeldig teken (NUL); verwijder het"))
             if len(errors) >= 1000:
                 break

@@ -666,3 +666,20 @@ class SearchFilters(_Base):
 SEARCH_PARAMS: tuple[str, ...] = tuple(SearchFilters.model_fields)
 PAGING_PARAMS: tuple[str, ...] = ("sort", "limit", "offset")
 FILTER_KEYS: tuple[str, ...] = tuple(k for k in SEARCH_PARAMS if k not in PAGING_PARAMS)
+
+
+NUL_MESSAGE = (
+    "De invoer bevat een ongeldig teken (NUL). Verwijder het en probeer het opnieuw; er is niets opgeslagen."
+)
+
+
+def has_nul(value: object) -> bool:
+    """True when a string in ``value`` (nested lists, tuples and dicts, keys too) contains a NUL character: no
+    text column can hold one (PostgreSQL refuses it, SQLite stores it), so every way in refuses it."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(has_nul(k) or has_nul(v) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return any(has_nul(v) for v in value)
+    return False

@@ -12,6 +12,7 @@ from werkzeug.routing import IntegerConverter
 from wijzer import domain
 from wijzer.auth import sessions
 from wijzer.extensions import login_manager
+from wijzer.schemas import NUL_MESSAGE, has_nul
 from wijzer.timeutil import ago_nl, local
 
 ERROR_TEXT = {
@@ -45,22 +46,6 @@ API_CODES = {
 
 def wants_json() -> bool:
     return request.path.startswith("/api/") or request.path.startswith("/hsds")
-
-
-NUL_MESSAGE = (
-    "De invoer bevat een ongeldig teken (NUL). Verwijder het en probeer het opnieuw; er is niets opgeslagen."
-)
-
-
-def _has_nul(value: object) -> bool:
-    """True when a string in ``value`` (nested lists, tuples and dicts, keys too) contains a NUL character."""
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, (list, tuple)):
-        return any(_has_nul(v) for v in value)
-    return False
 
 
 def error_response(status: int, message: str | None = None):
@@ -195,13 +180,13 @@ def init_app(app: Flask) -> None:
     def _refuse_nul():
         # No text column can hold a NUL character (PostgreSQL refuses it with an error, SQLite stores it): any
         # path, parameter, form field or JSON string with one is refused here, before a view or a query sees it.
-        if _has_nul(request.path) or _has_nul(list(request.args.items(multi=True))):
+        if has_nul(request.path) or has_nul(list(request.args.items(multi=True))):
             return error_response(400, NUL_MESSAGE)
         if request.method in ("POST", "PUT", "PATCH", "DELETE"):
             if request.is_json:
-                if _has_nul(request.get_json(silent=True)):
+                if has_nul(request.get_json(silent=True)):
                     return error_response(400, NUL_MESSAGE)
-            elif _has_nul(list(request.form.items(multi=True))):
+            elif has_nul(list(request.form.items(multi=True))):
                 return error_response(400, NUL_MESSAGE)
         return None
 

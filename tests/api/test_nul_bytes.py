@@ -78,3 +78,18 @@ def test_a_nul_in_an_uploaded_file_is_a_row_error(session: Any) -> None:
     assert [(e.row, e.message) for e in exc.value.errors] == [
         (2, "de rij bevat een ongeldig teken (NUL); verwijder het")
     ]
+
+
+def test_a_nul_in_an_hsds_file_is_a_file_error(session: Any, tmp_path: Any) -> None:
+    import json
+
+    from importers.hsds import import_hsds
+    from importers.validation import ImportRejected
+
+    (tmp_path / "service.json").write_text(json.dumps({"id": "x", "name": "Logeren\x00"}), encoding="utf-8")
+    with pytest.raises(ImportRejected) as exc:
+        import_hsds(session, str(tmp_path), dry_run=True, actor="test")
+    session.rollback()
+    assert [e.message for e in exc.value.errors] == [
+        "het bestand bevat een ongeldig teken (NUL); verwijder het"
+    ]
