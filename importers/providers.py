@@ -270,7 +270,7 @@ def _location_values(loc, point) -> dict:
     values = loc.model_dump() | {
         "lat": point.lat,
         "lon": point.lon,
-        "gemeente_code": point.gemeente_code,
+        "municipality_code": point.municipality_code,
         "region_code": point.region_code,
     }
     if values["city"] is None:
@@ -492,7 +492,7 @@ def import_providers(
             "location_id": lid,
             "lat": lvalues["lat"],
             "lon": lvalues["lon"],
-            "gemeente_code": lvalues["gemeente_code"],
+            "municipality_code": lvalues["municipality_code"],
             "region_code": lvalues["region_code"],
         }
         current = existing_o.get((pid, ref))

@@ -53,8 +53,8 @@ class PostcodePoint:
     lat: float
     lon: float
     place: str
-    gemeente_code: str
-    gemeente_name: str
+    municipality_code: str
+    municipality_name: str
     region_code: str
     region_name: str
 
@@ -95,9 +95,9 @@ class LocalGeocoder:
         except PostcodeError:
             return None
         loc = GeoLocation(
-            f"{p.pc4} {p.place}, {p.gemeente_name}",
+            f"{p.pc4} {p.place}, {p.municipality_name}",
             Point(p.lat, p.lon),
-            {"pc4": p.pc4, "gemeente_code": p.gemeente_code, "region_code": p.region_code},
+            {"pc4": p.pc4, "municipality_code": p.municipality_code, "region_code": p.region_code},
         )
         return loc if exactly_one else [loc]
 
@@ -139,7 +139,7 @@ def known_region_codes() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
-def known_gemeente_codes() -> frozenset[str]:
+def known_municipality_codes() -> frozenset[str]:
     """The CBS gemeente codes of the shipped reference data."""
     with open(DATA_DIR / "gemeenten.csv", encoding="utf-8", newline="") as fh:
         return frozenset(row["gemeente_code"] for row in csv.DictReader(fh))

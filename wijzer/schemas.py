@@ -33,7 +33,7 @@ from pydantic import (
 )
 
 from wijzer import domain
-from wijzer.geo import PostcodeError, known_gemeente_codes, known_region_codes, normalise_postcode
+from wijzer.geo import PostcodeError, known_municipality_codes, known_region_codes, normalise_postcode
 from wijzer.timeutil import to_utc, today_local, utcnow
 
 KVK_RE = re.compile(r"^\d{8}$")
@@ -654,7 +654,7 @@ class SearchFilters(_Base):
             if not re.match(pattern, v):
                 raise ValueError(f"Gebruik {example}.")
             is_region = field in ("region", "contract_region")
-            known = known_region_codes() if is_region else known_gemeente_codes()
+            known = known_region_codes() if is_region else known_municipality_codes()
             if v not in known:
                 what = "jeugdregio" if is_region else "gemeente"
                 raise ValueError(f"Onbekende {what} '{v}'. Gebruik {example}.")

@@ -20,7 +20,7 @@ def load_reference_data() -> None:
     from wijzer import geo
 
     geo.known_region_codes()
-    geo.known_gemeente_codes()
+    geo.known_municipality_codes()
     geo.lookup_postcode("3511")  # the PC4 table
 
 

@@ -44,7 +44,7 @@ def test_lookup_never_crashes(text):
         point = lookup_postcode(text)
     except PostcodeError:
         return
-    assert point.gemeente_code.startswith("GM") and point.region_code.startswith("JZ")
+    assert point.municipality_code.startswith("GM") and point.region_code.startswith("JZ")
 
 
 scalar = st.one_of(

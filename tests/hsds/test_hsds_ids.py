@@ -55,7 +55,7 @@ def test_core_insert_without_ids_gets_them_from_the_column_default(session, make
                 "care_type": "respijtzorg",
                 "lat": loc.lat,
                 "lon": loc.lon,
-                "gemeente_code": loc.gemeente_code,
+                "municipality_code": loc.municipality_code,
                 "region_code": loc.region_code,
             }
             for ref in ("C1", "C2")

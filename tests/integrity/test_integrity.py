@@ -431,13 +431,13 @@ def test_import_moving_a_location_moves_offerings_not_in_the_file(session, world
     session.commit()
     loc = _fresh(session, Location, world["la"].id)
     o2 = session.get(Offering, world["o2"].id)  # not in the file
-    assert (o2.lat, o2.lon, o2.gemeente_code, o2.region_code) == (
+    assert (o2.lat, o2.lon, o2.municipality_code, o2.region_code) == (
         loc.lat,
         loc.lon,
-        loc.gemeente_code,
+        loc.municipality_code,
         loc.region_code,
     )
-    assert o2.gemeente_code == "GM0363"  # Amsterdam
+    assert o2.municipality_code == "GM0363"  # Amsterdam
 
 
 # ---------------------------------------------------------------- 8. dates out of range

@@ -470,7 +470,9 @@ def test_retention_anonymises_ninety_days_after_closing(app, session, pworld, se
         None,
     )
     assert (
-        gone.care_type == "logeeropvang" and gone.gemeente_code == "GM0344" and gone.anonymised_at is not None
+        gone.care_type == "logeeropvang"
+        and gone.municipality_code == "GM0344"
+        and gone.anonymised_at is not None
     )
     kept = session.get(PlacementRequest, open_req.id)
     assert kept.reference == "DOS-2026/17"  # still open: untouched

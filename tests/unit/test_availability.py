@@ -121,4 +121,4 @@ def test_moving_a_location_moves_its_offerings(session, make_provider, make_loca
     catalogue.save_location(session, p, LocationInput(name=loc.name, postcode="1012AB"), loc, actor="test")
     session.commit()
     session.refresh(off)
-    assert (off.region_code, off.gemeente_code) == ("JZ13", "GM0363") and abs(off.lat - 52.37) < 0.01
+    assert (off.region_code, off.municipality_code) == ("JZ13", "GM0363") and abs(off.lat - 52.37) < 0.01

@@ -36,7 +36,7 @@ def test_malformed_postcodes_have_dutch_message(text):
 
 def test_lookup_known_and_unknown():
     p = lookup_postcode("3511 AB")
-    assert (p.pc4, p.gemeente_code, p.region_code) == ("3511", "GM0344", "JZ22")
+    assert (p.pc4, p.municipality_code, p.region_code) == ("3511", "GM0344", "JZ22")
     assert abs(p.lat - 52.0886) < 0.01 and abs(p.lon - 5.1174) < 0.01
     assert lookup_postcode("1012").region_code == "JZ13"
     with pytest.raises(PostcodeError) as exc:

@@ -13,7 +13,7 @@ def test_reference_data_loaded(session):
 def test_factories_and_login(client, make_provider, make_location, make_offering, report, make_user, login):
     p = make_provider()
     loc = make_location(p, postcode="3511 ab")
-    assert loc.gemeente_code == "GM0344" and loc.region_code == "JZ22" and loc.postcode == "3511AB"
+    assert loc.municipality_code == "GM0344" and loc.region_code == "JZ22" and loc.postcode == "3511AB"
     off = make_offering(p, loc, tags=["lvb", "ass"])
     assert off.tag_list == ["lvb", "ass"]
     report(off, free_places=2, wait_intake=3)

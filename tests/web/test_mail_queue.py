@@ -158,6 +158,7 @@ def test_queue_renders_a_text_and_html_pair_and_escapes_html(app, session, inbox
             kind="invitation",
             link=f"{BASE}/uitnodiging/abc",
             provider_name="<b>Zorg & Co</b>",
+            ttl_hours=72,
         )
         session.commit()
         assert row.subject == "Uitnodiging Beschikbaarheidswijzer"

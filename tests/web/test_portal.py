@@ -162,7 +162,7 @@ def test_location_create_edit_and_postcode_errors(client, session, login, world)
     ok = client.post("/portaal/locaties/nieuw", data={"name": "Nieuw huis", "postcode": "2711 AB"})
     assert ok.status_code == 302
     loc = session.exec(select(Location).where(Location.name == "Nieuw huis")).one()
-    assert (loc.gemeente_code, loc.region_code, loc.city) == (
+    assert (loc.municipality_code, loc.region_code, loc.city) == (
         "GM0882",
         "JZ24",
         "Zoetermeer",

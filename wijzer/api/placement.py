@@ -72,7 +72,7 @@ def request_json(view: RequestView) -> dict:
         "modality": r.modality,
         "age": r.age,
         "tags": unpack(r.tags),
-        "gemeente_code": r.gemeente_code,
+        "gemeente_code": r.municipality_code,
         "region_code": r.region_code,
         "start_from": r.start_from.isoformat() if r.start_from else None,
         "start_to": r.start_to.isoformat() if r.start_to else None,

@@ -50,7 +50,7 @@ def hit_json(hit: Hit) -> dict:
             "name": loc.name,
             "postcode": loc.postcode,
             "city": loc.city,
-            "municipality_code": loc.gemeente_code,
+            "municipality_code": loc.municipality_code,
             "region_code": loc.region_code,
             "lat": loc.lat,
             "lon": loc.lon,

@@ -29,7 +29,7 @@ class PlacementRequest(SQLModel, table=True):
     tags: str = Field(default="", max_length=400)  # packed '|a|b|'
     care_type: str = Field(max_length=40)
     modality: str | None = Field(default=None, max_length=20)
-    gemeente_code: str = Field(foreign_key="gemeente.code", max_length=6)
+    municipality_code: str = Field(foreign_key="gemeente.code", max_length=6)
     region_code: str = Field(max_length=4)  # the family's jeugdregio (from the gemeente)
     start_from: date | None = None
     start_to: date | None = None

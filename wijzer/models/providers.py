@@ -72,7 +72,7 @@ class Location(SQLModel, table=True):
     city: str | None = Field(default=None, max_length=120)
     lat: float
     lon: float
-    gemeente_code: str = Field(foreign_key="gemeente.code", index=True, max_length=6)
+    municipality_code: str = Field(foreign_key="gemeente.code", index=True, max_length=6)
     region_code: str = Field(foreign_key="jeugdregio.code", index=True, max_length=4)
     row_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = Field(default_factory=utcnow)
@@ -85,7 +85,7 @@ class Offering(SQLModel, table=True):
     The ``cur_*`` columns and ``last_*`` timestamps are the current state, kept in step with the
     append-only ``capacity_report`` history by ``services.availability.record_report`` so that
     reading the current state never scans the history. ``lat``/``lon``/``region_code``/
-    ``gemeente_code`` are copied from the location for the indexed bounding-box search.
+    ``municipality_code`` are copied from the location for the indexed bounding-box search.
     """
 
     __tablename__ = "offering"
@@ -125,7 +125,7 @@ class Offering(SQLModel, table=True):
     # Denormalised from location (kept in step by services.providers).
     lat: float
     lon: float
-    gemeente_code: str = Field(max_length=6, index=True)
+    municipality_code: str = Field(max_length=6, index=True)
     region_code: str = Field(max_length=4, index=True)
     # Current state (from the latest capacity report).
     cur_free_places: int | None = None

@@ -46,4 +46,4 @@ class PostcodeArea(SQLModel, table=True):
     lat: float
     lon: float
     place: str = Field(max_length=120)
-    gemeente_code: str = Field(foreign_key="gemeente.code", index=True, max_length=6)
+    municipality_code: str = Field(foreign_key="gemeente.code", index=True, max_length=6)

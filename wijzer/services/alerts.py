@@ -222,7 +222,7 @@ class Light:
     modalities: str
     funding: str
     region_code: str
-    gemeente_code: str
+    municipality_code: str
     wait_intake: int | None
     contract_regions: str
     lat: float
@@ -238,7 +238,7 @@ LIGHT_COLUMNS = (
     col(Offering.modalities),
     col(Offering.funding),
     col(Offering.region_code),
-    col(Offering.gemeente_code),
+    col(Offering.municipality_code),
     col(Offering.cur_wait_intake),
     col(Offering.contract_regions),
     col(Offering.lat),
@@ -261,7 +261,7 @@ def matches(f: SearchFilters, origin: PostcodePoint | None, o: Light) -> bool:
         return False
     if f.region and o.region_code != f.region:
         return False
-    if f.municipality and o.gemeente_code != f.municipality:
+    if f.municipality and o.municipality_code != f.municipality:
         return False
     if f.max_wait_weeks is not None and (o.wait_intake is None or o.wait_intake > f.max_wait_weeks):
         return False

@@ -142,7 +142,7 @@ def _geo_values(postcode: str) -> dict[str, Any]:
     return {
         "lat": point.lat,
         "lon": point.lon,
-        "gemeente_code": point.gemeente_code,
+        "municipality_code": point.municipality_code,
         "region_code": point.region_code,
     }
 
@@ -212,7 +212,7 @@ def move_offerings(session: Session, locations: dict[int, Location | dict[str, A
             .values(
                 lat=get("lat"),
                 lon=get("lon"),
-                gemeente_code=get("gemeente_code"),
+                municipality_code=get("municipality_code"),
                 region_code=get("region_code"),
             )
             .execution_options(synchronize_session="fetch")
@@ -243,7 +243,7 @@ def save_offering(
         "location_id": location.id,
         "lat": location.lat,
         "lon": location.lon,
-        "gemeente_code": location.gemeente_code,
+        "municipality_code": location.municipality_code,
         "region_code": location.region_code,
     }
     clash = session.exec(

@@ -205,7 +205,7 @@ def seed(
     pcs = sorted(_pc4_table().values(), key=lambda p: p.pc4)
     by_gemeente: dict[str, list[PostcodePoint]] = {}
     for p in pcs:
-        by_gemeente.setdefault(p.gemeente_code, []).append(p)
+        by_gemeente.setdefault(p.municipality_code, []).append(p)
     care_types = list(CARE_WEIGHTS)
     weights = list(CARE_WEIGHTS.values())
 
@@ -253,7 +253,7 @@ def seed(
         n_offerings = 25 if i == 0 else max(n_locations, rng.choices(range(2, 15), None)[0])
         locs = []
         for j in range(n_locations):
-            near = by_gemeente.get(home.gemeente_code, [home]) if rng.random() < 0.7 or j == 0 else pcs
+            near = by_gemeente.get(home.municipality_code, [home]) if rng.random() < 0.7 or j == 0 else pcs
             pc = home if j == 0 else rng.choice(near if rng.random() < 0.8 else pcs)
             letters = "".join(rng.choice("ABCEGHJKLMNPRTVXZ") for _ in range(2))
             location_rows.append(
@@ -267,7 +267,7 @@ def seed(
                     "city": pc.place,
                     "lat": pc.lat,
                     "lon": pc.lon,
-                    "gemeente_code": pc.gemeente_code,
+                    "municipality_code": pc.municipality_code,
                     "region_code": pc.region_code,
                     "created_at": now - timedelta(weeks=weeks + 1),
                     "updated_at": now,
@@ -305,7 +305,7 @@ def seed(
                     "active": True,
                     "lat": pc.lat,
                     "lon": pc.lon,
-                    "gemeente_code": pc.gemeente_code,
+                    "municipality_code": pc.municipality_code,
                     "region_code": pc.region_code,
                     "cur_free_places": last and last["free_places"],
                     "cur_wait_intake": last and last["wait_intake"],

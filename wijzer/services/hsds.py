@@ -287,7 +287,7 @@ def _rows_stmt() -> Select[Offering, Provider, Location, str]:
         select(Offering, Provider, Location, Gemeente.province_name)
         .join(Provider, col(Provider.id) == Offering.provider_id)
         .join(Location, col(Location.id) == Offering.location_id)
-        .outerjoin(Gemeente, col(Gemeente.code) == Location.gemeente_code)
+        .outerjoin(Gemeente, col(Gemeente.code) == Location.municipality_code)
     )
 
 

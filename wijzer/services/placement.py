@@ -208,7 +208,7 @@ class ItemView:
 class RequestView:
     request: PlacementRequest
     items: list[ItemView]
-    gemeente_name: str
+    municipality_name: str
     referrer: User | None
 
     @property
@@ -237,7 +237,7 @@ def _views(
     names = dict(
         session.exec(
             select(Gemeente.code, Gemeente.name).where(
-                col(Gemeente.code).in_({r.gemeente_code for r in requests})
+                col(Gemeente.code).in_({r.municipality_code for r in requests})
             )
         ).all()
     )
@@ -251,7 +251,7 @@ def _views(
         RequestView(
             r,
             items.get(saved_id(r), []),
-            names.get(r.gemeente_code, r.gemeente_code),
+            names.get(r.municipality_code, r.municipality_code),
             users.get(r.referrer_id),
         )
         for r in requests
@@ -489,7 +489,7 @@ def create_request(
         tags=pack(data.tags),
         care_type=data.care_type,
         modality=data.modality,
-        gemeente_code=gemeente.code,
+        municipality_code=gemeente.code,
         region_code=gemeente.region_code,
         start_from=data.start_from,
         start_to=data.start_to,
@@ -1058,15 +1058,15 @@ def region_figures(
         for (pid, pname, ct), g in sorted(groups.items(), key=lambda kv: (kv[0][1].lower(), kv[0][2]))
     ]
     unmet_rows = session.exec(
-        select(PlacementRequest.care_type, PlacementRequest.gemeente_code, Gemeente.name, func.count())
-        .join(Gemeente, col(Gemeente.code) == PlacementRequest.gemeente_code)
+        select(PlacementRequest.care_type, PlacementRequest.municipality_code, Gemeente.name, func.count())
+        .join(Gemeente, col(Gemeente.code) == PlacementRequest.municipality_code)
         .where(
             PlacementRequest.region_code == region_code,
             col(PlacementRequest.created_at) >= since,
             col(PlacementRequest.closed_at).is_not(None),
             col(PlacementRequest.ever_accepted).is_(False),
         )
-        .group_by(PlacementRequest.care_type, PlacementRequest.gemeente_code, Gemeente.name)
+        .group_by(PlacementRequest.care_type, PlacementRequest.municipality_code, Gemeente.name)
     ).all()
     unmet = [
         {

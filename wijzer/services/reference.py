@@ -84,7 +84,7 @@ def load_reference_data(session: Session) -> dict[str, tuple[int, int]]:
                 "lat": float(r["lat"]),
                 "lon": float(r["lon"]),
                 "place": r["place"],
-                "gemeente_code": r["gemeente_code"],
+                "municipality_code": r["gemeente_code"],
             }
             for r in _rows("pc4.csv")
         ],

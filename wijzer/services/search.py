@@ -206,7 +206,7 @@ def _filtered(stmt: Select[Any], filters: SearchFilters, origin: PostcodePoint |
     if filters.region:
         stmt = stmt.where(col(Offering.region_code) == filters.region)
     if filters.municipality:
-        stmt = stmt.where(col(Offering.gemeente_code) == filters.municipality)
+        stmt = stmt.where(col(Offering.municipality_code) == filters.municipality)
     if filters.max_wait_weeks is not None:
         stmt = stmt.where(col(Offering.cur_wait_intake) <= filters.max_wait_weeks)
     if filters.contract_region:
