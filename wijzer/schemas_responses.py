@@ -1,7 +1,7 @@
 """The JSON API's response bodies as pydantic models, for the OpenAPI document only.
 
-The endpoints build their answers as plain dicts (``hit_json``, ``request_json``, ``region_audit`` …) and never
-go through these models: validating every search hit would cost time on the hottest path. These models
+The endpoints build their answers as plain dicts (``hit_json``, ``request_json``, ``region_audit`` …) and
+never go through these models: validating every search hit would cost time on the hottest path. These models
 describe those dicts; ``wijzer.api.openapi`` turns them into ``components.schemas``, and the tests in
 ``tests/api/test_openapi_responses.py`` check real answers against the document. Every model forbids other
 fields (``additionalProperties: false``) and every field is required: an answer with a field that is missing

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
+from wijzer.api.capacity import MAX_RECORDS
 from wijzer.api.openapi import RESPONSE_MODELS, SCHEMA_REF
 from wijzer.schemas_responses import RegionFigures, TrendWeek
 from wijzer.services import accounts
@@ -116,6 +117,21 @@ def test_every_json_success_answer_is_a_generated_component(doc: dict[str, Any])
     for method, path, status in OPERATIONS - {("post", "/api/v1/capacity", "200")}:
         ref = _schema(doc, method, path, status)["$ref"]
         assert ref.rsplit("/", 1)[1] in models, ref
+
+
+def test_every_body_of_every_operation_is_a_component(doc: dict[str, Any]) -> None:
+    """Request and response bodies alike: a ``$ref`` to a component, and the components come from models."""
+    for path, operations in doc["paths"].items():
+        for method, operation in operations.items():
+            contents = [operation.get("requestBody", {}).get("content", {})]
+            contents += [response.get("content", {}) for response in operation["responses"].values()]
+            for content in contents:
+                for media in content.values():
+                    assert set(media["schema"]) == {"$ref"}, (method, path)
+    body = doc["paths"]["/api/v1/requests/{request_id}/confirm"]["post"]["requestBody"]
+    assert body["content"][JSON]["schema"] == {"$ref": "#/components/schemas/PlacementItemChoice"}
+    batch = doc["components"]["schemas"]["CapacityBatch"]["properties"]["records"]
+    assert (batch["minItems"], batch["maxItems"]) == (1, MAX_RECORDS)
 
 
 def test_response_objects_forbid_other_fields_and_require_their_own(doc: dict[str, Any]) -> None:

@@ -18,7 +18,7 @@ from pydantic.json_schema import JsonSchemaMode
 
 from wijzer import schemas_responses as responses
 from wijzer.schemas import PAGING_PARAMS, CapacityRecord, SearchFilters
-from wijzer.schemas_placement import MAX_ITEMS, AnswerInput, RequestInput
+from wijzer.schemas_placement import MAX_ITEMS, AnswerInput, ItemChoice, RequestInput
 
 SCHEMA_REF = "#/components/schemas/{model}"
 
@@ -148,9 +148,23 @@ GENERATED: dict[str, dict[str, Any]] = model_schemas(
             "validation",
             "Antwoord van de aanbieder op één onderdeel: accept, decline of counter",
         ),
+        "PlacementItemChoice": (
+            ItemChoice,
+            "validation",
+            "Het onderdeel dat de verwijzer bevestigt of vrijgeeft (alleen dit veld)",
+        ),
         **{model.__name__: (model, "serialization", None) for model in RESPONSE_MODELS},
     }
 ) | {"AlertFilters": _alert_filters}
+
+
+def add_model_components(
+    models: Mapping[str, tuple[type[BaseModel], JsonSchemaMode, str | None]],
+) -> None:
+    """Components generated in another API module, by the same rules (one name, one schema)."""
+    for name, schema in model_schemas(models).items():
+        if COMPONENTS["schemas"].setdefault(name, schema) != schema:
+            raise ValueError(f"Two different schemas are called {name}")
 
 
 def json_response(description: str, component: str) -> dict[str, Any]:
@@ -255,7 +269,7 @@ COMPONENTS: dict[str, dict[str, Any]] = {
 
 
 def standalone(component: str) -> dict[str, Any]:
-    """A JSON schema of one component that resolves its ``$ref``s itself, to validate a body with jsonschema."""
+    """A JSON schema of one component that resolves its own ``$ref``s: to validate a body with jsonschema."""
     return {"$ref": SCHEMA_REF.format(model=component), "components": COMPONENTS}
 
 

@@ -17,7 +17,7 @@ from wijzer.api.routes import api_error
 from wijzer.db import get_session, saved_id
 from wijzer.domain import unpack
 from wijzer.schemas import validate
-from wijzer.schemas_placement import AnswerInput, RequestInput
+from wijzer.schemas_placement import AnswerInput, ItemChoice, RequestInput
 from wijzer.services import placement
 from wijzer.services.placement import PlacementError, RequestView
 from wijzer.timeutil import iso
@@ -184,18 +184,14 @@ def _referrer_item_action(request_id: int, action):
     except PlacementError as exc:
         return _error(exc)
     body = _body()
-    item_id = body.get("item_id") if body is not None else None
-    if (
-        body is None
-        or set(body) - {"item_id"}
-        or not isinstance(item_id, int)
-        or isinstance(item_id, bool)
-        or not 0 < item_id < 2**31
-    ):
+    choice, _ = validate(ItemChoice, body) if body is not None else (None, {})
+    if choice is None:
         return api_error(422, "invalid", 'Stuur JSON: {"item_id": <id van het onderdeel>}.', "item_id")
     session = get_session()
     try:
-        action(session, request_id, item_id, current_user.id, user=current_user, config=current_app.config)
+        action(
+            session, request_id, choice.item_id, current_user.id, user=current_user, config=current_app.config
+        )
     except PlacementError as exc:
         session.rollback()
         return _error(exc)
@@ -244,22 +240,14 @@ def answer_request_item(item_id: int):
 
 # ---------------------------------------------------------------- OpenAPI
 STATUS = {"type": "string", "enum": list(placement.STATUS_LABELS)}
-# PlacementRequestInput and PlacementAnswerInput (the bodies) and PlacementRequest, PlacementItem and the other
-# answers (from wijzer.schemas_responses) are generated from their models in wijzer.api.openapi.
+# The bodies (PlacementRequestInput, PlacementAnswerInput, PlacementItemChoice) and the answers
+# (PlacementRequest, PlacementItem and the others, from wijzer.schemas_responses) are generated from their
+# models in wijzer.api.openapi.
 _JSON = "application/json"
 _ID = {"name": "request_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 _ITEM_BODY = {
     "required": True,
-    "content": {
-        _JSON: {
-            "schema": {
-                "type": "object",
-                "additionalProperties": False,
-                "required": ["item_id"],
-                "properties": {"item_id": {"type": "integer", "minimum": 1}},
-            }
-        }
-    },
+    "content": {_JSON: {"schema": {"$ref": "#/components/schemas/PlacementItemChoice"}}},
 }
 PATHS["/api/v1/requests"] = {
     "post": {

@@ -1,7 +1,7 @@
 """The measures of the region figures, the trends and the snapshots, declared once: key, Dutch label and kind.
-The exports' columns (``wijzer/audit/routes.py``), the API's response models (``RegionFigures`` and ``TrendWeek``
-in ``wijzer/schemas_responses.py``, and so the OpenAPI document) and the measure tuples of ``services.regions``
-and ``services.trends`` are all made from this list."""
+The exports' columns (``wijzer/audit/routes.py``), the API's response models (``RegionFigures`` and
+``TrendWeek`` in ``wijzer/schemas_responses.py``, and so the OpenAPI document) and the measure tuples of
+``services.regions`` and ``services.trends`` are all made from this list."""
 
 from __future__ import annotations
 
@@ -41,4 +41,3 @@ TREND_MEASURES: tuple[str, ...] = tuple(
 )
 # A stored nightly snapshot: every figure, with the no-place reports of the ISO week so far.
 SNAPSHOT_MEASURES: tuple[str, ...] = tuple(k for k in MEASURES if k != "no_place_reports_4w")
-
