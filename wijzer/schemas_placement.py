@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Annotated, Any
 
-from pydantic import ConfigDict, Field, ValidationInfo, WithJsonSchema, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationInfo, WithJsonSchema, field_validator
 from stdnum.nl import bsn
 
 from wijzer import domain
@@ -302,3 +302,11 @@ class AnswerInput(_Base):
         if v < today_local():
             raise ValueError("De vroegst mogelijke startdatum ligt in het verleden.")
         return v
+
+
+class ItemChoice(BaseModel):
+    """The item of ``POST /api/v1/requests/{id}/confirm`` and ``/release``: a JSON integer only."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    item_id: StrictInt = Field(gt=0, lt=2**31, description="Id van het onderdeel")

@@ -3,7 +3,7 @@ import pytest
 from sqlmodel import func, select
 
 from tests.search.test_search import data  # noqa: F401  (the hand-built dataset fixture)
-from wijzer.api.openapi import RESULT
+from wijzer.api.openapi import RESULT, standalone
 from wijzer.models import NoPlaceReport
 
 
@@ -146,7 +146,7 @@ def test_api_offering_detail_and_404(client, data):  # noqa: F811
         and body["history"][0]["kind"] == "update"
         and body["available_now"] is True
     )
-    jsonschema.validate(body, RESULT)
+    jsonschema.validate(body, standalone("OfferingDetail"))
     missing = client.get("/api/v1/offerings/999999")
     assert missing.status_code == 404 and missing.get_json()["error"]["code"] == "not_found"
 

@@ -7,11 +7,10 @@ from flask import current_app, jsonify, request
 from flask_login import current_user
 
 from wijzer.api import bp
-from wijzer.api.openapi import COMPONENTS, PATHS, _error_responses
+from wijzer.api.openapi import PATHS, _error_responses, json_response
 from wijzer.api.routes import api_error
 from wijzer.db import get_session
 from wijzer.models import Jeugdregio
-from wijzer.services.measures import FIGURE_MEASURES, TREND_MEASURES, json_properties
 from wijzer.services.regions import parse_basis, region_audit
 from wijzer.services.trends import PeriodError, parse_period, region_trends
 from wijzer.timeutil import local, utcnow
@@ -83,46 +82,13 @@ def region_audit_api(code: str):
     return jsonify(audit)
 
 
-NUM = {"type": ["number", "null"]}
 BASIS_PARAM = {
     "name": "basis",
     "in": "query",
     "required": False,
     "schema": {"type": "string", "enum": ["location", "contract"], "default": "location"},
 }
-COMPONENTS["schemas"]["RegionAudit"] = {
-    "type": "object",
-    "required": ["region", "care_types", "gaps"],
-    "properties": {
-        "region": {
-            "type": "object",
-            "required": ["code", "name"],
-            "properties": {"code": {"type": "string"}, "name": {"type": "string"}},
-        },
-        "basis": {"type": "string", "enum": ["location", "contract"]},
-        "care_types": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["care_type", *FIGURE_MEASURES],
-                "properties": {"care_type": {"type": "string"}, **json_properties(FIGURE_MEASURES)},
-            },
-        },
-        "gaps": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["municipality_code", "care_type", "covered", "nearest_km"],
-                "properties": {
-                    "municipality_code": {"type": "string"},
-                    "care_type": {"type": "string"},
-                    "covered": {"type": "boolean"},
-                    "nearest_km": NUM,
-                },
-            },
-        },
-    },
-}
+# RegionAudit and RegionTrends are generated from wijzer.schemas_responses in wijzer.api.openapi.
 PATHS["/api/v1/regions/{code}/audit"] = {
     "get": {
         "summary": "Regio-audit: cijfers per zorgsoort en dekkingsgaten",
@@ -133,35 +99,10 @@ PATHS["/api/v1/regions/{code}/audit"] = {
             BASIS_PARAM,
         ],
         "responses": {
-            "200": {
-                "description": "Audit",
-                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RegionAudit"}}},
-            },
+            "200": json_response("Audit", "RegionAudit"),
             **_error_responses(400, 401, 403, 404, 429),
         },
     }
-}
-COMPONENTS["schemas"]["RegionTrends"] = {
-    "type": "object",
-    "required": ["region", "basis", "from", "to", "weeks"],
-    "properties": {
-        "region": {"type": "string"},
-        "basis": {"type": "string", "enum": ["location", "contract"]},
-        "from": {"type": "string", "format": "date"},
-        "to": {"type": "string", "format": "date"},
-        "weeks": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["week", "care_type", *TREND_MEASURES],
-                "properties": {
-                    "week": {"type": "string", "pattern": "^[0-9]{4}-W[0-9]{2}$"},
-                    "care_type": {"type": "string"},
-                    **json_properties(TREND_MEASURES),
-                },
-            },
-        },
-    },
 }
 PATHS["/api/v1/regions/{code}/trends"] = {
     "get": {
@@ -180,10 +121,7 @@ PATHS["/api/v1/regions/{code}/trends"] = {
             BASIS_PARAM,
         ],
         "responses": {
-            "200": {
-                "description": "Trends",
-                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RegionTrends"}}},
-            },
+            "200": json_response("Trends", "RegionTrends"),
             **_error_responses(400, 401, 403, 404, 429),
         },
     }

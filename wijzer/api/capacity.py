@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from flask import current_app, jsonify, request
 from flask_login import current_user
+from pydantic import BaseModel, Field
 
 from importers.capacity import import_capacity_records
 from importers.limits import Deadline, check_records, limits_from_config
 from importers.validation import ImportRejected
 from wijzer.api import bp
-from wijzer.api.openapi import PATHS, _error_responses
+from wijzer.api.openapi import PATHS, _error_responses, add_model_components, json_response
 from wijzer.api.routes import api_error
 from wijzer.db import get_session
+from wijzer.schemas import CapacityRecord
 
 MAX_RECORDS = 10_000
 
@@ -95,7 +97,15 @@ def post_capacity():
     return jsonify({"written": 0 if dry_run else result.created.get("report", 0), "dry_run": dry_run})
 
 
-# CapacityRecord and CapacityResult are generated from their models in wijzer.api.openapi.
+class CapacityBatch(BaseModel):
+    """De meldingen van één verzoek: alles of niets."""
+
+    records: list[CapacityRecord] = Field(min_length=1, max_length=MAX_RECORDS)
+
+
+# CapacityRecord and CapacityResult are generated from their models in wijzer.api.openapi; the body here. The
+# endpoint checks the body itself (a 413 for too many records, the importer's messages for each record).
+add_model_components({"CapacityBatch": (CapacityBatch, "validation", None)})
 PATHS["/api/v1/capacity"] = {
     "post": {
         "summary": "Meld capaciteit (alles of niets)",
@@ -104,28 +114,10 @@ PATHS["/api/v1/capacity"] = {
         "parameters": [{"name": "dry_run", "in": "query", "schema": {"type": "boolean", "default": False}}],
         "requestBody": {
             "required": True,
-            "content": {
-                "application/json": {
-                    "schema": {
-                        "type": "object",
-                        "required": ["records"],
-                        "properties": {
-                            "records": {
-                                "type": "array",
-                                "minItems": 1,
-                                "maxItems": MAX_RECORDS,
-                                "items": {"$ref": "#/components/schemas/CapacityRecord"},
-                            }
-                        },
-                    }
-                }
-            },
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CapacityBatch"}}},
         },
         "responses": {
-            "200": {
-                "description": "Opgeslagen",
-                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CapacityResult"}}},
-            },
+            "200": json_response("Opgeslagen", "CapacityResult"),
             **_error_responses(400, 401, 403, 422, 429),
             "413": {"description": "Te veel records"},
         },

@@ -1,10 +1,11 @@
 """The OpenAPI 3.1 document of the JSON API. Other API modules add their paths to ``PATHS``.
 
-Whatever a pydantic model describes — request bodies, the search parameters, the error body and the
-capacity answer — is generated from that model (``model_json_schema``, its ``$defs`` hoisted into
-``components.schemas``), so ranges, patterns and enums are declared once, in ``wijzer.schemas`` and
-``wijzer.schemas_placement``. The paths, and response bodies that no model describes (search results,
-alerts, placement requests, region figures), are written here and in the API modules.
+Every body schema is generated from a pydantic model (``model_json_schema``, its ``$defs`` hoisted into
+``components.schemas``), so ranges, patterns and enums are declared once: request bodies, the search
+parameters, the error body and the capacity answer from the models that validate them (``wijzer.schemas``,
+``wijzer.schemas_placement``), the other answers from the models in ``wijzer.schemas_responses``, which only
+describe them (the endpoints build plain dicts). Only the paths, their parameters and status codes are written
+here and in the API modules.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ from typing import Any
 from pydantic import BaseModel, Field
 from pydantic.json_schema import JsonSchemaMode
 
-from wijzer import domain
+from wijzer import schemas_responses as responses
 from wijzer.schemas import PAGING_PARAMS, CapacityRecord, SearchFilters
-from wijzer.schemas_placement import MAX_ITEMS, AnswerInput, RequestInput
+from wijzer.schemas_placement import MAX_ITEMS, AnswerInput, ItemChoice, RequestInput
 
 SCHEMA_REF = "#/components/schemas/{model}"
 
@@ -117,6 +118,21 @@ for _key in ALERT_EXCLUDED:
 _alert_filters["title"] = "AlertFilters"
 _alert_filters["description"] = "De filters van /api/v1/search (zonder limit, offset, sort); minstens één."
 
+# The answers of the endpoints, described by the models of wijzer.schemas_responses (nested ones come along).
+RESPONSE_MODELS: tuple[type[BaseModel], ...] = (
+    responses.SearchResults,
+    responses.OfferingDetail,
+    responses.Health,
+    responses.Alert,
+    responses.AlertList,
+    responses.PlacementRequestCreated,
+    responses.PlacementRequestList,
+    responses.PlacementRequest,
+    responses.PlacementItem,
+    responses.RegionAudit,
+    responses.RegionTrends,
+)
+
 GENERATED: dict[str, dict[str, Any]] = model_schemas(
     {
         "Error": (ApiError, "serialization", None),
@@ -132,100 +148,31 @@ GENERATED: dict[str, dict[str, Any]] = model_schemas(
             "validation",
             "Antwoord van de aanbieder op één onderdeel: accept, decline of counter",
         ),
+        "PlacementItemChoice": (
+            ItemChoice,
+            "validation",
+            "Het onderdeel dat de verwijzer bevestigt of vrijgeeft (alleen dit veld)",
+        ),
+        **{model.__name__: (model, "serialization", None) for model in RESPONSE_MODELS},
     }
 ) | {"AlertFilters": _alert_filters}
 
-# ---------------------------------------------------------------- hand-written: bodies no model describes
-NULLABLE_INT = {"type": ["integer", "null"]}
-# Every field of a search hit is always present (null when unknown), except these two.
-RESULT_OPTIONAL = ("name", "total_places")
-_RESULT_PROPERTIES: dict[str, Any] = {
-    "offering_id": {"type": "integer"},
-    "offering_ref": {"type": "string"},
-    "name": {"type": ["string", "null"]},
-    "care_type": {"type": "string", "enum": list(domain.CARE_TYPES)},
-    "tags": {"type": "array", "items": {"type": "string"}},
-    "min_age": {"type": "integer"},
-    "max_age": {"type": "integer"},
-    "modalities": {"type": "array", "items": {"type": "string"}},
-    "funding": {"type": "array", "items": {"type": "string"}},
-    "provider": {
-        "type": "object",
-        "required": ["id", "name", "kvk", "phone", "email", "website"],
-        "properties": {
-            "id": {"type": "integer"},
-            "name": {"type": "string"},
-            "kvk": {"type": "string"},
-            "phone": {"type": ["string", "null"]},
-            "email": {"type": ["string", "null"]},
-            "website": {"type": ["string", "null"]},
-        },
-    },
-    "location": {
-        "type": "object",
-        "required": ["id", "name", "postcode", "city", "municipality_code", "region_code", "lat", "lon"],
-        "properties": {
-            "id": {"type": "integer"},
-            "name": {"type": "string"},
-            "postcode": {"type": "string"},
-            "city": {"type": ["string", "null"]},
-            "municipality_code": {"type": "string"},
-            "region_code": {"type": "string"},
-            "lat": {"type": "number"},
-            "lon": {"type": "number"},
-        },
-    },
-    "distance_km": {"type": ["number", "null"]},
-    "free_places": {
-        "type": ["integer", "null"],
-        "minimum": 0,
-        "description": "Gemelde vrije plekken min actief vastgehouden plekken (nooit onder nul)",
-    },
-    "held_places": {
-        "type": "integer",
-        "minimum": 0,
-        "description": "Plekken vastgehouden voor een geaccepteerd plaatsingsverzoek",
-    },
-    "waiting_weeks_intake": NULLABLE_INT,
-    "waiting_weeks_treatment": NULLABLE_INT,
-    "intake_status": {"type": ["string", "null"], "enum": [*domain.INTAKE_STATUSES, None]},
-    "last_confirmed_at": {"type": ["string", "null"], "format": "date-time"},
-    "freshness": {"type": "string", "enum": ["fresh", "aging", "stale", "unknown"]},
-    "total_places": NULLABLE_INT,
-    "waitlist_length": NULLABLE_INT,
-    "next_free_date": {"type": ["string", "null"], "format": "date"},
-    "place_now": {
-        "type": "boolean",
-        "description": "Direct plek: vrije plek, intake open, recent bevestigd",
-    },
-    "expected_start_days": {
-        **NULLABLE_INT,
-        "description": "Dagen tot de verwachte start: verwachte vrije plek, "
-        "anders (aanmeldings- + behandelingswachttijd) x 7; null = onbekend",
-    },
-    "contract_regions": {"type": "array", "items": {"type": "string"}},
-    "contracted_for_family": {
-        "type": ["boolean", "null"],
-        "description": "Contracteert de jeugdregio van de postcode dit aanbod? null zonder postcode",
-    },
-}
-RESULT = {
-    "type": "object",
-    "required": [k for k in _RESULT_PROPERTIES if k not in RESULT_OPTIONAL],
-    "properties": _RESULT_PROPERTIES,
-}
-ALERT = {
-    "type": "object",
-    "required": ["id", "label", "filters", "created_at", "expires_at", "paused"],
-    "properties": {
-        "id": {"type": "integer"},
-        "label": {"type": "string"},
-        "filters": {"type": "object"},
-        "created_at": {"type": "string", "format": "date-time"},
-        "expires_at": {"type": "string", "format": "date-time"},
-        "paused": {"type": "boolean"},
-    },
-}
+
+def add_model_components(
+    models: Mapping[str, tuple[type[BaseModel], JsonSchemaMode, str | None]],
+) -> None:
+    """Components generated in another API module, by the same rules (one name, one schema)."""
+    for name, schema in model_schemas(models).items():
+        if COMPONENTS["schemas"].setdefault(name, schema) != schema:
+            raise ValueError(f"Two different schemas are called {name}")
+
+
+def json_response(description: str, component: str) -> dict[str, Any]:
+    """A response whose JSON body is the component ``component``."""
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": SCHEMA_REF.format(model=component)}}},
+    }
 
 
 def _error_responses(*codes: int) -> dict[str, dict[str, Any]]:
@@ -237,13 +184,7 @@ def _error_responses(*codes: int) -> dict[str, dict[str, Any]]:
         422: "Ongeldige gegevens",
         429: "Te veel verzoeken",
     }
-    return {
-        str(c): {
-            "description": text[c],
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-        }
-        for c in codes
-    }
+    return {str(c): json_response(text[c], "Error") for c in codes}
 
 
 PATHS: dict[str, dict[str, Any]] = {
@@ -253,24 +194,7 @@ PATHS: dict[str, dict[str, Any]] = {
             "operationId": "search",
             "parameters": query_parameters(SearchFilters),
             "responses": {
-                "200": {
-                    "description": "Resultaten, gerangschikt",
-                    "content": {
-                        "application/json": {
-                            "schema": {
-                                "type": "object",
-                                "required": ["total", "results"],
-                                "properties": {
-                                    "total": {"type": "integer"},
-                                    "results": {
-                                        "type": "array",
-                                        "items": {"$ref": "#/components/schemas/SearchResult"},
-                                    },
-                                },
-                            }
-                        }
-                    },
-                },
+                "200": json_response("Resultaten, gerangschikt", "SearchResults"),
                 **_error_responses(400, 429),
             },
         }
@@ -283,25 +207,7 @@ PATHS: dict[str, dict[str, Any]] = {
                 {"name": "offering_id", "in": "path", "required": True, "schema": {"type": "integer"}}
             ],
             "responses": {
-                "200": {
-                    "description": "Aanbod",
-                    "content": {
-                        "application/json": {
-                            "schema": {
-                                "allOf": [
-                                    {"$ref": "#/components/schemas/SearchResult"},
-                                    {
-                                        "type": "object",
-                                        "required": ["history"],
-                                        "properties": {
-                                            "history": {"type": "array", "items": {"type": "object"}}
-                                        },
-                                    },
-                                ]
-                            }
-                        }
-                    },
-                },
+                "200": json_response("Aanbod", "OfferingDetail"),
                 **_error_responses(404, 429),
             },
         }
@@ -316,10 +222,7 @@ PATHS: dict[str, dict[str, Any]] = {
                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/AlertFilters"}}},
             },
             "responses": {
-                "201": {
-                    "description": "Bewaard",
-                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Alert"}}},
-                },
+                "201": json_response("Bewaard", "Alert"),
                 **_error_responses(400, 401, 403, 429),
             },
         },
@@ -328,22 +231,7 @@ PATHS: dict[str, dict[str, Any]] = {
             "operationId": "listAlerts",
             "security": [{"bearer": []}],
             "responses": {
-                "200": {
-                    "description": "Meldingen",
-                    "content": {
-                        "application/json": {
-                            "schema": {
-                                "type": "object",
-                                "properties": {
-                                    "alerts": {
-                                        "type": "array",
-                                        "items": {"$ref": "#/components/schemas/Alert"},
-                                    }
-                                },
-                            }
-                        }
-                    },
-                },
+                "200": json_response("Meldingen", "AlertList"),
                 **_error_responses(401, 403, 429),
             },
         },
@@ -363,22 +251,13 @@ PATHS: dict[str, dict[str, Any]] = {
         "get": {
             "summary": "Werkt de dienst?",
             "operationId": "health",
-            "responses": {
-                "200": {
-                    "description": "OK",
-                    "content": {
-                        "application/json": {
-                            "schema": {"type": "object", "properties": {"status": {"type": "string"}}}
-                        }
-                    },
-                }
-            },
+            "responses": {"200": json_response("OK", "Health")},
         }
     },
 }
 
 COMPONENTS: dict[str, dict[str, Any]] = {
-    "schemas": {**GENERATED, "SearchResult": RESULT, "Alert": ALERT},
+    "schemas": GENERATED,
     "securitySchemes": {
         "bearer": {
             "type": "http",
@@ -387,6 +266,14 @@ COMPONENTS: dict[str, dict[str, Any]] = {
         }
     },
 }
+
+
+def standalone(component: str) -> dict[str, Any]:
+    """A JSON schema of one component that resolves its own ``$ref``s: to validate a body with jsonschema."""
+    return {"$ref": SCHEMA_REF.format(model=component), "components": COMPONENTS}
+
+
+RESULT = standalone("SearchResult")  # one search hit
 
 
 def openapi_document(server_url: str = "") -> dict[str, Any]:

@@ -12,12 +12,12 @@ from flask import current_app, jsonify, request
 from flask_login import current_user
 
 from wijzer.api import bp
-from wijzer.api.openapi import COMPONENTS, PATHS, _error_responses
+from wijzer.api.openapi import PATHS, _error_responses, json_response
 from wijzer.api.routes import api_error
 from wijzer.db import get_session, saved_id
 from wijzer.domain import unpack
 from wijzer.schemas import validate
-from wijzer.schemas_placement import DECLINE_REASONS, AnswerInput, RequestInput
+from wijzer.schemas_placement import AnswerInput, ItemChoice, RequestInput
 from wijzer.services import placement
 from wijzer.services.placement import PlacementError, RequestView
 from wijzer.timeutil import iso
@@ -184,18 +184,14 @@ def _referrer_item_action(request_id: int, action):
     except PlacementError as exc:
         return _error(exc)
     body = _body()
-    item_id = body.get("item_id") if body is not None else None
-    if (
-        body is None
-        or set(body) - {"item_id"}
-        or not isinstance(item_id, int)
-        or isinstance(item_id, bool)
-        or not 0 < item_id < 2**31
-    ):
+    choice, _ = validate(ItemChoice, body) if body is not None else (None, {})
+    if choice is None:
         return api_error(422, "invalid", 'Stuur JSON: {"item_id": <id van het onderdeel>}.', "item_id")
     session = get_session()
     try:
-        action(session, request_id, item_id, current_user.id, user=current_user, config=current_app.config)
+        action(
+            session, request_id, choice.item_id, current_user.id, user=current_user, config=current_app.config
+        )
     except PlacementError as exc:
         session.rollback()
         return _error(exc)
@@ -243,76 +239,15 @@ def answer_request_item(item_id: int):
 
 
 # ---------------------------------------------------------------- OpenAPI
-NULL_DATE = {"type": ["string", "null"], "format": "date"}
 STATUS = {"type": "string", "enum": list(placement.STATUS_LABELS)}
-# PlacementRequestInput and PlacementAnswerInput are generated from their models in wijzer.api.openapi.
-COMPONENTS["schemas"]["PlacementItem"] = {
-    "type": "object",
-    "required": [
-        "id",
-        "offering_id",
-        "provider_id",
-        "status",
-        "status_label",
-        "answer_due_at",
-        "answered_at",
-        "hold_until",
-        "reason",
-        "earliest_start",
-    ],
-    "properties": {
-        "id": {"type": "integer"},
-        "offering_id": {"type": "integer"},
-        "provider_id": {"type": "integer"},
-        "provider_name": {"type": "string"},
-        "status": STATUS,
-        "status_label": {"type": "string"},
-        "answer_due_at": {"type": "string", "format": "date-time"},
-        "answered_at": {"type": ["string", "null"], "format": "date-time"},
-        "hold_until": NULL_DATE,
-        "reason": {"type": ["string", "null"], "enum": [*DECLINE_REASONS, None]},
-        "earliest_start": NULL_DATE,
-    },
-}
-COMPONENTS["schemas"]["PlacementRequest"] = {
-    "type": "object",
-    "required": ["id", "care_type", "gemeente_code", "items", "created_at", "closed_at"],
-    "properties": {
-        "id": {"type": "integer"},
-        "care_type": {"type": "string"},
-        "modality": {"type": ["string", "null"]},
-        "age": {"type": ["integer", "null"]},
-        "tags": {"type": "array", "items": {"type": "string"}},
-        "gemeente_code": {"type": "string"},
-        "region_code": {"type": "string"},
-        "start_from": NULL_DATE,
-        "start_to": NULL_DATE,
-        "note": {"type": ["string", "null"]},
-        "reference": {"type": ["string", "null"]},
-        "referrer": {
-            "type": ["object", "null"],
-            "properties": {"name": {"type": "string"}, "email": {"type": "string"}},
-        },
-        "created_at": {"type": "string", "format": "date-time"},
-        "closed_at": {"type": ["string", "null"], "format": "date-time"},
-        "items": {"type": "array", "items": {"$ref": "#/components/schemas/PlacementItem"}},
-    },
-}
+# The bodies (PlacementRequestInput, PlacementAnswerInput, PlacementItemChoice) and the answers
+# (PlacementRequest, PlacementItem and the others, from wijzer.schemas_responses) are generated from their
+# models in wijzer.api.openapi.
 _JSON = "application/json"
-_REQ = {"content": {_JSON: {"schema": {"$ref": "#/components/schemas/PlacementRequest"}}}}
 _ID = {"name": "request_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 _ITEM_BODY = {
     "required": True,
-    "content": {
-        _JSON: {
-            "schema": {
-                "type": "object",
-                "additionalProperties": False,
-                "required": ["item_id"],
-                "properties": {"item_id": {"type": "integer", "minimum": 1}},
-            }
-        }
-    },
+    "content": {_JSON: {"schema": {"$ref": "#/components/schemas/PlacementItemChoice"}}},
 }
 PATHS["/api/v1/requests"] = {
     "post": {
@@ -324,32 +259,7 @@ PATHS["/api/v1/requests"] = {
             "content": {_JSON: {"schema": {"$ref": "#/components/schemas/PlacementRequestInput"}}},
         },
         "responses": {
-            "201": {
-                "description": "Verstuurd",
-                "content": {
-                    _JSON: {
-                        "schema": {
-                            "type": "object",
-                            "required": ["id", "items"],
-                            "properties": {
-                                "id": {"type": "integer"},
-                                "items": {
-                                    "type": "array",
-                                    "items": {
-                                        "type": "object",
-                                        "required": ["id", "offering_id", "status"],
-                                        "properties": {
-                                            "id": {"type": "integer"},
-                                            "offering_id": {"type": "integer"},
-                                            "status": STATUS,
-                                        },
-                                    },
-                                },
-                            },
-                        }
-                    }
-                },
-            },
+            "201": json_response("Verstuurd", "PlacementRequestCreated"),
             **_error_responses(400, 401, 403, 422, 429),
         },
     },
@@ -371,24 +281,7 @@ PATHS["/api/v1/requests"] = {
             },
         ],
         "responses": {
-            "200": {
-                "description": "Verzoeken",
-                "content": {
-                    _JSON: {
-                        "schema": {
-                            "type": "object",
-                            "required": ["total", "requests"],
-                            "properties": {
-                                "total": {"type": "integer"},
-                                "requests": {
-                                    "type": "array",
-                                    "items": {"$ref": "#/components/schemas/PlacementRequest"},
-                                },
-                            },
-                        }
-                    }
-                },
-            },
+            "200": json_response("Verzoeken", "PlacementRequestList"),
             **_error_responses(400, 401, 403, 429),
         },
     },
@@ -399,7 +292,10 @@ PATHS["/api/v1/requests/{request_id}"] = {
         "operationId": "getPlacementRequest",
         "security": [{"bearer": []}],
         "parameters": [_ID],
-        "responses": {"200": {"description": "Verzoek", **_REQ}, **_error_responses(401, 403, 404, 429)},
+        "responses": {
+            "200": json_response("Verzoek", "PlacementRequest"),
+            **_error_responses(401, 403, 404, 429),
+        },
     }
 }
 for _action, _summary, _op in (
@@ -414,12 +310,11 @@ for _action, _summary, _op in (
             "parameters": [_ID],
             "requestBody": _ITEM_BODY,
             "responses": {
-                "200": {"description": "Bijgewerkt verzoek", **_REQ},
+                "200": json_response("Bijgewerkt verzoek", "PlacementRequest"),
                 **_error_responses(401, 403, 404, 422, 429),
-                "409": {
-                    "description": "Kan niet in deze stand (verlopen, al bevestigd, geen vrije plek meer)",
-                    "content": {_JSON: {"schema": {"$ref": "#/components/schemas/Error"}}},
-                },
+                "409": json_response(
+                    "Kan niet in deze stand (verlopen, al bevestigd, geen vrije plek meer)", "Error"
+                ),
             },
         }
     }
@@ -434,15 +329,9 @@ PATHS["/api/v1/request-items/{item_id}/answer"] = {
             "content": {_JSON: {"schema": {"$ref": "#/components/schemas/PlacementAnswerInput"}}},
         },
         "responses": {
-            "200": {
-                "description": "Onderdeel",
-                "content": {_JSON: {"schema": {"$ref": "#/components/schemas/PlacementItem"}}},
-            },
+            "200": json_response("Onderdeel", "PlacementItem"),
             **_error_responses(400, 401, 403, 404, 422, 429),
-            "409": {
-                "description": "Al beantwoord, ingetrokken of verlopen",
-                "content": {_JSON: {"schema": {"$ref": "#/components/schemas/Error"}}},
-            },
+            "409": json_response("Al beantwoord, ingetrokken of verlopen", "Error"),
         },
     }
 }

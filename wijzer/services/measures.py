@@ -1,6 +1,7 @@
 """The measures of the region figures, the trends and the snapshots, declared once: key, Dutch label and kind.
-The exports' columns (``wijzer/audit/routes.py``), the API's JSON schemas (``wijzer/api/audit.py``) and the
-measure tuples of ``services.regions`` and ``services.trends`` are all made from this list."""
+The exports' columns (``wijzer/audit/routes.py``), the API's response models (``RegionFigures`` and
+``TrendWeek`` in ``wijzer/schemas_responses.py``, and so the OpenAPI document) and the measure tuples of
+``services.regions`` and ``services.trends`` are all made from this list."""
 
 from __future__ import annotations
 
@@ -12,9 +13,6 @@ class Measure:
     key: str
     label: str  # Dutch, as a column header
     kind: str  # int | num (weeks, may be empty) | pct (a share 0…1, may be empty)
-
-    def json_schema(self) -> dict[str, object]:
-        return {"type": "integer"} if self.kind == "int" else {"type": ["number", "null"]}
 
 
 MEASURES: dict[str, Measure] = {
@@ -43,8 +41,3 @@ TREND_MEASURES: tuple[str, ...] = tuple(
 )
 # A stored nightly snapshot: every figure, with the no-place reports of the ISO week so far.
 SNAPSHOT_MEASURES: tuple[str, ...] = tuple(k for k in MEASURES if k != "no_place_reports_4w")
-
-
-def json_properties(keys: tuple[str, ...]) -> dict[str, dict[str, object]]:
-    """JSON-schema properties of the given measures."""
-    return {k: MEASURES[k].json_schema() for k in keys}
