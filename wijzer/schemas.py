@@ -240,6 +240,21 @@ IntakeStatus = Annotated[
 ]
 
 
+class CapacityQuery(BaseModel):
+    """The query of ``POST /api/v1/capacity``: validated by this model and documented from it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    dry_run: bool = Field(default=False, description="Alleen controleren, niets opslaan (true/false, ja/nee)")
+
+    @field_validator("dry_run", mode="before")
+    @classmethod
+    def _dutch_yes_no(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            return {"ja": True, "nee": False}.get(v.strip().lower(), v.strip())
+        return v
+
+
 class CapacityInput(_Base):
     """One capacity report (portal form row, capacity file row, API record): format and range rules.
 

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationInfo, Wi
 from stdnum.nl import bsn
 
 from wijzer import domain
+from wijzer.pagination import MAX_ID
 from wijzer.schemas import (
     GEMEENTE_CODE_PATTERN,
     Age,
@@ -28,6 +29,19 @@ from wijzer.schemas import (
     _csv,
 )
 from wijzer.timeutil import today_local
+
+# The statuses of a placement item (the state machine is in services.placement), with their Dutch labels.
+STATUS_LABELS: dict[str, str] = {
+    "open": "Open",
+    "accepted": "Geaccepteerd",
+    "declined": "Afgewezen",
+    "countered": "Tegenvoorstel",
+    "expired": "Verlopen",
+    "withdrawn": "Ingetrokken",
+    "confirmed": "Bevestigd",
+    "released": "Vrijgegeven",
+}
+
 
 MAX_ITEMS = 3
 NOTE_MAX = 500
@@ -133,7 +147,7 @@ class RequestInput(_Base):
     model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
 
     offering_ids: Annotated[
-        list[Annotated[int, Range(gt=0, lt=2**31, message="Onbekend aanbod.")]],
+        list[Annotated[int, Range(gt=0, le=MAX_ID, message="Onbekend aanbod.")]],
         Count(min_length=1, max_length=MAX_ITEMS, message="Kies {min_length} tot {max_length} aanbiedingen."),
     ]
     age: Age
@@ -309,4 +323,29 @@ class ItemChoice(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    item_id: StrictInt = Field(gt=0, lt=2**31, description="Id van het onderdeel")
+    item_id: StrictInt = Field(gt=0, le=MAX_ID, description="Id van het onderdeel")
+
+
+class RequestListQuery(BaseModel):
+    """The query of ``GET /api/v1/requests``: validated by this model and documented from it."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    status: Annotated[str, WithJsonSchema({"type": "string", "enum": list(STATUS_LABELS)})] | None = Field(
+        default=None, description="Alleen verzoeken met een onderdeel in deze status"
+    )
+    limit: Annotated[int, Range(ge=1, le=100, message="limit ligt tussen {ge} en {le}.")] = Field(
+        default=50, description="Aantal verzoeken"
+    )
+    offset: Annotated[int, Range(ge=0, le=100_000, message="offset ligt tussen {ge} en {le}.")] = Field(
+        default=0, description="Vanaf verzoek"
+    )
+
+    @field_validator("status", mode="before")
+    @classmethod
+    def _known_status(cls, v: Any) -> Any:
+        if v is None or (isinstance(v, str) and not v.strip()):
+            return None
+        if v not in STATUS_LABELS:
+            raise ValueError(f"Kies een status uit: {', '.join(STATUS_LABELS)}.")
+        return v

@@ -19,9 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, create_model
 
 from wijzer import domain
 from wijzer.schemas import IntakeStatus
-from wijzer.schemas_placement import DECLINE_REASONS
+from wijzer.schemas_placement import DECLINE_REASONS, STATUS_LABELS
 from wijzer.services.measures import FIGURE_MEASURES, MEASURES, TREND_MEASURES
-from wijzer.services.placement import STATUS_LABELS
 from wijzer.services.search import FRESHNESS
 
 CareType = Annotated[str, WithJsonSchema({"type": "string", "enum": list(domain.CARE_TYPES)})]

@@ -12,6 +12,7 @@ from werkzeug.routing import IntegerConverter
 from wijzer import domain
 from wijzer.auth import sessions
 from wijzer.extensions import login_manager
+from wijzer.pagination import MAX_ID
 from wijzer.schemas import NUL_MESSAGE, has_nul
 from wijzer.timeutil import ago_nl, local
 
@@ -109,7 +110,7 @@ class DatabaseId(IntegerConverter):
     """<int:...> in URLs only matches ids a database integer can hold (larger ones are a 404, not a 500)."""
 
     def __init__(self, map, *args, **kwargs):
-        kwargs.setdefault("max", 2**31 - 1)
+        kwargs.setdefault("max", MAX_ID)
         super().__init__(map, *args, **kwargs)
 
 

@@ -11,7 +11,7 @@ from wijzer.api.openapi import PATHS, _error_responses, json_response
 from wijzer.api.routes import api_error
 from wijzer.db import get_session
 from wijzer.models import Jeugdregio
-from wijzer.services.regions import parse_basis, region_audit
+from wijzer.services.regions import BASES, parse_basis, region_audit
 from wijzer.services.trends import PeriodError, parse_period, region_trends
 from wijzer.timeutil import local, utcnow
 
@@ -82,11 +82,18 @@ def region_audit_api(code: str):
     return jsonify(audit)
 
 
+_REGION = {
+    "name": "code",
+    "in": "path",
+    "required": True,
+    "description": "Jeugdregiocode, bijvoorbeeld JZ22",
+    "schema": {"type": "string"},
+}
 BASIS_PARAM = {
     "name": "basis",
     "in": "query",
     "required": False,
-    "schema": {"type": "string", "enum": ["location", "contract"], "default": "location"},
+    "schema": {"type": "string", "enum": list(BASES), "default": "location"},
 }
 # RegionAudit and RegionTrends are generated from wijzer.schemas_responses in wijzer.api.openapi.
 PATHS["/api/v1/regions/{code}/audit"] = {
@@ -95,7 +102,7 @@ PATHS["/api/v1/regions/{code}/audit"] = {
         "operationId": "regionAudit",
         "security": [{"bearer": []}],
         "parameters": [
-            {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}},
+            _REGION,
             BASIS_PARAM,
         ],
         "responses": {
@@ -110,7 +117,7 @@ PATHS["/api/v1/regions/{code}/trends"] = {
         "operationId": "regionTrends",
         "security": [{"bearer": []}],
         "parameters": [
-            {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}},
+            _REGION,
             {
                 "name": "from",
                 "in": "query",

@@ -10,10 +10,11 @@ from importers.capacity import import_capacity_records
 from importers.limits import Deadline, check_records, limits_from_config
 from importers.validation import ImportRejected
 from wijzer.api import bp
-from wijzer.api.openapi import PATHS, _error_responses, add_model_components, json_response
+from wijzer.api.openapi import PATHS, _error_responses, add_model_components, json_response, query_parameters
+from wijzer.api.query import parse_query
 from wijzer.api.routes import api_error
 from wijzer.db import get_session
-from wijzer.schemas import CapacityRecord
+from wijzer.schemas import CapacityQuery, CapacityRecord
 
 MAX_RECORDS = 10_000
 
@@ -30,6 +31,9 @@ def post_capacity():
             "forbidden",
             "Alleen medewerkers van zorgaanbieders (of beheerders) kunnen capaciteit melden.",
         )
+    query, error = parse_query(CapacityQuery)
+    if query is None:
+        return error  # before the body is read: a misspelt or invalid dry_run stores nothing
     limits = limits_from_config(current_app.config)
     body_limit = current_app.config.get("MAX_API_BODY_BYTES", 5 * 1024 * 1024)
     if request.content_length is not None and request.content_length > body_limit:
@@ -62,7 +66,7 @@ def post_capacity():
     deadline = Deadline(limits.max_seconds)
     session = get_session()
     only = current_user.provider_id if current_user.role == "provider" else None
-    dry_run = request.args.get("dry_run", "false").lower() in ("1", "true", "ja")
+    dry_run = query.dry_run
     try:
         result = import_capacity_records(
             session,
@@ -111,7 +115,7 @@ PATHS["/api/v1/capacity"] = {
         "summary": "Meld capaciteit (alles of niets)",
         "operationId": "postCapacity",
         "security": [{"bearer": []}],
-        "parameters": [{"name": "dry_run", "in": "query", "schema": {"type": "boolean", "default": False}}],
+        "parameters": query_parameters(CapacityQuery),
         "requestBody": {
             "required": True,
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CapacityBatch"}}},

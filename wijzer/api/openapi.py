@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 from pydantic.json_schema import JsonSchemaMode
 
 from wijzer import schemas_responses as responses
+from wijzer.pagination import MAX_ID
 from wijzer.schemas import PAGING_PARAMS, CapacityRecord, SearchFilters
 from wijzer.schemas_placement import MAX_ITEMS, AnswerInput, ItemChoice, RequestInput
 
@@ -85,6 +86,17 @@ def _without_null(schema: Mapping[str, Any]) -> dict[str, Any]:
     if out.get("default", 0) is None:
         del out["default"]
     return out
+
+
+def path_id(name: str, description: str) -> dict[str, Any]:
+    """A database id in the path; ``<int:...>`` (``wijzer.web.DatabaseId``) matches 0..MAX_ID, others are a 404."""
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "description": description,
+        "schema": {"type": "integer", "minimum": 0, "maximum": MAX_ID},
+    }
 
 
 def query_parameters(model: type[BaseModel], exclude: Collection[str] = ()) -> list[dict[str, Any]]:
@@ -203,9 +215,7 @@ PATHS: dict[str, dict[str, Any]] = {
         "get": {
             "summary": "Huidige stand en historie van één aanbod",
             "operationId": "getOffering",
-            "parameters": [
-                {"name": "offering_id", "in": "path", "required": True, "schema": {"type": "integer"}}
-            ],
+            "parameters": [path_id("offering_id", "Id van het aanbod")],
             "responses": {
                 "200": json_response("Aanbod", "OfferingDetail"),
                 **_error_responses(404, 429),
@@ -241,9 +251,7 @@ PATHS: dict[str, dict[str, Any]] = {
             "summary": "Verwijder een melding",
             "operationId": "deleteAlert",
             "security": [{"bearer": []}],
-            "parameters": [
-                {"name": "alert_id", "in": "path", "required": True, "schema": {"type": "integer"}}
-            ],
+            "parameters": [path_id("alert_id", "Id van de melding")],
             "responses": {"204": {"description": "Verwijderd"}, **_error_responses(401, 403, 404, 429)},
         }
     },

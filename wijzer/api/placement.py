@@ -12,18 +12,18 @@ from flask import current_app, jsonify, request
 from flask_login import current_user
 
 from wijzer.api import bp
-from wijzer.api.openapi import PATHS, _error_responses, json_response
+from wijzer.api.openapi import PATHS, _error_responses, json_response, path_id, query_parameters
+from wijzer.api.query import parse_query
 from wijzer.api.routes import api_error
 from wijzer.db import get_session, saved_id
 from wijzer.domain import unpack
 from wijzer.schemas import validate
-from wijzer.schemas_placement import AnswerInput, ItemChoice, RequestInput
+from wijzer.schemas_placement import AnswerInput, ItemChoice, RequestInput, RequestListQuery
 from wijzer.services import placement
 from wijzer.services.placement import PlacementError, RequestView
 from wijzer.timeutil import iso
 
 STATUS_CODES = {"not_found": 404, "forbidden": 403, "conflict": 409, "invalid": 422}
-MAX_LIMIT = 100
 
 
 def _auth(*roles: str):
@@ -85,19 +85,6 @@ def request_json(view: RequestView) -> dict:
     }
 
 
-def _int_arg(name: str, default: int, lo: int, hi: int):
-    raw = request.args.get(name)
-    if raw is None:
-        return default, None
-    try:
-        value = int(raw)
-    except ValueError:
-        value = None
-    if value is None or not lo <= value <= hi:
-        return None, api_error(400, "invalid_parameter", f"{name} ligt tussen {lo} en {hi}.", name)
-    return value, None
-
-
 @bp.post("/requests")
 def create_request():
     denied = _auth("referrer")
@@ -133,20 +120,10 @@ def list_requests():
     denied = _auth("referrer", "provider")
     if denied:
         return denied
-    unknown = [k for k in request.args if k not in ("status", "limit", "offset")]
-    if unknown:
-        return api_error(400, "unknown_parameter", f"Onbekende parameter: {unknown[0]}.", unknown[0])
-    status = request.args.get("status") or None
-    if status is not None and status not in placement.STATUS_LABELS:
-        return api_error(
-            400, "invalid_parameter", f"Kies een status uit: {', '.join(placement.STATUS_LABELS)}.", "status"
-        )
-    limit, err = _int_arg("limit", 50, 1, MAX_LIMIT)
-    if err:
-        return err
-    offset, err = _int_arg("offset", 0, 0, 100_000)
-    if err:
-        return err
+    query, error = parse_query(RequestListQuery)
+    if query is None:
+        return error
+    status, limit, offset = query.status, query.limit, query.offset
     session = get_session()
     if current_user.role == "provider":
         total, views = placement.requests_for_provider(
@@ -239,12 +216,11 @@ def answer_request_item(item_id: int):
 
 
 # ---------------------------------------------------------------- OpenAPI
-STATUS = {"type": "string", "enum": list(placement.STATUS_LABELS)}
 # The bodies (PlacementRequestInput, PlacementAnswerInput, PlacementItemChoice) and the answers
 # (PlacementRequest, PlacementItem and the others, from wijzer.schemas_responses) are generated from their
 # models in wijzer.api.openapi.
 _JSON = "application/json"
-_ID = {"name": "request_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+_ID = path_id("request_id", "Id van het verzoek")
 _ITEM_BODY = {
     "required": True,
     "content": {_JSON: {"schema": {"$ref": "#/components/schemas/PlacementItemChoice"}}},
@@ -267,19 +243,7 @@ PATHS["/api/v1/requests"] = {
         "summary": "Eigen verzoeken (verwijzer) of aan u gerichte onderdelen (aanbieder)",
         "operationId": "listPlacementRequests",
         "security": [{"bearer": []}],
-        "parameters": [
-            {"name": "status", "in": "query", "schema": STATUS},
-            {
-                "name": "limit",
-                "in": "query",
-                "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": 50},
-            },
-            {
-                "name": "offset",
-                "in": "query",
-                "schema": {"type": "integer", "minimum": 0, "maximum": 100000, "default": 0},
-            },
-        ],
+        "parameters": query_parameters(RequestListQuery),
         "responses": {
             "200": json_response("Verzoeken", "PlacementRequestList"),
             **_error_responses(400, 401, 403, 429),
@@ -323,7 +287,7 @@ PATHS["/api/v1/request-items/{item_id}/answer"] = {
         "summary": "Antwoord van de aanbieder: accepteren (plek vasthouden), afwijzen of tegenvoorstel",
         "operationId": "answerPlacementItem",
         "security": [{"bearer": []}],
-        "parameters": [{"name": "item_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+        "parameters": [path_id("item_id", "Id van het onderdeel")],
         "requestBody": {
             "required": True,
             "content": {_JSON: {"schema": {"$ref": "#/components/schemas/PlacementAnswerInput"}}},

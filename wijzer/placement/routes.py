@@ -21,7 +21,7 @@ from wijzer.pagination import MAX_ID, BadNumber, parse_page
 from wijzer.placement import bp
 from wijzer.placement.forms import AnswerForm, ItemActionForm, RequestForm
 from wijzer.schemas import validate
-from wijzer.schemas_placement import NOTE_WARNING, AnswerInput, RequestInput
+from wijzer.schemas_placement import NOTE_WARNING, STATUS_LABELS, AnswerInput, RequestInput
 from wijzer.services import placement
 from wijzer.services.placement import PlacementError
 from wijzer.services.regions import parse_basis
@@ -214,7 +214,7 @@ def withdraw(request_id: int):
 def portal_index():
     page = _page()
     status = request.args.get("status") or None
-    if status not in (None, *placement.STATUS_LABELS):
+    if status not in (None, *STATUS_LABELS):
         status = None
     total, views = placement.requests_for_provider(
         get_session(), current_user.provider_id, status=status, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
@@ -226,7 +226,7 @@ def portal_index():
         page=page,
         page_size=PAGE_SIZE,
         status=status,
-        labels=placement.STATUS_LABELS,
+        labels=STATUS_LABELS,
     )
 
 

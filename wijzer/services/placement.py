@@ -41,7 +41,7 @@ from wijzer.db import saved_id
 from wijzer.domain import FRESH_DAYS, STALE_DAYS, pack, unpack
 from wijzer.models import Gemeente, Offering, OutboxMail, PlacementItem, PlacementRequest, Provider, User
 from wijzer.schemas import CapacityInput
-from wijzer.schemas_placement import DECLINE_REASONS, AnswerInput, RequestInput
+from wijzer.schemas_placement import DECLINE_REASONS, STATUS_LABELS, AnswerInput, RequestInput
 from wijzer.services import auditlog, mail
 from wijzer.services.workdays import add_working_days, add_working_days_to_date
 from wijzer.timeutil import AMS, utcnow
@@ -50,16 +50,6 @@ log = logging.getLogger("wijzer.placement")
 
 ACTIVE = ("open", "countered", "accepted")
 FINAL = ("declined", "expired", "withdrawn", "confirmed", "released")
-STATUS_LABELS: dict[str, str] = {
-    "open": "Open",
-    "accepted": "Geaccepteerd",
-    "declined": "Afgewezen",
-    "countered": "Tegenvoorstel",
-    "expired": "Verlopen",
-    "withdrawn": "Ingetrokken",
-    "confirmed": "Bevestigd",
-    "released": "Vrijgegeven",
-}
 ANSWER_DAYS = 2  # working days to answer
 REMIND_DAYS = 1  # working days after which the provider is reminded once
 MAX_HOLD_DAYS = 10  # working days a place may be held
