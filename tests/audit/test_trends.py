@@ -224,6 +224,16 @@ def test_trends_api(app, session, history, make_user, login, client):
         ), bad
     r = client.get("/api/v1/regions/JZ03/trends?basis=elders", headers=auth)
     assert r.status_code == 400 and r.get_json()["error"]["field"] == "basis"
+    # A misspelt parameter is refused, not answered for the default basis or period.
+    for path, typo in (
+        ("trends", "bassis=contract"),
+        ("trends", "van=2026-10-05"),
+        ("audit", "from=2026-10-05"),
+    ):
+        r = client.get(f"/api/v1/regions/JZ03/{path}?{typo}", headers=auth)
+        error = r.get_json()["error"]
+        assert r.status_code == 400 and error["code"] == "unknown_parameter", (path, typo)
+        assert error["field"] == typo.split("=")[0]
     assert client.get("/api/v1/regions/JZ22/trends", headers=auth).status_code == 403
     assert client.get("/api/v1/regions/JZ03/trends").status_code == 401
     assert (

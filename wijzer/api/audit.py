@@ -32,11 +32,19 @@ def _authorised_region(code: str):
     return region, None
 
 
-def _region_and_basis(code: str):
-    """(region, basis, None) or (None, None, error response): authorisation first, then ``?basis``."""
+def _region_and_basis(code: str, allowed: tuple[str, ...] = ("basis",)):
+    """(region, basis, None) or (None, None, error response): authorisation first, then the parameters (an
+    unknown one, such as a misspelt ``basis``, is refused rather than answered for the default basis)."""
     region, error = _authorised_region(code)
     if error:
         return None, None, error
+    unknown = [k for k in request.args if k not in allowed]
+    if unknown:
+        return (
+            None,
+            None,
+            api_error(400, "unknown_parameter", f"Onbekende parameter: {unknown[0]}.", unknown[0]),
+        )
     basis = parse_basis(request.args.get("basis"))
     if basis is None:
         return (
@@ -49,7 +57,7 @@ def _region_and_basis(code: str):
 
 @bp.get("/regions/<code>/trends")
 def region_trends_api(code: str):
-    region, basis, error = _region_and_basis(code)
+    region, basis, error = _region_and_basis(code, ("basis", "from", "to"))
     if error:
         return error
     now = utcnow()
