@@ -79,6 +79,51 @@ def scratch_database_url(database_url, tmp_path):
     admin.dispose()
 
 
+class OldSchema:
+    """A scratch database migrated to a given revision, to test a migration on rows of the schema before it."""
+
+    def __init__(self, url: str) -> None:
+        from alembic.config import Config
+
+        from wijzer.config import PROJECT_ROOT
+
+        self.url = url
+        self.config = Config()
+        self.config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+        self.config.set_main_option("sqlalchemy.url", url)
+        self.config.attributes["configure_logger"] = False
+        self.engine = make_engine(url)
+
+    def upgrade(self, revision: str) -> None:
+        from alembic import command
+
+        self.engine.dispose()
+        command.upgrade(self.config, revision)
+
+    def downgrade(self, revision: str) -> None:
+        from alembic import command
+
+        self.engine.dispose()
+        command.downgrade(self.config, revision)
+
+    def add_utrecht(self, conn) -> None:
+        """Jeugdregio JZ22 and gemeente GM0344 (Utrecht): what location and offering rows refer to."""
+        conn.execute(text("INSERT INTO jeugdregio (code, name, lat, lon) VALUES ('JZ22', 'Utrecht', 52, 5)"))
+        conn.execute(
+            text(
+                "INSERT INTO gemeente (code, name, province_code, province_name, region_code, lat, lon) "
+                "VALUES ('GM0344', 'Utrecht', 'PV26', 'Utrecht', 'JZ22', 52, 5)"
+            )
+        )
+
+
+@pytest.fixture
+def old_schema(scratch_database_url):
+    schema = OldSchema(scratch_database_url)
+    yield schema
+    schema.engine.dispose()
+
+
 def _reset(engine) -> None:
     tables = [t for t in reversed(metadata.sorted_tables) if t.name not in REFERENCE_TABLES]
     with engine.begin() as conn:

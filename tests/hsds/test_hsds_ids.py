@@ -80,28 +80,13 @@ def test_ids_stay_when_a_location_is_renamed(session, make_provider, make_locati
     assert after["service_at_locations"][0]["location"]["name"] == "Nieuw"
 
 
-def test_migration_backfills_the_ids_the_export_derived(scratch_database_url):
-    from alembic import command
-    from alembic.config import Config
+def test_migration_backfills_the_ids_the_export_derived(old_schema):
     from sqlalchemy import text
 
-    from wijzer.config import PROJECT_ROOT
-    from wijzer.db import make_engine
-
-    cfg = Config()
-    cfg.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
-    cfg.set_main_option("sqlalchemy.url", scratch_database_url)
-    cfg.attributes["configure_logger"] = False
-    command.upgrade(cfg, "0002")
-    engine = make_engine(scratch_database_url)
+    old_schema.upgrade("0002")
+    engine = old_schema.engine
     with engine.begin() as conn:
-        conn.execute(text("INSERT INTO jeugdregio (code, name, lat, lon) VALUES ('JZ22', 'Utrecht', 52, 5)"))
-        conn.execute(
-            text(
-                "INSERT INTO gemeente (code, name, province_code, province_name, region_code, lat, lon) "
-                "VALUES ('GM0344', 'Utrecht', 'PV26', 'Utrecht', 'JZ22', 52, 5)"
-            )
-        )
+        old_schema.add_utrecht(conn)
         conn.execute(
             text(
                 "INSERT INTO provider (id, name, kvk, row_version, created_at, updated_at) "
@@ -124,7 +109,7 @@ def test_migration_backfills_the_ids_the_export_derived(scratch_database_url):
                 "'2026-01-01', '2026-01-01')"
             )
         )
-    command.upgrade(cfg, "0009")
+    old_schema.upgrade("0009")
     with engine.connect() as conn:
         assert conn.execute(text("SELECT hsds_id FROM provider")).scalar() == hsds_ids.provider_id("12345678")
         assert tuple(conn.execute(text("SELECT hsds_id, hsds_sal_id FROM offering")).one()) == (

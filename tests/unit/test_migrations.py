@@ -28,35 +28,15 @@ def test_setup_builds_the_models_schema_and_is_idempotent(scratch_database_url):
     )
 
 
-def _alembic(url):
-    from alembic.config import Config
-
-    from wijzer.config import PROJECT_ROOT
-
-    cfg = Config()
-    cfg.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
-    cfg.set_main_option("sqlalchemy.url", url)
-    cfg.attributes["configure_logger"] = False
-    return cfg
-
-
-def test_the_municipality_code_rename_keeps_the_data_and_goes_back(scratch_database_url):
+def test_the_municipality_code_rename_keeps_the_data_and_goes_back(old_schema):
     """Revision 0012 renames gemeente_code to municipality_code with its index and foreign key; the rows,
     the index and the constraint survive an upgrade and a downgrade."""
-    from alembic import command
     from sqlalchemy import inspect, text
 
-    cfg = _alembic(scratch_database_url)
-    command.upgrade(cfg, "0011")
-    engine = make_engine(scratch_database_url)
+    old_schema.upgrade("0011")
+    engine = old_schema.engine
     with engine.begin() as conn:
-        conn.execute(text("INSERT INTO jeugdregio (code, name, lat, lon) VALUES ('JZ22', 'Utrecht', 52, 5)"))
-        conn.execute(
-            text(
-                "INSERT INTO gemeente (code, name, province_code, province_name, region_code, lat, lon) "
-                "VALUES ('GM0344', 'Utrecht', 'PV26', 'Utrecht', 'JZ22', 52, 5)"
-            )
-        )
+        old_schema.add_utrecht(conn)
         conn.execute(
             text(
                 "INSERT INTO postcode_area (pc4, lat, lon, place, gemeente_code) "
@@ -83,7 +63,7 @@ def test_the_municipality_code_rename_keeps_the_data_and_goes_back(scratch_datab
         "offering": True,
         "placement_request": False,
     }
-    command.upgrade(cfg, "0012")
+    old_schema.upgrade("0012")
     with engine.connect() as conn:
         assert conn.execute(text("SELECT municipality_code FROM postcode_area")).scalar() == "GM0344"
         got = shape(conn, "municipality_code")
@@ -92,8 +72,7 @@ def test_the_municipality_code_rename_keeps_the_data_and_goes_back(scratch_datab
     assert (
         got["location"][1] == got["postcode_area"][1] == got["placement_request"][1] == ["municipality_code"]
     )
-    engine.dispose()
-    command.downgrade(cfg, "0011")
+    old_schema.downgrade("0011")
     with engine.connect() as conn:
         assert conn.execute(text("SELECT gemeente_code FROM postcode_area")).scalar() == "GM0344"
         assert shape(conn, "gemeente_code")["location"] == (["gemeente_code"], ["gemeente_code"])
