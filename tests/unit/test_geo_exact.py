@@ -4,7 +4,7 @@ import random
 
 from geopy.distance import geodesic
 
-from wijzer.geo import geodesic_km
+from wijzer.geo import geodesic_km, shown_km, vincenty_km
 
 
 def _dutch_pairs(n: int, seed: int) -> list[tuple[float, float, float, float]]:
@@ -24,3 +24,35 @@ def _dutch_pairs(n: int, seed: int) -> list[tuple[float, float, float, float]]:
 def test_geodesic_km_is_geopys_geodesic_to_the_last_bit():
     for lat1, lon1, lat2, lon2 in _dutch_pairs(2000, seed=11):
         assert geodesic_km(lat1, lon1, lat2, lon2) == geodesic((lat1, lon1), (lat2, lon2)).km
+
+
+def test_vincenty_is_within_a_hundredth_of_a_millimetre_of_the_exact_geodesic():
+    for pair in _dutch_pairs(10_000, seed=12):
+        assert abs(vincenty_km(*pair) - geodesic_km(*pair)) < 1e-8
+
+
+def test_shown_distance_rounds_exactly_as_the_exact_geodesic():
+    pairs = _dutch_pairs(10_000, seed=13)
+    fallbacks = 0
+    for pair in pairs:
+        exact, shown = geodesic_km(*pair), shown_km(*pair)
+        fallbacks += shown == exact
+        assert round(shown, 2) == round(exact, 2)
+        assert (
+            f"{shown:.1f}" == f"{exact:.1f}"
+            and f"{shown:.2f}" == f"{exact:.2f}"
+            and round(shown) == round(exact)
+        )
+    assert fallbacks < len(pairs) / 100  # the exact geodesic is rarely needed (~0.04 % of pairs)
+
+
+def test_shown_distance_is_the_exact_geodesic_next_to_a_rounding_boundary(monkeypatch):
+    import wijzer.geo as geo
+
+    # Vincenty's value a hair below a boundary: the exact geodesic, not Vincenty's, is returned
+    monkeypatch.setattr(geo, "vincenty_km", lambda *_: 12.345 - 1e-7)
+    assert geo.shown_km(52.0, 5.0, 52.1, 5.1) == geodesic_km(52.0, 5.0, 52.1, 5.1)
+    monkeypatch.setattr(geo, "vincenty_km", lambda *_: 12.3449)
+    assert geo.shown_km(52.0, 5.0, 52.1, 5.1) == 12.3449
+    monkeypatch.setattr(geo, "vincenty_km", lambda *_: None)  # not converged
+    assert geo.shown_km(52.0, 5.0, 52.1, 5.1) == geodesic_km(52.0, 5.0, 52.1, 5.1)

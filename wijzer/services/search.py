@@ -8,7 +8,7 @@
 2. Python computes, per candidate, the approximate distance (equirectangular; exact geodesic only
    where the approximation is within 0.1 % of the radius edge) and the rank key, and keeps the page.
 3. Only the page that is shown is loaded in full (offering, provider, location, places held) in one query,
-   with exact geodesic distances.
+   with distances that round exactly as the exact geodesic does (``geo.shown_km``).
 
 Ranking: trusted (fresh or aging) offerings first, stale and never-confirmed ones always after them;
 within each: places now first, then by **expected start** (the expected next free place where the
@@ -34,7 +34,7 @@ from sqlalchemy.sql import Select
 from sqlmodel import Session, col, select
 
 from wijzer.db import saved_id, table_of
-from wijzer.geo import PostcodePoint, bounding_box, fast_km, geodesic_km, lookup_postcode
+from wijzer.geo import PostcodePoint, bounding_box, fast_km, geodesic_km, lookup_postcode, shown_km
 from wijzer.models import Jeugdregio, Location, Offering, Provider
 from wijzer.schemas import SearchFilters
 from wijzer.services.availability import Thresholds, thresholds_for
@@ -343,7 +343,8 @@ def _hit(
     t: Thresholds,
     held: int = 0,
 ) -> Hit:
-    dist = geodesic_km(origin.lat, origin.lon, off.lat, off.lon) if origin is not None else None
+    # shown_km rounds exactly as the exact geodesic (wijzer/geo.py); shown distances are always rounded
+    dist = shown_km(origin.lat, origin.lon, off.lat, off.lon) if origin is not None else None
     contracted = (origin.region_code in off.contract_region_list) if origin is not None else None
     return Hit(
         off,
