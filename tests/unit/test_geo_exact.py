@@ -4,7 +4,7 @@ import random
 
 from geopy.distance import geodesic
 
-from wijzer.geo import geodesic_km, shown_km, vincenty_km
+from wijzer.geo import fast_km, geodesic_km, shown_km, vincenty_km
 
 
 def _dutch_pairs(n: int, seed: int) -> list[tuple[float, float, float, float]]:
@@ -56,3 +56,22 @@ def test_shown_distance_is_the_exact_geodesic_next_to_a_rounding_boundary(monkey
     assert geo.shown_km(52.0, 5.0, 52.1, 5.1) == 12.3449
     monkeypatch.setattr(geo, "vincenty_km", lambda *_: None)  # not converged
     assert geo.shown_km(52.0, 5.0, 52.1, 5.1) == geodesic_km(52.0, 5.0, 52.1, 5.1)
+
+
+def _fast_km_plain(lat1, lon1, lat2, lon2):
+    """fast_km as first written (the formula, step by step)."""
+    import math
+
+    a, e2 = 6378.137, 0.00669437999014
+    phi = math.radians((lat1 + lat2) / 2)
+    w = 1 - e2 * math.sin(phi) ** 2
+    meridian = a * (1 - e2) / w**1.5
+    prime_vertical = a / math.sqrt(w)
+    return math.hypot(
+        meridian * math.radians(lat2 - lat1), prime_vertical * math.cos(phi) * math.radians(lon2 - lon1)
+    )
+
+
+def test_fast_km_is_the_plain_formula_to_the_last_bit():
+    for pair in _dutch_pairs(20_000, seed=14):
+        assert fast_km(*pair) == _fast_km_plain(*pair)
