@@ -10,6 +10,11 @@ and a naive variant that computes geopy's geodesic to every offering of the care
 ``--wide-only`` times just the expensive anonymous searches of issue 11 item 20 (radius 250 km without a
 care type, age alone), 30 requests each, as an anonymous client.
 
+``--dump FILE`` times nothing: it writes the full JSON answer of the benchmark's queries and of a set of queries
+with the other filters, sorts and pages (one line each) to FILE, on a scratch copy of the dataset in which some
+regions have their own freshness thresholds, at a fixed instant. Two dumps made with different code must be
+byte-identical (``cmp``): the equivalence check for changes to the search that must not change its answers.
+
 ``--profile N`` runs the first N queries once more under cProfile (after the timed runs, so it does not
 distort them) and prints the functions with the most cumulative and own time: where the time between the
 floor and the answer goes.
@@ -98,6 +103,60 @@ def wide(client, rounds: int = 30) -> None:
         )
 
 
+# Queries for --dump beyond the benchmark's own: every other filter, the sorts, pages and limits.
+DUMP_EXTRA: list[dict] = [
+    {"postcode": "3511", "radius_km": 25, "sort": "start"},
+    {"postcode": "3511", "radius_km": 25, "sort": "afstand", "limit": 100},
+    {"postcode": "3511", "radius_km": 25, "sort": "plekken", "offset": 40},
+    {"postcode": "1012", "radius_km": 15, "care_type": "logeeropvang", "offset": 5, "limit": 7},
+    {"postcode": "9711", "radius_km": 50, "available_now": "true", "sort": "afstand"},
+    {"postcode": "5611", "radius_km": 35, "contracted": "true"},
+    {"postcode": "6211", "radius_km": 35, "modality": "weekend,nacht"},
+    {"postcode": "7511", "radius_km": 35, "funding": "pgb", "age": 12},
+    {"postcode": "2511", "radius_km": 10, "max_wait_weeks": 4},
+    {"postcode": "8011", "radius_km": 50, "contract_region": "JZ22", "offset": 100_000},
+    {"region": "JZ22"},
+    {"region": "JZ02", "care_type": "respijtzorg", "sort": "plekken", "limit": 100},
+    {"municipality": "GM0344", "age": 8},
+    {"care_type": "specialistische_jeugdhulp", "age": 15, "available_now": "true"},
+    {"postcode": "3511", "radius_km": 250, "care_type": "logeeropvang", "limit": 100, "offset": 300},
+    {"postcode": "1011", "radius_km": 1},
+    {"postcode": "3511AB", "radius_km": 12.5, "care_type": "respijtzorg"},
+]
+DUMP_AT = "2026-12-01T08:00:00+00:00"  # the fixed instant of --dump (freshness and holds depend on it)
+
+
+def dump(path: str, n: int) -> None:
+    """Full JSON answers of ``n`` benchmark queries and DUMP_EXTRA, one line each, to ``path`` (see --dump)."""
+    from datetime import datetime
+
+    import time_machine
+    from common import prepared_app, scratch_database
+    from sqlalchemy import create_engine, text
+
+    national_app()  # builds or migrates the dataset before it is copied
+    with scratch_database("wijzer_search_equiv", copy_of_dataset=True) as url:
+        engine = create_engine(url)
+        with engine.begin() as conn:  # some regions with their own thresholds (the cut-off CASEs in the SQL)
+            for i, (fresh, stale) in enumerate([(3, 10), (14, 30), (7, 60), (1, 2), (30, 31)]):
+                conn.execute(
+                    text("UPDATE jeugdregio SET fresh_days = :f, stale_days = :s WHERE code = :c"),
+                    {"f": fresh, "s": stale, "c": f"JZ{i * 7 + 2:02d}"},
+                )
+            conn.execute(text("UPDATE jeugdregio SET norm_intake_weeks = 1 WHERE code = 'JZ13'"))
+        engine.dispose()
+        app = prepared_app(url)
+        client = app.test_client()
+        with time_machine.travel(datetime.fromisoformat(DUMP_AT), tick=False), open(path, "w") as out:
+            for q in make_queries(n) + DUMP_EXTRA:
+                response = client.get("/api/v1/search?" + urlencode(q))
+                out.write(
+                    f"{urlencode(q)}\t{response.status_code}\t{response.get_data(as_text=True).rstrip()}\n"
+                )
+        app.extensions["wijzer_db"]["engine"].dispose()
+    print(f"- wrote {n + len(DUMP_EXTRA)} answers to {path}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--queries", type=int, default=1000)
@@ -107,7 +166,13 @@ def main() -> None:
         "--no-wide", dest="wide", action="store_false", help="skip the wide anonymous searches"
     )
     parser.add_argument("--profile", type=int, default=0, help="profile this many searches under cProfile")
+    parser.add_argument(
+        "--dump", metavar="FILE", help="write the full answers of the queries to FILE (no timing)"
+    )
     args = parser.parse_args()
+    if args.dump:
+        dump(args.dump, args.queries)
+        return
     app = national_app()
     client = app.test_client()
     if args.wide_only:

@@ -6,13 +6,14 @@ services only ``add``/``flush``.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from flask import Flask, current_app, g
-from sqlalchemy import MetaData, Table, event
+from sqlalchemy import MetaData, Table, event, exc
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import sessionmaker
@@ -39,6 +40,32 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.close()
 
 
+# PostgreSQL: a pooled connection is tested (one round trip) before use only when it lay unused in the pool for
+# at least this long, and replaced when the test fails (a restarted server, a dropped idle connection). SQLAlchemy's
+# pool_pre_ping tested it on every checkout: one round trip more for every request under load, where connections
+# are back in use within milliseconds. pool_recycle replaces connections older than 30 minutes.
+PING_AFTER_IDLE_SECONDS = 10.0
+POOL_RECYCLE_SECONDS = 1800
+
+
+def _idle_ping(engine: Engine) -> None:
+    def checkin(_dbapi_conn: Any, record: Any) -> None:
+        record.info["wijzer_checked_in"] = time.monotonic()
+
+    def checkout(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("wijzer_checked_in")
+        if since is None or time.monotonic() - since < PING_AFTER_IDLE_SECONDS:
+            return  # new, or back in use within moments
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except engine.dialect.loaded_dbapi.Error as err:
+            # the pool discards this connection and checks out another (a new one after a restart)
+            raise exc.DisconnectionError(str(err)) from err
+
+    event.listen(engine, "checkin", checkin)
+    event.listen(engine, "checkout", checkout)
+
+
 def make_engine(url: str, echo: bool = False) -> Engine:
     parsed = make_url(url)
     kwargs: dict = {"echo": echo}
@@ -48,24 +75,36 @@ def make_engine(url: str, echo: bool = False) -> Engine:
             Path(db).parent.mkdir(parents=True, exist_ok=True)
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
     else:
-        kwargs["pool_pre_ping"] = True
+        kwargs["pool_recycle"] = POOL_RECYCLE_SECONDS
     engine = create_engine(url, **kwargs)
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+    else:
+        _idle_ping(engine)
     return engine
 
 
 def init_app(app: Flask) -> None:
     engine = make_engine(app.config["DATABASE_URL"], app.config.get("DATABASE_ECHO", False))
     factory = sessionmaker(bind=engine, class_=Session, expire_on_commit=False)
-    app.extensions["wijzer_db"] = {"engine": engine, "factory": factory}
+    # Sessions for requests that only read (get_read_session): on PostgreSQL in autocommit mode, on the same pool.
+    reads = (
+        engine.execution_options(isolation_level="AUTOCOMMIT")
+        if engine.dialect.name == "postgresql"
+        else None
+    )
+    read_factory = (
+        sessionmaker(bind=reads, class_=Session, expire_on_commit=False) if reads is not None else None
+    )
+    app.extensions["wijzer_db"] = {"engine": engine, "factory": factory, "read_factory": read_factory}
 
     @app.teardown_appcontext
     def _close_session(exc):
-        session = g.pop("db_session", None)
-        if session is not None:
-            session.rollback()
-            session.close()
+        for key in ("db_session", "db_read_session"):
+            session = g.pop(key, None)
+            if session is not None:
+                session.rollback()
+                session.close()
 
 
 class _HasId(Protocol):
@@ -103,6 +142,20 @@ def get_session() -> Session:
     if "db_session" not in g:
         g.db_session = new_session()
     return g.db_session
+
+
+def get_read_session() -> Session:
+    """A session of the current request for reading only (the search API). On PostgreSQL its statements run in
+    autocommit mode: each SELECT sees the data committed when it starts, exactly as it does inside a READ COMMITTED
+    transaction (PostgreSQL's default, used here), but without the BEGIN and ROLLBACK round trips around them.
+    Nothing written through it is kept in a transaction: never use it for writes. On SQLite (whose driver begins no
+    transaction for a SELECT anyway) it is the request's ordinary session."""
+    read_factory = current_app.extensions["wijzer_db"]["read_factory"]
+    if read_factory is None:
+        return get_session()
+    if "db_read_session" not in g:
+        g.db_read_session = read_factory()
+    return g.db_read_session
 
 
 @contextmanager

@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from wijzer.api import bp
 from wijzer.api.openapi import openapi_document
-from wijzer.db import get_session, saved_id
+from wijzer.db import get_read_session, get_session, saved_id
 from wijzer.extensions import limiter
 from wijzer.geo import PostcodeError
 from wijzer.schemas import SEARCH_PARAMS, SearchFilters, validate
@@ -114,7 +114,8 @@ def search():
         field, message = next(iter(errors.items()))
         return api_error(400, "invalid_parameter", message, None if field == "__all__" else field)
     try:
-        result = search_offerings(get_session(), filters, utcnow(), current_app.config)
+        # reads only: on PostgreSQL without BEGIN/ROLLBACK round trips (wijzer.db.get_read_session)
+        result = search_offerings(get_read_session(), filters, utcnow(), current_app.config)
     except PostcodeError as exc:
         return api_error(400, "unknown_postcode", str(exc), "postcode")
     return jsonify({"total": result.total, "results": [hit_json(h) for h in result.results]})
