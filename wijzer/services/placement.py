@@ -18,8 +18,9 @@ names the statuses it may start from, so two people acting at the same moment ca
 declined, expired, withdrawn, confirmed and released are final. A request is closed when none of its
 items is open, countered or accepted; 90 days later the retention job anonymises it.
 
-Services take a session and plain arguments and never commit: the entry point commits, and on a
-``PlacementError`` it rolls back (a failed confirm may already have written the item's status).
+Services take a session and plain arguments and do not commit: the entry point commits, and on a
+``PlacementError`` it rolls back (a failed confirm may already have written the item's status). The job
+functions (``remind_and_expire``, ``release_expired_holds``) are entry points themselves: they commit per item.
 """
 
 from __future__ import annotations
