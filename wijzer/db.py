@@ -6,6 +6,7 @@ services only ``add``/``flush``.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -66,6 +67,34 @@ def _idle_ping(engine: Engine) -> None:
     event.listen(engine, "checkout", checkout)
 
 
+@functools.cache
+def _int4_dumpers() -> tuple[type, type]:
+    """psycopg's int dumpers (text, binary), with ``integer`` for every int that fits (see ``_psycopg_int_params``)."""
+    from psycopg.types.numeric import IntBinaryDumper, IntDumper
+
+    def widened(base: type) -> type:
+        class Dumper(base):  # psycopg's dispatching int dumper
+            def upgrade(self, obj: int, format: Any) -> Any:
+                if -(2**31) <= obj < 2**31:
+                    return self._int4_dumper
+                return super().upgrade(obj, format)
+
+        return Dumper
+
+    return widened(IntDumper), widened(IntBinaryDumper)
+
+
+def _psycopg_int_params(dbapi_conn: Any, _record: Any) -> None:
+    """Python ints go to PostgreSQL as ``integer`` when they fit (else ``bigint``/``numeric`` as before).
+
+    psycopg picks smallint, integer or bigint by each value's size, so a statement with ids (``id IN (…)`` of a
+    search page: some ids below 32,768, some above) had another parameter-type signature on nearly every run:
+    PostgreSQL planned it anew each time and psycopg never reused its prepared statement for it. ``integer``
+    works wherever ``smallint`` did (PostgreSQL widens implicitly); SQLAlchemy casts typed parameters anyway."""
+    for dumper in _int4_dumpers():
+        dbapi_conn.adapters.register_dumper(int, dumper)
+
+
 def make_engine(url: str, echo: bool = False) -> Engine:
     parsed = make_url(url)
     kwargs: dict = {"echo": echo}
@@ -81,6 +110,8 @@ def make_engine(url: str, echo: bool = False) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
         _idle_ping(engine)
+        if engine.dialect.driver == "psycopg":
+            event.listen(engine, "connect", _psycopg_int_params)
     return engine
 
 

@@ -34,8 +34,9 @@ from datetime import date, datetime, timedelta
 from types import MappingProxyType
 from typing import Any, overload
 
-from sqlalchemy import ColumnElement, ScalarSelect, and_, exists, func, or_, update
+from sqlalchemy import ColumnElement, Subquery, and_, exists, func, or_, update
 from sqlalchemy import select as sa_select
+from sqlalchemy.sql.elements import BindParameter
 from sqlmodel import Session, col, select
 
 from wijzer.db import saved_id
@@ -125,18 +126,16 @@ def held_places(
     return {oid: int(n) for oid, n in session.exec(stmt)}
 
 
-def held_places_column(today: date) -> ScalarSelect[int]:
-    """SQL: the places held for ``Offering`` on ``today`` (a correlated count, for the search's columns)."""
+def held_places_subquery(today: date | BindParameter[date]) -> Subquery:
+    """SQL: the places held per offering on ``today`` (columns ``offering_id``, ``held``; offerings without a hold
+    are absent), to be outer-joined once on ``Offering.id``. ``today`` may be a bound parameter. One aggregate
+    joined by the offering's id costs a hash lookup a row; the correlated count it replaced ran an index scan for
+    every row with free places, once for each column that used it (4x the floor's server time on PostgreSQL)."""
     return (
-        select(func.count())
-        .select_from(PlacementItem)
-        .where(
-            PlacementItem.offering_id == Offering.id,
-            PlacementItem.status == "accepted",
-            col(PlacementItem.hold_until) >= today,
-        )
-        .correlate(Offering)
-        .scalar_subquery()
+        sa_select(col(PlacementItem.offering_id).label("offering_id"), func.count().label("held"))
+        .where(col(PlacementItem.status) == "accepted", col(PlacementItem.hold_until) >= today)
+        .group_by(col(PlacementItem.offering_id))
+        .subquery("held")
     )
 
 

@@ -26,7 +26,7 @@ import heapq
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, TypeVar
 
 from sqlalchemy import ColumnElement, Date, Integer, String, and_, bindparam, case, cast, func, literal, or_
 from sqlalchemy import select as sa_select
@@ -34,24 +34,23 @@ from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import BindParameter
 from sqlmodel import Session, col, select
 
-from wijzer.db import saved_id, table_of
+from wijzer.db import table_of
 from wijzer.geo import PostcodePoint, bounding_box, fast_km, geodesic_km, lookup_postcode, shown_km
 from wijzer.models import Jeugdregio, Location, Offering, Provider
 from wijzer.schemas import SearchFilters
 from wijzer.services.availability import Thresholds, thresholds_for
-from wijzer.services.placement import held_places, held_places_column
+from wijzer.services.placement import held_places_subquery
 
 EDGE_MARGIN = 0.001  # within 0.1 % of the radius the exact geodesic decides (fast_km is within 0.05 %)
 UNKNOWN_START = 10_000_000  # days; sorts unknown expected starts last
 FRESHNESS = ("fresh", "aging", "stale", "unknown")
 
 
-def free_places_column(today: date | BindParameter[date]) -> ColumnElement[Any]:
+def free_places_column(held: ColumnElement[Any]) -> ColumnElement[Any]:
     """The free places a search shows, ranks by and counts as "place now" (the one place to change):
-    the reported free places minus the places held for plaatsingsverzoeken on ``today``, never below
-    zero; unknown stays unknown. ``today`` may be a bound parameter (the search's prepared columns)."""
-    # held_places_column compares with ``today`` in SQL, so a bound parameter works there as a date does
-    net = col(Offering.cur_free_places) - held_places_column(today)  # type: ignore[arg-type]
+    the reported free places minus ``held``, the places held for plaatsingsverzoeken (``HELD.c.held`` of the
+    outer-joined ``HELD``, NULL without a hold), never below zero; unknown stays unknown."""
+    net = col(Offering.cur_free_places) - func.coalesce(held, 0)
     return case((col(Offering.cur_free_places).is_(None), None), (net < 0, 0), else_=net)
 
 
@@ -167,6 +166,19 @@ def confirmation_cutoff(thresholds: RegionThresholds, now: datetime, days_attr: 
 # the instant of the search (``state_params``): building them anew cost ~10 % of a search (cProfile).
 _TODAY = bindparam("search_today", type_=Date())
 _TODAY_ISO = bindparam("search_today_iso", type_=String())  # SQLite: julianday() of the ISO date
+# The places held per offering on the search's day: every statement with the state columns outer-joins it once
+# (``with_held``); ``state_params`` binds its day.
+HELD = held_places_subquery(_TODAY)
+
+
+_Stmt = TypeVar("_Stmt", bound="Select[*tuple[Any, ...]]")
+
+
+def with_held(stmt: _Stmt) -> _Stmt:
+    """``stmt`` (selecting from ``offering``) with ``HELD`` outer-joined on the offering's id."""
+    return stmt.outerjoin(HELD, HELD.c.offering_id == col(Offering.id))
+
+
 StateColumns: TypeAlias = tuple[
     ColumnElement[Any], ColumnElement[Any], ColumnElement[Any], ColumnElement[Any], ColumnElement[Any]
 ]
@@ -215,7 +227,8 @@ def _state_key(dialect: str, thresholds: RegionThresholds) -> tuple[Any, ...]:
 
 def state_columns(dialect: str, thresholds: RegionThresholds) -> StateColumns:
     """SQL expressions: freshness index (0 fresh, 1 aging, 2 stale, 3 unknown), expired (0/1), place now
-    (0/1), expected start in days (NULL when unknown), free places. Their bound parameters: ``state_params``."""
+    (0/1), expected start in days (NULL when unknown), free places. Their bound parameters: ``state_params``;
+    a statement that selects them outer-joins ``HELD`` (``with_held``)."""
     key = _state_key(dialect, thresholds)
     built = _state_built.get(key)
     if built is not None:
@@ -231,7 +244,7 @@ def state_columns(dialect: str, thresholds: RegionThresholds) -> StateColumns:
     )
     expired_cond = and_(col(Offering.cur_status_until).is_not(None), col(Offering.cur_status_until) < _TODAY)
     expired = case((expired_cond, 1), else_=0)
-    free = free_places_column(_TODAY)
+    free = free_places_column(HELD.c.held)
     place_now = case(
         (
             and_(
@@ -368,7 +381,7 @@ def _candidates(
             start_c,
             free_c,
         )
-        stmt = _filtered(columns, filters, origin)
+        stmt = _filtered(with_held(columns), filters, origin)
         if filters.available_now:
             stmt = stmt.where(place_c == 1)
         if len(_candidates_built) >= 512:
@@ -453,13 +466,13 @@ def search_offerings(
     if not page:
         return result
     # The page in one query: each offering with its provider and location, and the places held for it today
-    # (the same correlated count that ``free_places_column`` subtracts; 0 without a hold), so that holds
-    # cost no second round trip to the database.
+    # (``HELD``, which ``free_places_column`` subtracts; 0 without a hold), so that holds cost no second round trip.
     rows = session.exec(
-        select(Offering, Provider, Location, held_places_column(today))
+        with_held(select(Offering, Provider, Location, func.coalesce(HELD.c.held, 0)))
         .join(Provider, col(Provider.id) == col(Offering.provider_id))
         .join(Location, col(Location.id) == col(Offering.location_id))
-        .where(col(Offering.id).in_([r[1] for r in page]))
+        .where(col(Offering.id).in_([r[1] for r in page])),
+        params={"search_today": today},
     ).all()
     by_id = {o.id: (o, p, loc, int(held)) for o, p, loc, held in rows}
     for _key, oid, fresh, place_now, expired, start, free in page:
@@ -509,7 +522,7 @@ def offering_detail(
     thresholds = region_thresholds(session, config)
     state = state_columns(session.get_bind().dialect.name, thresholds)
     row = session.execute(
-        sa_select(Offering, Provider, Location, *state)
+        with_held(sa_select(Offering, Provider, Location, *state, func.coalesce(HELD.c.held, 0)))
         .join(Provider, col(Provider.id) == col(Offering.provider_id))
         .join(Location, col(Location.id) == col(Offering.location_id))
         .where(col(Offering.id) == offering_id, col(Offering.active)),
@@ -517,10 +530,9 @@ def offering_detail(
     ).first()
     if row is None:
         return None
-    off, prov, loc, fresh, expired, place_now, start, free = row
+    off, prov, loc, fresh, expired, place_now, start, free, held = row
     t = thresholds.get(off.region_code, thresholds[None])
-    held = held_places(session, [saved_id(off)], now.astimezone(AMS).date()).get(saved_id(off), 0)
-    return _hit(off, prov, loc, origin, fresh, place_now, expired, start, free, t, held)
+    return _hit(off, prov, loc, origin, fresh, place_now, expired, start, free, t, int(held))
 
 
 def place_now_ids(
@@ -532,7 +544,7 @@ def place_now_ids(
     thresholds = thresholds or region_thresholds(session, config)
     _fresh, _expired, place_c, _start, _free = state_columns(session.get_bind().dialect.name, thresholds)
     ids = session.execute(
-        sa_select(col(Offering.id)).where(col(Offering.active), place_c == 1),
+        with_held(sa_select(col(Offering.id))).where(col(Offering.active), place_c == 1),
         state_params(now, now.astimezone(AMS).date(), thresholds),
     ).scalars()
     return {i for i in ids if i is not None}
