@@ -12,7 +12,8 @@ care type, age alone), 30 requests each, as an anonymous client.
 
 ``--dump FILE`` times nothing: it writes the full JSON answer of the benchmark's queries and of a set of queries
 with the other filters, sorts and pages (one line each) to FILE, on a scratch copy of the dataset in which some
-regions have their own freshness thresholds, at a fixed instant. Two dumps made with different code must be
+regions have their own freshness thresholds and some offerings have places held for plaatsingsverzoeken, at a
+fixed instant. Two dumps made with different code must be
 byte-identical (``cmp``): the equivalence check for changes to the search that must not change its answers.
 
 ``--profile N`` runs the first N queries once more under cProfile (after the timed runs, so it does not
@@ -126,6 +127,37 @@ DUMP_EXTRA: list[dict] = [
 DUMP_AT = "2026-12-01T08:00:00+00:00"  # the fixed instant of --dump (freshness and holds depend on it)
 
 
+def add_holds(conn) -> None:
+    """Places held for plaatsingsverzoeken on some offerings with free places (the demo data has none): one hold
+    on every 7th, two on every 21st (some go to zero free places), holds that ran out before DUMP_AT on every
+    11th, unanswered items on every 13th (neither counts)."""
+    from sqlalchemy import text
+
+    at = DUMP_AT[:10]
+    rid = conn.execute(
+        text(
+            "INSERT INTO placement_request (age, tags, care_type, municipality_code, region_code, ever_accepted,"
+            " created_at) VALUES (8, '', 'respijtzorg', 'GM0344', 'JZ22', :yes, :at) RETURNING id"
+        ),
+        {"yes": True, "at": at},
+    ).scalar_one()
+    insert = (
+        "INSERT INTO placement_item (request_id, offering_id, provider_id, status, created_at, answer_due_at,"
+        " remind_at, hold_until, version) SELECT :rid, id, provider_id, :status, :at, :at, :at, :hold, 0"
+        " FROM offering WHERE cur_free_places > 0 AND id % :every = 0"
+    )
+    for every, status, hold in (
+        (7, "accepted", "2026-12-05"),
+        (21, "accepted", "2026-12-01"),
+        (11, "accepted", "2026-11-30"),
+        (13, "open", None),
+    ):
+        conn.execute(
+            text(insert),
+            {"rid": rid, "status": status, "at": at, "hold": hold, "every": every},
+        )
+
+
 def dump(path: str, n: int) -> None:
     """Full JSON answers of ``n`` benchmark queries and DUMP_EXTRA, one line each, to ``path`` (see --dump)."""
     from datetime import datetime
@@ -144,6 +176,7 @@ def dump(path: str, n: int) -> None:
                     {"f": fresh, "s": stale, "c": f"JZ{i * 7 + 2:02d}"},
                 )
             conn.execute(text("UPDATE jeugdregio SET norm_intake_weeks = 1 WHERE code = 'JZ13'"))
+            add_holds(conn)
         engine.dispose()
         app = prepared_app(url)
         client = app.test_client()

@@ -71,3 +71,51 @@ def test_fast_km_stays_within_five_hundredths_of_a_percent_of_geodesic():
         exact = geodesic_km(*a, *b)
         if exact > 0.5:
             assert abs(fast_km(*a, *b) - exact) / exact < 0.0005
+
+
+def test_the_circle_test_keeps_every_point_within_the_radius_and_drops_the_box_corners():
+    """The search's SQL circle test (geo.circle_bound) may only drop points that are outside the radius; it
+    should drop most of the bounding box outside the circle."""
+    import random
+
+    from wijzer.geo import circle_bound
+
+    def inside_circle(origin, point, bound):
+        ky, kx, r2 = bound
+        return (point[0] - origin[0]) ** 2 * ky + (point[1] - origin[1]) ** 2 * kx <= r2
+
+    rng = random.Random(11)
+    kept_outside = in_box_outside = 0
+    for _ in range(300):
+        origin = (rng.uniform(50.7, 53.6), rng.uniform(3.3, 7.3))
+        km = rng.choice([1, 5, 10, 25, 50, 100, 250])
+        bound = circle_bound(*origin, km)
+        min_lat, max_lat, min_lon, max_lon = bounding_box(*origin, km)
+        for _ in range(100):
+            point = (rng.uniform(min_lat, max_lat), rng.uniform(min_lon, max_lon))
+            exact = geodesic_km(*origin, *point)
+            if exact <= km * 1.001 or fast_km(*origin, *point) <= km * 1.001:
+                assert inside_circle(origin, point, bound), (origin, km, point, exact)
+            elif exact > km * 1.01:
+                in_box_outside += 1
+                kept_outside += inside_circle(origin, point, bound)
+    # the box's corners beyond 1 % of the radius: nearly all dropped
+    assert in_box_outside > 5000 and kept_outside / in_box_outside < 0.05
+
+
+def test_the_circle_test_holds_at_the_edge_in_every_direction():
+    import math
+
+    from geographiclib.geodesic import Geodesic
+
+    from wijzer.geo import circle_bound
+
+    wgs84 = Geodesic.WGS84
+    for lat in (50.75, 52.1, 53.55):
+        for km in (0.5, 10, 50, 250):
+            ky, kx, r2 = circle_bound(lat, 5.0, km)
+            for azimuth in range(0, 360, 5):
+                end = wgs84.Direct(lat, 5.0, azimuth, km * 1000)
+                dlat, dlon = end["lat2"] - lat, end["lon2"] - 5.0
+                assert dlat**2 * ky + dlon**2 * kx <= r2, (lat, km, azimuth)
+                assert not math.isnan(dlat)

@@ -7,8 +7,8 @@ from flask import current_app, jsonify, request
 from flask_login import current_user
 
 from wijzer.api import bp
+from wijzer.api.errors import api_error
 from wijzer.api.openapi import PATHS, _error_responses, json_response
-from wijzer.api.routes import api_error
 from wijzer.db import get_session
 from wijzer.models import Jeugdregio
 from wijzer.services.regions import BASES, parse_basis, region_audit

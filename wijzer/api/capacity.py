@@ -10,9 +10,9 @@ from importers.capacity import import_capacity_records
 from importers.limits import Deadline, check_records, limits_from_config
 from importers.validation import ImportRejected
 from wijzer.api import bp
+from wijzer.api.errors import api_error
 from wijzer.api.openapi import PATHS, _error_responses, add_model_components, json_response, query_parameters
 from wijzer.api.query import parse_query
-from wijzer.api.routes import api_error
 from wijzer.db import get_session
 from wijzer.schemas import CapacityQuery, CapacityRecord
 

@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from flask import Blueprint, jsonify, request
 
-from wijzer.api.routes import api_error
+from wijzer.api.errors import api_error
 from wijzer.db import get_session
 from wijzer.geo import PostcodeError
 from wijzer.links import external_url

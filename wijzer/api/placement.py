@@ -12,9 +12,9 @@ from flask import current_app, jsonify, request
 from flask_login import current_user
 
 from wijzer.api import bp
+from wijzer.api.errors import api_error
 from wijzer.api.openapi import PATHS, _error_responses, json_response, path_id, query_parameters
 from wijzer.api.query import parse_query
-from wijzer.api.routes import api_error
 from wijzer.db import get_session, saved_id
 from wijzer.domain import unpack
 from wijzer.schemas import validate

@@ -4,25 +4,22 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl
 
-from flask import current_app, jsonify, request
+from flask import Response, current_app, g, jsonify, request
 from flask_login import current_user
 from sqlalchemy import text
 
 from wijzer.api import bp
+from wijzer.api.errors import api_error
 from wijzer.api.openapi import openapi_document
+from wijzer.api.query import parse_query
 from wijzer.db import get_read_session, get_session, saved_id
 from wijzer.extensions import limiter
 from wijzer.geo import PostcodeError
-from wijzer.schemas import SEARCH_PARAMS, SearchFilters, validate
+from wijzer.schemas import SearchFilters
 from wijzer.services import alerts as alert_svc
 from wijzer.services.availability import history
 from wijzer.services.search import Hit, is_wide, offering_detail, search_offerings
 from wijzer.timeutil import iso, utcnow
-
-
-def api_error(status: int, code: str, message: str, field: str | None = None, **extra):
-    body = {"error": {"code": code, "message": message, "field": field}} | extra
-    return jsonify(body), status
 
 
 def hit_json(hit: Hit) -> dict:
@@ -79,12 +76,18 @@ def health():
     return jsonify({"status": "ok"})
 
 
+def _search_query() -> tuple[SearchFilters, None] | tuple[None, tuple[Response, int]]:
+    """The search's parameters, read once per request (the rate limit's check below and the view use them)."""
+    if "search_query" not in g:
+        g.search_query = parse_query(SearchFilters, refuse_empty=True)
+    return g.search_query
+
+
 def _wide_anonymous() -> bool:
     if current_user.is_authenticated:
         return False
-    data = {k: v for k, v in request.args.items() if k in SEARCH_PARAMS and v.strip()}
-    filters, errors = validate(SearchFilters, data)
-    return filters is not None and not errors and is_wide(filters)
+    filters, _error = _search_query()
+    return filters is not None and is_wide(filters)
 
 
 @bp.get("/search")
@@ -97,22 +100,9 @@ def _wide_anonymous() -> bool:
     "tot 50 km, gebruik een API-sleutel, of probeer het over een minuut opnieuw.",
 )
 def search():
-    unknown = [k for k in request.args if k not in SEARCH_PARAMS]
-    if unknown:
-        return api_error(400, "unknown_parameter", f"Onbekende parameter: {unknown[0]}.", unknown[0])
-    empty = [k for k, v in request.args.items() if v.strip() == ""]
-    if empty:
-        return api_error(
-            400,
-            "invalid_parameter",
-            f"Parameter {empty[0]} is leeg; laat hem weg of geef een waarde.",
-            empty[0],
-        )
-    data = dict(request.args.items())
-    filters, errors = validate(SearchFilters, data)
-    if filters is None:  # None exactly when there are errors
-        field, message = next(iter(errors.items()))
-        return api_error(400, "invalid_parameter", message, None if field == "__all__" else field)
+    filters, error = _search_query()
+    if filters is None:
+        return error
     try:
         # reads only: on PostgreSQL without BEGIN/ROLLBACK round trips (wijzer.db.get_read_session)
         result = search_offerings(get_read_session(), filters, utcnow(), current_app.config)
