@@ -28,6 +28,7 @@ from sqlmodel import Session, col, select
 from importers.tabular import Table, read_columns
 from importers.validation import ImportRejected, ImportResult, RowError, schema_errors
 from wijzer import hsds_ids
+from wijzer.db import insert_rows
 from wijzer.geo import PostcodeError, lookup_postcode
 from wijzer.models import Invitation, Location, Offering, Provider, User
 from wijzer.schemas import LocationInput, OfferingInput, ProviderInput, validate
@@ -451,11 +452,8 @@ def import_providers(
             new_providers.append(values | {"created_at": now, "updated_at": now})
     pid_by_kvk = {kvk: p.id for kvk, p in existing_p.items()}
     if new_providers:
-        for row in session.execute(
-            insert(Provider).returning(col(Provider.id), col(Provider.kvk), sort_by_parameter_order=True),
-            new_providers,
-        ):
-            pid_by_kvk[row.kvk] = row.id
+        for values, pid in zip(new_providers, insert_rows(session, Provider, new_providers), strict=True):
+            pid_by_kvk[values["kvk"]] = pid
 
     loc_by_key: dict[tuple[str, str], tuple[int, dict[str, Any]]] = {}
     moved: dict[int, Location | dict[str, Any]] = {}
@@ -471,18 +469,9 @@ def import_providers(
         else:
             new_locations.append(values | {"provider_id": pid, "created_at": now, "updated_at": now})
             new_keys.append((kvk, name))
-    for chunk_rows, chunk_keys in zip(
-        _in_chunks(new_locations, 5000), _in_chunks(new_keys, 5000), strict=True
-    ):
-        ids = (
-            session.execute(
-                insert(Location).returning(col(Location.id), sort_by_parameter_order=True), chunk_rows
-            )
-            .scalars()
-            .all()
-        )
-        for key, lid, values in zip(chunk_keys, ids, chunk_rows, strict=True):
-            loc_by_key[key] = (lid, values)
+    new_ids = insert_rows(session, Location, new_locations)
+    for key, lid, values in zip(new_keys, new_ids, new_locations, strict=True):
+        loc_by_key[key] = (lid, values)
 
     new_offerings = []
     for (kvk, ref), (_, loc_name, off) in offerings.items():

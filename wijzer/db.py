@@ -203,6 +203,32 @@ def session_scope() -> Iterator[Session]:
         session.close()
 
 
+def insert_rows(session: Session, model: Any, rows: list[dict[str, Any]], batch: int = 5000) -> list[int]:
+    """Insert ``rows`` (column values) into ``model``'s table; their new ids, in the order of ``rows`` (ascending).
+
+    PostgreSQL: the ids are drawn from the table's sequence first (one query) and the rows sent with them by one
+    executemany, which psycopg pipelines with one short statement parsed once. ``INSERT … RETURNING`` of many rows
+    is instead one statement text of ~1,000 rows × all columns a page, which psycopg parses anew in Python for every
+    page (``_split_query``): ~40 % of a 40,000-row capacity import. SQLite: ``INSERT … RETURNING`` in batches."""
+    from sqlalchemy import insert, text
+
+    if not rows:
+        return []
+    table = table_of(model)
+    if session.get_bind().dialect.name == "postgresql":
+        session.flush()  # the unit of work's pending rows first, as session.execute would
+        name = model.__tablename__  # from the model class, never from input
+        sql = f"SELECT nextval(pg_get_serial_sequence('{name}', 'id')) FROM generate_series(1, :n)"  # noqa: S608
+        ids = sorted(session.execute(text(sql), {"n": len(rows)}).scalars())
+        session.execute(insert(table), [row | {"id": i} for row, i in zip(rows, ids, strict=True)])
+        return ids
+    out: list[int] = []
+    for start in range(0, len(rows), batch):
+        stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+        out += session.execute(stmt, rows[start : start + batch]).scalars().all()
+    return out
+
+
 def sync_id_sequences(session: Session, *models) -> None:
     """After rows were inserted with explicit ids (bulk seeding): on PostgreSQL move each table's id sequence past
     the highest id, so the next row made the ordinary way gets a free id. SQLite needs nothing (it takes

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import and_, bindparam, insert, or_, update
 from sqlmodel import Session, col, select
 
-from wijzer.db import saved_id, table_of
+from wijzer.db import insert_rows, saved_id, table_of
 from wijzer.domain import FRESH_DAYS, STALE_DAYS
 from wijzer.models import CapacityReport, FreshnessTransition, Jeugdregio, Offering, User
 from wijzer.schemas import CapacityInput
@@ -438,25 +438,10 @@ def _insert_reports(
         }
         for off, values, kind in items
     ]
-    ids = _insert_report_rows(session, rows)
+    ids = insert_rows(session, CapacityReport, rows)
     for (off, values, _kind), rid in zip(items, ids, strict=True):
         _apply_report(session, off, values, now, rid, now, fresh_days, stale_days)
     session.flush()
-
-
-def _insert_report_rows(session: Session, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert capacity report rows in batches of 5,000; their ids in the order of ``rows``."""
-    ids: list[int] = []
-    for start in range(0, len(rows), 5000):
-        ids += (
-            session.execute(
-                insert(CapacityReport).returning(col(CapacityReport.id), sort_by_parameter_order=True),
-                rows[start : start + 5000],
-            )
-            .scalars()
-            .all()
-        )
-    return ids
 
 
 def record_reports_bulk(
@@ -489,7 +474,7 @@ def record_reports_bulk(
         )
     if not rows:
         return 0
-    ids = _insert_report_rows(session, rows)
+    ids = insert_rows(session, CapacityReport, rows)
     newest: dict[int, tuple[datetime, int, dict[str, Any], Offering]] = {}
     for (off, _data, _at), row, rid in zip(items, rows, ids, strict=True):
         key = (row["reported_at"], rid)

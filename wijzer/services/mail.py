@@ -31,11 +31,11 @@ from typing import Any, overload
 
 from flask import Flask, current_app, has_request_context
 from jinja2 import StrictUndefined
-from sqlalchemy import func, insert, or_, update
+from sqlalchemy import func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from wijzer.db import saved_id
+from wijzer.db import insert_rows, saved_id
 from wijzer.models import OutboxMail
 from wijzer.services.jobresult import JobFailed
 from wijzer.timeutil import utcnow
@@ -131,11 +131,7 @@ def send_many(session: Session, messages: list[tuple[list[str], str, str]], *, k
         _outbox_row(to, subject, body, kind, None, None).model_dump(exclude={"id"})
         for to, subject, body in messages
     ]
-    ids = list(
-        session.execute(
-            insert(OutboxMail).returning(col(OutboxMail.id), sort_by_parameter_order=True), rows
-        ).scalars()
-    )
+    ids = insert_rows(session, OutboxMail, rows)
     session.info.setdefault(_PENDING, set()).update(ids)
     log.info("%d mails (%s) queued", len(ids), kind)
     return ids
