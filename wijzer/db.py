@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from flask import Flask, current_app, g
 from sqlalchemy import MetaData, Table, event, exc
@@ -157,6 +157,42 @@ def table_of(model: type[SQLModel]) -> Table:
     if not isinstance(table, Table):  # pragma: no cover - every table model maps one Table
         raise TypeError(f"{model.__name__} is not mapped to a single table")
     return table
+
+
+_Model = TypeVar("_Model", bound=SQLModel)
+
+
+def row_view(model: type[_Model]) -> Callable[[Sequence[Any]], _Model]:
+    """A maker of read-only views of ``model``'s rows, for pages of rows that are only shown (the search's results).
+
+    A view is made from the values of the table's columns in their order (``table_of(model).c``, as a Core
+    ``select(table)`` returns them) and has the model's columns as attributes and its properties (``tag_list`` …),
+    nothing else: no session, no change tracking, no relationships (the models declare none). Setting an attribute
+    raises. Loading the same rows as ORM objects costs the identity map, an instance state per object and its
+    bookkeeping: ~6 % of a search request on both databases (``benchmarks/bench_search_ab.py``). Typed as the model,
+    whose attributes for reading are exactly these."""
+    names = tuple(column.key for column in table_of(model).c)
+
+    def __init__(self: Any, values: Sequence[Any]) -> None:
+        for name, value in zip(names, values, strict=True):
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self: Any, name: str, value: Any) -> None:
+        raise AttributeError(f"{type(self).__name__} is read-only (a search result, not a database object)")
+
+    def __repr__(self: Any) -> str:
+        return f"{type(self).__name__}(id={getattr(self, 'id', None)!r})"
+
+    namespace: dict[str, Any] = {
+        "__slots__": names,
+        "__module__": __name__,
+        "__doc__": f"A read-only row of {model.__name__} (``row_view``).",
+        "__init__": __init__,
+        "__setattr__": __setattr__,
+        "__repr__": __repr__,
+    }
+    namespace.update({key: value for key, value in vars(model).items() if isinstance(value, property)})
+    return type(f"{model.__name__}Row", (), namespace)
 
 
 def get_engine() -> Engine:

@@ -45,9 +45,9 @@ from sqlalchemy import (
 from sqlalchemy import select as sa_select
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import BindParameter
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
-from wijzer.db import table_of
+from wijzer.db import row_view, table_of
 from wijzer.geo import (
     PostcodePoint,
     bounding_box,
@@ -424,12 +424,18 @@ def _candidates(
 # The page in one query: each offering with its provider and location, and the places held for it today (``HELD``,
 # which ``free_places_column`` subtracts; 0 without a hold), so that holds cost no second round trip. One statement
 # object, the ids an expanding parameter: SQLAlchemy reuses its compiled form instead of building it every search.
+# The rows are read as Core rows and shown through read-only views (``db.row_view``), not loaded as ORM objects.
+_OFFERING, _PROVIDER, _LOCATION = table_of(Offering), table_of(Provider), table_of(Location)
 _PAGE_SELECT = (
-    with_held(select(Offering, Provider, Location, func.coalesce(HELD.c.held, 0)))
-    .join(Provider, col(Provider.id) == col(Offering.provider_id))
-    .join(Location, col(Location.id) == col(Offering.location_id))
-    .where(col(Offering.id).in_(bindparam("page_ids", expanding=True)))
+    with_held(sa_select(*_OFFERING.c, *_PROVIDER.c, *_LOCATION.c, func.coalesce(HELD.c.held, 0)))
+    .join(_PROVIDER, _PROVIDER.c.id == _OFFERING.c.provider_id)
+    .join(_LOCATION, _LOCATION.c.id == _OFFERING.c.location_id)
+    .where(_OFFERING.c.id.in_(bindparam("page_ids", expanding=True)))
 )
+_PAGE_OFFERING = slice(0, len(_OFFERING.c))
+_PAGE_PROVIDER = slice(_PAGE_OFFERING.stop, _PAGE_OFFERING.stop + len(_PROVIDER.c))
+_PAGE_LOCATION = slice(_PAGE_PROVIDER.stop, _PAGE_PROVIDER.stop + len(_LOCATION.c))
+OfferingRow, ProviderRow, LocationRow = row_view(Offering), row_view(Provider), row_view(Location)
 
 
 def _rank_key(
@@ -507,8 +513,18 @@ def search_offerings(
     result = SearchResult(total=len(ranked), origin=origin)
     if not page:
         return result
-    rows = session.exec(_PAGE_SELECT, params={"search_today": today, "page_ids": [r[1] for r in page]}).all()
-    by_id = {o.id: (o, p, loc, int(held)) for o, p, loc, held in rows}
+    rows = session.connection().execute(
+        _PAGE_SELECT, {"search_today": today, "page_ids": [r[1] for r in page]}
+    )
+    by_id: dict[Any, tuple[Offering, Provider, Location, int]] = {}
+    for row in rows.all():
+        off = OfferingRow(row[_PAGE_OFFERING])
+        by_id[off.id] = (
+            off,
+            ProviderRow(row[_PAGE_PROVIDER]),
+            LocationRow(row[_PAGE_LOCATION]),
+            int(row[-1]),
+        )
     for _key, oid, fresh, place_now, expired, start, free in page:
         off, prov, loc, held = by_id[oid]
         t = thresholds.get(off.region_code, default)
