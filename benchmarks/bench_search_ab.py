@@ -18,36 +18,26 @@ here: use ``bench_search.py --dump`` on both versions and ``cmp``.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
+import types
 from urllib.parse import urlencode
 
 from bench_search import make_queries
 from common import ROOT, fmt, loadavg, machine, national_app, percentiles
 
 
-def load_revision(rev: str):
+def load_revision(rev: str) -> types.ModuleType:
     """``wijzer/services/search.py`` as it is in git revision ``rev``, imported as a module of its own."""
+    path = "wijzer/services/search.py"
     source = subprocess.run(
-        ["git", "show", f"{rev}:wijzer/services/search.py"],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
+        ["git", "show", f"{rev}:{path}"], cwd=ROOT, check=True, capture_output=True, text=True
     ).stdout
-    path = Path(tempfile.mkdtemp()) / "search_base.py"
-    path.write_text(source)
-    name = "wijzer.services.search_base"
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses look their module up while the class is made
-    spec.loader.exec_module(module)
+    module = types.ModuleType("wijzer.services.search_base")
+    sys.modules[module.__name__] = module  # dataclasses look their module up while the class is made
+    exec(compile(source, f"{rev}:{path}", "exec"), module.__dict__)  # noqa: S102 - the project's own code at rev
     return module
 
 

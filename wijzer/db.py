@@ -178,7 +178,7 @@ def row_view(model: type[_Model]) -> Callable[[Sequence[Any]], _Model]:
             object.__setattr__(self, name, value)
 
     def __setattr__(self: Any, name: str, value: Any) -> None:
-        raise AttributeError(f"{type(self).__name__} is read-only (a search result, not a database object)")
+        raise AttributeError(f"{type(self).__name__} is read-only (a row view, not a database object)")
 
     def __repr__(self: Any) -> str:
         return f"{type(self).__name__}(id={getattr(self, 'id', None)!r})"
