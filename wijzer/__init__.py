@@ -19,7 +19,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     load_config(app, test_config)
 
-    from wijzer import db
+    from wijzer import db, jsonio
+
+    jsonio.init_app(app)
 
     db.init_app(app)
     from wijzer import observability
