@@ -28,6 +28,7 @@ printed as well (``EXPLAIN (ANALYZE, BUFFERS)`` of one typical query).
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import time
 from urllib.parse import urlencode
@@ -183,9 +184,10 @@ def dump(path: str, n: int) -> None:
         with time_machine.travel(datetime.fromisoformat(DUMP_AT), tick=False), open(path, "w") as out:
             for q in make_queries(n) + DUMP_EXTRA:
                 response = client.get("/api/v1/search?" + urlencode(q))
-                out.write(
-                    f"{urlencode(q)}\t{response.status_code}\t{response.get_data(as_text=True).rstrip()}\n"
-                )
+                # the answer's JSON in one spelling (sorted keys, ASCII, no spaces): the same answer written by
+                # another JSON library compares equal
+                body = json.dumps(response.get_json(), sort_keys=True, separators=(",", ":"))
+                out.write(f"{urlencode(q)}\t{response.status_code}\t{body}\n")
         app.extensions["wijzer_db"]["engine"].dispose()
     print(f"- wrote {n + len(DUMP_EXTRA)} answers to {path}")
 
