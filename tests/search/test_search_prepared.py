@@ -2,12 +2,17 @@
 columns, keyed by the values) but reads the values on every search: a change of a region's settings, by the
 settings service, by plain SQL or by another app instance (another process), is seen by the very next search."""
 
+from datetime import UTC, datetime, timedelta
+
+import pytest
 from sqlalchemy import text
 
 from wijzer import create_app
-from wijzer.models import Jeugdregio
+from wijzer.models import Jeugdregio, Offering
+from wijzer.schemas import SearchFilters
 from wijzer.services import regions_admin
-from wijzer.services.search import region_thresholds
+from wijzer.services.availability import freshness_of
+from wijzer.services.search import region_thresholds, search_offerings
 
 
 def _freshness(client) -> list[str]:
@@ -77,3 +82,56 @@ def test_region_thresholds_follow_the_table_and_the_config(app, session):
     # the kept objects are not handed out for changing: a caller's change does not reach the next search
     region_thresholds(session, app.config)["JZ22"] = None  # type: ignore[assignment]
     assert region_thresholds(session, app.config)["JZ22"] == before["JZ22"]
+
+
+@pytest.mark.parametrize(
+    "now",
+    [
+        datetime(2026, 12, 7, 6, 30, 15, 123456, tzinfo=UTC),
+        # three and five days back cross the change to summer time (29 March 2026) in Amsterdam
+        datetime(2026, 3, 30, 0, 30, 59, 999999, tzinfo=UTC),
+    ],
+)
+def test_a_regions_own_cutoffs_are_exact_to_the_microsecond(
+    app, session, make_provider, make_location, make_offering, report, now
+):
+    """A region's own freshness cut-offs in the search's SQL are exactly Python's ``now - timedelta(days=n)``, to the
+    microsecond and across a change of daylight saving time (on PostgreSQL with the session in Amsterdam time); the
+    page's thresholds are the region's own, else the app's. (A guard for any way of computing the cut-offs: one in
+    SQL, joined per region, was tried and measured no faster, see BENCHMARKS.md.)"""
+    region = session.get(Jeugdregio, "JZ22")
+    region.fresh_days, region.stale_days = 3, 5
+    p = make_provider()
+    loc = make_location(p, postcode="3512")  # JZ22
+    confirmed = {
+        "fresh, on the cut-off": now - timedelta(days=3),
+        "aging, a microsecond before it": now - timedelta(days=3, microseconds=1),
+        "aging, on the stale cut-off": now - timedelta(days=5),
+        "stale, a microsecond before it": now - timedelta(days=5, microseconds=1),
+    }
+    ids = {}
+    for label in confirmed:
+        off = make_offering(p, loc)
+        report(off, free_places=1, wait_intake=1)
+        ids[off.id] = label
+    for off_id, label in ids.items():
+        session.get(Offering, off_id).last_confirmed_at = confirmed[label]
+    session.commit()
+
+    if session.get_bind().dialect.name == "postgresql":  # a server in Amsterdam time (until the commit below)
+        session.execute(text("SET LOCAL TIME ZONE 'Europe/Amsterdam'"))
+    result = search_offerings(session, SearchFilters(postcode="3511", radius_km=10), now, app.config)
+    shown = {ids[h.offering.id]: h.freshness for h in result.results}
+    assert shown == {label: label.split(",")[0] for label in confirmed}
+    for hit in result.results:
+        assert hit.thresholds.fresh_days == 3 and hit.thresholds.stale_days == 5
+        assert hit.freshness == freshness_of(hit.offering.last_confirmed_at, now, 3, 5)
+    # the page's own region thresholds, and the app's where the region has none of its own
+    region.norm_intake_weeks = 2
+    session.commit()
+    result = search_offerings(session, SearchFilters(postcode="3511", radius_km=10), now, app.config)
+    assert {h.thresholds.norm_intake_weeks for h in result.results} == {2}
+    region.fresh_days = region.stale_days = region.norm_intake_weeks = None
+    session.commit()
+    result = search_offerings(session, SearchFilters(postcode="3511", radius_km=10), now, app.config)
+    assert {h.thresholds for h in result.results} == {region_thresholds(session, app.config)[None]}
