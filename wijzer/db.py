@@ -181,7 +181,7 @@ def row_view(model: type[_Model]) -> Callable[[Sequence[Any]], _Model]:
     class_name = f"{model.__name__}Row"
 
     def __new__(cls: type, values: Sequence[Any]) -> Any:
-        row = tuple.__new__(cls, values)
+        row: tuple[Any, ...] = tuple.__new__(cls, values)
         if len(row) != width:
             raise ValueError(
                 f"{class_name} needs {width} values, one per column of {model.__name__}, not {len(row)}"

@@ -11,7 +11,7 @@ API's messages about malformed bodies stay as they are.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from flask import Flask, Response
@@ -32,7 +32,8 @@ class OrjsonProvider(DefaultJSONProvider):
         obj = self._prepare_response_obj(args, kwargs)
         pretty = self.compact is False or (self.compact is None and self._app.debug)
         body = self._dump_bytes(obj, {"indent": 2} if pretty else {})
-        return self._app.response_class(body + b"\n", mimetype=self.mimetype)
+        response_class = cast("type[Response]", self._app.response_class)  # typed as the sansio base class
+        return response_class(body + b"\n", mimetype=self.mimetype)
 
     def _dump_bytes(self, obj: Any, kwargs: dict[str, Any]) -> bytes:
         if not _COVERED.issuperset(kwargs) or kwargs.get("indent") not in (None, 2):

@@ -135,3 +135,51 @@ def test_a_regions_own_cutoffs_are_exact_to_the_microsecond(
     session.commit()
     result = search_offerings(session, SearchFilters(postcode="3511", radius_km=10), now, app.config)
     assert {h.thresholds for h in result.results} == {region_thresholds(session, app.config)[None]}
+
+
+def test_the_search_assumes_the_last_thresholds_read_and_checks_them(
+    app, client, session, make_provider, make_location, make_offering, report
+):
+    """The search needs no query of its own for the thresholds once it has read them on a database: it assumes
+    them, checks them in its page's query (or with a read when it shows no page), and searches again when a region's
+    settings changed. Both ways of checking see a change made by plain SQL at the very next search."""
+    from sqlalchemy import event
+
+    p = make_provider()
+    off = make_offering(p, make_location(p, postcode="3512"))  # JZ22
+    report(
+        off, days_ago=10, free_places=1, wait_intake=5, wait_treatment=1
+    )  # aging with the defaults: a place now
+    url = "/api/v1/search?postcode=3511&radius_km=10&available_now=true"
+    engine = app.extensions["wijzer_db"]["engine"]
+    statements: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    def search() -> int:
+        statements.clear()
+        response = client.get(url)
+        assert response.status_code == 200
+        return response.get_json()["total"]
+
+    assert search() == 1
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        assert search() == 1
+        assert len(statements) == 2  # the candidates and the page: no query for the thresholds
+        assert not any(s.lstrip().startswith("SELECT jeugdregio.code") for s in statements)
+
+        session.execute(
+            text("UPDATE jeugdregio SET stale_days = 9 WHERE code = 'JZ22'")
+        )  # now stale: no place
+        session.commit()
+        assert search() == 0  # the page's check saw the change: searched again with the new thresholds
+        assert search() == 0 and len(statements) == 2  # no page: checked with a read of the thresholds
+
+        session.execute(text("UPDATE jeugdregio SET stale_days = NULL WHERE code = 'JZ22'"))
+        session.commit()
+        assert search() == 1  # found by the search again after the read without a page saw the change
+        assert search() == 1 and len(statements) == 2
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)

@@ -45,7 +45,9 @@ def test_the_same_json_as_flasks_own_provider(app):
         assert ours.dumps({"b": 1, "a": 2}) == '{"a":2,"b":1}'
         assert json.loads(ours.dumps(date(2026, 12, 7))) == "Mon, 07 Dec 2026 00:00:00 GMT"
         # arguments orjson has no option for go to the standard library, as before
-        assert ours.dumps({"a": float("nan")}, allow_nan=True) == flasks.dumps({"a": float("nan")}, allow_nan=True)
+        assert ours.dumps({"a": float("nan")}, allow_nan=True) == flasks.dumps(
+            {"a": float("nan")}, allow_nan=True
+        )
         assert ours.dumps({"a": 1}, indent=4) == flasks.dumps({"a": 1}, indent=4)
 
 
