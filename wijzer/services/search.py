@@ -37,6 +37,7 @@ from sqlalchemy import (
     Integer,
     String,
     and_,
+    any_,
     bindparam,
     case,
     cast,
@@ -45,6 +46,7 @@ from sqlalchemy import (
     or_,
 )
 from sqlalchemy import select as sa_select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import BindParameter
 from sqlmodel import Session, col
@@ -473,7 +475,13 @@ def _page_select(dialect: str) -> Select[Any]:
             with_held(built)
             .join(_PROVIDER, _PROVIDER.c.id == _OFFERING.c.provider_id)
             .join(_LOCATION, _LOCATION.c.id == _OFFERING.c.location_id)
-            .where(_OFFERING.c.id.in_(bindparam("page_ids", expanding=True)))
+            .where(
+                # PostgreSQL: one array parameter (the same SQL for any page; an expanding IN is rewritten for
+                # each number of ids on every execution)
+                _OFFERING.c.id == any_(bindparam("page_ids", type_=ARRAY(Integer)))
+                if dialect == "postgresql"
+                else _OFFERING.c.id.in_(bindparam("page_ids", expanding=True))
+            )
         )
         _page_built[dialect] = stmt
     return stmt
