@@ -36,7 +36,11 @@ class OrjsonProvider(DefaultJSONProvider):
         return response_class(body + b"\n", mimetype=self.mimetype)
 
     def _dump_bytes(self, obj: Any, kwargs: dict[str, Any]) -> bytes:
-        if not _COVERED.issuperset(kwargs) or kwargs.get("indent") not in (None, 2):
+        if (
+            not _COVERED.issuperset(kwargs)
+            or kwargs.get("indent") not in (None, 2)
+            or kwargs.get("separators") not in (None, (",", ":"))
+        ):
             return super().dumps(obj, **kwargs).encode()
         option = _ALWAYS
         if kwargs.get("sort_keys", self.sort_keys):

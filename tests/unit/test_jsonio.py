@@ -49,6 +49,9 @@ def test_the_same_json_as_flasks_own_provider(app):
             {"a": float("nan")}, allow_nan=True
         )
         assert ours.dumps({"a": 1}, indent=4) == flasks.dumps({"a": 1}, indent=4)
+        assert ours.dumps({"a": [1]}, separators=(", ", ": ")) == flasks.dumps(
+            {"a": [1]}, separators=(", ", ": ")
+        )
 
 
 def test_responses_are_utf8_json_with_a_trailing_newline(app):
