@@ -5,7 +5,8 @@ request for it (with the sorted keys Flask asks for), orjson ~0.02 ms. The outpu
 the same keys in the same (sorted) order, the same values; dates and datetimes, dataclasses and the other types
 orjson would write its own way go through Flask's own ``default`` as before (``date`` as an HTTP date). Only the
 spelling differs where JSON allows two: text is UTF-8 instead of ``\\uXXXX`` escapes, exponents are written
-``1e-5`` instead of ``1e-05``. Reading JSON (``request.get_json``) is the standard library's, unchanged, so the
+``1e-5`` instead of ``1e-05``; and a float that is not a number is written ``null``, where the standard library wrote
+``NaN``, which is no JSON at all. What orjson cannot write goes to the standard library (``_dump_bytes``). Reading JSON (``request.get_json``) is the standard library's, unchanged, so the
 API's messages about malformed bodies stay as they are.
 """
 
@@ -31,7 +32,7 @@ class OrjsonProvider(DefaultJSONProvider):
     def response(self, *args: Any, **kwargs: Any) -> Response:
         obj = self._prepare_response_obj(args, kwargs)
         pretty = self.compact is False or (self.compact is None and self._app.debug)
-        body = self._dump_bytes(obj, {"indent": 2} if pretty else {})
+        body = self._dump_bytes(obj, {"indent": 2} if pretty else {"separators": (",", ":")})
         response_class = cast("type[Response]", self._app.response_class)  # typed as the sansio base class
         return response_class(body + b"\n", mimetype=self.mimetype)
 
@@ -47,7 +48,13 @@ class OrjsonProvider(DefaultJSONProvider):
             option |= orjson.OPT_SORT_KEYS
         if kwargs.get("indent") == 2:
             option |= orjson.OPT_INDENT_2
-        return orjson.dumps(obj, default=kwargs.get("default", self.default), option=option)
+        try:
+            return orjson.dumps(obj, default=kwargs.get("default", self.default), option=option)
+        except orjson.JSONEncodeError:
+            # what orjson refuses and the standard library writes: a lone surrogate in text (it can come in through
+            # request.get_json and be echoed in an error), integers beyond 64 bits, tuple or float subclasses,
+            # very deep nesting
+            return super().dumps(obj, **kwargs).encode()
 
 
 def init_app(app: Flask) -> None:

@@ -85,3 +85,33 @@ def test_tojson_in_templates_stays_html_safe(app):
     assert html.count("</script>") == 1
     inner = html.removeprefix("<script type=application/json>").removesuffix("</script>")
     assert json.loads(inner) == {"naam": "</script><script>alert('x')</script> & café"}
+
+
+def test_what_orjson_refuses_is_written_as_before(app):
+    """A lone surrogate (``request.get_json`` reads one from ``"\\ud800"`` and an API error may echo it back), an
+    integer beyond 64 bits, a namedtuple: the standard library writes them, so the app does too (no 500)."""
+    from collections import namedtuple
+
+    ours, flasks = app.json, DefaultJSONProvider(app)
+    pair = namedtuple("pair", "a b")
+    with app.app_context():
+        for value in ({"sleutel": "\ud800"}, {"n": 2**70}, {"p": pair(1, 2)}):
+            assert ours.dumps(value) == flasks.dumps(value)
+    with app.test_request_context():
+        assert jsonify({"sleutel": "\ud800"}).get_data() == b'{"sleutel":"\\ud800"}\n'
+
+
+def test_an_api_error_that_echoes_a_lone_surrogate_is_a_400(client, session, make_user):
+    """Regression: orjson refused the lone surrogate that the alerts API echoes as an unknown field (a 500)."""
+    from wijzer.services import accounts
+
+    _, token = accounts.create_api_token(session, make_user("referrer"), "t")
+    session.commit()
+    response = client.post(
+        "/api/v1/alerts",
+        data='{"\\ud800": 1}',
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"]
