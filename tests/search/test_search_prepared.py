@@ -181,5 +181,11 @@ def test_the_search_assumes_the_last_thresholds_read_and_checks_them(
         session.commit()
         assert search() == 1  # found by the search again after the read without a page saw the change
         assert search() == 1 and len(statements) == 2
+
+        # a travel distance of its own with 17 significant digits (SQLite's JSON writes 15): still no extra query
+        session.execute(text("UPDATE jeugdregio SET travel_km = 33.333333333333336 WHERE code = 'JZ22'"))
+        session.commit()
+        assert search() == 1
+        assert search() == 1 and len(statements) == 2
     finally:
         event.remove(engine, "before_cursor_execute", seen)

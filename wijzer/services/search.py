@@ -154,8 +154,14 @@ def region_thresholds(session: Session, config: Config) -> RegionThresholds:
 def _own_values(rows: Sequence[Sequence[Any]]) -> list[list[Any]]:
     """The regions that have a threshold of their own: [code, *their values], by code (as
     ``_own_values_column`` reads them)."""
-    own = [list(row) for row in rows if any(v is not None for v in row[1:])]
+    own = [[_comparable(v) for v in row] for row in rows if any(v is not None for v in row[1:])]
     return sorted(own, key=lambda row: str(row[0]))
+
+
+def _comparable(value: Any) -> Any:
+    """A float to 15 significant digits, as SQLite's ``json_array`` writes it (PostgreSQL writes them all): the two
+    sides of the check compare equal when the value is the same (a change beyond the 15th digit goes unseen)."""
+    return float(f"{value:.15g}") if isinstance(value, float) else value
 
 
 def _read_thresholds(session: Session, config: Config) -> tuple[RegionThresholds, list[list[Any]]]:
@@ -453,7 +459,7 @@ def _as_own_values(value: Any) -> list[list[Any]]:
     """``_own_values_column``'s value as ``_own_values`` gives it."""
     if isinstance(value, str):  # SQLite; psycopg reads PostgreSQL's json itself
         value = json.loads(value)
-    return sorted([list(row) for row in value or ()], key=lambda row: str(row[0]))
+    return sorted([[_comparable(v) for v in row] for row in value or ()], key=lambda row: str(row[0]))
 
 
 # The page in one query: each offering with its provider and location, and the places held for it today (``HELD``,
