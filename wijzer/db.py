@@ -168,7 +168,8 @@ def row_view(model: type[_Model]) -> Callable[[Sequence[Any]], _Model]:
 
     A view is made from the values of the table's columns in their order (``table_of(model).c``, as a Core
     ``select(table)`` returns them) and has the model's columns as attributes and its properties (``tag_list`` …),
-    nothing else: no session, no change tracking, no relationships (the models declare none). Setting an attribute
+    nothing else of the model's: no session, no change tracking, no relationships (the models declare none), only
+    what every tuple has besides (``len``, ``count`` …; no model names a column so). Setting an attribute
     raises. Loading the same rows as ORM objects costs the identity map, an instance state per object and its
     bookkeeping: ~6 % of a search request on both databases (``benchmarks/bench_search_ab.py``). Typed as the model,
     whose attributes for reading are exactly these.

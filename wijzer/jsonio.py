@@ -5,9 +5,10 @@ request for it (with the sorted keys Flask asks for), orjson ~0.02 ms. The outpu
 the same keys in the same (sorted) order, the same values; dates and datetimes, dataclasses and the other types
 orjson would write its own way go through Flask's own ``default`` as before (``date`` as an HTTP date). Only the
 spelling differs where JSON allows two: text is UTF-8 instead of ``\\uXXXX`` escapes, exponents are written
-``1e-5`` instead of ``1e-05``; and a float that is not a number is written ``null``, where the standard library wrote
-``NaN``, which is no JSON at all. What orjson cannot write goes to the standard library (``_dump_bytes``). Reading JSON (``request.get_json``) is the standard library's, unchanged, so the
-API's messages about malformed bodies stay as they are.
+``1e-5`` instead of ``1e-05``; and a float that is not a number is written ``null``, where the standard library
+wrote ``NaN``, which is no JSON at all. What orjson cannot write goes to the standard library (``_dump_bytes``).
+Reading JSON (``request.get_json``) is the standard library's, unchanged, so the API's messages about malformed
+bodies stay as they are.
 """
 
 from __future__ import annotations

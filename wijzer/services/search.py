@@ -136,9 +136,10 @@ RegionThresholds = dict[str | None, Thresholds]
 
 _THRESHOLD_COLUMNS = ("fresh_days", "stale_days", "norm_intake_weeks", "norm_treatment_weeks", "travel_km")
 _THRESHOLD_KEYS = ("FRESH_DAYS", "STALE_DAYS", "NORM_INTAKE_WEEKS", "NORM_TREATMENT_WEEKS", "TRAVEL_KM")
-# Built Thresholds per (the regions' own values, the app defaults): the values are read on every search (one small
-# query, so a change by any process is seen by the next search), only the objects made from them are kept.
-_thresholds_built: dict[tuple[Any, ...], RegionThresholds] = {}
+# Built Thresholds per (the regions' own values, the app defaults), with those own values as the search's check
+# compares them (``_own_values``): the values are read anew (or checked, ``_assumed``), only what is made from
+# them is kept.
+_thresholds_built: dict[tuple[Any, ...], tuple[RegionThresholds, list[list[Any]]]] = {}
 # One statement object for that query: SQLAlchemy finds its compiled form by the object's cache key, which a new
 # statement on every search had to build anew (~0.25 ms of the ~0.5 ms of reading the thresholds).
 _THRESHOLDS_SELECT = sa_select(
@@ -168,17 +169,17 @@ def _read_thresholds(session: Session, config: Config) -> tuple[RegionThresholds
     """``region_thresholds`` and ``_own_values`` of the same read."""
     rows = tuple(tuple(row) for row in session.execute(_THRESHOLDS_SELECT).all())
     key = (rows, tuple(config[k] for k in _THRESHOLD_KEYS))
-    built = _thresholds_built.get(key)
-    if built is None:
-        built = {None: thresholds_for(None, config)}
+    kept = _thresholds_built.get(key)
+    if kept is None:
+        built: RegionThresholds = {None: thresholds_for(None, config)}
         for code, *values in rows:
             # thresholds_for on the row's values (an unsaved object): the region's own value, else the app default
             region = Jeugdregio(code=code, **dict(zip(_THRESHOLD_COLUMNS, values, strict=True)))
             built[code] = thresholds_for(region, config)
         if len(_thresholds_built) >= 64:  # a bound: settings change rarely, tests change them often
             _thresholds_built.clear()
-        _thresholds_built[key] = built
-    return dict(built), _own_values(rows)
+        kept = _thresholds_built[key] = (built, _own_values(rows))
+    return dict(kept[0]), kept[1]
 
 
 def status_expired(status_until: date | None, today: date) -> bool:
@@ -465,9 +466,9 @@ def _as_own_values(value: Any) -> list[list[Any]]:
 # The page in one query: each offering with its provider and location, and the places held for it today (``HELD``,
 # which ``free_places_column`` subtracts; 0 without a hold), so that holds cost no second round trip, and the
 # regions' own thresholds (``_own_values_column``), the check of the thresholds the search assumed. One statement
-# object per dialect, the ids an expanding parameter: SQLAlchemy reuses its compiled form instead of building it
-# every search. The rows are read as Core rows and shown through read-only views (``db.row_view``), not loaded as
-# ORM objects.
+# object per dialect, the ids one parameter (an array on PostgreSQL, an expanding IN on SQLite): SQLAlchemy reuses
+# its compiled form instead of building it every search. The rows are read as Core rows and shown through
+# read-only views (``db.row_view``), not loaded as ORM objects.
 _OFFERING, _PROVIDER, _LOCATION = table_of(Offering), table_of(Provider), table_of(Location)
 _page_built: dict[str, Select[Any]] = {}
 
@@ -535,11 +536,12 @@ def search_offerings(
     from wijzer.timeutil import AMS
 
     today = now.astimezone(AMS).date()
-    dialect = session.get_bind().dialect.name
+    bind = session.get_bind()
+    dialect = bind.dialect.name
     assumed_key: tuple[Any, ...] | None = None
     own: list[list[Any]] = []
     if thresholds is None:
-        assumed_key = (session.get_bind().engine.url, tuple(config[k] for k in _THRESHOLD_KEYS))
+        assumed_key = (bind.engine.url, tuple(config[k] for k in _THRESHOLD_KEYS))
         assumed = _assumed.get(assumed_key)
         if assumed is None:
             assumed = _read_thresholds(session, config)
